@@ -1,0 +1,226 @@
+/**
+ * The types of the generic DAG executor: nodes, limits, retry policy, task
+ * outcomes and the events it emits. Nothing here knows what a node does.
+ *
+ * @module
+ */
+
+/** One node of a DAG the executor can run. */
+export interface DagNode {
+  /** Unique id within the DAG. */
+  readonly id: string;
+  /** Selects the handler that runs the node. */
+  readonly kind: string;
+  /** Ids of the nodes that must end (done, failed, skipped or cancelled) before this one runs. */
+  readonly deps: readonly string[];
+  /**
+   * The scope path, outermost first (for the importer: `["bofm", "bofm/1-ne"]`).
+   * Each entry is a scope id unique across the whole DAG.
+   */
+  readonly scope: readonly string[];
+  /**
+   * `"task"`: remote work (a request) that counts against scope limits,
+   * `maxInFlight` and the rate limiter, and is retried.
+   * `"sink"`: local work that runs as soon as its deps ended and counts against no limit.
+   */
+  readonly role: "task" | "sink";
+}
+
+/** Concurrency and rate limits for one run. */
+export interface Limits {
+  /**
+   * Open scopes allowed per level: `scopes[0]` top-level scopes open at once,
+   * `scopes[1]` second-level scopes open at once inside one top-level scope, …
+   * A level without an entry is unlimited.
+   */
+  readonly scopes: readonly number[];
+  /** Tasks running at once inside one innermost scope. */
+  readonly tasksPerScope: number;
+  /** Tasks running at once in the whole run. @default Infinity */
+  readonly maxInFlight?: number;
+  /** Minimum ms between the starts of any two task attempts in the run. @default 0 */
+  readonly delayMs?: number;
+  /** A token bucket on task starts: refill rate per second, and capacity. */
+  readonly tokenBucket?: { readonly ratePerSecond: number; readonly burst: number };
+}
+
+/** How failed attempts are retried. */
+export interface RetryPolicy {
+  /** Retries after the first attempt. @default 3 */
+  readonly maxRetries: number;
+  /** Delay before the first retry, ms. */
+  readonly baseDelayMs: number;
+  /** Upper bound of any computed delay, ms. */
+  readonly maxDelayMs: number;
+  /** Growth factor per attempt. @default 2 */
+  readonly multiplier: number;
+  /** `"full"`: random(0, computed); `"none"`: the computed delay itself. */
+  readonly jitter: "full" | "none";
+}
+
+/** A failure a task handler reports, classified for the executor. */
+export class TaskError extends Error {
+  /** Whether another attempt may succeed. */
+  readonly retryable: boolean;
+  /** The HTTP status, where there was one. */
+  readonly status?: number;
+  /** The delay the server asked for (`Retry-After`), ms. Overrides backoff and pauses all starts. */
+  readonly retryAfterMs?: number;
+
+  constructor(
+    reason: string,
+    options: { retryable: boolean; status?: number; retryAfterMs?: number; cause?: unknown },
+  ) {
+    super(reason, { cause: options.cause });
+    this.name = "TaskError";
+    this.retryable = options.retryable;
+    this.status = options.status;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** How a node ended. */
+export type Outcome<R = unknown> =
+  | { readonly status: "done"; readonly value: R; readonly attempts: number }
+  | { readonly status: "skipped"; readonly value: R }
+  | {
+    readonly status: "failed";
+    readonly reason: string;
+    readonly attempts: number;
+    readonly httpStatus?: number;
+  }
+  | { readonly status: "cancelled" };
+
+/** What a task handler receives for one attempt. */
+export interface TaskContext {
+  /** Aborts on run cancellation or on the attempt's timeout. */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt. */
+  readonly attempt: number;
+}
+
+/** Runs one attempt of a task node. Throws `TaskError` to classify a failure. */
+export type TaskHandler<N extends DagNode, R = unknown> = (
+  node: N,
+  context: TaskContext,
+) => Promise<R>;
+
+/** Runs a sink node with the outcome of each of its dependencies. */
+export type SinkHandler<N extends DagNode, R = unknown> = (
+  node: N,
+  deps: ReadonlyMap<string, Outcome>,
+  context: { readonly signal: AbortSignal },
+) => Promise<R>;
+
+/** Counts at the end of a run. */
+export interface RunReport {
+  readonly startedAt: number;
+  readonly endedAt: number;
+  readonly durationMs: number;
+  readonly nodes: number;
+  readonly done: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  /** Task attempts started. */
+  readonly attempts: number;
+  readonly retries: number;
+  /** Whether the run was aborted (signal or fail-fast). */
+  readonly aborted: boolean;
+  /** Every failed node with its last reason. */
+  readonly failures: readonly {
+    readonly id: string;
+    readonly kind: string;
+    readonly reason: string;
+    readonly attempts: number;
+  }[];
+  /** Every node's outcome by id. */
+  readonly outcomes: ReadonlyMap<string, Outcome>;
+}
+
+/** The events of a run, in the order they happen. `at` is the clock's time in ms. */
+export type RunEvent =
+  | {
+    readonly type: "run-start";
+    readonly at: number;
+    readonly nodes: number;
+    readonly tasks: number;
+    readonly sinks: number;
+  }
+  | {
+    readonly type: "scope-open";
+    readonly at: number;
+    readonly scope: string;
+    readonly depth: number;
+  }
+  | {
+    readonly type: "scope-close";
+    readonly at: number;
+    readonly scope: string;
+    readonly depth: number;
+  }
+  | {
+    readonly type: "task-start";
+    readonly at: number;
+    readonly id: string;
+    readonly kind: string;
+    readonly attempt: number;
+    readonly role: "task" | "sink";
+  }
+  | {
+    readonly type: "task-retry";
+    readonly at: number;
+    readonly id: string;
+    readonly kind: string;
+    /** The attempt that failed. */
+    readonly attempt: number;
+    readonly delayMs: number;
+    readonly reason: string;
+    readonly status?: number;
+    readonly retryAfterMs?: number;
+  }
+  | {
+    readonly type: "task-done";
+    readonly at: number;
+    readonly id: string;
+    readonly kind: string;
+    readonly attempts: number;
+    /** Duration of the successful attempt, ms. */
+    readonly durationMs: number;
+    readonly value: unknown;
+  }
+  | {
+    readonly type: "task-skipped";
+    readonly at: number;
+    readonly id: string;
+    readonly kind: string;
+    readonly value: unknown;
+  }
+  | {
+    readonly type: "task-failed";
+    readonly at: number;
+    readonly id: string;
+    readonly kind: string;
+    readonly attempts: number;
+    readonly reason: string;
+    readonly status?: number;
+    readonly permanent: boolean;
+  }
+  | {
+    readonly type: "task-cancelled";
+    readonly at: number;
+    readonly id: string;
+    readonly kind: string;
+  }
+  | {
+    readonly type: "rate-pause";
+    readonly at: number;
+    /** When starts resume, clock ms. */
+    readonly until: number;
+    readonly reason: string;
+  }
+  | { readonly type: "rate-resume"; readonly at: number }
+  | { readonly type: "run-end"; readonly at: number; readonly report: RunReport };
+
+/** The kind of every event. */
+export type RunEventType = RunEvent["type"];

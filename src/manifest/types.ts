@@ -1,0 +1,81 @@
+/**
+ * The validated shapes of `import.yaml` and of a profile. Durations are
+ * already converted to milliseconds here.
+ *
+ * @module
+ */
+
+import type { RetryPolicy } from "../exec/types.ts";
+
+/** A book of a volume: its slug, title and number of chapters. */
+export interface Book {
+  /** Slug used in URIs and paths, `^[a-z0-9][a-z0-9-]*$` (e.g. `1-ne`). */
+  readonly id: string;
+  readonly title: string;
+  /** Chapters numbered 1..chapters. */
+  readonly chapters: number;
+  /** Total verses expected in the book, where known (a check, not a limit). */
+  readonly verses?: number;
+}
+
+/** A volume of scripture. */
+export interface Volume {
+  /** Slug used in URIs and paths (e.g. `bofm`, `dc-testament`). */
+  readonly id: string;
+  readonly title: string;
+  readonly books: readonly Book[];
+}
+
+/** Where chapters come from. */
+export interface SourceConfig {
+  /** The content API endpoint (https, or http for loopback hosts). */
+  readonly url: string;
+  /** Three-letter language code. @default "eng" */
+  readonly lang: string;
+  /** Sent on every request; names this tool. */
+  readonly userAgent: string;
+  /** Per-request timeout, ms. */
+  readonly timeoutMs: number;
+  /** Largest response body accepted, bytes. @default 5_000_000 */
+  readonly maxBodyBytes: number;
+}
+
+/** The retry policy plus the HTTP statuses that are retried. */
+export interface RetryConfig extends RetryPolicy {
+  /** HTTP statuses retried. @default [429, 500, 502, 503, 504] */
+  readonly retryOn: readonly number[];
+}
+
+/** `import.yaml`, validated. */
+export interface Manifest {
+  /** Path the manifest was loaded from. */
+  readonly file: string;
+  readonly source: SourceConfig;
+  readonly output: { readonly dir: string };
+  readonly retry: RetryConfig;
+  /** Name of the profile used when `--profile` is not given. */
+  readonly profile: string;
+  readonly volumes: readonly Volume[];
+}
+
+/** A named performance profile, validated. */
+export interface Profile {
+  readonly name: string;
+  /** Path the profile was loaded from. */
+  readonly file: string;
+  readonly description?: string;
+  /** Volumes with work in progress at once. */
+  readonly volumes: number;
+  /** Books in progress at once within one volume. */
+  readonly booksPerVolume: number;
+  /** Chapter requests in flight at once within one book. */
+  readonly chaptersPerBook: number;
+  /** Global cap on requests in flight. */
+  readonly maxInFlight?: number;
+  /** Minimum ms between the starts of any two requests in the run. */
+  readonly delayMs: number;
+  /** Token bucket rate on request starts. */
+  readonly requestsPerSecond?: number;
+  /** Token bucket capacity (defaults to 1 when `requestsPerSecond` is set). */
+  readonly burst?: number;
+}
