@@ -87,7 +87,9 @@ function _assertAcyclic<N extends DagNode>(nodes: readonly N[], byId: ReadonlyMa
         if (c === GREY) {
           const start = stack.findIndex((f) => f.node.id === dep.id);
           const cycle = [...stack.slice(start).map((f) => f.node.id), dep.id];
-          throw new DagError(`Cannot build DAG: cycle ${cycle.map((id) => `"${id}"`).join(" -> ")}`);
+          throw new DagError(
+            `Cannot build DAG: cycle ${cycle.map((id) => `"${id}"`).join(" -> ")}`,
+          );
         }
         if (c === WHITE) {
           colour.set(dep.id, GREY);
