@@ -1,0 +1,154 @@
+/**
+ * Atomic file writes: write a temporary file next to the target, fsync it,
+ * rename it over the target. A reader (or a crash) sees the old file or the
+ * new one, never a partial one.
+ *
+ * @module
+ */
+
+import { basename, dirname, join } from "node:path";
+
+/** Options of {@linkcode writeFileAtomic}. */
+export interface WriteFileAtomicOptions {
+  /** Permission bits of a newly created file (subject to the umask). @default 0o666 */
+  readonly mode?: number;
+  /** Fsync the directory after the rename, so the rename itself survives a power loss. @default true */
+  readonly syncDirectory?: boolean;
+  /** Checked before the write and before the rename. */
+  readonly signal?: AbortSignal;
+}
+
+/** Temporary files look like `.<name>.<pid>.<random>.tmp`. */
+const TEMP_FILE_PATTERN = /^\..+\.\d+\.[0-9a-f]+\.tmp$/;
+
+/**
+ * Whether a file name is one of the temporary files {@linkcode writeFileAtomic}
+ * creates (and a killed run may leave behind).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isTempFileName(".3.json.4242.0a1b2c3d.tmp"), true);
+ * assert.equal(isTempFileName("3.json"), false);
+ * ```
+ */
+export function isTempFileName(name: string): boolean {
+  return TEMP_FILE_PATTERN.test(name);
+}
+
+/**
+ * Writes `data` to `path` atomically, creating parent directories.
+ *
+ * The data goes to a temporary file in the same directory (same filesystem,
+ * so the rename is atomic), which is fsynced, then renamed over `path`; the
+ * directory is then fsynced, best effort. On any error the temporary file is
+ * removed. A process killed at any moment leaves the old file or the new one;
+ * at worst a stray temporary file, which {@linkcode cleanTempFiles} removes.
+ *
+ * @param path The target file.
+ * @param data A string (written as UTF-8) or bytes.
+ * @throws {Error} `Cannot write file "<path>": <detail>`, with the I/O error as `cause`.
+ * @throws The signal's reason when the signal is aborted.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/a/b.txt`, "hello\n");
+ * assert.equal(await Deno.readTextFile(`${dir}/a/b.txt`), "hello\n");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  options: WriteFileAtomicOptions = {},
+): Promise<void> {
+  const { signal, syncDirectory = true } = options;
+  signal?.throwIfAborted();
+  const dir = dirname(path);
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  let tempPath: string | undefined;
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    tempPath = join(dir, _tempFileName(basename(path)));
+    await _writeAndSync(tempPath, bytes, options.mode);
+    signal?.throwIfAborted();
+    await Deno.rename(tempPath, path);
+    tempPath = undefined;
+  } catch (error) {
+    if (tempPath !== undefined) await Deno.remove(tempPath).catch(() => {});
+    if (signal?.aborted && error === signal.reason) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new Error(`Cannot write file "${path}": ${detail}`, { cause: error });
+  }
+  if (syncDirectory) await _syncDirectory(dir);
+}
+
+/**
+ * Removes, recursively under `dir`, the temporary files a killed
+ * {@linkcode writeFileAtomic} left behind. Does not follow symbolic links.
+ * A missing `dir` is not an error.
+ *
+ * @returns The paths removed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/.1.json.99.abcd.tmp`, "{");
+ * assert.deepEqual(await cleanTempFiles(dir), [`${dir}/.1.json.99.abcd.tmp`]);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function cleanTempFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  let entries: Deno.DirEntry[];
+  try {
+    entries = await Array.fromAsync(Deno.readDir(dir));
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return removed;
+    throw new Error(`Cannot clean temporary files in "${dir}": ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) {
+      removed.push(...await cleanTempFiles(path));
+    } else if (entry.isFile && isTempFileName(entry.name)) {
+      // Another cleaner may have removed it already.
+      await Deno.remove(path).catch((error) => {
+        if (!(error instanceof Deno.errors.NotFound)) throw error;
+      });
+      removed.push(path);
+    }
+  }
+  return removed;
+}
+
+function _tempFileName(name: string): string {
+  const random = crypto.getRandomValues(new Uint8Array(4));
+  const hex = Array.from(random, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `.${name}.${Deno.pid}.${hex}.tmp`;
+}
+
+async function _writeAndSync(path: string, bytes: Uint8Array, mode?: number): Promise<void> {
+  using file = await Deno.open(path, { write: true, createNew: true, mode });
+  let written = 0;
+  while (written < bytes.length) {
+    written += await file.write(bytes.subarray(written));
+  }
+  // The data must be on disk before the rename makes it visible under the
+  // target name; otherwise a power loss could leave an empty target.
+  await file.sync();
+}
+
+async function _syncDirectory(dir: string): Promise<void> {
+  try {
+    using handle = await Deno.open(dir, { read: true });
+    await handle.sync();
+  } catch {
+    // Best effort: some platforms (Windows) cannot open or fsync a directory.
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The book manifest, `<out>/<volume>/<book>/manifest.json`, rebuilt from the
+ * chapter files on disk and the outcomes of this run.
+ *
+ * @module
+ */
+
+import pLimit from "p-limit";
+import type { Outcome } from "../exec/types.ts";
+import type { Manifest } from "../manifest/types.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { type ChapterVerification, verifyChapterFile } from "./chapter_file.ts";
+import type {
+  BookManifest,
+  BookManifestChapter,
+  BookManifestFailure,
+  BookManifestInvalidFile,
+} from "./manifest_types.ts";
+import { bookManifestPath, chapterFileName, chapterPath, chapterUri } from "./paths.ts";
+import { _findBook } from "./_lookup.ts";
+
+/** Options of {@linkcode writeBookManifest}. */
+export interface BookManifestOptions {
+  /** The clock for `updatedAt`. @default () => new Date() */
+  readonly now?: () => Date;
+  /** Chapter files read and hashed at once. @default 16 */
+  readonly concurrency?: number;
+  /** Checked before each chapter file is read and before the write. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Rebuilds and writes `<out>/<volume>/<book>/manifest.json`.
+ *
+ * Chapters 1..expected are each read, verified and hashed from disk; an older
+ * manifest is never read, so a chapter whose file was deleted drops out.
+ *
+ * - A chapter with a valid file is imported, whatever this run's outcome for
+ *   it: when this run failed it but a valid file from an earlier run is on
+ *   disk, the data is there, so it is imported and not listed in `failed`.
+ * - A chapter without a valid file is missing. A file that fails
+ *   verification counts as missing and is listed in `invalidFiles`.
+ * - A missing chapter whose outcome (key `"<volume>/<book>/<chapter>"`, the
+ *   chapter node's id) is `failed` is listed in `failed` with its reason and
+ *   attempts; `cancelled` is listed with reason `"cancelled"` and 0 attempts.
+ *   A missing chapter with no outcome (not run) is only in `missingChapters`.
+ *
+ * @param outcomes The book manifest node's dependency outcomes, by node id.
+ * @returns The manifest written.
+ * @throws {RangeError} When the manifest has no such volume or book.
+ * @throws {TypeError} When an id is not a slug.
+ * @throws {Error} When the write fails.
+ */
+export async function writeBookManifest(
+  outDir: string,
+  manifest: Manifest,
+  volumeId: string,
+  bookId: string,
+  outcomes: ReadonlyMap<string, Outcome>,
+  options: BookManifestOptions = {},
+): Promise<BookManifest> {
+  const { now = () => new Date(), concurrency = 16, signal } = options;
+  const { book } = _findBook(manifest, volumeId, bookId);
+  const numbers = Array.from({ length: book.chapters }, (_, index) => index + 1);
+
+  const limit = pLimit(concurrency);
+  const verifications: ChapterVerification[] = await Promise.all(
+    numbers.map((chapter) =>
+      limit(() => {
+        signal?.throwIfAborted();
+        return verifyChapterFile(chapterPath(outDir, volumeId, bookId, chapter), undefined, {
+          expected: {
+            volume: volumeId,
+            book: bookId,
+            chapter,
+            uri: chapterUri(volumeId, bookId, chapter),
+            lang: manifest.source.lang,
+          },
+        });
+      })
+    ),
+  );
+
+  const chapters: BookManifestChapter[] = [];
+  const missingChapters: number[] = [];
+  const failed: BookManifestFailure[] = [];
+  const invalidFiles: BookManifestInvalidFile[] = [];
+  for (const chapter of numbers) {
+    const verification = verifications[chapter - 1];
+    const file = chapterFileName(chapter);
+    if (verification.ok) {
+      const { uri, bytes, sha256, verses, paragraphs } = verification;
+      chapters.push({ chapter, uri, file, bytes, sha256, verses, paragraphs });
+      continue;
+    }
+    missingChapters.push(chapter);
+    if (verification.problem !== "missing") {
+      invalidFiles.push({ chapter, file, reason: verification.reason });
+    }
+    const outcome = outcomes.get(`${volumeId}/${bookId}/${chapter}`);
+    const failure = outcome === undefined ? undefined : _failureOf(outcome);
+    if (failure !== undefined) {
+      failed.push({ chapter, uri: chapterUri(volumeId, bookId, chapter), ...failure });
+    }
+  }
+
+  const bookManifest: BookManifest = {
+    volume: volumeId,
+    book: bookId,
+    title: book.title,
+    expectedChapters: book.chapters,
+    importedChapters: chapters.length,
+    missingChapters,
+    failed,
+    invalidFiles,
+    verses: chapters.reduce((sum, chapter) => sum + chapter.verses, 0),
+    expectedVerses: book.verses ?? null,
+    chapters,
+    complete: chapters.length === book.chapters,
+    updatedAt: now().toISOString(),
+  };
+  await writeFileAtomic(
+    bookManifestPath(outDir, volumeId, bookId),
+    JSON.stringify(bookManifest, null, 2) + "\n",
+    { signal },
+  );
+  return bookManifest;
+}
+
+/** The failure an outcome records, or undefined when the chapter ended well. */
+function _failureOf(outcome: Outcome): { reason: string; attempts: number } | undefined {
+  switch (outcome.status) {
+    case "done":
+    case "skipped":
+      return undefined;
+    case "failed":
+      return { reason: outcome.reason, attempts: outcome.attempts };
+    case "cancelled":
+      return { reason: "cancelled", attempts: 0 };
+    default: {
+      const unknown: never = outcome;
+      throw new TypeError(`Cannot read outcome ${JSON.stringify(unknown)}: unknown status`);
+    }
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Chapter files: `<out>/<volume>/<book>/<chapter>.json`, written atomically,
+ * and verified when a run resumes or a book manifest is rebuilt.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { basename, dirname } from "node:path";
+import type { Chapter } from "../source/types.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import { sha256Hex } from "./digest.ts";
+import { chapterPath, chapterUri } from "./paths.ts";
+
+/** What {@linkcode writeChapter} wrote. */
+export interface ChapterWriteResult {
+  /** The file written, `<out>/<volume>/<book>/<chapter>.json`. */
+  readonly path: string;
+  /** Size of the file, bytes. */
+  readonly bytes: number;
+  /** SHA-256 of the file's bytes, lowercase hex. */
+  readonly sha256: string;
+  readonly verses: number;
+  readonly paragraphs: number;
+}
+
+/** Which chapter a file must hold. */
+export interface ChapterIdentity {
+  readonly volume: string;
+  readonly book: string;
+  readonly chapter: number;
+  /** @default `/scriptures/<volume>/<book>/<chapter>` */
+  readonly uri?: string;
+  /** Checked only when given. */
+  readonly lang?: string;
+}
+
+/** Options of {@linkcode verifyChapterFile}. */
+export interface VerifyChapterOptions {
+  /** The chapter the file must hold. @default derived from the path `<volume>/<book>/<chapter>.json` */
+  readonly expected?: ChapterIdentity;
+}
+
+/** Why a chapter file failed verification. */
+export type ChapterFileProblem = "missing" | "unreadable" | "checksum" | "invalid";
+
+/** The result of {@linkcode verifyChapterFile}. */
+export type ChapterVerification =
+  | {
+    readonly ok: true;
+    readonly uri: string;
+    readonly bytes: number;
+    readonly sha256: string;
+    readonly verses: number;
+    readonly paragraphs: number;
+  }
+  | { readonly ok: false; readonly problem: ChapterFileProblem; readonly reason: string };
+
+/**
+ * The JSON text of a chapter: keys in the order of the `Chapter` type
+ * (whatever order the object was built in), two-space indent, final newline.
+ */
+export function serializeChapter(chapter: Chapter): string {
+  const ordered: Chapter = {
+    uri: chapter.uri,
+    volume: chapter.volume,
+    book: chapter.book,
+    chapter: chapter.chapter,
+    lang: chapter.lang,
+    title: chapter.title,
+    number: chapter.number,
+    intro: chapter.intro,
+    summary: chapter.summary,
+    verses: chapter.verses.map((verse) => ({
+      number: verse.number,
+      text: verse.text,
+      paragraphStart: verse.paragraphStart,
+    })),
+    paragraphs: chapter.paragraphs.map((paragraph) => ({
+      id: paragraph.id,
+      text: paragraph.text,
+    })),
+    source: { url: chapter.source.url, fetchedAt: chapter.source.fetchedAt },
+  };
+  return JSON.stringify(ordered, null, 2) + "\n";
+}
+
+/**
+ * Writes a chapter atomically to `<out>/<volume>/<book>/<chapter>.json`.
+ *
+ * @throws {TypeError} When the chapter's volume or book is not a slug.
+ * @throws {RangeError} When its chapter number is not a positive integer.
+ * @throws {Error} When the write fails (see `writeFileAtomic`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * const result = await writeChapter(dir, {
+ *   uri: "/scriptures/bofm/enos/1", volume: "bofm", book: "enos", chapter: 1, lang: "eng",
+ *   title: "Enos 1", number: null, intro: null, summary: null,
+ *   verses: [{ number: 1, text: "Behold, it came to pass…", paragraphStart: false }],
+ *   paragraphs: [], source: { url: "https://example.org", fetchedAt: "2025-01-01T00:00:00.000Z" },
+ * });
+ * assert.equal(result.path, `${dir}/bofm/enos/1.json`);
+ * assert.equal((await verifyChapterFile(result.path, result.sha256)).ok, true);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function writeChapter(
+  outDir: string,
+  chapter: Chapter,
+  options: { readonly signal?: AbortSignal } = {},
+): Promise<ChapterWriteResult> {
+  const path = chapterPath(outDir, chapter.volume, chapter.book, chapter.chapter);
+  const bytes = new TextEncoder().encode(serializeChapter(chapter));
+  await writeFileAtomic(path, bytes, { signal: options.signal });
+  return {
+    path,
+    bytes: bytes.length,
+    sha256: await sha256Hex(bytes),
+    verses: chapter.verses.length,
+    paragraphs: chapter.paragraphs.length,
+  };
+}
+
+const chapterSchema = z.object({
+  uri: z.string(),
+  volume: z.string(),
+  book: z.string(),
+  chapter: z.number().int().positive(),
+  lang: z.string(),
+  title: z.string(),
+  number: z.string().nullable(),
+  intro: z.string().nullable(),
+  summary: z.string().nullable(),
+  verses: z.array(z.object({
+    number: z.number().int(),
+    text: z.string(),
+    paragraphStart: z.boolean(),
+  })),
+  paragraphs: z.array(z.object({ id: z.string(), text: z.string() })),
+  source: z.object({ url: z.string(), fetchedAt: z.string() }),
+});
+
+/**
+ * Checks a chapter file: it exists, matches `expectedSha256` when given,
+ * parses as a `Chapter` of the expected uri/volume/book/chapter (and lang,
+ * when given), and holds at least one verse or paragraph. Never throws for a
+ * bad file: the failure names its problem and reason.
+ *
+ * @param expectedSha256 Lowercase hex; skipped when undefined.
+ */
+export async function verifyChapterFile(
+  path: string,
+  expectedSha256?: string,
+  options: VerifyChapterOptions = {},
+): Promise<ChapterVerification> {
+  const fail = (problem: ChapterFileProblem, detail: string): ChapterVerification => ({
+    ok: false,
+    problem,
+    reason: `Cannot verify chapter file "${path}": ${detail}`,
+  });
+  const expected = options.expected ?? _identityFromPath(path);
+  if (expected === undefined) {
+    return fail("invalid", "its path is not <volume>/<book>/<chapter>.json");
+  }
+
+  let bytes: Uint8Array<ArrayBuffer>;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return fail("missing", "no such file");
+    return fail("unreadable", (error as Error).message);
+  }
+  const sha256 = await sha256Hex(bytes);
+  if (expectedSha256 !== undefined && sha256 !== expectedSha256.toLowerCase()) {
+    return fail("checksum", `SHA-256 ${sha256} does not match the expected ${expectedSha256}`);
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch (error) {
+    return fail("invalid", `not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = chapterSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail("invalid", `not a chapter: at "${issue.path.join(".")}": ${issue.message}`);
+  }
+  const chapter = parsed.data;
+  const wanted: Record<string, string | number> = {
+    uri: expected.uri ?? chapterUri(expected.volume, expected.book, expected.chapter),
+    volume: expected.volume,
+    book: expected.book,
+    chapter: expected.chapter,
+    ...(expected.lang === undefined ? {} : { lang: expected.lang }),
+  };
+  for (const [field, value] of Object.entries(wanted)) {
+    const actual = chapter[field as keyof typeof chapter];
+    if (actual !== value) {
+      return fail(
+        "invalid",
+        `${field} is ${JSON.stringify(actual)}, expected ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  if (chapter.verses.length === 0 && chapter.paragraphs.length === 0) {
+    return fail("invalid", "it holds no verse and no paragraph");
+  }
+  return {
+    ok: true,
+    uri: chapter.uri,
+    bytes: bytes.length,
+    sha256,
+    verses: chapter.verses.length,
+    paragraphs: chapter.paragraphs.length,
+  };
+}
+
+function _identityFromPath(path: string): ChapterIdentity | undefined {
+  const match = /^([1-9][0-9]*)\.json$/.exec(basename(path));
+  if (match === null) return undefined;
+  const bookDir = dirname(path);
+  const book = basename(bookDir);
+  const volume = basename(dirname(bookDir));
+  if (book === "" || volume === "") return undefined;
+  return { volume, book, chapter: Number(match[1]) };
+}

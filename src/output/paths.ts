@@ -1,0 +1,138 @@
+/**
+ * Where outputs go:
+ *
+ *     <out>/manifest.json                      the root manifest
+ *     <out>/<volume>/manifest.json             one volume manifest per volume
+ *     <out>/<volume>/<book>/manifest.json      one book manifest per book
+ *     <out>/<volume>/<book>/<chapter>.json     one file per chapter
+ *
+ * Every volume and book segment must be a slug, so no id can climb out of the
+ * output directory, whatever the manifest's validation let through.
+ *
+ * @module
+ */
+
+import { join } from "node:path";
+
+const SLUG = /^[a-z0-9][a-z0-9-]*$/;
+
+/**
+ * Checks that `value` is a slug (`^[a-z0-9][a-z0-9-]*$`).
+ *
+ * @param what Names the value in the error, e.g. `"volume"`.
+ * @throws {TypeError} When it is not.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assertSlug("1-ne", "book");
+ * assert.throws(() => assertSlug("..", "book"), TypeError);
+ * ```
+ */
+export function assertSlug(value: string, what: string): void {
+  if (typeof value !== "string" || !SLUG.test(value)) {
+    throw new TypeError(
+      `Cannot build an output path from ${what} ${
+        JSON.stringify(value)
+      }: not a slug (^[a-z0-9][a-z0-9-]*$)`,
+    );
+  }
+}
+
+/**
+ * Checks that `chapter` is a positive safe integer.
+ *
+ * @throws {RangeError} When it is not.
+ */
+export function assertChapterNumber(chapter: number): void {
+  if (!Number.isSafeInteger(chapter) || chapter < 1) {
+    throw new RangeError(
+      `Cannot build an output path from chapter ${JSON.stringify(chapter)}: not a positive integer`,
+    );
+  }
+}
+
+/**
+ * The file name of a chapter inside its book directory: `<chapter>.json`.
+ *
+ * @throws {RangeError} When `chapter` is not a positive integer.
+ */
+export function chapterFileName(chapter: number): string {
+  assertChapterNumber(chapter);
+  return `${chapter}.json`;
+}
+
+/**
+ * `<out>/<volume>/<book>/<chapter>.json`.
+ *
+ * @throws {TypeError} When `volume` or `book` is not a slug.
+ * @throws {RangeError} When `chapter` is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(chapterPath("data", "bofm", "1-ne", 3), "data/bofm/1-ne/3.json");
+ * assert.throws(() => chapterPath("data", "bofm", "../etc", 3), TypeError);
+ * ```
+ */
+export function chapterPath(outDir: string, volume: string, book: string, chapter: number): string {
+  return join(bookDir(outDir, volume, book), chapterFileName(chapter));
+}
+
+/**
+ * `<out>/<volume>/<book>`.
+ *
+ * @throws {TypeError} When `volume` or `book` is not a slug.
+ */
+export function bookDir(outDir: string, volume: string, book: string): string {
+  assertSlug(book, "book");
+  return join(volumeDir(outDir, volume), book);
+}
+
+/**
+ * `<out>/<volume>`.
+ *
+ * @throws {TypeError} When `volume` is not a slug.
+ */
+export function volumeDir(outDir: string, volume: string): string {
+  assertSlug(volume, "volume");
+  return join(outDir, volume);
+}
+
+/**
+ * `<out>/<volume>/<book>/manifest.json`.
+ *
+ * @throws {TypeError} When `volume` or `book` is not a slug.
+ */
+export function bookManifestPath(outDir: string, volume: string, book: string): string {
+  return join(bookDir(outDir, volume, book), "manifest.json");
+}
+
+/**
+ * `<out>/<volume>/manifest.json`.
+ *
+ * @throws {TypeError} When `volume` is not a slug.
+ */
+export function volumeManifestPath(outDir: string, volume: string): string {
+  return join(volumeDir(outDir, volume), "manifest.json");
+}
+
+/** `<out>/manifest.json`. */
+export function rootManifestPath(outDir: string): string {
+  return join(outDir, "manifest.json");
+}
+
+/**
+ * The content URI of a chapter, `/scriptures/<volume>/<book>/<chapter>`: the
+ * same form as the planner's `ChapterNode.uri`. Used to check chapter files
+ * and to name failed chapters in book manifests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(chapterUri("dc-testament", "od", 1), "/scriptures/dc-testament/od/1");
+ * ```
+ */
+export function chapterUri(volume: string, book: string, chapter: number): string {
+  return `/scriptures/${volume}/${book}/${chapter}`;
+}

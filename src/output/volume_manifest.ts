@@ -1,0 +1,106 @@
+/**
+ * The volume manifest, `<out>/<volume>/manifest.json`, rebuilt from the book
+ * manifests on disk.
+ *
+ * @module
+ */
+
+import pLimit from "p-limit";
+import type { Manifest } from "../manifest/types.ts";
+import { writeFileAtomic } from "./atomic_write.ts";
+import type { VolumeManifest, VolumeManifestBook } from "./manifest_types.ts";
+import { bookManifestPath, volumeManifestPath } from "./paths.ts";
+import { readBookManifest } from "./read_manifest.ts";
+import { _findVolume } from "./_lookup.ts";
+
+/** Options of {@linkcode writeVolumeManifest}. */
+export interface VolumeManifestOptions {
+  /** The clock for `updatedAt`. @default () => new Date() */
+  readonly now?: () => Date;
+  /** Book manifests read at once. @default 16 */
+  readonly concurrency?: number;
+  /** Checked before each book manifest is read and before the write. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Rebuilds and writes `<out>/<volume>/manifest.json` from the book manifests
+ * on disk. Every book of the volume in `import.yaml` is listed; a book whose
+ * manifest is missing or unreadable counts as 0 imported, 0 failed, not
+ * complete, with a null `sha256`. Chapter counts expected come from
+ * `import.yaml`; a book manifest written for another chapter count is not
+ * complete.
+ *
+ * @returns The manifest written.
+ * @throws {RangeError} When the manifest has no such volume.
+ * @throws {TypeError} When an id is not a slug.
+ * @throws {Error} When the write fails.
+ */
+export async function writeVolumeManifest(
+  outDir: string,
+  manifest: Manifest,
+  volumeId: string,
+  options: VolumeManifestOptions = {},
+): Promise<VolumeManifest> {
+  const { now = () => new Date(), concurrency = 16, signal } = options;
+  const volume = _findVolume(manifest, volumeId);
+
+  const limit = pLimit(concurrency);
+  const books: VolumeManifestBook[] = await Promise.all(
+    volume.books.map((book) =>
+      limit(async (): Promise<VolumeManifestBook> => {
+        signal?.throwIfAborted();
+        const read = await readBookManifest(
+          bookManifestPath(outDir, volumeId, book.id),
+          volumeId,
+          book.id,
+        );
+        const summary = { book: book.id, title: book.title, expectedChapters: book.chapters };
+        if (!read.ok) {
+          return {
+            ...summary,
+            importedChapters: 0,
+            failed: 0,
+            verses: 0,
+            complete: false,
+            sha256: null,
+          };
+        }
+        const found = read.manifest;
+        return {
+          ...summary,
+          importedChapters: found.importedChapters,
+          failed: found.failed.length,
+          verses: found.verses,
+          complete: found.complete && found.expectedChapters === book.chapters,
+          sha256: read.sha256,
+        };
+      })
+    ),
+  );
+
+  const volumeManifest: VolumeManifest = {
+    volume: volume.id,
+    title: volume.title,
+    books,
+    totals: {
+      books: books.length,
+      expectedChapters: _sum(books, (book) => book.expectedChapters),
+      importedChapters: _sum(books, (book) => book.importedChapters),
+      failedChapters: _sum(books, (book) => book.failed),
+      verses: _sum(books, (book) => book.verses),
+    },
+    complete: books.every((book) => book.complete),
+    updatedAt: now().toISOString(),
+  };
+  await writeFileAtomic(
+    volumeManifestPath(outDir, volumeId),
+    JSON.stringify(volumeManifest, null, 2) + "\n",
+    { signal },
+  );
+  return volumeManifest;
+}
+
+function _sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((sum, item) => sum + value(item), 0);
+}
