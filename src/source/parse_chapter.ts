@@ -1,0 +1,216 @@
+/**
+ * Turns one content-API response into a {@link Chapter}: checks that the
+ * server answered with the page asked for, then reads the verses, the other
+ * body paragraphs and the header out of `content.body`.
+ *
+ * @module
+ */
+
+import { selectAll, selectOne } from "css-select";
+import type { AnyNode, Document, Element } from "domhandler";
+import { isTag } from "domhandler";
+import { textContent } from "domutils";
+import { parseDocument } from "htmlparser2";
+import { TaskError } from "../exec/types.ts";
+import { hasClass, normaliseSpace, plainText } from "./html_text.ts";
+import type { Chapter, Paragraph, Verse } from "./types.ts";
+
+/** What was asked for: the facts a chapter records besides what the page says. */
+export interface RequestedChapter {
+  /** `/scriptures/{volume}/{book}/{chapter}`. */
+  readonly uri: string;
+  readonly volume: string;
+  readonly book: string;
+  readonly chapter: number;
+  readonly lang: string;
+  /** The full request URL. */
+  readonly url: string;
+  /** ISO 8601 time of the request. */
+  readonly fetchedAt: string;
+}
+
+/** Header paragraphs: never verses, never body paragraphs. */
+const _HEADER_CLASSES = [
+  "title",
+  "subtitle",
+  "intro",
+  "study-intro",
+  "title-number",
+  "study-summary",
+];
+const _HEADER_IDS = /^(title|subtitle|intro|study_intro|title_number|study_summary)\d*$/;
+/** Containers of footnotes and study helps, whose paragraphs are not chapter text. */
+const _NOTE_CLASSES = ["study-notes", "footnotes"];
+const _NOTE_TAGS = new Set(["footer", "aside", "nav"]);
+
+/**
+ * Parses a content-API response body (already JSON-decoded).
+ *
+ * Verses are the `p.verse` elements in document order; every other `p` with an
+ * `id` inside the body block becomes a paragraph (closing paragraphs,
+ * signatures, declarations). Header, footnote and study-note paragraphs are
+ * left out.
+ *
+ * @param json The decoded response.
+ * @param requested The chapter asked for.
+ * @returns The chapter.
+ * @throws {TaskError} Retryable when `content.body` is missing; permanent when
+ * the page is another page than the one requested, when it holds neither
+ * verses nor paragraphs, or when a verse has no integer number.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseChapter } from "./parse_chapter.ts";
+ *
+ * const uri = "/scriptures/dc-testament/dc/116";
+ * const chapter = parseChapter({
+ *   meta: { title: "Doctrine and Covenants 116", pageAttributes: { "data-uri": uri } },
+ *   content: {
+ *     body: '<div class="body-block"><p class="verse" id="p1">' +
+ *       '<span class="verse-number">1 </span>Spring Hill is named by the ' +
+ *       '<a class="study-note-ref" href="#note1_a"><sup class="marker" data-value="a"></sup>Lord</a> ' +
+ *       "Adam-ondi-Ahman.</p></div>",
+ *   },
+ * }, {
+ *   uri, volume: "dc-testament", book: "dc", chapter: 116, lang: "eng",
+ *   url: "https://example.org/api?uri=" + uri, fetchedAt: "2025-01-01T00:00:00.000Z",
+ * });
+ * assert.deepEqual(chapter.verses, [
+ *   { number: 1, text: "Spring Hill is named by the Lord Adam-ondi-Ahman.", paragraphStart: false },
+ * ]);
+ * assert.equal(chapter.summary, null);
+ * ```
+ */
+export function parseChapter(json: unknown, requested: RequestedChapter): Chapter {
+  const { uri } = requested;
+  const meta = _record(_record(json)?.meta);
+  const body = _record(_record(json)?.content)?.body;
+  if (typeof body !== "string") {
+    throw new TaskError(`Cannot parse chapter "${uri}": missing content.body`, {
+      retryable: true,
+    });
+  }
+  const pageUri = _string(_record(meta?.pageAttributes)?.["data-uri"]) ??
+    _string(_record(json)?.uri);
+  if (pageUri !== uri) {
+    throw new TaskError(
+      `Cannot import chapter "${uri}": the server answered with another page: ` +
+        `${pageUri ?? "(no URI)"} instead of ${uri}`,
+      { retryable: false },
+    );
+  }
+
+  const document = parseDocument(body);
+  const verses = _selectAll("p.verse", document)
+    .filter((p) => !_inNotes(p))
+    .map((p) => _verse(p, uri));
+  const paragraphs = _paragraphs(document);
+  if (verses.length === 0 && paragraphs.length === 0) {
+    throw new TaskError(
+      `Cannot import chapter "${uri}": empty chapter (no verses and no paragraphs)`,
+      { retryable: false },
+    );
+  }
+
+  const number = _headerText(document, "p.title-number");
+  return {
+    uri,
+    volume: requested.volume,
+    book: requested.book,
+    chapter: requested.chapter,
+    lang: requested.lang,
+    title: _nonEmpty(_string(meta?.title)) ?? _headerText(document, "#title1") ?? number ?? "",
+    number,
+    intro: _headerText(document, "p.intro"),
+    summary: _headerText(document, "p.study-summary"),
+    verses,
+    paragraphs,
+    source: { url: requested.url, fetchedAt: requested.fetchedAt },
+  };
+}
+
+function _verse(p: Element, uri: string): Verse {
+  const numberElement = _selectOne("span.verse-number", p);
+  const rawNumber = numberElement ? normaliseSpace(textContent(numberElement)) : "";
+  if (!/^\d+$/.test(rawNumber)) {
+    const where = p.attribs.id ? `verse "${p.attribs.id}"` : "a verse";
+    throw new TaskError(
+      `Cannot parse chapter "${uri}": ${where} has no integer verse number (found "${rawNumber}")`,
+      { retryable: false },
+    );
+  }
+  let text = plainText(p);
+  // Some markups write the ¶ as plain text rather than in span.para-mark.
+  let paragraphStart = _selectOne("span.para-mark", p) !== null;
+  if (text.startsWith("¶")) {
+    text = text.slice(1).trimStart();
+    paragraphStart = true;
+  }
+  return { number: Number(rawNumber), text, paragraphStart };
+}
+
+function _paragraphs(document: Document): Paragraph[] {
+  const blocks = _selectAll(".body-block", document);
+  const roots = blocks.length > 0 ? blocks : [document];
+  const paragraphs: Paragraph[] = [];
+  const seen = new Set<Element>();
+  for (const p of _selectAll("p[id]", roots)) {
+    if (seen.has(p)) continue; // nested body blocks select a paragraph twice
+    seen.add(p);
+    if (hasClass(p, "verse") || _isHeaderParagraph(p) || _inNotes(p) || _inHeader(p)) continue;
+    const text = plainText(p);
+    if (text !== "") paragraphs.push({ id: p.attribs.id, text });
+  }
+  return paragraphs;
+}
+
+function _isHeaderParagraph(p: Element): boolean {
+  return _HEADER_CLASSES.some((name) => hasClass(p, name)) || _HEADER_IDS.test(p.attribs.id);
+}
+
+function _inNotes(element: Element): boolean {
+  return _hasAncestor(
+    element,
+    (a) => _NOTE_TAGS.has(a.name) || _NOTE_CLASSES.some((name) => hasClass(a, name)),
+  );
+}
+
+function _inHeader(element: Element): boolean {
+  return _hasAncestor(element, (a) => a.name === "header");
+}
+
+function _hasAncestor(element: Element, test: (ancestor: Element) => boolean): boolean {
+  for (let node = element.parent; node !== null; node = node.parent) {
+    if (isTag(node) && test(node)) return true;
+  }
+  return false;
+}
+
+function _headerText(document: Document, selector: string): string | null {
+  const element = _selectOne(selector, document);
+  return element === null ? null : _nonEmpty(plainText(element));
+}
+
+function _selectAll(selector: string, root: AnyNode | AnyNode[]): Element[] {
+  return selectAll<AnyNode, Element>(selector, root);
+}
+
+function _selectOne(selector: string, root: AnyNode | AnyNode[]): Element | null {
+  return selectOne<AnyNode, Element>(selector, root);
+}
+
+function _record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? value as Record<string, unknown>
+    : undefined;
+}
+
+function _string(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
+}
+
+function _nonEmpty(value: string | undefined): string | null {
+  const trimmed = value === undefined ? "" : normaliseSpace(value);
+  return trimmed === "" ? null : trimmed;
+}

@@ -1,0 +1,171 @@
+/**
+ * One request to the content API for one chapter, with every outcome turned
+ * into a {@link Chapter} or a classified {@link TaskError}.
+ *
+ * @module
+ */
+
+import { TaskError } from "../exec/types.ts";
+import type { SourceConfig } from "../manifest/types.ts";
+import { parseChapterUri } from "./chapter_uri.ts";
+import { parseChapter } from "./parse_chapter.ts";
+import { readBody } from "./read_body.ts";
+import { parseRetryAfter } from "./retry_after.ts";
+import type { Chapter } from "./types.ts";
+
+export { parseRetryAfter };
+
+/** Options of {@link fetchChapter}. */
+export interface FetchChapterOptions {
+  /** Endpoint, language, User-Agent and body cap. Its `timeoutMs` is the caller's to apply through `signal`. */
+  readonly source: SourceConfig;
+  /** HTTP statuses that are worth another attempt (e.g. `[429, 500, 502, 503, 504]`). */
+  readonly retryOn: readonly number[];
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** Aborts the request; its reason is rethrown unchanged. */
+  readonly signal?: AbortSignal;
+  /** The current time, epoch ms: dates `fetchedAt` and resolves `Retry-After` dates. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** A chapter fetched and parsed. */
+export interface FetchedChapter {
+  readonly chapter: Chapter;
+  /** Body size, bytes. */
+  readonly bytes: number;
+  /** The URL requested. */
+  readonly url: string;
+}
+
+/**
+ * The request URL of a chapter: `<source.url>?lang=<lang>&uri=<uri>`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { chapterUrl } from "./request.ts";
+ *
+ * const source = {
+ *   url: "https://www.churchofjesuschrist.org/study/api/v3/language-pages/type/content",
+ *   lang: "eng", userAgent: "test", timeoutMs: 30_000, maxBodyBytes: 5_000_000,
+ * };
+ * assert.equal(
+ *   chapterUrl(source, "/scriptures/bofm/1-ne/3"),
+ *   "https://www.churchofjesuschrist.org/study/api/v3/language-pages/type/content" +
+ *     "?lang=eng&uri=%2Fscriptures%2Fbofm%2F1-ne%2F3",
+ * );
+ * ```
+ */
+export function chapterUrl(source: SourceConfig, uri: string): string {
+  const url = new URL(source.url);
+  url.searchParams.set("lang", source.lang);
+  url.searchParams.set("uri", uri);
+  return url.href;
+}
+
+/**
+ * Fetches and parses one chapter.
+ *
+ * Sends the configured `User-Agent` and `Accept: application/json`, reads the
+ * body with the `maxBodyBytes` cap and parses it with {@link parseChapter}.
+ * The response body is always read to the end or cancelled.
+ *
+ * Failures, all as `TaskError` except cancellation:
+ * - a status in `retryOn`: retryable, with `status` and the `Retry-After` delay;
+ * - any other non-2xx status: permanent, with `status`;
+ * - a network error or a body cut short: retryable;
+ * - a body over the cap: permanent;
+ * - unparsable JSON or no `content.body`: retryable;
+ * - another page than the one asked for, or an empty chapter: permanent.
+ * When `signal` aborts, its reason is rethrown unchanged, so the caller tells
+ * its own timeouts from cancellation.
+ *
+ * @param uri `/scriptures/{volume}/{book}/{chapter}`.
+ * @throws {TypeError} When `uri` is not a chapter URI.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TaskError } from "../exec/types.ts";
+ * import { fetchChapter } from "./request.ts";
+ *
+ * const source = {
+ *   url: "http://127.0.0.1:1/api", lang: "eng", userAgent: "doc-test",
+ *   timeoutMs: 30_000, maxBodyBytes: 5_000_000,
+ * };
+ * const fetch503 = () => Promise.resolve(new Response("busy", { status: 503 }));
+ * const error = await fetchChapter("/scriptures/bofm/1-ne/3", {
+ *   source, retryOn: [503], fetch: fetch503,
+ * }).catch((e) => e);
+ * assert.ok(error instanceof TaskError);
+ * assert.equal(error.retryable, true);
+ * assert.equal(error.status, 503);
+ * ```
+ */
+export async function fetchChapter(
+  uri: string,
+  options: FetchChapterOptions,
+): Promise<FetchedChapter> {
+  const { source, retryOn, signal } = options;
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const now = options.now ?? Date.now;
+  const ref = parseChapterUri(uri);
+  const url = chapterUrl(source, uri);
+  signal?.throwIfAborted();
+  const fetchedAt = new Date(now()).toISOString();
+
+  let response: Response;
+  try {
+    response = await doFetch(url, {
+      headers: { "User-Agent": source.userAgent, "Accept": "application/json" },
+      signal,
+    });
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw new TaskError(`Cannot fetch chapter "${uri}": network error: ${_describe(error)}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => {});
+    throw _statusError(uri, response, retryOn.includes(response.status), now());
+  }
+
+  const bytes = await readBody(response, { maxBytes: source.maxBodyBytes, what: uri, signal });
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new TaskError(`Cannot parse chapter "${uri}": unparsable JSON: ${_describe(error)}`, {
+      retryable: true,
+      cause: error,
+    });
+  }
+  const chapter = parseChapter(json, { uri, ...ref, lang: source.lang, url, fetchedAt });
+  return { chapter, bytes: bytes.byteLength, url };
+}
+
+function _statusError(uri: string, response: Response, retryable: boolean, now: number) {
+  const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+  if (retryable) {
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
+    const after = retryAfterMs === undefined ? "" : ` (Retry-After ${retryAfterMs} ms)`;
+    return new TaskError(`Cannot fetch chapter "${uri}": ${status}${after}`, {
+      retryable: true,
+      status: response.status,
+      retryAfterMs,
+    });
+  }
+  const why = response.status >= 500 ? " (a server error not in retryOn: permanent)" : "";
+  return new TaskError(`Cannot fetch chapter "${uri}": ${status}${why}`, {
+    retryable: false,
+    status: response.status,
+  });
+}
+
+function _describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
