@@ -44,6 +44,7 @@ export function isTempFileName(name: string): boolean {
  * directory is then fsynced, best effort. On any error the temporary file is
  * removed. A process killed at any moment leaves the old file or the new one;
  * at worst a stray temporary file, which {@linkcode cleanTempFiles} removes.
+ * Needs read and write permission on the directory (Deno's rename asks for both).
  *
  * @param path The target file.
  * @param data A string (written as UTF-8) or bytes.
