@@ -1,0 +1,116 @@
+/**
+ * Checks that span several keys, which a per-field schema cannot express:
+ * unique ids, `maxDelay` against `baseDelay`, `burst` without a rate, and the
+ * manifest's profile against the profile files. They read the raw parsed YAML
+ * defensively, so they run even when the schema found other problems.
+ *
+ * @module
+ */
+
+import type { PathSegment } from "./diagnostic.ts";
+import { suggestionSuffix } from "./did_you_mean.ts";
+import { formatDuration, parseDuration } from "./duration.ts";
+import type { Finding } from "./located_yaml.ts";
+import { MANIFEST_DEFAULTS, SLUG_PATTERN } from "./schema.ts";
+
+/** The line a path starts on, for "first at line N" in messages. */
+export type LineOf = (path: readonly PathSegment[]) => number;
+
+/**
+ * Finds duplicate volume and book ids, a `maxDelay` below `baseDelay`, and a
+ * `profile` that names no known profile.
+ *
+ * @param raw The parsed YAML, not yet validated.
+ * @param lineOf Locates an earlier occurrence for the message.
+ * @param knownProfiles The profile names that exist; skip the check when absent.
+ */
+export function checkManifest(
+  raw: unknown,
+  lineOf: LineOf,
+  knownProfiles?: readonly string[],
+): Finding[] {
+  if (!_isRecord(raw)) return [];
+  const findings: Finding[] = [];
+  const volumes = Array.isArray(raw.volumes) ? raw.volumes : [];
+  findings.push(..._duplicateIds(volumes, ["volumes"], "volume", "", lineOf));
+  volumes.forEach((volume, index) => {
+    if (!_isRecord(volume) || !Array.isArray(volume.books)) return;
+    const where = typeof volume.id === "string" ? ` in volume ${JSON.stringify(volume.id)}` : "";
+    const path = ["volumes", index, "books"];
+    findings.push(..._duplicateIds(volume.books, path, "book", where, lineOf));
+  });
+  if (_isRecord(raw.retry)) findings.push(..._retryDelays(raw.retry));
+  if (knownProfiles !== undefined) findings.push(..._unknownProfile(raw, knownProfiles));
+  return findings;
+}
+
+/** Finds a `burst` given without `requestsPerSecond`. */
+export function checkProfile(raw: unknown): Finding[] {
+  if (!_isRecord(raw) || !("burst" in raw) || "requestsPerSecond" in raw) return [];
+  return [{ path: ["burst"], message: "only valid together with requestsPerSecond" }];
+}
+
+function _duplicateIds(
+  items: readonly unknown[],
+  path: readonly PathSegment[],
+  kind: string,
+  where: string,
+  lineOf: LineOf,
+): Finding[] {
+  const findings: Finding[] = [];
+  const first = new Map<string, number>();
+  items.forEach((item, index) => {
+    if (!_isRecord(item) || typeof item.id !== "string") return;
+    const earlier = first.get(item.id);
+    if (earlier === undefined) {
+      first.set(item.id, index);
+      return;
+    }
+    const line = lineOf([...path, earlier, "id"]);
+    const id = JSON.stringify(item.id);
+    const message = `duplicate ${kind} id ${id}${where} (first at line ${line})`;
+    findings.push({ path: [...path, index, "id"], message });
+  });
+  return findings;
+}
+
+function _retryDelays(retry: Record<string, unknown>): Finding[] {
+  const base = _durationOr(retry.baseDelay, MANIFEST_DEFAULTS.baseDelay);
+  const max = _durationOr(retry.maxDelay, MANIFEST_DEFAULTS.maxDelay);
+  if (base === undefined || max === undefined || max >= base) return [];
+  if ("maxDelay" in retry) {
+    const message = `expected at least baseDelay (${formatDuration(base)}), got ${
+      formatDuration(max)
+    }`;
+    return [{ path: ["retry", "maxDelay"], message }];
+  }
+  const message = `expected at most maxDelay (${formatDuration(max)} by default), got ${
+    formatDuration(base)
+  }`;
+  return [{ path: ["retry", "baseDelay"], message }];
+}
+
+function _unknownProfile(raw: Record<string, unknown>, known: readonly string[]): Finding[] {
+  const given = "profile" in raw;
+  const name = given ? raw.profile : MANIFEST_DEFAULTS.profile;
+  // A profile that is not a slug is reported by the schema already.
+  if (typeof name !== "string" || !SLUG_PATTERN.test(name) || known.includes(name)) return [];
+  const list = known.length === 0 ? "none" : known.join(", ");
+  const what = given ? "" : " (the default)";
+  const message = `unknown profile ${JSON.stringify(name)}${what} (known: ${list})${
+    suggestionSuffix(name, known)
+  }`;
+  return [{ path: given ? ["profile"] : [], message }];
+}
+
+function _durationOr(value: unknown, fallback: string): number | undefined {
+  try {
+    return parseDuration(value === undefined ? fallback : value);
+  } catch {
+    return undefined; // reported by the schema
+  }
+}
+
+function _isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,285 @@
+/**
+ * Loads `import.yaml` and profiles into the validated `Manifest` and
+ * `Profile` types. Every problem of a file is collected and reported at once,
+ * each with file, YAML path, line and column.
+ *
+ * @module
+ */
+
+import { basename, dirname, extname, join } from "node:path";
+import { checkManifest, checkProfile } from "./checks.ts";
+import { ManifestError, ProfileNotFoundError } from "./diagnostic.ts";
+import { didYouMean, suggestionSuffix } from "./did_you_mean.ts";
+import {
+  type ManifestData,
+  manifestSchema,
+  type ProfileData,
+  profileSchema,
+  SLUG_PATTERN,
+} from "./schema.ts";
+import type { Manifest, Profile } from "./types.ts";
+import { validateYaml } from "./validate.ts";
+
+export {
+  type Diagnostic,
+  ManifestError,
+  ProfileNotFoundError,
+  renderDiagnostic,
+} from "./diagnostic.ts";
+export { formatDuration, parseDuration } from "./duration.ts";
+
+/** Reads a whole text file; `Deno.readTextFile` unless a test injects another. */
+export type ReadTextFile = (path: string) => Promise<string>;
+
+/** Options of {@linkcode loadManifest}. */
+export interface LoadManifestOptions {
+  /** Folder of the profile files the `profile` key is checked against. @default "<manifest folder>/profiles" */
+  profilesDir?: string;
+  /** Reads the manifest; should throw `Deno.errors.NotFound` for a missing file. @default Deno.readTextFile */
+  readTextFile?: ReadTextFile;
+}
+
+/** Options of {@linkcode parseManifest}. */
+export interface ParseManifestOptions {
+  /** Profile names that exist; when given, `profile` must be one of them. */
+  knownProfiles?: readonly string[];
+}
+
+/** Options of {@linkcode loadProfile}. */
+export interface LoadProfileOptions {
+  /** Folder a profile name is looked up in. @default "profiles" */
+  profilesDir?: string;
+  /** Reads the profile; should throw `Deno.errors.NotFound` for a missing file. @default Deno.readTextFile */
+  readTextFile?: ReadTextFile;
+}
+
+/**
+ * Reads and validates a manifest, checking its `profile` against the profile
+ * files.
+ *
+ * @param path The manifest file; diagnostics name it as given.
+ * @throws {ManifestError} With every problem found, or when the file cannot be read.
+ */
+export async function loadManifest(
+  path: string,
+  options: LoadManifestOptions = {},
+): Promise<Manifest> {
+  const { profilesDir = join(dirname(path), "profiles"), readTextFile = Deno.readTextFile } =
+    options;
+  let text: string;
+  try {
+    text = await readTextFile(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : (error as Error).message;
+    throw new ManifestError([], {
+      message: `Cannot read manifest "${path}": ${reason}`,
+      cause: error,
+    });
+  }
+  return parseManifest(text, path, { knownProfiles: await listProfiles(profilesDir) });
+}
+
+/**
+ * Validates manifest text. Pure: reads no files.
+ *
+ * @param text The YAML source.
+ * @param file The name diagnostics carry and `Manifest.file` keeps.
+ * @throws {ManifestError} With every problem found, in file order.
+ *
+ * @example Report every problem of a manifest at once
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ManifestError, parseManifest } from "./load.ts";
+ *
+ * const manifest = parseManifest(
+ *   "source: { url: https://example.org/api }\n" +
+ *     "volumes:\n" +
+ *     "  - { id: bofm, title: Book of Mormon, books: [{ id: 1-ne, title: 1 Nephi, chapters: 22 }] }\n",
+ *   "import.yaml",
+ * );
+ * assert.equal(manifest.volumes[0].books[0].chapters, 22);
+ * assert.equal(manifest.retry.baseDelayMs, 500);
+ *
+ * assert.throws(
+ *   () => parseManifest("source: { url: http://example.org }\nvolumes: []\n", "import.yaml"),
+ *   new ManifestError([], {
+ *     message: 'import.yaml:1:16: source.url: expected an https URL (http only for localhost, ' +
+ *       '127.0.0.0/8 or [::1]), got "http://example.org"\n' +
+ *       "import.yaml:2:10: volumes: expected at least one volume",
+ *   }),
+ * );
+ * ```
+ */
+export function parseManifest(
+  text: string,
+  file: string,
+  options: ParseManifestOptions = {},
+): Manifest {
+  const data = validateYaml(
+    text,
+    file,
+    manifestSchema,
+    (raw, lineOf) => checkManifest(raw, lineOf, options.knownProfiles),
+  );
+  return _toManifest(data, file);
+}
+
+/**
+ * Reads and validates a profile.
+ *
+ * @param nameOrPath A profile name, found as `<profilesDir>/<name>.yaml`, or a
+ *   path (anything with a `/` or ending in `.yaml`/`.yml`).
+ * @throws {ProfileNotFoundError} When there is no such profile; the message
+ *   lists the known ones.
+ * @throws {ManifestError} With every problem found in the file.
+ */
+export async function loadProfile(
+  nameOrPath: string,
+  options: LoadProfileOptions = {},
+): Promise<Profile> {
+  const { profilesDir = "profiles", readTextFile = Deno.readTextFile } = options;
+  const isPath = /[/\\]/.test(nameOrPath) || /\.ya?ml$/.test(nameOrPath);
+  if (isPath) {
+    const name = basename(nameOrPath, extname(nameOrPath));
+    const text = await _readProfile(
+      nameOrPath,
+      nameOrPath,
+      readTextFile,
+      () => Promise.resolve([]),
+    );
+    return parseProfile(text, nameOrPath, name);
+  }
+  const known = () => listProfiles(profilesDir);
+  if (!SLUG_PATTERN.test(nameOrPath)) {
+    const names = await known();
+    const message =
+      `Cannot load profile "${nameOrPath}": a profile name is lowercase letters, digits and dashes (known: ${
+        _list(names)
+      })${suggestionSuffix(nameOrPath, names)}`;
+    throw new ProfileNotFoundError(nameOrPath, message, names);
+  }
+  const file = join(profilesDir, `${nameOrPath}.yaml`);
+  const text = await _readProfile(nameOrPath, file, readTextFile, known);
+  return parseProfile(text, file, nameOrPath);
+}
+
+/**
+ * Validates profile text. Pure: reads no files.
+ *
+ * @param text The YAML source.
+ * @param file The name diagnostics carry and `Profile.file` keeps.
+ * @param name The profile's name.
+ * @throws {ManifestError} With every problem found, in file order.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseProfile } from "./load.ts";
+ *
+ * const profile = parseProfile(
+ *   "volumes: 3\nbooksPerVolume: 5\nchaptersPerBook: 10\ndelay: 50ms\n",
+ *   "profiles/default.yaml",
+ *   "default",
+ * );
+ * assert.equal(profile.delayMs, 50);
+ * assert.throws(() => parseProfile("volumes: 0\n", "x.yaml", "x"), /x.yaml:1:10: volumes: expected a positive integer, got 0/);
+ * ```
+ */
+export function parseProfile(text: string, file: string, name: string): Profile {
+  const data = validateYaml(text, file, profileSchema, checkProfile);
+  return _toProfile(data, file, name);
+}
+
+/**
+ * The profile names in a folder (files ending in `.yaml` or `.yml`), sorted;
+ * empty when the folder does not exist.
+ */
+export async function listProfiles(profilesDir: string): Promise<string[]> {
+  const names = new Set<string>();
+  try {
+    for await (const entry of Deno.readDir(profilesDir)) {
+      const match = /^(.+)\.ya?ml$/.exec(entry.name);
+      if (entry.isFile && match) names.add(match[1]);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  return [...names].sort();
+}
+
+async function _readProfile(
+  profile: string,
+  file: string,
+  readTextFile: ReadTextFile,
+  known: () => Promise<string[]>,
+): Promise<string> {
+  try {
+    return await readTextFile(file);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) {
+      const message = `Cannot load profile "${profile}": cannot read ${file}: ${
+        (error as Error).message
+      }`;
+      throw new ManifestError([], { message, cause: error });
+    }
+    const names = await known();
+    const hint = names.length > 0 ? ` (known: ${_list(names)})` : "";
+    const suggestion = didYouMean(profile, names);
+    const message = `Cannot load profile "${profile}": no file ${file}${hint}${
+      suggestion === undefined ? "" : `; did you mean "${suggestion}"?`
+    }`;
+    throw new ProfileNotFoundError(profile, message, names, error);
+  }
+}
+
+function _list(names: readonly string[]): string {
+  return names.length === 0 ? "none" : names.join(", ");
+}
+
+function _toManifest(data: ManifestData, file: string): Manifest {
+  const { source, retry } = data;
+  return {
+    file,
+    source: {
+      url: source.url,
+      lang: source.lang,
+      userAgent: source.userAgent,
+      timeoutMs: source.timeout,
+      maxBodyBytes: source.maxBodyBytes,
+    },
+    output: { dir: data.output.dir },
+    retry: {
+      maxRetries: retry.maxRetries,
+      baseDelayMs: retry.baseDelay,
+      maxDelayMs: retry.maxDelay,
+      multiplier: retry.multiplier,
+      jitter: retry.jitter,
+      retryOn: retry.retryOn,
+    },
+    profile: data.profile,
+    volumes: data.volumes.map((volume) => ({
+      id: volume.id,
+      title: volume.title,
+      books: volume.books.map(({ id, title, chapters, verses }) =>
+        verses === undefined ? { id, title, chapters } : { id, title, chapters, verses }
+      ),
+    })),
+  };
+}
+
+function _toProfile(data: ProfileData, file: string, name: string): Profile {
+  const { delay, description, maxInFlight, requestsPerSecond, burst, ...limits } = data;
+  return {
+    name,
+    file,
+    ...(description === undefined ? {} : { description }),
+    ...limits,
+    ...(maxInFlight === undefined ? {} : { maxInFlight }),
+    delayMs: delay,
+    // The bucket holds one token unless told otherwise: no bursts by default.
+    ...(requestsPerSecond === undefined ? {} : { requestsPerSecond, burst: burst ?? 1 }),
+  };
+}

@@ -1,0 +1,188 @@
+/**
+ * The zod schemas of `import.yaml` and of a profile file: the single source of
+ * the file formats, of their defaults, of the validation messages and of the
+ * published JSON Schemas. Durations come out in milliseconds.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { describeValue } from "./describe.ts";
+import { DURATION_EXPECTED, DURATION_PATTERN, parseDuration } from "./duration.ts";
+
+/** Slugs of volumes, books and profiles: safe as a path segment and in a URI. */
+export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+
+/** Defaults of the optional manifest keys, as a user would write them. */
+export const MANIFEST_DEFAULTS = {
+  lang: "eng",
+  userAgent: "scripture-importer/0.1.0 (+declarative parallel importer; Deno)",
+  timeout: "30s",
+  maxBodyBytes: 5_000_000,
+  outputDir: "./data",
+  maxRetries: 3,
+  baseDelay: "500ms",
+  maxDelay: "30s",
+  multiplier: 2,
+  jitter: "full",
+  retryOn: [429, 500, 502, 503, 504],
+  profile: "default",
+} as const;
+
+type _Issue = { readonly input?: unknown };
+
+/** A schema-level message: `expected <what>, got <value>`, whatever the check that failed. */
+function _expected(what: string): (issue: _Issue) => string {
+  return (issue) => `expected ${what}, got ${describeValue(issue.input)}`;
+}
+
+function _positiveInt() {
+  const error = _expected("a positive integer");
+  return z.int({ error }).positive({ error });
+}
+
+function _nonNegativeInt() {
+  const error = _expected("a non-negative integer");
+  return z.int({ error }).min(0, { error });
+}
+
+function _slug() {
+  const error = _expected('a slug of lowercase letters, digits and dashes (like "1-ne")');
+  return z.string({ error }).regex(SLUG_PATTERN, { error });
+}
+
+function _text() {
+  const error = _expected("a non-empty string");
+  return z.string({ error }).min(1, { error });
+}
+
+function _duration(fallback: string | number) {
+  const error = (issue: _Issue) => `${DURATION_EXPECTED}, got ${describeValue(issue.input)}`;
+  const written = z.union([
+    z.number({ error }).min(0, { error }),
+    z.string({ error }).regex(DURATION_PATTERN, { error }),
+  ], { error });
+  return written.transform((value) => parseDuration(value)).prefault(fallback);
+}
+
+/** Why a source URL is refused, or `undefined` when it is fine. */
+export function urlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `expected an https URL, got ${JSON.stringify(text)}`;
+  }
+  if (url.protocol === "https:") return undefined;
+  const loopback = url.hostname === "localhost" || url.hostname === "[::1]" ||
+    /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
+  if (url.protocol === "http:" && loopback) return undefined;
+  return `expected an https URL (http only for localhost, 127.0.0.0/8 or [::1]), got ${
+    JSON.stringify(text)
+  }`;
+}
+
+// The pattern is for editors only: the refinement says what is wrong.
+const _url = z.string({ error: _expected("an https URL") })
+  .refine((text) => urlProblem(text) === undefined, {
+    error: (issue) => urlProblem(String(issue.input)),
+  })
+  .meta({ format: "uri", pattern: "^https?://" });
+
+const _httpStatus = (() => {
+  const error = _expected("an HTTP status from 400 to 599");
+  return z.int({ error }).min(400, { error }).max(599, { error });
+})();
+
+const _source = z.strictObject({
+  url: _url.describe("The content API endpoint: https, or http for a loopback host."),
+  lang: z.string({ error: _expected("a language code of 2 or 3 lowercase letters") })
+    .regex(/^[a-z]{2,3}$/, {
+      error: _expected('a language code of 2 or 3 lowercase letters (like "eng")'),
+    })
+    .default(MANIFEST_DEFAULTS.lang)
+    .describe("Language code sent as `lang` (eng, spa, por, ...)."),
+  userAgent: _text().default(MANIFEST_DEFAULTS.userAgent)
+    .describe("User-Agent header sent with every request; names this tool."),
+  timeout: _duration(MANIFEST_DEFAULTS.timeout)
+    .describe("Per-request timeout: ms, or a string like 30s."),
+  maxBodyBytes: _positiveInt().default(MANIFEST_DEFAULTS.maxBodyBytes)
+    .describe("Largest response body accepted, in bytes."),
+}).describe("Where chapters come from.");
+
+const _retry = z.strictObject({
+  maxRetries: _nonNegativeInt().default(MANIFEST_DEFAULTS.maxRetries)
+    .describe("Retries after the first attempt (0 = never retry)."),
+  baseDelay: _duration(MANIFEST_DEFAULTS.baseDelay).describe("Delay before the first retry."),
+  maxDelay: _duration(MANIFEST_DEFAULTS.maxDelay)
+    .describe("Upper bound of any retry delay; at least baseDelay."),
+  multiplier: z.number({ error: _expected("a number of at least 1") })
+    .min(1, { error: _expected("a number of at least 1") })
+    .default(MANIFEST_DEFAULTS.multiplier)
+    .describe("Growth factor of the delay per attempt."),
+  jitter: z.enum(["full", "none"]).default(MANIFEST_DEFAULTS.jitter)
+    .describe("full: a random delay between 0 and the computed one; none: the computed one."),
+  retryOn: z.array(_httpStatus).default([...MANIFEST_DEFAULTS.retryOn])
+    .describe("HTTP statuses that are retried."),
+}).describe("How failed requests are retried (exponential backoff).");
+
+const _book = z.strictObject({
+  id: _slug().describe("Slug used in the URI and in output paths, e.g. 1-ne."),
+  title: _text().describe("The book's title."),
+  chapters: _positiveInt().describe("Number of chapters, numbered 1..chapters."),
+  verses: _nonNegativeInt().optional()
+    .describe("Total verses expected in the book (a check, not a limit); 0 when none."),
+});
+
+const _volume = z.strictObject({
+  id: _slug().describe("Slug used in the URI and in output paths, e.g. bofm."),
+  title: _text().describe("The volume's title."),
+  books: z.array(_book).min(1, { error: "expected at least one book" })
+    .describe("The books of the volume, in order."),
+});
+
+/** The schema of `import.yaml`. */
+export const manifestSchema = z.strictObject({
+  source: _source,
+  output: z.strictObject({
+    dir: _text().default(MANIFEST_DEFAULTS.outputDir)
+      .describe("Output folder; relative paths are resolved from the working directory."),
+  }).prefault({}).describe("Where the JSON files go."),
+  retry: _retry.prefault({}),
+  profile: _slug().default(MANIFEST_DEFAULTS.profile)
+    .describe("Profile used when --profile is not given: a file name in profiles/."),
+  volumes: z.array(_volume).min(1, { error: "expected at least one volume" })
+    .describe("What to import: volumes, their books and chapter counts."),
+}).meta({
+  title: "scripture-importer manifest (import.yaml)",
+  description: "What to import, from where, into where, and how to retry.",
+});
+
+/** The schema of a profile file (`profiles/<name>.yaml`). */
+export const profileSchema = z.strictObject({
+  description: z.string({ error: _expected("a string") }).optional()
+    .describe("A one-line summary of the profile, for people choosing one."),
+  volumes: _positiveInt().describe("Volumes with work in progress at once."),
+  booksPerVolume: _positiveInt().describe("Books in progress at once within one volume."),
+  chaptersPerBook: _positiveInt()
+    .describe("Chapter requests in flight at once within one book."),
+  maxInFlight: _positiveInt().optional().describe("Global cap on requests in flight."),
+  delay: _duration(0).describe(
+    "Minimum time between the starts of any two requests in the run (50ms = at most 20/s).",
+  ),
+  requestsPerSecond: z.number({ error: _expected("a positive number") })
+    .positive({ error: _expected("a positive number") })
+    .optional()
+    .describe("Token bucket rate on request starts."),
+  burst: _positiveInt().optional()
+    .describe("Token bucket capacity; only with requestsPerSecond. Default 1."),
+}).meta({
+  title: "scripture-importer profile",
+  description: "How hard the importer works: concurrency per level and pacing.",
+});
+
+/** `import.yaml` after validation: defaults filled in, durations in ms. */
+export type ManifestData = z.output<typeof manifestSchema>;
+
+/** A profile file after validation: defaults filled in, durations in ms. */
+export type ProfileData = z.output<typeof profileSchema>;
