@@ -16,7 +16,8 @@ import type {
   BookManifestFailure,
   BookManifestInvalidFile,
 } from "./manifest_types.ts";
-import { bookManifestPath, chapterFileName, chapterPath, chapterUri } from "./paths.ts";
+import { chapterUri } from "../source/chapter_uri.ts";
+import { bookManifestPath, chapterFileName, chapterPath } from "./paths.ts";
 import { _findBook } from "./_lookup.ts";
 
 /** Options of {@linkcode writeBookManifest}. */
@@ -73,7 +74,7 @@ export async function writeBookManifest(
             volume: volumeId,
             book: bookId,
             chapter,
-            uri: chapterUri(volumeId, bookId, chapter),
+            uri: chapterUri({ volume: volumeId, book: bookId, chapter }),
             lang: manifest.source.lang,
           },
         });
@@ -100,7 +101,11 @@ export async function writeBookManifest(
     const outcome = outcomes.get(`${volumeId}/${bookId}/${chapter}`);
     const failure = outcome === undefined ? undefined : _failureOf(outcome);
     if (failure !== undefined) {
-      failed.push({ chapter, uri: chapterUri(volumeId, bookId, chapter), ...failure });
+      failed.push({
+        chapter,
+        uri: chapterUri({ volume: volumeId, book: bookId, chapter }),
+        ...failure,
+      });
     }
   }
 

@@ -10,7 +10,8 @@ import { basename, dirname } from "node:path";
 import type { Chapter } from "../source/types.ts";
 import { writeFileAtomic } from "./atomic_write.ts";
 import { sha256Hex } from "./digest.ts";
-import { chapterPath, chapterUri } from "./paths.ts";
+import { chapterUri } from "../source/chapter_uri.ts";
+import { chapterPath } from "./paths.ts";
 
 /** What {@linkcode writeChapter} wrote. */
 export interface ChapterWriteResult {
@@ -191,7 +192,7 @@ export async function verifyChapterFile(
   }
   const chapter = parsed.data;
   const wanted: Record<string, string | number> = {
-    uri: expected.uri ?? chapterUri(expected.volume, expected.book, expected.chapter),
+    uri: expected.uri ?? chapterUri(expected),
     volume: expected.volume,
     book: expected.book,
     chapter: expected.chapter,

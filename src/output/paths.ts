@@ -121,18 +121,3 @@ export function volumeManifestPath(outDir: string, volume: string): string {
 export function rootManifestPath(outDir: string): string {
   return join(outDir, "manifest.json");
 }
-
-/**
- * The content URI of a chapter, `/scriptures/<volume>/<book>/<chapter>`: the
- * same form as the planner's `ChapterNode.uri`. Used to check chapter files
- * and to name failed chapters in book manifests.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(chapterUri("dc-testament", "od", 1), "/scriptures/dc-testament/od/1");
- * ```
- */
-export function chapterUri(volume: string, book: string, chapter: number): string {
-  return `/scriptures/${volume}/${book}/${chapter}`;
-}

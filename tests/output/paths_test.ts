@@ -3,7 +3,6 @@ import {
   assertSlug,
   bookManifestPath,
   chapterPath,
-  chapterUri,
   rootManifestPath,
   volumeManifestPath,
 } from "../../src/output/paths.ts";
@@ -14,7 +13,6 @@ Deno.test("output paths follow <out>/<volume>/<book>/<chapter>.json and the mani
   assert.equal(bookManifestPath("/data", "pgp", "js-h"), "/data/pgp/js-h/manifest.json");
   assert.equal(volumeManifestPath("/data", "nt"), "/data/nt/manifest.json");
   assert.equal(rootManifestPath("/data"), "/data/manifest.json");
-  assert.equal(chapterUri("bofm", "1-ne", 3), "/scriptures/bofm/1-ne/3");
 });
 
 Deno.test("chapterPath refuses a volume or book that is not a slug", () => {
