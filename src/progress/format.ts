@@ -1,0 +1,139 @@
+/**
+ * Text helpers shared by the terminal view and the summary: durations, counts,
+ * times of day and ANSI colour.
+ *
+ * @module
+ */
+
+/** The styles {@linkcode paint} knows. */
+export type Style = "bold" | "dim" | "red" | "green" | "yellow";
+
+const _SGR: { readonly [S in Style]: readonly [open: string, close: string] } = {
+  bold: ["\x1b[1m", "\x1b[22m"],
+  dim: ["\x1b[2m", "\x1b[22m"],
+  red: ["\x1b[31m", "\x1b[39m"],
+  green: ["\x1b[32m", "\x1b[39m"],
+  yellow: ["\x1b[33m", "\x1b[39m"],
+};
+
+/**
+ * Wraps `text` in the ANSI codes of `style` when `color` is on, else returns it as is.
+ *
+ * @example
+ * ```ts
+ * import { paint } from "./format.ts";
+ * console.assert(paint("3 failed", "red", false) === "3 failed");
+ * console.assert(paint("3 failed", "red", true) === "\x1b[31m3 failed\x1b[39m");
+ * ```
+ */
+export function paint(text: string, style: Style, color: boolean): string {
+  if (!color) return text;
+  const [open, close] = _SGR[style];
+  return `${open}${text}${close}`;
+}
+
+/**
+ * Whether to colour output: only on a terminal, and never when `NO_COLOR` is
+ * set to a non-empty value (https://no-color.org).
+ *
+ * @param isTerminal whether the output is a terminal
+ * @param env where to read `NO_COLOR` @default Deno.env
+ * @example
+ * ```ts
+ * import { colorEnabled } from "./format.ts";
+ * console.assert(!colorEnabled(true, { get: () => "1" }));
+ * console.assert(colorEnabled(true, { get: () => undefined }));
+ * console.assert(!colorEnabled(false, { get: () => undefined }));
+ * ```
+ */
+export function colorEnabled(
+  isTerminal: boolean,
+  env: { get(key: string): string | undefined } = Deno.env,
+): boolean {
+  return isTerminal && !env.get("NO_COLOR");
+}
+
+const _counts = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
+
+/**
+ * An integer with thousands separators, e.g. `1,584`.
+ *
+ * @example
+ * ```ts
+ * import { formatCount } from "./format.ts";
+ * console.assert(formatCount(1584) === "1,584");
+ * ```
+ */
+export function formatCount(n: number): string {
+  return _counts.format(n);
+}
+
+/**
+ * A duration for people: `340 ms`, `12.3 s`, `2 min 3 s`, `1 h 2 min`; `—` when
+ * not finite.
+ *
+ * @param ms the duration, ms
+ * @example
+ * ```ts
+ * import { formatDuration } from "./format.ts";
+ * console.assert(formatDuration(12_340) === "12.3 s");
+ * console.assert(formatDuration(123_000) === "2 min 3 s");
+ * ```
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return "—";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)} s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+  const minutes = Math.round(ms / 60_000);
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/**
+ * A duration as a stopwatch shows it, whole seconds: `0:07`, `12:34`, `1:02:03`;
+ * `—` when not finite or negative.
+ *
+ * @param ms the duration, ms
+ * @example
+ * ```ts
+ * import { formatStopwatch } from "./format.ts";
+ * console.assert(formatStopwatch(62_400) === "1:02");
+ * console.assert(formatStopwatch(3_723_000) === "1:02:03");
+ * ```
+ */
+export function formatStopwatch(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return "—";
+  const total = Math.round(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/**
+ * The local time of day of an epoch time in ms, `HH:MM:SS` (24-hour).
+ *
+ * @param epochMs epoch time, ms
+ */
+export function formatLocalTime(epochMs: number): string {
+  const d = new Date(epochMs);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()]
+    .map((n) => String(n).padStart(2, "0"))
+    .join(":");
+}
+
+/**
+ * The UTC time of day of an epoch time in ms, `HH:MM:SS`; for tests and logs
+ * that must not depend on the machine's time zone.
+ *
+ * @param epochMs epoch time, ms
+ * @example
+ * ```ts
+ * import { formatUtcTime } from "./format.ts";
+ * console.assert(formatUtcTime(Date.UTC(2026, 10, 29, 12, 3, 41)) === "12:03:41");
+ * ```
+ */
+export function formatUtcTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(11, 19);
+}

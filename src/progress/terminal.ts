@@ -1,0 +1,255 @@
+/**
+ * The live progress view: a sink of the run's events that redraws a few lines
+ * in place on a terminal, or prints a plain line every few seconds elsewhere.
+ *
+ * @module
+ */
+
+import type { Clock } from "../exec/clock.ts";
+import type { RunEvent } from "../exec/types.ts";
+import { formatCount, formatLocalTime, formatStopwatch, paint } from "./format.ts";
+
+/** Node kinds the view counts. */
+const _CHAPTER = "chapter";
+const _BOOK = "book-manifest";
+const _VOLUME = "volume-manifest";
+
+/** Options of {@linkcode TerminalView}. */
+export interface TerminalViewOptions {
+  /** The run's clock: frames are throttled and timed on it. */
+  readonly clock: Clock;
+  /** Where frames go (e.g. a wrapper of `Deno.stderr`). */
+  readonly output: { write(text: string): void };
+  /** Redraw in place; otherwise print plain lines with no control characters. */
+  readonly isTerminal: boolean;
+  /** ANSI colours; only used on a terminal (see `colorEnabled`). */
+  readonly color: boolean;
+  /** Print nothing at all. @default false */
+  readonly quiet?: boolean;
+  /** What the run will do, from the plan. */
+  readonly totals: { readonly volumes: number; readonly books: number; readonly chapters: number };
+  /** Renders the end of a server pause. @default formatLocalTime (HH:MM:SS, local) */
+  readonly formatTime?: (at: number) => string;
+  /** Least ms between two frames on a terminal. @default 100 */
+  readonly frameIntervalMs?: number;
+  /** Ms between two plain lines off a terminal. @default 5000 */
+  readonly plainIntervalMs?: number;
+  /** The window of the moving average speed, ms. @default 10000 */
+  readonly speedWindowMs?: number;
+}
+
+/**
+ * Shows a run's progress: percent; volumes, books and chapters done of total;
+ * failures and retries; volumes and books open and chapters in flight; speed;
+ * elapsed time; ETA; and a server-requested pause.
+ *
+ * Speed is a windowed moving average: chapters imported in the last
+ * `speedWindowMs` divided by that window (or by the time since the start,
+ * while the run is younger than the window). ETA is the chapters not yet
+ * ended divided by that speed, shown as `—` while no chapter was imported in
+ * the window.
+ *
+ * On a terminal, frames are drawn on events, at most one per
+ * `frameIntervalMs`; an event that falls inside the interval schedules one
+ * trailing frame on the clock, cancelled by {@linkcode TerminalView.stop}.
+ * Off a terminal, a plain line is printed on the first event at least
+ * `plainIntervalMs` after the previous line, at once when the server pauses
+ * the run, and at the end.
+ */
+export class TerminalView {
+  readonly #o: Required<Omit<TerminalViewOptions, "quiet">> & { quiet: boolean };
+  #startedAt: number | undefined;
+  #chapters = { imported: 0, skipped: 0, failed: 0, cancelled: 0 };
+  #books = 0;
+  #volumes = 0;
+  #retries = 0;
+  #open = [0, 0];
+  readonly #inFlight = new Set<string>();
+  #completions: number[] = [];
+  #pausedUntil: number | undefined;
+  /** When the last terminal frame was drawn. */
+  #lastFrameAt: number | undefined;
+  #frameLines = 0;
+  /** When the last plain line was printed (the start counts as one). */
+  #lastLineAt: number | undefined;
+  #trailing: AbortController | undefined;
+  #finished = false;
+
+  constructor(options: TerminalViewOptions) {
+    this.#o = {
+      ...options,
+      quiet: options.quiet ?? false,
+      color: options.isTerminal && options.color,
+      formatTime: options.formatTime ?? formatLocalTime,
+      frameIntervalMs: options.frameIntervalMs ?? 100,
+      plainIntervalMs: options.plainIntervalMs ?? 5000,
+      speedWindowMs: options.speedWindowMs ?? 10_000,
+    };
+  }
+
+  /** Takes one event into account and redraws if due. A sink of the run's events. */
+  readonly handle = (event: RunEvent): void => {
+    if (this.#o.quiet || this.#finished) return;
+    this.#startedAt ??= event.at;
+    this.#lastLineAt ??= event.at;
+    this.#apply(event);
+    if (event.type === "run-end") return this.stop();
+    const now = this.#o.clock.now();
+    if (this.#o.isTerminal) return this.#frameIfDue(now);
+    if (event.type === "rate-pause" || now - this.#lastLineAt >= this.#o.plainIntervalMs) {
+      this.#plainLine(now);
+    }
+  };
+
+  /**
+   * Draws the final frame (a terminal frame ends with a newline) and cancels
+   * any pending frame. Called by the `run-end` event; calling it again is harmless.
+   */
+  stop(): void {
+    this.#trailing?.abort();
+    this.#trailing = undefined;
+    if (this.#o.quiet || this.#finished) return;
+    this.#finished = true;
+    const now = this.#o.clock.now();
+    this.#startedAt ??= now;
+    if (this.#o.isTerminal) {
+      this.#draw(now);
+      this.#o.output.write("\n");
+    } else {
+      this.#plainLine(now);
+    }
+  }
+
+  #apply(event: RunEvent): void {
+    switch (event.type) {
+      case "run-start":
+        break;
+      case "scope-open":
+      case "scope-close":
+        if (event.depth < this.#open.length) {
+          this.#open[event.depth] += event.type === "scope-open" ? 1 : -1;
+        }
+        break;
+      case "task-start":
+        if (event.role === "task") this.#inFlight.add(event.id);
+        break;
+      case "task-retry":
+        this.#retries++;
+        this.#inFlight.delete(event.id);
+        break;
+      case "task-done":
+      case "task-skipped":
+        this.#inFlight.delete(event.id);
+        if (event.kind === _BOOK) this.#books++;
+        if (event.kind === _VOLUME) this.#volumes++;
+        if (event.kind !== _CHAPTER) break;
+        if (event.type === "task-skipped") {
+          this.#chapters.skipped++;
+        } else {
+          this.#chapters.imported++;
+          this.#completions.push(event.at);
+        }
+        break;
+      case "task-failed":
+      case "task-cancelled":
+        this.#inFlight.delete(event.id);
+        if (event.kind !== _CHAPTER) break;
+        if (event.type === "task-failed") this.#chapters.failed++;
+        else this.#chapters.cancelled++;
+        break;
+      case "rate-pause":
+        this.#pausedUntil = event.until;
+        break;
+      case "rate-resume":
+        this.#pausedUntil = undefined;
+        break;
+      case "run-end":
+        this.#pausedUntil = undefined;
+        break;
+      default: {
+        const unhandled: never = event;
+        throw new TypeError(`Cannot show event: unknown type "${String(unhandled)}"`);
+      }
+    }
+  }
+
+  #frameIfDue(now: number): void {
+    const last = this.#lastFrameAt;
+    if (last === undefined || now - last >= this.#o.frameIntervalMs) {
+      return this.#draw(now);
+    }
+    if (this.#trailing !== undefined) return;
+    const trailing = new AbortController();
+    this.#trailing = trailing;
+    this.#o.clock.sleep(last + this.#o.frameIntervalMs - now, trailing.signal).then(
+      () => {
+        if (this.#trailing !== trailing) return;
+        this.#trailing = undefined;
+        this.#draw(this.#o.clock.now());
+      },
+      () => {/* cancelled by a newer frame or by stop() */},
+    );
+  }
+
+  #draw(now: number): void {
+    this.#trailing?.abort();
+    this.#trailing = undefined;
+    const lines = this.#lines(now);
+    // Back to the first line of the previous frame, then overwrite each line.
+    let frame = this.#frameLines > 1 ? `\x1b[${this.#frameLines - 1}A\r` : "\r";
+    frame += lines.map((line) => `\x1b[2K${line}`).join("\n");
+    const extra = this.#frameLines - lines.length;
+    if (extra > 0) frame += "\n\x1b[2K".repeat(extra) + `\x1b[${extra}A`;
+    this.#o.output.write(frame);
+    this.#frameLines = lines.length;
+    this.#lastFrameAt = now;
+  }
+
+  #plainLine(now: number): void {
+    this.#o.output.write(`${this.#lines(now).join("; ")}\n`);
+    this.#lastLineAt = now;
+  }
+
+  // [counts, in flight and speed, pause if any]. Plain text unless colour is on.
+  #lines(now: number): string[] {
+    const { totals, color } = this.#o;
+    const c = this.#chapters;
+    const ended = c.imported + c.skipped + c.failed + c.cancelled;
+    const percent = totals.chapters > 0 ? Math.floor((ended * 100) / totals.chapters) : 100;
+    const failed = `failed ${formatCount(c.failed)}`;
+    const speed = this.#speed(now);
+    const remaining = Math.max(0, totals.chapters - ended);
+    const eta = remaining === 0 ? 0 : speed === undefined ? NaN : (remaining / speed) * 1000;
+    const lines = [
+      [
+        paint(`${percent}%`, "bold", color),
+        `chapters ${formatCount(c.imported + c.skipped)}/${formatCount(totals.chapters)}`,
+        `books ${formatCount(this.#books)}/${formatCount(totals.books)}`,
+        `volumes ${formatCount(this.#volumes)}/${formatCount(totals.volumes)}`,
+        paint(failed, "red", color && c.failed > 0),
+        `retries ${formatCount(this.#retries)}`,
+      ].join("  "),
+      [
+        `in flight: volumes ${this.#open[0]}, books ${this.#open[1]}, ` +
+        `chapters ${this.#inFlight.size}`,
+        `${speed === undefined ? "—" : speed.toFixed(1)} ch/s`,
+        `elapsed ${formatStopwatch(now - this.#startedAt!)}`,
+        `ETA ${formatStopwatch(eta)}`,
+      ].join("  "),
+    ];
+    if (this.#pausedUntil !== undefined) {
+      const until = this.#o.formatTime(this.#pausedUntil);
+      lines.push(paint(`paused for Retry-After until ${until}`, "yellow", color));
+    }
+    return lines;
+  }
+
+  // Chapters imported per second over the window; undefined while none was.
+  #speed(now: number): number | undefined {
+    const from = now - this.#o.speedWindowMs;
+    this.#completions = this.#completions.filter((at) => at > from);
+    const span = Math.min(this.#o.speedWindowMs, now - this.#startedAt!);
+    if (this.#completions.length === 0 || span <= 0) return undefined;
+    return this.#completions.length / (span / 1000);
+  }
+}

@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import { formatUtcTime } from "../../src/progress/format.ts";
+import { TerminalView, type TerminalViewOptions } from "../../src/progress/terminal.ts";
+import { ev, FakeClock } from "./_helpers.ts";
+
+// 2026-11-29T12:03:00Z: a pause of 41 s from here ends at 12:03:41.
+const T0 = Date.UTC(2026, 10, 29, 12, 3, 0);
+
+function setup(options: Partial<TerminalViewOptions> = {}) {
+  const clock = new FakeClock(T0);
+  const writes: string[] = [];
+  const view = new TerminalView({
+    clock,
+    output: { write: (text) => writes.push(text) },
+    isTerminal: true,
+    color: false,
+    totals: { volumes: 1, books: 1, chapters: 3 },
+    formatTime: formatUtcTime,
+    ...options,
+  });
+  // Each event happens at the clock's time, `t` ms after T0.
+  const at = (t: number, make: (at: number) => Parameters<typeof view.handle>[0]) => {
+    clock.set(T0 + t);
+    view.handle(make(T0 + t));
+  };
+  return { clock, writes, view, at };
+}
+
+const HEAD_0 = "0%  chapters 0/3  books 0/1  volumes 0/1  failed 0  retries 0";
+
+Deno.test("terminal view redraws its lines in place, with ETA — until a chapter was imported", async () => {
+  const { clock, writes, view, at } = setup();
+  at(0, (t) => ev.runStart(t, 5, 3, 2));
+  assert.deepEqual(writes, [
+    `\r\x1b[2K${HEAD_0}\n\x1b[2Kin flight: volumes 0, books 0, chapters 0  — ch/s  elapsed 0:00  ETA —`,
+  ]);
+
+  at(1000, (t) => ev.open(t, "bofm", 0));
+  at(1000, (t) => ev.open(t, "bofm/1-ne", 1));
+  at(1000, (t) => ev.start(t, "bofm/1-ne/1"));
+  at(1000, (t) => ev.start(t, "bofm/1-ne/2"));
+  assert.equal(writes.length, 2, "the events at the same time draw one frame");
+  assert.equal(
+    writes[1],
+    `\x1b[1A\r\x1b[2K${HEAD_0}\n\x1b[2Kin flight: volumes 1, books 0, chapters 0  — ch/s  elapsed 0:01  ETA —`,
+  );
+  await clock.advance(100);
+  assert.equal(
+    writes[2],
+    `\x1b[1A\r\x1b[2K${HEAD_0}\n\x1b[2Kin flight: volumes 1, books 1, chapters 2  — ch/s  elapsed 0:01  ETA —`,
+    "a trailing frame shows the events the throttle held back",
+  );
+
+  at(2000, (t) => ev.done(t, "bofm/1-ne/1", 1000));
+  assert.equal(
+    writes[3],
+    "\x1b[1A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 0\n" +
+      "\x1b[2Kin flight: volumes 1, books 1, chapters 1  0.5 ch/s  elapsed 0:02  ETA 0:04",
+  );
+
+  at(2500, (t) => ev.retry(t, "bofm/1-ne/2", 1, 429));
+  at(2500, (t) => ev.pause(t, T0 + 41_000));
+  await clock.advance(100);
+  assert.equal(
+    writes[5],
+    "\x1b[1A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1\n" +
+      "\x1b[2Kin flight: volumes 1, books 1, chapters 0  0.4 ch/s  elapsed 0:03  ETA 0:05\n" +
+      "\x1b[2Kpaused for Retry-After until 12:03:41",
+  );
+
+  at(41_000, (t) => ev.resume(t));
+  assert.equal(
+    writes[6],
+    "\x1b[2A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1\n" +
+      "\x1b[2Kin flight: volumes 1, books 1, chapters 0  — ch/s  elapsed 0:41  ETA —" +
+      "\n\x1b[2K\x1b[1A",
+    "the pause line is cleared, and ETA is — again once the speed window holds no import",
+  );
+
+  at(41_000, (t) => ev.start(t, "bofm/1-ne/2", 2));
+  at(42_000, (t) => ev.done(t, "bofm/1-ne/2", 1000));
+  at(42_000, (t) => ev.failed(t, "bofm/1-ne/3", "HTTP 404", 1, 404));
+  at(42_000, (t) => ev.done(t, "bofm/1-ne/manifest", 5, "book-manifest"));
+  at(42_000, (t) => ev.close(t, "bofm/1-ne", 1));
+  at(42_000, (t) => ev.done(t, "bofm/manifest", 5, "volume-manifest"));
+  at(42_000, (t) => ev.close(t, "bofm", 0));
+  assert.equal(clock.pending, 1, "a trailing frame is due");
+  at(42_000, (t) => ev.end(t));
+  assert.deepEqual(writes.slice(-2), [
+    "\x1b[1A\r\x1b[2K100%  chapters 2/3  books 1/1  volumes 1/1  failed 1  retries 1\n" +
+    "\x1b[2Kin flight: volumes 0, books 0, chapters 0  0.1 ch/s  elapsed 0:42  ETA 0:00",
+    "\n",
+  ]);
+  assert.equal(clock.pending, 0, "the end cancels the trailing frame");
+  view.stop();
+  await clock.advance(1000);
+  assert.equal(writes.length, 10, "nothing is drawn after the end");
+});
+
+Deno.test("terminal view draws two events 50 ms apart as one frame, then one trailing frame", async () => {
+  const { clock, writes, at } = setup();
+  at(0, (t) => ev.runStart(t));
+  at(1000, (t) => ev.start(t, "pgp/moses/1"));
+  at(1050, (t) => ev.start(t, "pgp/moses/2"));
+  assert.equal(writes.length, 2);
+  assert.ok(writes[1].includes("chapters 1  "));
+  await clock.advance(49);
+  assert.equal(writes.length, 2, "no frame before 100 ms since the last");
+  await clock.advance(1);
+  assert.equal(writes.length, 3);
+  assert.ok(writes[2].includes("chapters 2  "));
+  await clock.advance(1000);
+  assert.equal(writes.length, 3, "a trailing frame is drawn once");
+});
+
+Deno.test("terminal view stop() cancels a pending frame and leaves no timer behind", async () => {
+  const { clock, writes, view, at } = setup();
+  at(0, (t) => ev.runStart(t));
+  at(10, (t) => ev.start(t, "pgp/moses/1"));
+  assert.equal(clock.pending, 1);
+  view.stop();
+  assert.equal(clock.pending, 0);
+  assert.equal(writes.length, 3, "first frame, final frame, newline");
+  assert.equal(writes[2], "\n");
+  await clock.advance(1000);
+  view.handle(ev.done(T0 + 1000, "pgp/moses/1", 990));
+  assert.equal(writes.length, 3);
+});
+
+Deno.test("terminal view colours the percent, failures and the pause when colour is on", () => {
+  const { writes, at } = setup({ color: true });
+  at(0, (t) => ev.runStart(t));
+  at(100, (t) => ev.failed(t, "bofm/1-ne/3", "HTTP 404", 1, 404));
+  at(200, (t) => ev.pause(t, T0 + 41_000));
+  assert.ok(writes[2].includes("\x1b[1m33%\x1b[22m"));
+  assert.ok(writes[2].includes("\x1b[31mfailed 1\x1b[39m"));
+  assert.ok(writes[2].includes("\x1b[33mpaused for Retry-After until 12:03:41\x1b[39m"));
+});
+
+Deno.test("terminal view off a terminal prints a plain line every 5 s, on a pause and at the end", () => {
+  const { writes, at } = setup({ isTerminal: false, color: true });
+  at(0, (t) => ev.runStart(t));
+  at(1000, (t) => ev.open(t, "bofm", 0));
+  at(1000, (t) => ev.open(t, "bofm/1-ne", 1));
+  at(1000, (t) => ev.start(t, "bofm/1-ne/1"));
+  at(4000, (t) => ev.done(t, "bofm/1-ne/1", 3000));
+  at(5000, (t) => ev.start(t, "bofm/1-ne/2"));
+  at(6000, (t) => ev.retry(t, "bofm/1-ne/2", 1, 429));
+  at(6000, (t) => ev.pause(t, T0 + 41_000));
+  at(41_000, (t) => ev.resume(t));
+  at(41_000, (t) => ev.start(t, "bofm/1-ne/2", 2));
+  at(42_000, (t) => ev.done(t, "bofm/1-ne/2", 1000));
+  at(42_000, (t) => ev.start(t, "bofm/1-ne/3"));
+  at(42_000, (t) => ev.cancelled(t, "bofm/1-ne/3"));
+  at(42_000, (t) => ev.done(t, "bofm/1-ne/manifest", 5, "book-manifest"));
+  at(42_000, (t) => ev.close(t, "bofm/1-ne", 1));
+  at(42_000, (t) => ev.done(t, "bofm/manifest", 5, "volume-manifest"));
+  at(42_000, (t) => ev.close(t, "bofm", 0));
+  at(42_000, (t) => ev.end(t, { aborted: true }));
+  assert.deepEqual(writes, [
+    "33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 0; " +
+    "in flight: volumes 1, books 1, chapters 1  0.2 ch/s  elapsed 0:05  ETA 0:10\n",
+    "33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1; " +
+    "in flight: volumes 1, books 1, chapters 0  0.2 ch/s  elapsed 0:06  ETA 0:12; " +
+    "paused for Retry-After until 12:03:41\n",
+    "33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1; " +
+    "in flight: volumes 1, books 1, chapters 0  — ch/s  elapsed 0:41  ETA —\n",
+    "100%  chapters 2/3  books 1/1  volumes 1/1  failed 0  retries 1; " +
+    "in flight: volumes 0, books 0, chapters 0  0.1 ch/s  elapsed 0:42  ETA 0:00\n",
+  ]);
+  const text = writes.join("");
+  assert.ok(!text.includes("\x1b"), "no escape sequence");
+  assert.ok(!text.includes("\r"), "no carriage return");
+});
+
+Deno.test("terminal view in quiet mode prints nothing, not even at the end", () => {
+  const { writes, view, at } = setup({ quiet: true });
+  at(0, (t) => ev.runStart(t));
+  at(6000, (t) => ev.done(t, "bofm/1-ne/1", 100));
+  at(7000, (t) => ev.pause(t, T0 + 41_000));
+  at(8000, (t) => ev.end(t));
+  view.stop();
+  assert.deepEqual(writes, []);
+});
+
+Deno.test("terminal view shows no NaN or Infinity when nothing is to be done", () => {
+  const { writes, view, at } = setup({ totals: { volumes: 0, books: 0, chapters: 0 } });
+  at(0, (t) => ev.runStart(t));
+  view.stop();
+  assert.equal(
+    writes[1],
+    "\x1b[1A\r\x1b[2K100%  chapters 0/0  books 0/0  volumes 0/0  failed 0  retries 0\n" +
+      "\x1b[2Kin flight: volumes 0, books 0, chapters 0  — ch/s  elapsed 0:00  ETA 0:00",
+  );
+});
+
+Deno.test("terminal view shows no speed, rather than Infinity, for an import at the start time", () => {
+  const { writes, view, at } = setup();
+  at(0, (t) => ev.runStart(t));
+  at(0, (t) => ev.done(t, "bofm/1-ne/1", 0));
+  view.stop();
+  assert.doesNotMatch(writes.join(""), /NaN|Infinity/);
+  assert.ok(writes[1].includes("33%  chapters 1/3  "));
+  assert.ok(writes[1].endsWith("— ch/s  elapsed 0:00  ETA —"));
+});
