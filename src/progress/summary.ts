@@ -1,0 +1,311 @@
+/**
+ * The summary of a run: a pure accumulator of run events that yields the
+ * counts, every failure, the speed, the latency and the efficiency against the
+ * theoretical minimum.
+ *
+ * @module
+ */
+
+import type { RunEvent } from "../exec/types.ts";
+import { type Bound, type BoundBook, type BoundLimits, theoreticalMinimum } from "../plan/bound.ts";
+import { formatCount, formatDuration, paint } from "./format.ts";
+
+/** One node that failed. */
+export interface SummaryFailure {
+  readonly id: string;
+  readonly kind: string;
+  /** The last reason. */
+  readonly reason: string;
+  readonly attempts: number;
+  /** The HTTP status of the last attempt, where there was one. */
+  readonly status?: number;
+}
+
+/** What a run did, for the terminal and for the `run-end` log record. */
+export interface Summary {
+  readonly chapters: {
+    /** Chapters the run was asked for. */
+    readonly total: number;
+    /** Fetched and written by this run. */
+    readonly imported: number;
+    /** Already on disk (resume). */
+    readonly skipped: number;
+    readonly failed: number;
+    readonly cancelled: number;
+  };
+  /** Every failed node (chapters first, then manifests), in the order they failed. */
+  readonly failures: readonly SummaryFailure[];
+  readonly durationMs: number;
+  /** Imported chapters per second of the whole run. */
+  readonly chaptersPerSecond: number;
+  /** Task attempts started (one request each). */
+  readonly requests: number;
+  readonly retries: number;
+  /** Attempts answered with HTTP 429. */
+  readonly status429: number;
+  /** Failed attempts by HTTP status (successful attempts carry no status); absent when none. */
+  readonly statusCounts?: Readonly<Record<string, number>>;
+  /** Over the successful attempts' durations, ms; null when none succeeded. */
+  readonly latency: { readonly meanMs: number | null; readonly p95Ms: number | null };
+  /** The theoretical minimum for the requested chapters; null when no latency was measured. */
+  readonly bound: { readonly ms: number; readonly limitedBy: Bound["limitedBy"] } | null;
+  /** `bound.ms / durationMs`, clamped to 0..1; null when either is unknown or zero. */
+  readonly efficiency: number | null;
+  /** The run was aborted, or ended without a `run-end` event. */
+  readonly interrupted: boolean;
+}
+
+/** Options of {@linkcode SummaryCollector}. */
+export interface SummaryCollectorOptions {
+  /** Chapters the run was asked for. */
+  readonly chapters: number;
+  /** The profile's limits, for the theoretical minimum. */
+  readonly limits: BoundLimits;
+  /**
+   * The books of the requested chapters, for the theoretical minimum. A function
+   * receives the ids of the chapters skipped so far, so the caller can leave
+   * them out when skips are only known during the run.
+   */
+  readonly books:
+    | readonly BoundBook[]
+    | ((skipped: ReadonlySet<string>) => readonly BoundBook[]);
+  /** The node kind counted as a chapter. @default "chapter" */
+  readonly chapterKind?: string;
+}
+
+/**
+ * Accumulates run events into a {@linkcode Summary}. Feed it every event with
+ * {@linkcode SummaryCollector.add}; {@linkcode SummaryCollector.summary} may be
+ * called at any time.
+ *
+ * @example
+ * ```ts
+ * import { SummaryCollector } from "./summary.ts";
+ * const collector = new SummaryCollector({
+ *   chapters: 1,
+ *   limits: { volumes: 1, booksPerVolume: 1, chaptersPerBook: 1, delayMs: 0 },
+ *   books: [{ volume: "pgp", chapters: 1 }],
+ * });
+ * collector.add({ type: "run-start", at: 0, nodes: 2, tasks: 1, sinks: 1 });
+ * collector.add({ type: "task-start", at: 0, id: "pgp/moses/1", kind: "chapter", attempt: 1, role: "task" });
+ * collector.add({ type: "task-done", at: 200, id: "pgp/moses/1", kind: "chapter", attempts: 1, durationMs: 200, value: null });
+ * const summary = collector.summary();
+ * console.assert(summary.chapters.imported === 1 && summary.efficiency === 1);
+ * ```
+ */
+export class SummaryCollector {
+  readonly #options: SummaryCollectorOptions;
+  readonly #chapterKind: string;
+  readonly #taskIds = new Set<string>();
+  readonly #skipped = new Set<string>();
+  readonly #failures: SummaryFailure[] = [];
+  readonly #latencies: number[] = [];
+  readonly #statusCounts: Record<string, number> = {};
+  #counts = { imported: 0, failed: 0, cancelled: 0 };
+  #requests = 0;
+  #retries = 0;
+  #startedAt: number | undefined;
+  #lastAt: number | undefined;
+  #ended: { durationMs: number; aborted: boolean } | undefined;
+
+  constructor(options: SummaryCollectorOptions) {
+    this.#options = options;
+    this.#chapterKind = options.chapterKind ?? "chapter";
+  }
+
+  /** Takes one event into account. A sink of the run's events. */
+  readonly add = (event: RunEvent): void => {
+    this.#startedAt ??= event.at;
+    this.#lastAt = event.at;
+    const isChapter = "kind" in event && event.kind === this.#chapterKind;
+    switch (event.type) {
+      case "task-start":
+        if (event.role === "task") {
+          this.#taskIds.add(event.id);
+          this.#requests++;
+        }
+        break;
+      case "task-retry":
+        this.#retries++;
+        this.#countStatus(event.status);
+        break;
+      case "task-done":
+        if (this.#taskIds.has(event.id)) this.#latencies.push(event.durationMs);
+        if (isChapter) this.#counts.imported++;
+        break;
+      case "task-skipped":
+        if (isChapter) this.#skipped.add(event.id);
+        break;
+      case "task-failed":
+        this.#countStatus(event.status);
+        if (isChapter) this.#counts.failed++;
+        this.#failures.push({
+          id: event.id,
+          kind: event.kind,
+          reason: event.reason,
+          attempts: event.attempts,
+          ...(event.status === undefined ? {} : { status: event.status }),
+        });
+        break;
+      case "task-cancelled":
+        if (isChapter) this.#counts.cancelled++;
+        break;
+      case "run-end":
+        this.#ended = { durationMs: event.report.durationMs, aborted: event.report.aborted };
+        break;
+      case "run-start":
+      case "scope-open":
+      case "scope-close":
+      case "rate-pause":
+      case "rate-resume":
+        break;
+      default: {
+        const unhandled: never = event;
+        throw new TypeError(`Cannot summarize event: unknown type "${String(unhandled)}"`);
+      }
+    }
+  };
+
+  /** The summary of the events so far. Never holds NaN or Infinity. */
+  summary(): Summary {
+    const durationMs = this.#ended?.durationMs ??
+      (this.#lastAt ?? 0) - (this.#startedAt ?? 0);
+    const latency = _latency(this.#latencies);
+    const books = typeof this.#options.books === "function"
+      ? this.#options.books(this.#skipped)
+      : this.#options.books;
+    const bound = latency.meanMs === null
+      ? null
+      : theoreticalMinimum(books, this.#options.limits, latency.meanMs);
+    const efficiency = bound === null || bound.ms <= 0 || durationMs <= 0
+      ? null
+      : Math.min(1, bound.ms / durationMs);
+    const chapterFailures = this.#failures.filter((f) => f.kind === this.#chapterKind);
+    const otherFailures = this.#failures.filter((f) => f.kind !== this.#chapterKind);
+    const statuses = Object.keys(this.#statusCounts).length > 0;
+    return {
+      chapters: { total: this.#options.chapters, skipped: this.#skipped.size, ...this.#counts },
+      failures: [...chapterFailures, ...otherFailures],
+      durationMs,
+      chaptersPerSecond: durationMs > 0 ? this.#counts.imported / (durationMs / 1000) : 0,
+      requests: this.#requests,
+      retries: this.#retries,
+      status429: this.#statusCounts["429"] ?? 0,
+      ...(statuses ? { statusCounts: { ...this.#statusCounts } } : {}),
+      latency,
+      bound: bound === null ? null : { ms: bound.ms, limitedBy: bound.limitedBy },
+      efficiency,
+      interrupted: this.#ended?.aborted ?? true,
+    };
+  }
+
+  #countStatus(status: number | undefined): void {
+    if (status === undefined) return;
+    this.#statusCounts[status] = (this.#statusCounts[status] ?? 0) + 1;
+  }
+}
+
+/**
+ * The nearest-rank percentile of `values`: the smallest value with at least
+ * `p`% of the values at or below it.
+ *
+ * @param values the sample, in any order
+ * @param p the percentile, 0 < p <= 100
+ * @returns null for an empty sample
+ * @example
+ * ```ts
+ * import { nearestRank } from "./summary.ts";
+ * console.assert(nearestRank([15, 20, 35, 40, 50], 30) === 20);
+ * ```
+ */
+export function nearestRank(values: readonly number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1];
+}
+
+function _latency(samples: readonly number[]): Summary["latency"] {
+  if (samples.length === 0) return { meanMs: null, p95Ms: null };
+  const mean = samples.reduce((s, n) => s + n, 0) / samples.length;
+  return { meanMs: mean, p95Ms: nearestRank(samples, 95) };
+}
+
+/** Options of {@linkcode formatSummary}. */
+export interface FormatSummaryOptions {
+  /** Colour the counts with ANSI codes. */
+  readonly color: boolean;
+  /** The node kind counted as a chapter. @default "chapter" */
+  readonly chapterKind?: string;
+}
+
+/**
+ * Renders a summary for the terminal: the counts, every failure with its reason
+ * (never truncated), duration and speed, requests, latency and efficiency.
+ * Ends with a newline.
+ *
+ * @example
+ * ```ts
+ * import { formatSummary, SummaryCollector } from "./summary.ts";
+ * const empty = new SummaryCollector({
+ *   chapters: 0,
+ *   limits: { volumes: 1, booksPerVolume: 1, chaptersPerBook: 1, delayMs: 0 },
+ *   books: [],
+ * }).summary();
+ * console.assert(formatSummary(empty, { color: false }).startsWith("Chapters: 0 imported"));
+ * ```
+ */
+export function formatSummary(summary: Summary, options: FormatSummaryOptions): string {
+  const { color } = options;
+  const chapterKind = options.chapterKind ?? "chapter";
+  const c = summary.chapters;
+  const failed = `${formatCount(c.failed)} failed`;
+  const lines = [
+    `Chapters: ${
+      paint(`${formatCount(c.imported)} imported`, "green", color && c.imported > 0)
+    }, ` +
+    `${formatCount(c.skipped)} skipped, ${paint(failed, "red", color && c.failed > 0)}, ` +
+    `${formatCount(c.cancelled)} cancelled, of ${formatCount(c.total)}`,
+  ];
+  const chapters = summary.failures.filter((f) => f.kind === chapterKind);
+  const others = summary.failures.filter((f) => f.kind !== chapterKind);
+  for (
+    const [title, list] of [["Failed chapters", chapters], ["Failed other nodes", others]] as const
+  ) {
+    if (list.length === 0) continue;
+    lines.push(paint(`${title} (${formatCount(list.length)}):`, "red", color));
+    for (const f of list) {
+      lines.push(`  ${f.id}: ${f.reason} (${f.attempts} attempt${f.attempts === 1 ? "" : "s"})`);
+    }
+  }
+  lines.push(
+    `Duration ${formatDuration(summary.durationMs)}, ` +
+      `${summary.chaptersPerSecond.toFixed(1)} chapters/s`,
+    `Requests ${formatCount(summary.requests)}, retries ${formatCount(summary.retries)}, ` +
+      `429s ${formatCount(summary.status429)}`,
+  );
+  if (summary.statusCounts) {
+    const byStatus = Object.entries(summary.statusCounts)
+      .map(([status, n]) => `${status} x${formatCount(n)}`);
+    lines.push(`Failed attempts by status: ${byStatus.join(", ")}`);
+  }
+  const { meanMs, p95Ms } = summary.latency;
+  lines.push(
+    meanMs === null || p95Ms === null
+      ? "Latency — (no request succeeded)"
+      : `Latency mean ${formatDuration(meanMs)}, p95 ${formatDuration(p95Ms)}`,
+  );
+  if (summary.bound === null) {
+    lines.push("Efficiency — (no latency measured, no theoretical minimum)");
+  } else {
+    const pct = summary.efficiency === null ? "—" : `${Math.round(summary.efficiency * 100)}%`;
+    lines.push(
+      `Efficiency ${pct} of the theoretical minimum ${formatDuration(summary.bound.ms)} ` +
+        `(limited by ${summary.bound.limitedBy})`,
+    );
+  }
+  if (summary.interrupted) {
+    lines.push(paint("Interrupted: the run stopped before every chapter ended.", "yellow", color));
+  }
+  return lines.join("\n") + "\n";
+}

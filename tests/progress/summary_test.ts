@@ -1,0 +1,177 @@
+import assert from "node:assert/strict";
+import type { RunEvent } from "../../src/exec/types.ts";
+import type { BoundBook } from "../../src/plan/bound.ts";
+import {
+  formatSummary,
+  nearestRank,
+  SummaryCollector,
+  type SummaryCollectorOptions,
+} from "../../src/progress/summary.ts";
+import { ev } from "./_helpers.ts";
+
+const LIMITS = { volumes: 1, booksPerVolume: 1, chaptersPerBook: 2, delayMs: 0 };
+
+function collect(events: readonly RunEvent[], options: Partial<SummaryCollectorOptions> = {}) {
+  const collector = new SummaryCollector({ chapters: 5, limits: LIMITS, books: [], ...options });
+  for (const event of events) collector.add(event);
+  return collector.summary();
+}
+
+// Five chapters of one book: one skipped, three imported (one after a 429),
+// one failed after a 503 and a retry; then the book manifest.
+const RUN: readonly RunEvent[] = [
+  ev.runStart(0, 6, 5, 1),
+  ev.skipped(0, "bofm/1-ne/5", { sha256: "ab" }),
+  ev.start(0, "bofm/1-ne/1"),
+  ev.start(0, "bofm/1-ne/2"),
+  ev.retry(50, "bofm/1-ne/2", 1, 429),
+  ev.done(100, "bofm/1-ne/1", 100),
+  ev.start(100, "bofm/1-ne/3"),
+  ev.done(400, "bofm/1-ne/3", 300),
+  ev.start(400, "bofm/1-ne/4"),
+  ev.retry(450, "bofm/1-ne/4", 1, 503),
+  ev.start(1050, "bofm/1-ne/2", 2),
+  ev.done(1250, "bofm/1-ne/2", 200),
+  ev.start(1450, "bofm/1-ne/4", 2),
+  ev.failed(1500, "bofm/1-ne/4", "HTTP 503", 2, 503),
+  ev.start(1500, "bofm/1-ne/manifest", 1, "book-manifest"),
+  ev.done(1505, "bofm/1-ne/manifest", 5, "book-manifest"),
+  ev.end(2000, { durationMs: 2000 }),
+];
+
+Deno.test("summary counts chapters, requests, retries, 429s and failed statuses", () => {
+  const summary = collect(RUN);
+  assert.deepEqual(summary.chapters, {
+    total: 5,
+    imported: 3,
+    skipped: 1,
+    failed: 1,
+    cancelled: 0,
+  });
+  assert.deepEqual(summary.failures, [
+    { id: "bofm/1-ne/4", kind: "chapter", reason: "HTTP 503", attempts: 2, status: 503 },
+  ]);
+  assert.equal(summary.requests, 6, "sink runs are not requests");
+  assert.equal(summary.retries, 2);
+  assert.equal(summary.status429, 1);
+  assert.deepEqual(summary.statusCounts, { 429: 1, 503: 2 });
+  assert.equal(summary.durationMs, 2000);
+  assert.equal(summary.chaptersPerSecond, 1.5);
+  assert.equal(summary.interrupted, false);
+});
+
+Deno.test("summary latency is over successful requests only, p95 by nearest rank", () => {
+  assert.deepEqual(collect(RUN).latency, { meanMs: 200, p95Ms: 300 });
+});
+
+Deno.test("summary measures efficiency against the bound of the chapters requested, skips left out", () => {
+  let skippedSeen: string[] = [];
+  const books = (skipped: ReadonlySet<string>): BoundBook[] => {
+    skippedSeen = [...skipped];
+    return [{ volume: "bofm", chapters: 5 - skipped.size }];
+  };
+  const summary = collect(RUN, { books });
+  assert.deepEqual(skippedSeen, ["bofm/1-ne/5"]);
+  // 4 requests, 2 at once, 200 ms each: 400 ms.
+  assert.deepEqual(summary.bound, { ms: 400, limitedBy: "concurrency" });
+  assert.equal(summary.efficiency, 0.2);
+});
+
+Deno.test("summary efficiency is capped at 1 when the run beat the bound's mean latency", () => {
+  const summary = collect(RUN, { books: [{ volume: "bofm", chapters: 40 }] });
+  assert.equal(summary.bound?.ms, 4000);
+  assert.equal(summary.efficiency, 1);
+});
+
+Deno.test("summary lists every failure, chapters first, and marks an aborted run interrupted", () => {
+  const events: RunEvent[] = [ev.runStart(0)];
+  for (let i = 1; i <= 50; i++) {
+    events.push(ev.failed(i, `ot/ps/${i}`, `HTTP 500 on psalm ${i}`, 4, 500));
+  }
+  events.splice(10, 0, {
+    type: "task-failed",
+    at: 9,
+    id: "ot/manifest",
+    kind: "volume-manifest",
+    attempts: 1,
+    reason: "Disk full",
+    permanent: true,
+  });
+  events.splice(3, 0, ev.cancelled(2, "ot/ps/150"));
+  events.push(ev.end(100, { durationMs: 100, aborted: true }));
+  const summary = collect(events);
+  assert.equal(summary.failures.length, 51);
+  assert.equal(summary.failures[50].id, "ot/manifest");
+  assert.equal(summary.chapters.failed, 50, "a failed manifest is not a failed chapter");
+  assert.equal(summary.chapters.cancelled, 1);
+  assert.equal(summary.interrupted, true);
+  const text = formatSummary(summary, { color: false });
+  for (let i = 1; i <= 50; i++) {
+    assert.ok(text.includes(`  ot/ps/${i}: HTTP 500 on psalm ${i} (4 attempts)\n`), `psalm ${i}`);
+  }
+  assert.ok(text.includes("Failed other nodes (1):\n  ot/manifest: Disk full (1 attempt)\n"));
+  assert.ok(text.endsWith("Interrupted: the run stopped before every chapter ended.\n"));
+});
+
+Deno.test("summary of a run where nothing ran holds no NaN or Infinity", () => {
+  for (const events of [[], [ev.runStart(5), ev.end(5)]]) {
+    const summary = collect(events);
+    assert.equal(summary.chaptersPerSecond, 0);
+    assert.deepEqual(summary.latency, { meanMs: null, p95Ms: null });
+    assert.equal(summary.bound, null);
+    assert.equal(summary.efficiency, null);
+    assert.equal(summary.statusCounts, undefined);
+    assert.equal(summary.interrupted, events.length === 0, "no run-end means interrupted");
+    const text = JSON.stringify(summary) + formatSummary(summary, { color: false });
+    assert.doesNotMatch(text, /NaN|Infinity|null ms/);
+  }
+  assert.equal(
+    formatSummary(collect([ev.runStart(5), ev.end(5)]), { color: false }),
+    [
+      "Chapters: 0 imported, 0 skipped, 0 failed, 0 cancelled, of 5",
+      "Duration 0 ms, 0.0 chapters/s",
+      "Requests 0, retries 0, 429s 0",
+      "Latency — (no request succeeded)",
+      "Efficiency — (no latency measured, no theoretical minimum)",
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("formatSummary renders counts, failures, speed, latency and efficiency", () => {
+  const summary = collect(RUN, { books: [{ volume: "bofm", chapters: 4 }] });
+  assert.equal(
+    formatSummary(summary, { color: false }),
+    [
+      "Chapters: 3 imported, 1 skipped, 1 failed, 0 cancelled, of 5",
+      "Failed chapters (1):",
+      "  bofm/1-ne/4: HTTP 503 (2 attempts)",
+      "Duration 2.0 s, 1.5 chapters/s",
+      "Requests 6, retries 2, 429s 1",
+      "Failed attempts by status: 429 x1, 503 x2",
+      "Latency mean 200 ms, p95 300 ms",
+      "Efficiency 20% of the theoretical minimum 400 ms (limited by concurrency)",
+      "",
+    ].join("\n"),
+  );
+  const colored = formatSummary(summary, { color: true });
+  assert.ok(colored.includes("\x1b[32m3 imported\x1b[39m"));
+  assert.ok(colored.includes("\x1b[31m1 failed\x1b[39m"));
+  assert.ok(colored.includes("\x1b[31mFailed chapters (1):\x1b[39m"));
+});
+
+Deno.test("nearestRank picks the smallest value with p% of the sample at or below it", () => {
+  const rows: [number[], number, number | null][] = [
+    [[15, 20, 35, 40, 50], 5, 15],
+    [[15, 20, 35, 40, 50], 30, 20],
+    [[15, 20, 35, 40, 50], 40, 20],
+    [[15, 20, 35, 40, 50], 50, 35],
+    [[15, 20, 35, 40, 50], 100, 50],
+    [Array.from({ length: 20 }, (_, i) => 20 - i), 95, 19],
+    [Array.from({ length: 100 }, (_, i) => i + 1), 95, 95],
+    [[], 95, null],
+  ];
+  for (const [values, p, expected] of rows) {
+    assert.equal(nearestRank(values, p), expected, `p${p} of ${values.length} values`);
+  }
+});
