@@ -152,7 +152,8 @@ function _verse(p: Element, uri: string): Verse {
 
 function _paragraphs(document: Document): Paragraph[] {
   const blocks = _selectAll(".body-block", document);
-  const roots = blocks.length > 0 ? blocks : [document];
+  // css-select finds nothing under a document given inside an array: pass it alone.
+  const roots: AnyNode | AnyNode[] = blocks.length > 0 ? blocks : document;
   const paragraphs: Paragraph[] = [];
   const seen = new Set<Element>();
   for (const p of _selectAll("p[id]", roots)) {

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { parseDocument } from "htmlparser2";
+import { normaliseSpace, plainText } from "../../src/source/html_text.ts";
+
+const cases: [name: string, html: string, expected: string][] = [
+  [
+    "a newline before an inline span becomes one space",
+    'the\n<span class="deity-name"><span class="small-caps">Lord</span></span> spake',
+    "the Lord spake",
+  ],
+  [
+    "an empty footnote marker leaves the annotated word",
+    'unto <a class="study-note-ref" href="#note1_a"><sup class="marker" data-value="a"></sup>them</a>, saying',
+    "unto them, saying",
+  ],
+  [
+    "a marker that holds its letter is dropped too",
+    'unto <a href="#n"><sup class="marker" data-value="b">b</sup>them</a>.',
+    "unto them.",
+  ],
+  [
+    "the verse number and the ¶ mark are dropped",
+    '<span class="verse-number">12 </span><span class="para-mark">¶ </span>And it came',
+    "And it came",
+  ],
+  [
+    "a verse number without its trailing space does not glue to the text",
+    '<span class="verse-number">3</span>Behold',
+    "Behold",
+  ],
+  [
+    "poetry lines written back to back are joined by one space",
+    '<span class="line">I laid me down and slept;</span><span class="line">I awaked.</span>',
+    "I laid me down and slept; I awaked.",
+  ],
+  [
+    "lines separated by whitespace get one space, not two",
+    '<span class="line">one; </span>\n  <span class="line"> two</span>',
+    "one; two",
+  ],
+  [
+    "<br> inside a line separates words",
+    '<span class="line">cheek bone;<br/>thou hast</span>',
+    "cheek bone; thou hast",
+  ],
+  [
+    "an empty page-break between spaced words leaves one space",
+    'hither <span class="page-break" data-page="7"></span> into',
+    "hither into",
+  ],
+  [
+    "an empty page-break inside a word joins nothing",
+    'wil<span class="page-break" data-page="7"></span>derness',
+    "wilderness",
+  ],
+  [
+    "clarity, language, translit and selah spans keep their text",
+    '<span class="clarity-word">there was</span> <span class="language" data-lang="he">Jehovah</span>' +
+    ' <span class="translit">Maher-shalal-hash-baz</span> <span class="selah">Selah</span>.',
+    "there was Jehovah Maher-shalal-hash-baz Selah.",
+  ],
+  [
+    "entities are decoded; curly quotes and dashes are kept",
+    "Adam&#8217;s &amp; Eve&rsquo;s &ldquo;word&rdquo;&mdash;now &#8211; then",
+    "Adam’s & Eve’s “word”—now – then",
+  ],
+  [
+    "non-breaking, thin and ideographic spaces and tabs become single spaces",
+    "I,&nbsp;Nephi,\u00a0\u2009said\tunto\u3000my\u202ffather ",
+    "I, Nephi, said unto my father",
+  ],
+  ["comments and scripts are not text", "a<!-- note --> b<script>var x;</script> c", "a b c"],
+];
+
+for (const [name, html, expected] of cases) {
+  Deno.test(`plainText: ${name}`, () => {
+    assert.equal(plainText(parseDocument(html)), expected);
+  });
+}
+
+Deno.test("normaliseSpace collapses runs of whitespace and trims", () => {
+  assert.equal(normaliseSpace("\n  a \u00a0 b\t\tc  "), "a b c");
+  assert.equal(normaliseSpace(" \u00a0 "), "");
+});
