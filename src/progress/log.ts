@@ -1,0 +1,246 @@
+/**
+ * The NDJSON progress log of a run, `<out>/.import/runs/<start-time>.ndjson`:
+ * one record a line, each written whole by one `write`, so a crash loses at
+ * most the line being written. Writing, reading back and finding the latest.
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import type { RunEvent } from "../exec/types.ts";
+import {
+  type LogRecord,
+  type LogRecordContext,
+  type LogRecordType,
+  toLogRecord,
+} from "./log_record.ts";
+
+/**
+ * Where a run started at `startedAt` logs: `<outDir>/.import/runs/<start-time>.ndjson`,
+ * the start time in ISO 8601 with `:` replaced by `-` (safe on every file
+ * system, and names sort by time).
+ *
+ * @example
+ * ```ts
+ * import { defaultLogPath } from "./log.ts";
+ * const path = defaultLogPath("data", new Date(Date.UTC(2026, 10, 29, 12)));
+ * console.assert(path === "data/.import/runs/2026-11-29T12-00-00.000Z.ndjson");
+ * ```
+ */
+export function defaultLogPath(outDir: string, startedAt: Date): string {
+  return join(_runsDir(outDir), `${startedAt.toISOString().replaceAll(":", "-")}.ndjson`);
+}
+
+/**
+ * The newest progress log under `outDir` (by name, which sorts by start time),
+ * or `undefined` when there is none.
+ */
+export async function latestLogPath(outDir: string): Promise<string | undefined> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(_runsDir(outDir))) {
+      if (entry.isFile && entry.name.endsWith(".ndjson")) names.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+  names.sort();
+  return names.length === 0 ? undefined : join(_runsDir(outDir), names[names.length - 1]);
+}
+
+function _runsDir(outDir: string): string {
+  return join(outDir, ".import", "runs");
+}
+
+/**
+ * An open progress log. Writes are synchronous, so records land in the order
+ * they are written with no queue to drain.
+ *
+ * @example
+ * ```ts
+ * import { ProgressLog, readProgressLog } from "./log.ts";
+ * const dir = await Deno.makeTempDir();
+ * const log = await ProgressLog.open(`${dir}/runs/a.ndjson`);
+ * log.write({ type: "rate-resume", time: "2026-11-29T12:00:00.000Z", at: 0 });
+ * log.close();
+ * const { records } = await readProgressLog(`${dir}/runs/a.ndjson`);
+ * console.assert(records[0].type === "rate-resume");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class ProgressLog {
+  /** The file written. */
+  readonly path: string;
+  #file: Deno.FsFile | undefined;
+  readonly #encoder = new TextEncoder();
+
+  private constructor(path: string, file: Deno.FsFile) {
+    this.path = path;
+    this.#file = file;
+  }
+
+  /** Opens `path` for appending, creating it and its directories. */
+  static async open(path: string): Promise<ProgressLog> {
+    await Deno.mkdir(dirname(path), { recursive: true });
+    return new ProgressLog(path, await Deno.open(path, { append: true, create: true }));
+  }
+
+  /**
+   * Appends one record as one line.
+   *
+   * @throws {Error} when the log is closed
+   */
+  write(record: LogRecord): void {
+    if (this.#file === undefined) {
+      throw new Error(`Cannot write progress log "${this.path}": it is closed`);
+    }
+    const line = this.#encoder.encode(JSON.stringify(record) + "\n");
+    // One call writes the whole line; the loop only runs again on a short write.
+    let written = 0;
+    while (written < line.length) written += this.#file.writeSync(line.subarray(written));
+  }
+
+  /**
+   * A sink of the run's events that writes each one as its record. The
+   * `run-end` record calls `context.summarize`, so feed the summary collector
+   * before this sink.
+   */
+  sink(context: LogRecordContext): (event: RunEvent) => void {
+    return (event) => this.write(toLogRecord(event, context));
+  }
+
+  /** Flushes the file to disk and closes it. Closing twice is harmless. */
+  close(): void {
+    if (this.#file === undefined) return;
+    const file = this.#file;
+    this.#file = undefined;
+    try {
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+  }
+}
+
+/** A progress log that cannot be read; `line` is 1-based. */
+export class ProgressLogError extends Error {
+  readonly path: string;
+  readonly line: number;
+
+  constructor(path: string, line: number, detail: string, options?: ErrorOptions) {
+    super(`Cannot read progress log "${path}": line ${line} ${detail}`, options);
+    this.name = "ProgressLogError";
+    this.path = path;
+    this.line = line;
+  }
+}
+
+/** What {@linkcode readProgressLog} found. */
+export interface ProgressLogContents {
+  readonly records: LogRecord[];
+  /** The last line was cut short (a crash while writing it) and was left out. */
+  readonly tornLastLine: boolean;
+}
+
+/**
+ * Reads a progress log back. An unterminated last line that is not a whole
+ * record is a torn write: it is left out and reported. Any other bad line is
+ * an error.
+ *
+ * @throws {ProgressLogError} naming the first bad line
+ * @throws {Deno.errors.NotFound} when there is no such file
+ */
+export async function readProgressLog(path: string): Promise<ProgressLogContents> {
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  // After the last "\n" comes either "" or a line whose newline was never written.
+  const unterminated = lines.pop() ?? "";
+  const records = lines.map((line, i) => {
+    const parsed = _parse(line);
+    if (typeof parsed === "string") throw new ProgressLogError(path, i + 1, parsed);
+    return parsed;
+  });
+  if (unterminated === "") return { records, tornLastLine: false };
+  const last = _parse(unterminated);
+  if (typeof last === "string") return { records, tornLastLine: true };
+  records.push(last);
+  return { records, tornLastLine: false };
+}
+
+/**
+ * The ids of the nodes of `kind` that failed in a log, in the order they
+ * failed: what `--retry-failed` runs again.
+ *
+ * @param kind the node kind @default "chapter"
+ */
+export function failedIds(records: readonly LogRecord[], kind = "chapter"): string[] {
+  return records.flatMap((r) => r.type === "task-failed" && r.kind === kind ? [r.id] : []);
+}
+
+type _FieldType = "string" | "number" | "boolean" | "object";
+
+// The fields each record must have, keyed by record type so that a new type
+// does not compile until it is described here.
+const _REQUIRED: { readonly [T in LogRecordType]: Readonly<Record<string, _FieldType>> } = {
+  "run-start": {
+    tool: "object",
+    manifest: "object",
+    profile: "object",
+    selection: "object",
+    outDir: "string",
+    lang: "string",
+    apiUrl: "string",
+    nodes: "number",
+    tasks: "number",
+    sinks: "number",
+  },
+  "scope-open": { scope: "string", depth: "number" },
+  "scope-close": { scope: "string", depth: "number" },
+  "task-start": { id: "string", kind: "string", role: "string", attempt: "number" },
+  "task-retry": {
+    id: "string",
+    kind: "string",
+    attempt: "number",
+    delayMs: "number",
+    reason: "string",
+  },
+  "task-done": { id: "string", kind: "string", attempts: "number", durationMs: "number" },
+  "task-skipped": { id: "string", kind: "string" },
+  "task-failed": {
+    id: "string",
+    kind: "string",
+    reason: "string",
+    attempts: "number",
+    permanent: "boolean",
+  },
+  "task-cancelled": { id: "string", kind: "string" },
+  "rate-pause": { until: "string", untilAt: "number", reason: "string" },
+  "rate-resume": {},
+  "run-end": { summary: "object" },
+};
+
+// A record, or what is wrong with the line (completing "line N ...").
+function _parse(line: string): LogRecord | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    return `is not valid JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return "is not a JSON object";
+  }
+  const record = value as Record<string, unknown>;
+  const type = record.type;
+  if (typeof type !== "string" || !Object.hasOwn(_REQUIRED, type)) {
+    return `has an unknown record type ${JSON.stringify(type)}`;
+  }
+  const fields = { time: "string", at: "number", ..._REQUIRED[type as LogRecordType] };
+  for (const [field, expected] of Object.entries(fields)) {
+    const actual = record[field] === null ? "null" : typeof record[field];
+    if (actual !== expected) {
+      return `is not a "${type}" record: field "${field}" is ${actual}, expected ${expected}`;
+    }
+  }
+  return value as LogRecord;
+}

@@ -1,0 +1,53 @@
+import assert from "node:assert/strict";
+import { toLogRecord } from "../../src/progress/log_record.ts";
+import { EVERY_EVENT, HEADER, SUMMARY } from "./_fixtures.ts";
+import { ev } from "./_helpers.ts";
+
+Deno.test("toLogRecord maps every event type to its record", () => {
+  const types = new Set<string>();
+  for (const [event, expected] of EVERY_EVENT) {
+    const record = toLogRecord(event, { header: HEADER, summarize: () => SUMMARY });
+    assert.deepEqual(record, expected, event.type);
+    types.add(record.type);
+  }
+  assert.equal(types.size, 12, "the table covers all twelve record types");
+});
+
+Deno.test("toLogRecord keeps only well-typed bytes, verses and sha256 of a task's value", () => {
+  const context = { header: HEADER, summarize: () => SUMMARY };
+  const rows: [unknown, Record<string, unknown>][] = [
+    [null, {}],
+    ["a string", {}],
+    [{ bytes: "5120", verses: null, sha256: 7 }, {}],
+    [{ bytes: 10, path: "x.json" }, { bytes: 10 }],
+  ];
+  for (const [value, fields] of rows) {
+    const record = toLogRecord(ev.done(0, "bofm/manifest", 3, "volume-manifest", value), context);
+    const { type: _t, time: _time, at: _at, id: _id, kind: _k, ...rest } = record as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(rest, { attempts: 1, durationMs: 3, ...fields }, JSON.stringify(value));
+  }
+});
+
+Deno.test("toLogRecord stamps times with the given timeOf and calls summarize only at run-end", () => {
+  let calls = 0;
+  const context = {
+    header: HEADER,
+    summarize: () => (calls++, SUMMARY),
+    timeOf: (at: number) => `t+${at}`,
+  };
+  const pause = toLogRecord(ev.pause(5, 1005), context);
+  assert.deepEqual(pause, {
+    type: "rate-pause",
+    time: "t+5",
+    at: 5,
+    until: "t+1005",
+    untilAt: 1005,
+    reason: "HTTP 429 Retry-After",
+  });
+  assert.equal(calls, 0);
+  toLogRecord(ev.end(2000), context);
+  assert.equal(calls, 1);
+});

@@ -1,0 +1,180 @@
+import assert from "node:assert/strict";
+import {
+  defaultLogPath,
+  failedIds,
+  latestLogPath,
+  ProgressLog,
+  ProgressLogError,
+  readProgressLog,
+} from "../../src/progress/log.ts";
+import type { LogRecord } from "../../src/progress/log_record.ts";
+import { EVERY_EVENT, HEADER, SUMMARY } from "./_fixtures.ts";
+
+async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "progress_log_test_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const RECORDS: readonly LogRecord[] = EVERY_EVENT.map(([, record]) => record);
+
+async function writeLog(path: string, text: string): Promise<void> {
+  await Deno.writeTextFile(path, text);
+}
+
+const lines = (records: readonly LogRecord[]) =>
+  records.map((r) => JSON.stringify(r) + "\n").join("");
+
+Deno.test("progress log writes every record type as one line, in order, and reads them back", async () => {
+  await inTempDir(async (dir) => {
+    const path = defaultLogPath(dir, new Date(EVERY_EVENT[0][0].at));
+    const log = await ProgressLog.open(path);
+    const sink = log.sink({ header: HEADER, summarize: () => SUMMARY });
+    for (const [event] of EVERY_EVENT) sink(event);
+    log.close();
+    log.close();
+
+    const text = await Deno.readTextFile(path);
+    assert.equal(text, lines(RECORDS));
+    assert.deepEqual(await readProgressLog(path), { records: RECORDS, tornLastLine: false });
+  });
+});
+
+Deno.test("progress log appends to an existing file and refuses writes once closed", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/a/b/run.ndjson`;
+    for (const record of RECORDS.slice(0, 2)) {
+      const log = await ProgressLog.open(path);
+      log.write(record);
+      log.close();
+      assert.throws(() => log.write(record), {
+        message: `Cannot write progress log "${path}": it is closed`,
+      });
+    }
+    assert.deepEqual((await readProgressLog(path)).records, RECORDS.slice(0, 2));
+  });
+});
+
+Deno.test("readProgressLog leaves out and reports a torn last line", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/run.ndjson`;
+    const whole = JSON.stringify(RECORDS[6]);
+    await writeLog(path, lines(RECORDS.slice(0, 3)) + whole.slice(0, 40));
+    assert.deepEqual(await readProgressLog(path), {
+      records: RECORDS.slice(0, 3),
+      tornLastLine: true,
+    });
+  });
+});
+
+Deno.test("readProgressLog keeps a whole last record that lost only its newline", async () => {
+  await inTempDir(async (dir) => {
+    const path = `${dir}/run.ndjson`;
+    await writeLog(path, lines(RECORDS.slice(0, 3)) + JSON.stringify(RECORDS[3]));
+    assert.deepEqual(await readProgressLog(path), {
+      records: RECORDS.slice(0, 4),
+      tornLastLine: false,
+    });
+  });
+});
+
+Deno.test("readProgressLog reads an empty file as no records", async () => {
+  await inTempDir(async (dir) => {
+    await writeLog(`${dir}/run.ndjson`, "");
+    assert.deepEqual(await readProgressLog(`${dir}/run.ndjson`), {
+      records: [],
+      tornLastLine: false,
+    });
+  });
+});
+
+Deno.test("readProgressLog rejects a bad line that is not the torn last one, naming the line", async () => {
+  const good = JSON.stringify(RECORDS[1]);
+  const rows: [string, number, string][] = [
+    [`${good}\n{"type":"scope-op\n${good}\n`, 2, "line 2 is not valid JSON: "],
+    [`${good}\n${good}\n${good.slice(0, 30)}\n`, 3, "line 3 is not valid JSON: "],
+    [`${good}\n\n${good}\n`, 2, "line 2 is not valid JSON: "],
+    [`[1, 2]\n`, 1, "line 1 is not a JSON object"],
+    [
+      `${good}\n{"type":"task-paused","time":"x","at":1}\n`,
+      2,
+      'line 2 has an unknown record type "task-paused"',
+    ],
+    [`{"time":"x","at":1}\n`, 1, "line 1 has an unknown record type undefined"],
+    [
+      `${good}\n${JSON.stringify({ ...RECORDS[2], id: undefined })}\n`,
+      2,
+      'line 2 is not a "task-start" record: field "id" is undefined, expected string',
+    ],
+    [
+      `${JSON.stringify({ ...RECORDS[1], at: "soon" })}\n${good}\n`,
+      1,
+      'line 1 is not a "scope-open" record: field "at" is string, expected number',
+    ],
+    [
+      `${JSON.stringify({ ...RECORDS[11], summary: null })}\n`,
+      1,
+      'line 1 is not a "run-end" record: field "summary" is null, expected object',
+    ],
+  ];
+  await inTempDir(async (dir) => {
+    const path = `${dir}/run.ndjson`;
+    for (const [text, line, detail] of rows) {
+      await writeLog(path, text);
+      await assert.rejects(readProgressLog(path), (error: unknown) => {
+        assert.ok(error instanceof ProgressLogError);
+        assert.equal(error.line, line);
+        assert.ok(
+          error.message.startsWith(`Cannot read progress log "${path}": ${detail}`),
+          error.message,
+        );
+        return true;
+      });
+    }
+  });
+});
+
+Deno.test("defaultLogPath names the log by its start time, safe for every file system", () => {
+  const path = defaultLogPath("out", new Date(Date.UTC(2026, 10, 29, 12, 0, 0)));
+  assert.equal(path, "out/.import/runs/2026-11-29T12-00-00.000Z.ndjson");
+  assert.ok(!path.slice("out".length).includes(":"));
+});
+
+Deno.test("latestLogPath finds the newest log by name, and nothing when there is none", async () => {
+  await inTempDir(async (dir) => {
+    assert.equal(await latestLogPath(dir), undefined);
+    const times = [
+      Date.UTC(2026, 10, 29, 9, 59, 59),
+      Date.UTC(2026, 10, 29, 12, 0, 0),
+      Date.UTC(2026, 10, 28, 23, 0, 0),
+    ];
+    await Deno.mkdir(`${dir}/.import/runs`, { recursive: true });
+    assert.equal(await latestLogPath(dir), undefined);
+    for (const t of times) await writeLog(defaultLogPath(dir, new Date(t)), "");
+    await writeLog(`${dir}/.import/runs/notes.txt`, "");
+    assert.equal(await latestLogPath(dir), defaultLogPath(dir, new Date(times[1])));
+  });
+});
+
+Deno.test("failedIds lists the failed chapters of a log, not other failed nodes", () => {
+  const failed = (id: string, kind: string): LogRecord => ({
+    type: "task-failed",
+    time: "2026-11-29T12:00:00.000Z",
+    at: 0,
+    id,
+    kind,
+    reason: "HTTP 500",
+    attempts: 4,
+    permanent: false,
+  });
+  const records = [
+    ...RECORDS,
+    failed("ot/ps/119", "chapter"),
+    failed("ot/manifest", "volume-manifest"),
+  ];
+  assert.deepEqual(failedIds(records), ["bofm/1-ne/2", "ot/ps/119"]);
+  assert.deepEqual(failedIds(records, "volume-manifest"), ["ot/manifest"]);
+});
