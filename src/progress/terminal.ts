@@ -55,6 +55,22 @@ export interface TerminalViewOptions {
  * Off a terminal, a plain line is printed on the first event at least
  * `plainIntervalMs` after the previous line, at once when the server pauses
  * the run, and at the end.
+ *
+ * @example
+ * ```ts
+ * import { TerminalView } from "./terminal.ts";
+ * const lines: string[] = [];
+ * const view = new TerminalView({
+ *   clock: { now: () => 0, sleep: () => Promise.resolve() },
+ *   output: { write: (text) => lines.push(text) },
+ *   isTerminal: false,
+ *   color: false,
+ *   totals: { volumes: 1, books: 1, chapters: 1 },
+ * });
+ * view.handle({ type: "run-start", at: 0, nodes: 3, tasks: 1, sinks: 2 });
+ * view.stop();
+ * console.assert(lines[0].startsWith("0%  chapters 0/1  books 0/1"));
+ * ```
  */
 export class TerminalView {
   readonly #o: Required<Omit<TerminalViewOptions, "quiet">> & { quiet: boolean };
