@@ -96,8 +96,8 @@ function _unknownProfile(raw: Record<string, unknown>, known: readonly string[])
   // A profile that is not a slug is reported by the schema already.
   if (typeof name !== "string" || !SLUG_PATTERN.test(name) || known.includes(name)) return [];
   const list = known.length === 0 ? "none" : known.join(", ");
-  const what = given ? "" : " (the default)";
-  const message = `unknown profile ${JSON.stringify(name)}${what} (known: ${list})${
+  const what = given ? "profile" : "default profile";
+  const message = `unknown ${what} ${JSON.stringify(name)} (known: ${list})${
     suggestionSuffix(name, known)
   }`;
   return [{ path: given ? ["profile"] : [], message }];

@@ -9,7 +9,7 @@
 import { basename, dirname, extname, join } from "node:path";
 import { checkManifest, checkProfile } from "./checks.ts";
 import { ManifestError, ProfileNotFoundError } from "./diagnostic.ts";
-import { didYouMean, suggestionSuffix } from "./did_you_mean.ts";
+import { suggestionSuffix } from "./did_you_mean.ts";
 import {
   type ManifestData,
   manifestSchema,
@@ -91,7 +91,7 @@ export async function loadManifest(
  * @example Report every problem of a manifest at once
  * ```ts
  * import assert from "node:assert/strict";
- * import { ManifestError, parseManifest } from "./load.ts";
+ * import { parseManifest } from "./load.ts";
  *
  * const manifest = parseManifest(
  *   "source: { url: https://example.org/api }\n" +
@@ -104,11 +104,12 @@ export async function loadManifest(
  *
  * assert.throws(
  *   () => parseManifest("source: { url: http://example.org }\nvolumes: []\n", "import.yaml"),
- *   new ManifestError([], {
+ *   {
+ *     name: "ManifestError",
  *     message: 'import.yaml:1:16: source.url: expected an https URL (http only for localhost, ' +
  *       '127.0.0.0/8 or [::1]), got "http://example.org"\n' +
  *       "import.yaml:2:10: volumes: expected at least one volume",
- *   }),
+ *   },
  * );
  * ```
  */
@@ -140,28 +141,17 @@ export async function loadProfile(
   options: LoadProfileOptions = {},
 ): Promise<Profile> {
   const { profilesDir = "profiles", readTextFile = Deno.readTextFile } = options;
-  const isPath = /[/\\]/.test(nameOrPath) || /\.ya?ml$/.test(nameOrPath);
-  if (isPath) {
-    const name = basename(nameOrPath, extname(nameOrPath));
-    const text = await _readProfile(
-      nameOrPath,
-      nameOrPath,
-      readTextFile,
-      () => Promise.resolve([]),
-    );
-    return parseProfile(text, nameOrPath, name);
+  if (/[/\\]/.test(nameOrPath) || /\.ya?ml$/.test(nameOrPath)) {
+    const text = await _readProfile(nameOrPath, nameOrPath, readTextFile, []);
+    return parseProfile(text, nameOrPath, basename(nameOrPath, extname(nameOrPath)));
   }
-  const known = () => listProfiles(profilesDir);
   if (!SLUG_PATTERN.test(nameOrPath)) {
-    const names = await known();
-    const message =
-      `Cannot load profile "${nameOrPath}": a profile name is lowercase letters, digits and dashes (known: ${
-        _list(names)
-      })${suggestionSuffix(nameOrPath, names)}`;
-    throw new ProfileNotFoundError(nameOrPath, message, names);
+    const known = await listProfiles(profilesDir);
+    const detail = "a profile name is lowercase letters, digits and dashes";
+    throw _notFound(nameOrPath, detail, known);
   }
   const file = join(profilesDir, `${nameOrPath}.yaml`);
-  const text = await _readProfile(nameOrPath, file, readTextFile, known);
+  const text = await _readProfile(nameOrPath, file, readTextFile, () => listProfiles(profilesDir));
   return parseProfile(text, file, nameOrPath);
 }
 
@@ -193,14 +183,14 @@ export function parseProfile(text: string, file: string, name: string): Profile 
 }
 
 /**
- * The profile names in a folder (files ending in `.yaml` or `.yml`), sorted;
- * empty when the folder does not exist.
+ * The profile names in a folder (its `<name>.yaml` files), sorted; empty when
+ * the folder does not exist.
  */
 export async function listProfiles(profilesDir: string): Promise<string[]> {
   const names = new Set<string>();
   try {
     for await (const entry of Deno.readDir(profilesDir)) {
-      const match = /^(.+)\.ya?ml$/.exec(entry.name);
+      const match = /^(.+)\.yaml$/.exec(entry.name);
       if (entry.isFile && match) names.add(match[1]);
     }
   } catch (error) {
@@ -214,7 +204,7 @@ async function _readProfile(
   profile: string,
   file: string,
   readTextFile: ReadTextFile,
-  known: () => Promise<string[]>,
+  known: readonly string[] | (() => Promise<string[]>),
 ): Promise<string> {
   try {
     return await readTextFile(file);
@@ -225,18 +215,22 @@ async function _readProfile(
       }`;
       throw new ManifestError([], { message, cause: error });
     }
-    const names = await known();
-    const hint = names.length > 0 ? ` (known: ${_list(names)})` : "";
-    const suggestion = didYouMean(profile, names);
-    const message = `Cannot load profile "${profile}": no file ${file}${hint}${
-      suggestion === undefined ? "" : `; did you mean "${suggestion}"?`
-    }`;
-    throw new ProfileNotFoundError(profile, message, names, error);
+    const names = typeof known === "function" ? await known() : known;
+    throw _notFound(profile, `no file ${file}`, names, error);
   }
 }
 
-function _list(names: readonly string[]): string {
-  return names.length === 0 ? "none" : names.join(", ");
+function _notFound(
+  profile: string,
+  detail: string,
+  known: readonly string[],
+  cause?: unknown,
+): ProfileNotFoundError {
+  const list = known.length > 0 ? ` (known: ${known.join(", ")})` : "";
+  const message = `Cannot load profile "${profile}": ${detail}${list}${
+    suggestionSuffix(profile, known)
+  }`;
+  return new ProfileNotFoundError(profile, message, known, cause);
 }
 
 function _toManifest(data: ManifestData, file: string): Manifest {

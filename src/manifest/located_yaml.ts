@@ -7,6 +7,7 @@
 
 import {
   type Document,
+  type ErrorCode,
   isAlias,
   isMap,
   isScalar,
@@ -17,6 +18,11 @@ import {
   parseDocument,
 } from "yaml";
 import { type Diagnostic, formatPath, type PathSegment } from "./diagnostic.ts";
+
+/** Our wording where the library's would confuse a user. */
+const _YAML_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  MULTIPLE_DOCS: "expected one document, found another after ---",
+};
 
 /** A problem found in the parsed value, not yet located in the text. */
 export interface Finding {
@@ -64,7 +70,8 @@ export function parseLocatedYaml(text: string, file: string): LocatedYaml {
     // One mistake often yields several errors at the same offset; keep the first.
     if (seen.has(error.pos[0])) continue;
     seen.add(error.pos[0]);
-    problems.push(at(error.pos[0], [], `invalid YAML: ${_lowerFirst(error.message)}`));
+    const message = _YAML_MESSAGES[error.code] ?? _lowerFirst(error.message);
+    problems.push(at(error.pos[0], [], `invalid YAML: ${message}`));
   }
   let fatal = doc.errors.length > 0;
   const lineOf = (node: Node) => lineCounter.linePos(node.range?.[0] ?? 0).line;
