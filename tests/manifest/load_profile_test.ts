@@ -1,0 +1,250 @@
+import assert from "node:assert/strict";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  listProfiles,
+  loadProfile,
+  ManifestError,
+  parseProfile,
+  ProfileNotFoundError,
+  renderDiagnostic,
+} from "../../src/manifest/load.ts";
+
+const PROFILES = fileURLToPath(new URL("../../profiles/", import.meta.url));
+const KNOWN = "aggressive, conservative, default, sequential";
+/** The shipped profiles folder as a relative path (`profiles` from the repository root). */
+const RELATIVE = relative(Deno.cwd(), PROFILES);
+
+function yaml(...lines: string[]): string {
+  return lines.map((line) => `${line}\n`).join("");
+}
+
+/** The rendered diagnostics of a call that must throw a ManifestError. */
+function problems(call: () => unknown): string[] {
+  try {
+    call();
+  } catch (error) {
+    assert.ok(error instanceof ManifestError, `expected a ManifestError, got ${error}`);
+    return error.diagnostics.map(renderDiagnostic);
+  }
+  assert.fail("expected a ManifestError, but the profile was accepted");
+}
+
+const LIMITS = ["volumes: 3", "booksPerVolume: 5", "chaptersPerBook: 10"];
+
+const BAD_PROFILES: { what: string; lines: string[]; expected: string[] }[] = [
+  {
+    what: "a burst without requestsPerSecond",
+    lines: [...LIMITS, "burst: 4"],
+    expected: ["p.yaml:4:8: burst: only valid together with requestsPerSecond"],
+  },
+  {
+    what: "a delay in words",
+    lines: [...LIMITS, "delay: fast"],
+    expected: ['p.yaml:4:8: delay: expected a duration like 50ms, 1.5s or 2m, got "fast"'],
+  },
+  {
+    what: "a delay with an unknown unit",
+    lines: [...LIMITS, "delay: 5d"],
+    expected: ['p.yaml:4:8: delay: expected a duration like 50ms, 1.5s or 2m, got "5d"'],
+  },
+  {
+    what: "zero volumes",
+    lines: ["volumes: 0", ...LIMITS.slice(1)],
+    expected: ["p.yaml:1:10: volumes: expected a positive integer, got 0"],
+  },
+  {
+    what: "a missing limit",
+    lines: LIMITS.slice(0, 2),
+    expected: ['p.yaml:1:1: missing required key "chaptersPerBook"'],
+  },
+  {
+    what: "a misspelt key",
+    lines: [...LIMITS, "delays: 50ms"],
+    expected: ['p.yaml:4:1: unknown key "delays"; did you mean "delay"?'],
+  },
+  {
+    what: "a zero rate",
+    lines: [...LIMITS, "requestsPerSecond: 0"],
+    expected: ["p.yaml:4:20: requestsPerSecond: expected a positive number, got 0"],
+  },
+  {
+    what: "a fractional maxInFlight",
+    lines: [...LIMITS, "maxInFlight: 2.5"],
+    expected: ["p.yaml:4:14: maxInFlight: expected a positive integer, got 2.5"],
+  },
+  {
+    what: "a description that is a list",
+    lines: ["description: [fast]", ...LIMITS],
+    expected: ["p.yaml:1:14: description: expected a string, got a list"],
+  },
+  {
+    what: "an empty file",
+    lines: [],
+    expected: ["p.yaml:1:1: expected a mapping at the top level, got an empty document"],
+  },
+  {
+    what: "a duplicate key",
+    lines: [...LIMITS, "volumes: 4"],
+    expected: ['p.yaml:4:1: duplicate key "volumes" (first at line 1)'],
+  },
+];
+
+for (const { what, lines, expected } of BAD_PROFILES) {
+  Deno.test(`parseProfile reports ${what} at its line and column`, () => {
+    assert.deepEqual(problems(() => parseProfile(yaml(...lines), "p.yaml", "p")), expected);
+  });
+}
+
+Deno.test("parseProfile reports every problem of a profile at once", () => {
+  const text = yaml("volumes: -1", "booksPerVolume: many", "delay: soon", "burst: 0", "extra: 1");
+  assert.deepEqual(problems(() => parseProfile(text, "p.yaml", "p")), [
+    'p.yaml:1:1: missing required key "chaptersPerBook"',
+    "p.yaml:1:10: volumes: expected a positive integer, got -1",
+    'p.yaml:2:17: booksPerVolume: expected a positive integer, got "many"',
+    'p.yaml:3:8: delay: expected a duration like 50ms, 1.5s or 2m, got "soon"',
+    "p.yaml:4:8: burst: expected a positive integer, got 0",
+    "p.yaml:4:8: burst: only valid together with requestsPerSecond",
+    'p.yaml:5:1: unknown key "extra" (known: booksPerVolume, burst, chaptersPerBook, delay, description, maxInFlight, requestsPerSecond, volumes)',
+  ]);
+});
+
+Deno.test("parseProfile defaults the delay to 0 and the burst to 1 when a rate is set", () => {
+  assert.deepEqual(parseProfile(yaml(...LIMITS), "p.yaml", "p"), {
+    name: "p",
+    file: "p.yaml",
+    volumes: 3,
+    booksPerVolume: 5,
+    chaptersPerBook: 10,
+    delayMs: 0,
+  });
+  const paced = parseProfile(
+    yaml(...LIMITS, "maxInFlight: 12", "delay: 1.5s", "requestsPerSecond: 2.5"),
+    "p.yaml",
+    "p",
+  );
+  assert.deepEqual(
+    [paced.maxInFlight, paced.delayMs, paced.requestsPerSecond, paced.burst],
+    [12, 1_500, 2.5, 1],
+  );
+  const bursty = parseProfile(yaml(...LIMITS, "requestsPerSecond: 10", "burst: 5"), "p.yaml", "p");
+  assert.equal(bursty.burst, 5);
+});
+
+Deno.test("the four shipped profiles are listed, load and hold their limits", async () => {
+  assert.deepEqual(await listProfiles(PROFILES), [
+    "aggressive",
+    "conservative",
+    "default",
+    "sequential",
+  ]);
+  const expected: Record<string, [number, number, number, number]> = {
+    sequential: [1, 1, 1, 100],
+    conservative: [1, 3, 5, 100],
+    default: [3, 5, 10, 50],
+    aggressive: [5, 10, 20, 25],
+  };
+  for (const [name, limits] of Object.entries(expected)) {
+    const profile = await loadProfile(name, { profilesDir: PROFILES });
+    assert.equal(profile.name, name);
+    assert.equal(profile.file, join(PROFILES, `${name}.yaml`));
+    assert.deepEqual(
+      [profile.volumes, profile.booksPerVolume, profile.chaptersPerBook, profile.delayMs],
+      limits,
+      name,
+    );
+    assert.equal(typeof profile.description, "string");
+    const firstLine = (await Deno.readTextFile(profile.file)).split("\n")[0];
+    assert.equal(firstLine, "# yaml-language-server: $schema=../schema/profile.schema.json");
+  }
+});
+
+Deno.test("loadProfile lists the known profiles when a name has no file", async () => {
+  await assert.rejects(loadProfile("fast", { profilesDir: RELATIVE }), (error) => {
+    assert.ok(error instanceof ProfileNotFoundError);
+    assert.ok(error instanceof ManifestError);
+    assert.equal(
+      error.message,
+      `Cannot load profile "fast": no file ${join(RELATIVE, "fast.yaml")} (known: ${KNOWN})`,
+    );
+    assert.deepEqual(error.known, KNOWN.split(", "));
+    assert.equal(error.profile, "fast");
+    return true;
+  });
+});
+
+Deno.test("loadProfile suggests the closest known profile", async () => {
+  await assert.rejects(loadProfile("agressive", { profilesDir: RELATIVE }), {
+    name: "ProfileNotFoundError",
+    message: `Cannot load profile "agressive": no file ${
+      join(RELATIVE, "agressive.yaml")
+    } (known: ${KNOWN}); did you mean "aggressive"?`,
+  });
+  await assert.rejects(loadProfile("Default", { profilesDir: RELATIVE }), {
+    name: "ProfileNotFoundError",
+    message:
+      `Cannot load profile "Default": a profile name is lowercase letters, digits and dashes (known: ${KNOWN}); did you mean "default"?`,
+  });
+});
+
+Deno.test("loadProfile treats a value with a slash or a YAML extension as a path", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "mine.yml");
+    await Deno.writeTextFile(path, yaml(...LIMITS, "delay: 2s"));
+    const profile = await loadProfile(path);
+    assert.deepEqual([profile.name, profile.file, profile.delayMs], ["mine", path, 2_000]);
+
+    await Deno.writeTextFile(join(dir, "local.yaml"), yaml("volumes: 0"));
+    const read: string[] = [];
+    const readTextFile = (file: string) => (read.push(file), Deno.readTextFile(join(dir, file)));
+    await assert.rejects(loadProfile("local.yaml", { readTextFile }), {
+      name: "ManifestError",
+      message: [
+        'local.yaml:1:1: missing required key "booksPerVolume"',
+        'local.yaml:1:1: missing required key "chaptersPerBook"',
+        "local.yaml:1:10: volumes: expected a positive integer, got 0",
+      ].join("\n"),
+    });
+    assert.deepEqual(read, ["local.yaml"]);
+
+    await assert.rejects(loadProfile(join(dir, "none.yaml")), {
+      name: "ProfileNotFoundError",
+      message: `Cannot load profile "${join(dir, "none.yaml")}": no file ${join(dir, "none.yaml")}`,
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadProfile reports a file it cannot read as such, not as a missing profile", async () => {
+  const readTextFile = () => Promise.reject(new Deno.errors.PermissionDenied("read access denied"));
+  await assert.rejects(
+    loadProfile("default", { profilesDir: RELATIVE, readTextFile }),
+    (error) => {
+      assert.ok(error instanceof ManifestError);
+      assert.ok(!(error instanceof ProfileNotFoundError));
+      assert.equal(
+        error.message,
+        `Cannot load profile "default": cannot read ${
+          join(RELATIVE, "default.yaml")
+        }: read access denied`,
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("listProfiles finds the .yaml files only and an absent folder is empty", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const file of ["b.yaml", "a.yaml", "e.yml", "notes.txt", "c.yaml.bak"]) {
+      await Deno.writeTextFile(join(dir, file), "");
+    }
+    await Deno.mkdir(join(dir, "d.yaml"));
+    assert.deepEqual(await listProfiles(dir), ["a", "b"]);
+    assert.deepEqual(await listProfiles(join(dir, "missing")), []);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
