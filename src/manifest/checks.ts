@@ -22,13 +22,15 @@ export type LineOf = (path: readonly PathSegment[]) => number;
  *
  * @param raw The parsed YAML, not yet validated.
  * @param lineOf Locates an earlier occurrence for the message.
- * @param knownProfiles The profile names that exist; skip the check when absent.
+ * @param options.knownProfiles The profile names that exist; the check is
+ *   skipped when absent.
  */
 export function checkManifest(
   raw: unknown,
   lineOf: LineOf,
-  knownProfiles?: readonly string[],
+  options: { knownProfiles?: readonly string[] } = {},
 ): Finding[] {
+  const { knownProfiles } = options;
   if (!_isRecord(raw)) return [];
   const findings: Finding[] = [];
   const volumes = Array.isArray(raw.volumes) ? raw.volumes : [];

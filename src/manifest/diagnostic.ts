@@ -84,10 +84,14 @@ export class ProfileNotFoundError extends ManifestError {
   /** The profile names that do exist, sorted. */
   readonly known: readonly string[];
 
-  constructor(profile: string, message: string, known: readonly string[], cause?: unknown) {
-    super([], { message, cause });
+  constructor(
+    profile: string,
+    message: string,
+    options: { known: readonly string[]; cause?: unknown },
+  ) {
+    super([], { message, cause: options.cause });
     this.name = "ProfileNotFoundError";
     this.profile = profile;
-    this.known = known;
+    this.known = options.known;
   }
 }

@@ -1,25 +1,20 @@
 /**
- * Loads `import.yaml` and profiles into the validated `Manifest` and
- * `Profile` types. Every problem of a file is collected and reported at once,
+ * Loads `import.yaml` into the validated `Manifest` type, and re-exports the
+ * profile loader. Every problem of a file is collected and reported at once,
  * each with file, YAML path, line and column.
  *
  * @module
  */
 
-import { basename, dirname, extname, join } from "node:path";
-import { checkManifest, checkProfile } from "./checks.ts";
-import { ManifestError, ProfileNotFoundError } from "./diagnostic.ts";
-import { suggestionSuffix } from "./did_you_mean.ts";
-import {
-  type ManifestData,
-  manifestSchema,
-  type ProfileData,
-  profileSchema,
-  SLUG_PATTERN,
-} from "./schema.ts";
-import type { Manifest, Profile } from "./types.ts";
+import { dirname, join } from "node:path";
+import { checkManifest, type LineOf } from "./checks.ts";
+import { ManifestError } from "./diagnostic.ts";
+import { listProfiles, type ReadTextFile } from "./load_profile.ts";
+import { type ManifestData, manifestSchema } from "./schema.ts";
+import type { Manifest } from "./types.ts";
 import { validateYaml } from "./validate.ts";
 
+// The whole loader API from one module, for the CLI and mod.ts.
 export {
   type Diagnostic,
   ManifestError,
@@ -27,9 +22,13 @@ export {
   renderDiagnostic,
 } from "./diagnostic.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
-
-/** Reads a whole text file; `Deno.readTextFile` unless a test injects another. */
-export type ReadTextFile = (path: string) => Promise<string>;
+export {
+  listProfiles,
+  loadProfile,
+  type LoadProfileOptions,
+  parseProfile,
+  type ReadTextFile,
+} from "./load_profile.ts";
 
 /** Options of {@linkcode loadManifest}. */
 export interface LoadManifestOptions {
@@ -43,14 +42,6 @@ export interface LoadManifestOptions {
 export interface ParseManifestOptions {
   /** Profile names that exist; when given, `profile` must be one of them. */
   knownProfiles?: readonly string[];
-}
-
-/** Options of {@linkcode loadProfile}. */
-export interface LoadProfileOptions {
-  /** Folder a profile name is looked up in. @default "profiles" */
-  profilesDir?: string;
-  /** Reads the profile; should throw `Deno.errors.NotFound` for a missing file. @default Deno.readTextFile */
-  readTextFile?: ReadTextFile;
 }
 
 /**
@@ -118,119 +109,9 @@ export function parseManifest(
   file: string,
   options: ParseManifestOptions = {},
 ): Manifest {
-  const data = validateYaml(
-    text,
-    file,
-    manifestSchema,
-    (raw, lineOf) => checkManifest(raw, lineOf, options.knownProfiles),
-  );
+  const check = (raw: unknown, lineOf: LineOf) => checkManifest(raw, lineOf, options);
+  const data = validateYaml(text, file, { schema: manifestSchema, check });
   return _toManifest(data, file);
-}
-
-/**
- * Reads and validates a profile.
- *
- * @param nameOrPath A profile name, found as `<profilesDir>/<name>.yaml`, or a
- *   path (anything with a `/` or ending in `.yaml`/`.yml`).
- * @throws {ProfileNotFoundError} When there is no such profile; the message
- *   lists the known ones.
- * @throws {ManifestError} With every problem found in the file.
- */
-export async function loadProfile(
-  nameOrPath: string,
-  options: LoadProfileOptions = {},
-): Promise<Profile> {
-  const { profilesDir = "profiles", readTextFile = Deno.readTextFile } = options;
-  if (/[/\\]/.test(nameOrPath) || /\.ya?ml$/.test(nameOrPath)) {
-    const text = await _readProfile(nameOrPath, nameOrPath, readTextFile, []);
-    return parseProfile(text, nameOrPath, basename(nameOrPath, extname(nameOrPath)));
-  }
-  if (!SLUG_PATTERN.test(nameOrPath)) {
-    const known = await listProfiles(profilesDir);
-    const detail = "a profile name is lowercase letters, digits and dashes";
-    throw _notFound(nameOrPath, detail, known);
-  }
-  const file = join(profilesDir, `${nameOrPath}.yaml`);
-  const text = await _readProfile(nameOrPath, file, readTextFile, () => listProfiles(profilesDir));
-  return parseProfile(text, file, nameOrPath);
-}
-
-/**
- * Validates profile text. Pure: reads no files.
- *
- * @param text The YAML source.
- * @param file The name diagnostics carry and `Profile.file` keeps.
- * @param name The profile's name.
- * @throws {ManifestError} With every problem found, in file order.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { parseProfile } from "./load.ts";
- *
- * const profile = parseProfile(
- *   "volumes: 3\nbooksPerVolume: 5\nchaptersPerBook: 10\ndelay: 50ms\n",
- *   "profiles/default.yaml",
- *   "default",
- * );
- * assert.equal(profile.delayMs, 50);
- * assert.throws(() => parseProfile("volumes: 0\n", "x.yaml", "x"), /x.yaml:1:10: volumes: expected a positive integer, got 0/);
- * ```
- */
-export function parseProfile(text: string, file: string, name: string): Profile {
-  const data = validateYaml(text, file, profileSchema, checkProfile);
-  return _toProfile(data, file, name);
-}
-
-/**
- * The profile names in a folder (its `<name>.yaml` files), sorted; empty when
- * the folder does not exist.
- */
-export async function listProfiles(profilesDir: string): Promise<string[]> {
-  const names = new Set<string>();
-  try {
-    for await (const entry of Deno.readDir(profilesDir)) {
-      const match = /^(.+)\.yaml$/.exec(entry.name);
-      if (entry.isFile && match) names.add(match[1]);
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return [];
-    throw error;
-  }
-  return [...names].sort();
-}
-
-async function _readProfile(
-  profile: string,
-  file: string,
-  readTextFile: ReadTextFile,
-  known: readonly string[] | (() => Promise<string[]>),
-): Promise<string> {
-  try {
-    return await readTextFile(file);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) {
-      const message = `Cannot load profile "${profile}": cannot read ${file}: ${
-        (error as Error).message
-      }`;
-      throw new ManifestError([], { message, cause: error });
-    }
-    const names = typeof known === "function" ? await known() : known;
-    throw _notFound(profile, `no file ${file}`, names, error);
-  }
-}
-
-function _notFound(
-  profile: string,
-  detail: string,
-  known: readonly string[],
-  cause?: unknown,
-): ProfileNotFoundError {
-  const list = known.length > 0 ? ` (known: ${known.join(", ")})` : "";
-  const message = `Cannot load profile "${profile}": ${detail}${list}${
-    suggestionSuffix(profile, known)
-  }`;
-  return new ProfileNotFoundError(profile, message, known, cause);
 }
 
 function _toManifest(data: ManifestData, file: string): Manifest {
@@ -261,19 +142,5 @@ function _toManifest(data: ManifestData, file: string): Manifest {
         verses === undefined ? { id, title, chapters } : { id, title, chapters, verses }
       ),
     })),
-  };
-}
-
-function _toProfile(data: ProfileData, file: string, name: string): Profile {
-  const { delay, description, maxInFlight, requestsPerSecond, burst, ...limits } = data;
-  return {
-    name,
-    file,
-    ...(description === undefined ? {} : { description }),
-    ...limits,
-    ...(maxInFlight === undefined ? {} : { maxInFlight }),
-    delayMs: delay,
-    // The bucket holds one token unless told otherwise: no bursts by default.
-    ...(requestsPerSecond === undefined ? {} : { requestsPerSecond, burst: burst ?? 1 }),
   };
 }

@@ -20,17 +20,17 @@ export type CrossCheck = (raw: unknown, lineOf: LineOf) => Finding[];
  *
  * @param text The YAML source.
  * @param file The file name diagnostics carry.
- * @param schema The zod schema of the file.
- * @param check Checks the schema cannot express.
+ * @param format.schema The zod schema of the file.
+ * @param format.check Checks the schema cannot express.
  * @returns The schema's output (defaults filled in, durations in ms).
  * @throws {ManifestError} With every problem found, in file order.
  */
 export function validateYaml<S extends z.ZodType>(
   text: string,
   file: string,
-  schema: S,
-  check: CrossCheck,
+  format: { schema: S; check: CrossCheck },
 ): z.output<S> {
+  const { schema, check } = format;
   const yaml = parseLocatedYaml(text, file);
   if (yaml.value === undefined) throw new ManifestError(_inFileOrder(yaml.problems));
 

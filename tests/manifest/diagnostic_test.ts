@@ -50,7 +50,9 @@ Deno.test("ManifestError can carry a message and a cause instead of diagnostics"
 });
 
 Deno.test("ProfileNotFoundError is a ManifestError that knows the known profiles", () => {
-  const error = new ProfileNotFoundError("fast", 'Cannot load profile "fast": x', ["default"]);
+  const error = new ProfileNotFoundError("fast", 'Cannot load profile "fast": x', {
+    known: ["default"],
+  });
   assert.ok(error instanceof ManifestError);
   assert.equal(error.name, "ProfileNotFoundError");
   assert.deepEqual([error.profile, error.known, error.diagnostics], ["fast", ["default"], []]);

@@ -2,13 +2,11 @@ import assert from "node:assert/strict";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  listProfiles,
-  loadProfile,
   ManifestError,
-  parseProfile,
   ProfileNotFoundError,
   renderDiagnostic,
-} from "../../src/manifest/load.ts";
+} from "../../src/manifest/diagnostic.ts";
+import { listProfiles, loadProfile, parseProfile } from "../../src/manifest/load_profile.ts";
 
 const PROFILES = fileURLToPath(new URL("../../profiles/", import.meta.url));
 const KNOWN = "aggressive, conservative, default, sequential";
