@@ -25,7 +25,8 @@ export const DURATION_EXPECTED = "expected a duration like 50ms, 1.5s or 2m";
  * @param value A non-negative number of milliseconds, or a string such as
  *   `"50ms"`, `"1.5s"`, `"2m"` or `"1h"`.
  * @returns The duration in milliseconds.
- * @throws {RangeError} When the value is not such a duration.
+ * @throws {RangeError} When the value is not such a duration, with the
+ *   message `expected a duration like 50ms, 1.5s or 2m, got "fast"`.
  *
  * @example Parse the durations of a profile
  * ```ts
@@ -41,13 +42,8 @@ export const DURATION_EXPECTED = "expected a duration like 50ms, 1.5s or 2m";
  */
 export function parseDuration(value: unknown): number {
   const ms = _toMs(value);
-  if (ms === undefined) {
-    throw new RangeError(
-      `Cannot parse duration ${
-        describeValue(value)
-      }: ${DURATION_EXPECTED}, or a number of milliseconds`,
-    );
-  }
+  // Lower case and without a subject: callers embed it, e.g. `Invalid --delay "x": <message>`.
+  if (ms === undefined) throw new RangeError(`${DURATION_EXPECTED}, got ${describeValue(value)}`);
   return ms;
 }
 
