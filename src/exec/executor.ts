@@ -1,0 +1,171 @@
+/**
+ * The generic DAG executor: runs any DAG of task and sink nodes under nested
+ * scope limits, a global in-flight cap and an exact start-rate limiter, with
+ * classified retries, fail-fast, cancellation and resume.
+ *
+ * Decisions worth knowing:
+ * - Dispatch follows plan order: when a slot frees, the earliest ready task
+ *   (by position in `dag.nodes`) that fits every limit starts.
+ * - A retryable failure waits `backoffDelay(...)`, or a server's
+ *   `retryAfterMs` capped at `max(retry.maxDelayMs, MAX_RETRY_AFTER_MS)`;
+ *   a `retryAfterMs` also pauses every task start of the run until it has
+ *   passed. A task waiting for a retry holds no running slot, but keeps its
+ *   scopes open.
+ * - An attempt past `attemptTimeoutMs` ends at once as a retryable
+ *   "timeout after N ms" (its signal aborts; a late result is ignored).
+ * - Any node failure (a permanent error, retries exhausted, or a sink that
+ *   threw) with `failFast` stops new starts: tasks not started or waiting for
+ *   a retry are cancelled, attempts in flight finish (a failure among them is
+ *   reported failed, not retried).
+ * - On abort of `signal`: no new starts, the attempts in flight see their
+ *   signal abort and the run waits for them to settle (or time out); one that
+ *   still succeeds is done, any other is cancelled; every task not started is
+ *   cancelled.
+ * - Sinks are never cancelled: on abort and fail-fast each sink still runs
+ *   once its dependencies have all ended, and gets their outcomes (cancelled
+ *   ones included), so what is complete still gets recorded. Their signal
+ *   never aborts.
+ * - `onEvent` is called synchronously; if it throws, the run carries on, and
+ *   `runDag` then rejects with a {@linkcode RunEventError} that holds the
+ *   report and the first error as `cause`.
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+import type { Dag } from "./dag.ts";
+import { DagRun } from "./dag_run.ts";
+import type { RunControl } from "./run_control.ts";
+import type {
+  DagNode,
+  Limits,
+  RetryPolicy,
+  RunEvent,
+  RunReport,
+  SinkHandler,
+  TaskHandler,
+} from "./types.ts";
+
+/** Options of {@linkcode runDag}. */
+export interface RunOptions<N extends DagNode> {
+  /** Task handlers by node kind, for role "task". */
+  tasks: Readonly<Record<string, TaskHandler<N>>>;
+  /** Sink handlers by node kind, for role "sink". @default {} */
+  sinks?: Readonly<Record<string, SinkHandler<N>>>;
+  /** Concurrency and rate limits. */
+  limits: Limits;
+  /** How failed task attempts are retried. */
+  retry: RetryPolicy;
+  /** Time limit of one task attempt, ms. @default Infinity */
+  attemptTimeoutMs?: number;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Random source for backoff jitter, in [0, 1). @default Math.random */
+  random?: () => number;
+  /** Aborting it cancels the run (see the module doc). */
+  signal?: AbortSignal;
+  /** Stop starting new work after the first node failure. @default false */
+  failFast?: boolean;
+  /** Values of nodes already complete (resume): not run, reported `skipped`. Unknown ids are ignored. */
+  preResolved?: ReadonlyMap<string, unknown>;
+  /** Receives every event, synchronously and in order. */
+  onEvent?: (event: RunEvent) => void;
+  /** Lets a controller change `maxInFlight` and the start rate while the run goes. */
+  control?: RunControl;
+}
+
+/** `runDag` rejects with this when `onEvent` threw; the run itself completed. */
+export class RunEventError extends Error {
+  /** The report of the completed run. */
+  readonly report: RunReport;
+
+  constructor(report: RunReport, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(`Cannot deliver run events: onEvent threw: ${detail}`, { cause });
+    this.name = "RunEventError";
+    this.report = report;
+  }
+}
+
+/**
+ * Runs every node of `dag` and resolves with the report once all have ended.
+ * A failed node never rejects the promise: it is in the report.
+ *
+ * @throws {TypeError} (as a rejection, before anything runs) when a node's kind has no handler or a
+ *   scope id sits under two parents.
+ * @throws {RangeError} (likewise) on invalid limits, retry policy or timeout.
+ * @throws {RunEventError} when `onEvent` threw.
+ *
+ * @example
+ * ```ts
+ * import { Dag } from "./dag.ts";
+ * import { runDag } from "./executor.ts";
+ * const dag = Dag.from([
+ *   { id: "a", kind: "double", deps: [], scope: ["s"], role: "task" as const },
+ *   { id: "b", kind: "double", deps: [], scope: ["s"], role: "task" as const },
+ *   { id: "sum", kind: "sum", deps: ["a", "b"], scope: [], role: "sink" as const },
+ * ]);
+ * const report = await runDag(dag, {
+ *   tasks: { double: (node) => Promise.resolve(node.id.repeat(2)) },
+ *   sinks: { sum: (_node, deps) => Promise.resolve(deps.size) },
+ *   limits: { scopes: [1], tasksPerScope: 2 },
+ *   retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 1000, multiplier: 2, jitter: "full" },
+ * });
+ * console.assert(report.done === 3);
+ * console.assert(report.outcomes.get("sum")?.status === "done");
+ * ```
+ */
+export async function runDag<N extends DagNode>(
+  dag: Dag<N>,
+  options: RunOptions<N>,
+): Promise<RunReport> {
+  _checkLimits(options.limits);
+  _checkRetry(options.retry);
+  const timeout = options.attemptTimeoutMs;
+  if (timeout !== undefined && !(timeout > 0)) {
+    throw new RangeError(`Cannot run DAG with attemptTimeoutMs "${timeout}": must be above 0`);
+  }
+  const run = new DagRun(dag, options);
+  const report = await run.start();
+  if (run.eventError !== undefined) throw new RunEventError(report, run.eventError.error);
+  return report;
+}
+
+function _checkLimits(limits: Limits): void {
+  limits.scopes.forEach((limit, level) => _checkCount(`limits.scopes[${level}]`, limit));
+  _checkCount("limits.tasksPerScope", limits.tasksPerScope);
+  if (limits.maxInFlight !== undefined) _checkCount("limits.maxInFlight", limits.maxInFlight);
+  _checkAtLeastZero("limits.delayMs", limits.delayMs ?? 0);
+}
+
+function _checkRetry(retry: RetryPolicy): void {
+  if (!Number.isInteger(retry.maxRetries) || retry.maxRetries < 0) {
+    throw new RangeError(
+      `Cannot run DAG with retry.maxRetries "${retry.maxRetries}": must be a whole number of 0 or more`,
+    );
+  }
+  _checkAtLeastZero("retry.baseDelayMs", retry.baseDelayMs);
+  _checkAtLeastZero("retry.maxDelayMs", retry.maxDelayMs);
+  if (!(retry.multiplier >= 1)) {
+    throw new RangeError(
+      `Cannot run DAG with retry.multiplier "${retry.multiplier}": must be at least 1`,
+    );
+  }
+  if (retry.jitter !== "full" && retry.jitter !== "none") {
+    throw new RangeError(
+      `Cannot run DAG with retry.jitter "${retry.jitter}": must be "full" or "none"`,
+    );
+  }
+}
+
+function _checkCount(name: string, value: number): void {
+  if (value === Infinity || (Number.isInteger(value) && value >= 1)) return;
+  throw new RangeError(
+    `Cannot run DAG with ${name} "${value}": must be a whole number of at least 1`,
+  );
+}
+
+function _checkAtLeastZero(name: string, value: number): void {
+  if (value >= 0) return;
+  throw new RangeError(`Cannot run DAG with ${name} "${value}": must be 0 or more`);
+}
