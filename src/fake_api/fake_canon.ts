@@ -1,0 +1,144 @@
+/**
+ * The canon as the fake API serves it: which URIs are chapters, and how many
+ * verses each chapter has.
+ *
+ * @module
+ */
+
+import type { Book, Volume } from "../manifest/types.ts";
+import { randomInt, seededRandom } from "./random.ts";
+
+/** The seed used when none is given. */
+export const DEFAULT_SEED = 1;
+
+/** Books with a fixed verse count when the manifest gives none (one chapter each). */
+const _KNOWN_VERSES: Readonly<Record<string, number>> = { "js-h": 75, "a-of-f": 13 };
+/** Books served as prose paragraphs without verses. */
+const _PROSE_BOOKS = new Set(["od"]);
+
+/** A chapter of the canon, located. */
+export interface FakeChapterRef {
+  readonly volume: Volume;
+  readonly book: Book;
+  readonly chapter: number;
+}
+
+/**
+ * The volumes of a manifest with the deterministic verse counts the fake API
+ * serves for a seed.
+ *
+ * Verse counts: the Official Declarations (`od`) have none; a book with
+ * `verses` has them spread over its chapters by seeded weights, each chapter
+ * getting at least one; other books get a seeded 10-40 per chapter, except
+ * `js-h` (75) and `a-of-f` (13).
+ */
+export class FakeCanon {
+  /** The seed every invented value derives from. */
+  readonly seed: number;
+  readonly volumes: readonly Volume[];
+  readonly #counts = new Map<string, readonly number[]>();
+
+  constructor(volumes: readonly Volume[], options: { readonly seed?: number } = {}) {
+    this.volumes = volumes;
+    this.seed = options.seed ?? DEFAULT_SEED;
+  }
+
+  /** The volume with this slug. */
+  volume(volume: string): Volume | undefined {
+    return this.volumes.find((v) => v.id === volume);
+  }
+
+  /**
+   * The chapter a URI names, or undefined when the URI is not
+   * `/scriptures/{volume}/{book}/{chapter}` of a chapter in the canon.
+   */
+  find(uri: string): FakeChapterRef | undefined {
+    const [empty, root, volumeId, bookId, chapterText, ...rest] = uri.split("/");
+    if (empty !== "" || root !== "scriptures" || rest.length > 0) return undefined;
+    if (chapterText === undefined || !/^[1-9]\d*$/.test(chapterText)) return undefined;
+    const volume = this.volume(volumeId);
+    const book = volume?.books.find((b) => b.id === bookId);
+    const chapter = Number(chapterText);
+    if (volume === undefined || book === undefined || chapter > book.chapters) return undefined;
+    return { volume, book, chapter };
+  }
+
+  /**
+   * The number of verses served for a chapter.
+   *
+   * @throws {RangeError} When the chapter is not in the canon.
+   */
+  verseCount(volume: string, book: string, chapter: number): number {
+    const found = this.find(`/scriptures/${volume}/${book}/${chapter}`);
+    if (found === undefined) {
+      throw new RangeError(
+        `Cannot count verses of "/scriptures/${volume}/${book}/${chapter}": not a chapter of the canon`,
+      );
+    }
+    return this.#bookCounts(found.volume, found.book)[chapter - 1];
+  }
+
+  #bookCounts(volume: Volume, book: Book): readonly number[] {
+    const key = `${volume.id}/${book.id}`;
+    let counts = this.#counts.get(key);
+    if (counts === undefined) {
+      counts = _bookVerseCounts(book, this.seed, key);
+      this.#counts.set(key, counts);
+    }
+    return counts;
+  }
+}
+
+/**
+ * The number of verses the fake API serves for a chapter, with the seed the
+ * fake API was started with.
+ *
+ * @throws {RangeError} When the chapter is not in `volumes`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fakeChapterVerseCount } from "./fake_canon.ts";
+ *
+ * const volumes = [{ id: "pgp", title: "Pearl of Great Price", books: [
+ *   { id: "js-h", title: "Joseph Smith—History", chapters: 1, verses: 75 },
+ * ] }];
+ * assert.equal(fakeChapterVerseCount(volumes, "/scriptures/pgp/js-h/1"), 75);
+ * ```
+ */
+export function fakeChapterVerseCount(
+  volumes: readonly Volume[],
+  uri: string,
+  options: { readonly seed?: number } = {},
+): number {
+  const canon = new FakeCanon(volumes, options);
+  const found = canon.find(uri);
+  if (found === undefined) {
+    throw new RangeError(`Cannot count verses of "${uri}": not a chapter of the canon`);
+  }
+  return canon.verseCount(found.volume.id, found.book.id, found.chapter);
+}
+
+function _bookVerseCounts(book: Book, seed: number, key: string): number[] {
+  const random = seededRandom(seed, "verses", key);
+  if (_PROSE_BOOKS.has(book.id)) return new Array(book.chapters).fill(0);
+  const total = book.verses ?? (book.chapters === 1 ? _KNOWN_VERSES[book.id] : undefined);
+  if (total === undefined) {
+    return Array.from({ length: book.chapters }, () => randomInt(random, 10, 40));
+  }
+  // Largest-remainder apportionment of the verses beyond one per chapter.
+  const extra = Math.max(0, total - book.chapters);
+  const weights = Array.from({ length: book.chapters }, () => 0.5 + random());
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const shares = weights.map((w) => (extra * w) / sum);
+  const counts = shares.map((share) => 1 + Math.floor(share));
+  let left = extra - shares.reduce((a, share) => a + Math.floor(share), 0);
+  const byRemainder = shares
+    .map((share, index) => ({ index, remainder: share - Math.floor(share) }))
+    .sort((a, b) => b.remainder - a.remainder || a.index - b.index);
+  for (const { index } of byRemainder) {
+    if (left-- <= 0) break;
+    counts[index]++;
+  }
+  return counts;
+}

@@ -1,0 +1,192 @@
+/**
+ * `deno task fake-api`: runs the fake content API on 127.0.0.1 over the canon
+ * of a manifest, until interrupted.
+ *
+ *     deno task fake-api --port 8787 --latency 80 --jitter 40 --rate 20 --error-rate 0.02
+ *
+ * @module
+ */
+
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { loadManifest, ManifestError } from "../manifest/load.ts";
+import { type FakeApiOptions, startFakeApi } from "./server.ts";
+
+/** The settings the command line gives. */
+export type FakeApiCliOptions = Omit<FakeApiOptions, "volumes" | "clock"> & {
+  /** The manifest whose volumes are served. */
+  readonly manifest: string;
+};
+
+/** Where {@link main} writes and what stops it. */
+export interface FakeApiMainDeps {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Stops the server; {@link main} returns once it is closed. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Parses the command line.
+ *
+ * @returns The options, or the exit code when commander printed help (0) or a usage error (2).
+ */
+export function parseFakeApiArgs(
+  args: readonly string[],
+  deps: Pick<FakeApiMainDeps, "stdout" | "stderr">,
+): FakeApiCliOptions | { readonly exit: number } {
+  const program = new Command("fake-api")
+    .description(
+      "Serve a local fake of the content API for every chapter of the manifest's canon, " +
+        "with invented text in the real markup. GET /__stats gives counters as JSON.",
+    )
+    .option("--manifest <path>", "manifest whose volumes are served", "./import.yaml")
+    .option("--port <n>", "port on 127.0.0.1 (0: any free port)", _integer("--port", 0), 8787)
+    .option("--seed <n>", "seed of texts, verse counts and faults", _integer("--seed", 0), 1)
+    .option("--latency <ms>", "mean delay before each answer", _number("--latency", 0), 0)
+    .option(
+      "--jitter <ms>",
+      "the delay varies uniformly by up to this much",
+      _number("--jitter", 0),
+      0,
+    )
+    .option(
+      "--rate <n>",
+      "requests per second allowed; above it 429 with Retry-After",
+      _positive("--rate"),
+    )
+    .option("--burst <n>", "token bucket capacity of --rate", _integer("--burst", 1), 1)
+    .option(
+      "--max-inflight <n>",
+      "requests handled at once; above it 503",
+      _integer("--max-inflight", 1),
+    )
+    .option(
+      "--error-rate <fraction>",
+      "fraction of requests answered 503",
+      _fraction("--error-rate"),
+      0,
+    )
+    .option(
+      "--reset-rate <fraction>",
+      "fraction of requests cut off mid-body",
+      _fraction("--reset-rate"),
+      0,
+    )
+    .option(
+      "--slow-rate <fraction>",
+      "fraction of requests delayed by --slow-ms",
+      _fraction("--slow-rate"),
+      0,
+    )
+    .option("--slow-ms <ms>", "extra delay of a slow request", _number("--slow-ms", 0), 5000)
+    .exitOverride()
+    .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
+  try {
+    program.parse([...args], { from: "user" });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    return {
+      exit: error.code === "commander.helpDisplayed" || error.code === "commander.help" ? 0 : 2,
+    };
+  }
+  const o = program.opts();
+  return {
+    manifest: o.manifest,
+    port: o.port,
+    seed: o.seed,
+    latencyMs: o.latency,
+    jitterMs: o.jitter,
+    ratePerSecond: o.rate,
+    burst: o.burst,
+    maxInFlight: o.maxInflight,
+    errorRate: o.errorRate,
+    resetRate: o.resetRate,
+    slowRate: o.slowRate,
+    slowMs: o.slowMs,
+  };
+}
+
+/**
+ * Runs the fake API until `deps.signal` aborts.
+ *
+ * @returns The exit code: 0, or 2 for a usage or manifest error.
+ */
+export async function main(args: readonly string[], deps: FakeApiMainDeps): Promise<number> {
+  const parsed = parseFakeApiArgs(args, deps);
+  if ("exit" in parsed) return parsed.exit;
+  const { manifest: manifestPath, ...options } = parsed;
+  let volumes;
+  try {
+    volumes = (await loadManifest(manifestPath)).volumes;
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    deps.stderr(error.message + "\n");
+    return 2;
+  }
+  const api = await startFakeApi({ ...options, volumes });
+  const chapters = volumes.reduce((n, v) => n + v.books.reduce((m, b) => m + b.chapters, 0), 0);
+  deps.stdout(
+    `Fake content API serving ${chapters} chapters of ${manifestPath}\n` +
+      `  source.url: ${api.apiUrl}\n` +
+      `  stats:      ${api.url}/__stats\n`,
+  );
+  if (!deps.signal.aborted) {
+    await new Promise((resolve) => deps.signal.addEventListener("abort", resolve, { once: true }));
+  }
+  await api.close();
+  deps.stdout(`Fake content API stopped: ${JSON.stringify(api.stats())}\n`);
+  return 0;
+}
+
+function _number(flag: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < min) {
+      throw new InvalidArgumentError(`Invalid ${flag} "${value}": expected a number >= ${min}`);
+    }
+    return n;
+  };
+}
+
+function _positive(flag: string) {
+  return (value: string): number => {
+    const n = _number(flag, 0)(value);
+    if (n === 0) {
+      throw new InvalidArgumentError(`Invalid ${flag} "${value}": expected a number above 0`);
+    }
+    return n;
+  };
+}
+
+function _integer(flag: string, min: number) {
+  return (value: string): number => {
+    const n = _number(flag, min)(value);
+    if (!Number.isInteger(n)) {
+      throw new InvalidArgumentError(`Invalid ${flag} "${value}": expected an integer >= ${min}`);
+    }
+    return n;
+  };
+}
+
+function _fraction(flag: string) {
+  return (value: string): number => {
+    const n = _number(flag, 0)(value);
+    if (n > 1) {
+      throw new InvalidArgumentError(`Invalid ${flag} "${value}": expected a fraction from 0 to 1`);
+    }
+    return n;
+  };
+}
+
+if (import.meta.main) {
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  Deno.addSignalListener("SIGINT", onSignal);
+  if (Deno.build.os !== "windows") Deno.addSignalListener("SIGTERM", onSignal);
+  const code = await main(Deno.args, {
+    stdout: (text) => Deno.stdout.writeSync(new TextEncoder().encode(text)),
+    stderr: (text) => Deno.stderr.writeSync(new TextEncoder().encode(text)),
+    signal: stop.signal,
+  });
+  Deno.exit(code);
+}

@@ -1,0 +1,66 @@
+/**
+ * The fake API's rate limit: a token bucket on requests.
+ *
+ * @module
+ */
+
+/**
+ * A token bucket that starts full. Time is passed in, so tests drive it with
+ * any clock.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TokenBucket } from "./token_bucket.ts";
+ *
+ * const bucket = new TokenBucket({ ratePerSecond: 2, burst: 1 }, 0);
+ * assert.equal(bucket.take(0), 0); // granted
+ * assert.equal(bucket.take(100), 400); // next token in 400 ms
+ * assert.equal(bucket.take(500), 0);
+ * ```
+ */
+export class TokenBucket {
+  readonly ratePerSecond: number;
+  readonly burst: number;
+  #tokens: number;
+  #at: number;
+
+  /**
+   * @param limit Tokens added per second, and the most the bucket holds.
+   * @param now The current time, ms.
+   * @throws {RangeError} When the rate is not positive or the burst is below 1.
+   */
+  constructor(limit: { readonly ratePerSecond: number; readonly burst: number }, now: number) {
+    if (!(limit.ratePerSecond > 0)) {
+      throw new RangeError(
+        `Cannot create a token bucket: rate "${limit.ratePerSecond}" must be above 0`,
+      );
+    }
+    if (!(limit.burst >= 1)) {
+      throw new RangeError(
+        `Cannot create a token bucket: burst "${limit.burst}" must be at least 1`,
+      );
+    }
+    this.ratePerSecond = limit.ratePerSecond;
+    this.burst = limit.burst;
+    this.#tokens = limit.burst;
+    this.#at = now;
+  }
+
+  /**
+   * Takes a token when one is there.
+   *
+   * @param now The current time, ms.
+   * @returns 0 when a token was taken, else the ms until one will be there.
+   */
+  take(now: number): number {
+    const elapsed = Math.max(0, now - this.#at);
+    this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
+    this.#at = Math.max(this.#at, now);
+    if (this.#tokens >= 1) {
+      this.#tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.#tokens) * 1000) / this.ratePerSecond);
+  }
+}
