@@ -15,14 +15,34 @@ import type { Manifest, Profile } from "./manifest/types.ts";
 import { parseDuration } from "./manifest/duration.ts";
 import { buildPlan, type Plan } from "./plan/planner.ts";
 import { renderPlanDot, renderPlanJson, renderPlanText, summarizePlan } from "./plan/render.ts";
-import { resolveSelection, SelectionError } from "./plan/selection.ts";
+import { resolveSelection, SelectionError, type SelectionInput } from "./plan/selection.ts";
 import { DagError } from "./exec/dag.ts";
+import type { Clock } from "./exec/clock.ts";
+import { systemClock } from "./exec/clock.ts";
+import { urlProblem } from "./manifest/schema.ts";
+import { startFakeApi } from "./fake_api/server.ts";
+import { runImport } from "./importer.ts";
+import { sha256Hex } from "./output/digest.ts";
+import { colorEnabled } from "./progress/format.ts";
+import { failedIds, latestLogPath, readProgressLog } from "./progress/log.ts";
+import { formatSummary } from "./progress/summary.ts";
+import { TerminalView } from "./progress/terminal.ts";
 import { TOOL } from "./version.ts";
 
 /** What the CLI touches outside itself; tests pass their own. */
 export interface CliDeps {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Aborted on Ctrl-C / SIGTERM: the import stops and exits 130. */
+  readonly signal?: AbortSignal;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Whether stderr is a terminal (live redraw) or not (plain lines). @default false */
+  readonly isTerminal?: boolean;
+  /** Environment lookup (NO_COLOR). @default none set */
+  readonly env?: (name: string) => string | undefined;
 }
 
 /** Exit codes, as documented in the README. */
@@ -79,7 +99,7 @@ async function _load(options: CommonOptions): Promise<{ manifest: Manifest; prof
   return { manifest, profile };
 }
 
-function _plan(manifest: Manifest, options: SelectOptions): Plan {
+function _plan(manifest: Manifest, options: SelectionInput): Plan {
   return buildPlan(manifest, resolveSelection(manifest, options));
 }
 
@@ -133,6 +153,29 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
       else deps.stdout(renderPlanText(summary));
     });
 
+  _addImport(_addSelect(_addCommon(program.command("import"))))
+    .description("Import the selected chapters into clean JSON files and manifests.")
+    .action(async (options: ImportFlags) => {
+      code = await importCommand(options, deps);
+    });
+
+  _addImport(_addSelect(_addCommon(program.command("demo"))))
+    .description(
+      "Import from the built-in fake API, started in-process on a free port (works offline).",
+    )
+    .option("--latency <duration>", "the fake API's mean latency", "50ms")
+    .action(async (options: ImportFlags & { latency: string }) => {
+      const latencyMs = _duration("--latency", options.latency);
+      const { manifest } = await _load(options);
+      const api = await startFakeApi({ volumes: manifest.volumes, latencyMs });
+      try {
+        deps.stderr(`Fake API listening on ${api.url}\n`);
+        code = await importCommand({ ...options, apiUrl: api.apiUrl }, deps);
+      } finally {
+        await api.close();
+      }
+    });
+
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: deps.stdout,
@@ -145,6 +188,116 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
     return code;
   } catch (error) {
     return _report(error, deps);
+  }
+}
+
+interface ImportFlags extends SelectOptions {
+  out?: string;
+  apiUrl?: string;
+  lang?: string;
+  log?: string;
+  quiet?: boolean;
+  json?: boolean;
+  force?: boolean;
+  retryFailed?: boolean;
+  failFast?: boolean;
+}
+
+function _addImport(command: Command): Command {
+  return command
+    .option("-o, --out <dir>", "output directory (default: the manifest's output.dir)")
+    .option(
+      "--api-url <url>",
+      "content API endpoint, replaces source.url (https, or http on loopback)",
+    )
+    .option("--lang <code>", "language code, replaces source.lang (e.g. spa)")
+    .option("--log <file>", "progress log path (default: <out>/.import/runs/<start>.ndjson)")
+    .option("-q, --quiet", "print only the summary")
+    .option("--json", "print the summary as JSON on stdout")
+    .option("--force", "fetch every selected chapter again, even those already on disk")
+    .option("--retry-failed", "run only the chapters that failed in the last run")
+    .option("--fail-fast", "stop starting new work after the first failure");
+}
+
+async function importCommand(options: ImportFlags, deps: CliDeps): Promise<number> {
+  const loaded = await _load(options);
+  const { profile } = loaded;
+  let manifest = loaded.manifest;
+  if (options.apiUrl !== undefined) {
+    const problem = urlProblem(options.apiUrl);
+    if (problem) throw new UsageError(`Invalid --api-url "${options.apiUrl}": ${problem}`);
+    manifest = { ...manifest, source: { ...manifest.source, url: options.apiUrl } };
+  }
+  if (options.lang !== undefined) {
+    if (!/^[a-z]{2,3}$/.test(options.lang)) {
+      throw new UsageError(
+        `Invalid --lang "${options.lang}": expected a 2-3 letter lowercase language code`,
+      );
+    }
+    manifest = { ...manifest, source: { ...manifest.source, lang: options.lang } };
+  }
+  const outDir = options.out ?? manifest.output.dir;
+  let selection: SelectionInput = options;
+  if (options.retryFailed) {
+    const last = await latestLogPath(outDir);
+    if (last === undefined) {
+      throw new UsageError(
+        `Cannot --retry-failed: no progress log in ${join(outDir, ".import", "runs")}`,
+      );
+    }
+    const failed = failedIds((await readProgressLog(last)).records);
+    if (failed.length === 0) {
+      deps.stderr(`Nothing to retry: the last run (${last}) had no failed chapter\n`);
+      return EXIT.ok;
+    }
+    selection = { only: failed };
+  }
+  // Resolve the selection now, so a bad one is a usage error before anything is written.
+  const plan = _plan(manifest, selection);
+
+  const clock = deps.clock ?? systemClock;
+  const isTerminal = deps.isTerminal ?? false;
+  const color = colorEnabled(isTerminal, { get: deps.env ?? (() => undefined) });
+  const view = new TerminalView({
+    clock,
+    output: { write: deps.stderr },
+    isTerminal,
+    color,
+    quiet: options.quiet || options.json,
+    totals: {
+      volumes: plan.counts.volumes,
+      books: plan.counts.books,
+      chapters: plan.counts.chapters,
+    },
+  });
+  const manifestBytes = await Deno.readFile(manifest.file);
+  try {
+    const result = await runImport({
+      manifest,
+      profile,
+      selection,
+      outDir,
+      fetch: deps.fetch,
+      clock,
+      signal: deps.signal,
+      failFast: options.failFast,
+      force: options.force,
+      log: options.log,
+      manifestSha256: await sha256Hex(manifestBytes),
+      onEvent: view.handle,
+    });
+    view.stop();
+    if (options.json) {
+      deps.stdout(
+        JSON.stringify({ ...result.summary, log: result.logPath ?? null }, null, 2) + "\n",
+      );
+    } else {
+      deps.stdout(formatSummary(result.summary, { color }));
+      if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
+    }
+    return result.exitCode;
+  } finally {
+    view.stop();
   }
 }
 
@@ -223,9 +376,23 @@ function _writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
 }
 
 if (import.meta.main) {
+  // First Ctrl-C or SIGTERM: stop starting work, abort requests in flight, write
+  // the manifests, flush the log, print the summary, exit 130. A second: exit now.
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) Deno.exit(EXIT.interrupted);
+    _writeAll(Deno.stderr, "\nInterrupted: finishing manifests (Ctrl-C again to quit at once)\n");
+    controller.abort(new DOMException("Interrupted by signal", "AbortError"));
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  for (const name of signals) Deno.addSignalListener(name, onSignal);
   const code = await main(Deno.args, {
     stdout: (text) => _writeAll(Deno.stdout, text),
     stderr: (text) => _writeAll(Deno.stderr, text),
+    signal: controller.signal,
+    isTerminal: Deno.stderr.isTerminal(),
+    env: (name) => Deno.env.get(name),
   });
+  for (const name of signals) Deno.removeSignalListener(name, onSignal);
   Deno.exit(code);
 }
