@@ -1,0 +1,289 @@
+import assert from "node:assert/strict";
+import { VirtualClock } from "../../src/exec/virtual_clock.ts";
+import { TaskError } from "../../src/exec/types.ts";
+import { expectedChapter, fakeChapter } from "../../src/fake_api/fake_chapter.ts";
+import { planFaults } from "../../src/fake_api/fault_plan.ts";
+import { type FakeApi, type FakeApiOptions, startFakeApi } from "../../src/fake_api/server.ts";
+import type { SourceConfig } from "../../src/manifest/types.ts";
+import { fetchChapter } from "../../src/source/request.ts";
+import { SMALL_CANON } from "./_canon.ts";
+
+const RETRY_ON = [429, 500, 502, 503, 504];
+const sanitized = { sanitizeOps: true, sanitizeResources: true };
+
+function sourceOf(api: FakeApi): SourceConfig {
+  return {
+    url: api.apiUrl,
+    lang: "eng",
+    userAgent: "fake-api-test",
+    timeoutMs: 30_000,
+    maxBodyBytes: 5_000_000,
+  };
+}
+
+/** Runs `body` against a fake API started with `options`, and always closes it. */
+async function withApi(
+  options: Omit<FakeApiOptions, "volumes">,
+  body: (api: FakeApi) => Promise<void>,
+): Promise<void> {
+  const api = await startFakeApi({ volumes: SMALL_CANON, ...options });
+  try {
+    await body(api);
+  } finally {
+    await api.close();
+  }
+}
+
+/** GETs a URI of the content API and reads the whole body. */
+async function get(api: FakeApi, uri: string, lang = "eng") {
+  const response = await fetch(`${api.apiUrl}?lang=${lang}&uri=${encodeURIComponent(uri)}`);
+  const text = await response.text();
+  return { status: response.status, retryAfter: response.headers.get("retry-after"), text };
+}
+
+/** Lets the server's handlers run until `condition` holds (no timing involved: bounded turns). */
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let turn = 0; turn < 2000; turn++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`Gave up waiting until ${what}`);
+}
+
+Deno.test({
+  name: "the fake API serves a chapter that fetchChapter parses to exactly what it invented",
+  ...sanitized,
+  fn: () =>
+    withApi({ seed: 4 }, async (api) => {
+      for (const uri of ["/scriptures/ot/gen/1", "/scriptures/ot/ps/3", "/scriptures/pgp/js-h/1"]) {
+        const { chapter, bytes } = await fetchChapter(uri, {
+          source: sourceOf(api),
+          retryOn: RETRY_ON,
+        });
+        const [, , volume, book, n] = uri.split("/");
+        assert.equal(chapter.verses.length, api.canon.verseCount(volume, book, Number(n)));
+        const { title, number, intro, summary, verses, paragraphs } = chapter;
+        assert.deepEqual(
+          { title, number, intro, summary, verses, paragraphs },
+          expectedChapter(fakeChapter(api.canon, uri)!),
+        );
+        assert.ok(bytes > 1000);
+      }
+    }),
+});
+
+Deno.test({
+  name: "the fake API serves the special chapters: closing paragraphs, signature, declarations",
+  ...sanitized,
+  fn: () =>
+    withApi({}, async (api) => {
+      const options = { source: sourceOf(api), retryOn: RETRY_ON };
+      const jsh = await fetchChapter("/scriptures/pgp/js-h/1", options);
+      assert.equal(jsh.chapter.verses.length, 75);
+      assert.deepEqual(jsh.chapter.paragraphs.map((p) => p.id), [
+        "p76",
+        "p77",
+        "p78",
+        "p79",
+        "p80",
+        "p81",
+        "p82",
+      ]);
+      const aof = await fetchChapter("/scriptures/pgp/a-of-f/1", options);
+      assert.equal(aof.chapter.verses.length, 13);
+      assert.equal(aof.chapter.summary, null);
+      assert.deepEqual(aof.chapter.paragraphs.map((p) => p.id), ["signature1"]);
+      const od = await fetchChapter("/scriptures/dc-testament/od/2", options);
+      assert.equal(od.chapter.verses.length, 0);
+      assert.ok(od.chapter.paragraphs.length >= 5);
+      const dc = await fetchChapter("/scriptures/dc-testament/dc/116", options);
+      assert.equal(dc.chapter.summary, null);
+    }),
+});
+
+Deno.test({
+  name: "the fake API answers an unknown URI with a contents page, which fetchChapter refuses",
+  ...sanitized,
+  fn: () =>
+    withApi({}, async (api) => {
+      const raw = await get(api, "/scriptures/dc-testament/dc/139");
+      assert.equal(raw.status, 200);
+      assert.equal(
+        JSON.parse(raw.text).meta.pageAttributes["data-uri"],
+        "/scriptures/dc-testament/dc",
+      );
+      await assert.rejects(
+        fetchChapter("/scriptures/dc-testament/dc/139", {
+          source: sourceOf(api),
+          retryOn: RETRY_ON,
+        }),
+        (error: unknown) =>
+          error instanceof TaskError && !error.retryable &&
+          error.message.includes(
+            "the server answered with another page: /scriptures/dc-testament/dc instead of /scriptures/dc-testament/dc/139",
+          ),
+      );
+    }),
+});
+
+Deno.test({
+  name: "the fake API echoes any lang and takes the uri raw or percent-encoded",
+  ...sanitized,
+  fn: () =>
+    withApi({}, async (api) => {
+      const encoded = await get(api, "/scriptures/ot/gen/2", "xyz");
+      assert.equal(encoded.status, 200);
+      assert.equal(JSON.parse(encoded.text).meta.pageAttributes.lang, "xyz");
+      const response = await fetch(`${api.apiUrl}?lang=eng&uri=/scriptures/ot/gen/2`);
+      const page = await response.json();
+      assert.equal(page.meta.pageAttributes["data-uri"], "/scriptures/ot/gen/2");
+    }),
+});
+
+Deno.test({
+  name: "the fake API answers 404 on other paths and counts it",
+  ...sanitized,
+  fn: () =>
+    withApi({}, async (api) => {
+      const response = await fetch(`${api.url}/study/api/v2/other`);
+      await response.body?.cancel();
+      assert.equal(response.status, 404);
+      assert.deepEqual(api.stats().byStatus, { "404": 1 });
+    }),
+});
+
+Deno.test({
+  name: "--rate answers 429 with Retry-After in whole seconds until the bucket refills",
+  ...sanitized,
+  fn: async () => {
+    const clock = new VirtualClock(1_000_000);
+    await withApi({ ratePerSecond: 0.4, burst: 1, clock }, async (api) => {
+      assert.equal((await get(api, "/scriptures/ot/gen/1")).status, 200);
+      const refused = await get(api, "/scriptures/ot/gen/2");
+      assert.equal(refused.status, 429);
+      assert.equal(refused.retryAfter, "3", "2.5 s until the next token, rounded up");
+      const error = await fetchChapter("/scriptures/ot/gen/2", {
+        source: sourceOf(api),
+        retryOn: RETRY_ON,
+        now: () => clock.now(),
+      }).catch((e) => e);
+      assert.ok(error instanceof TaskError);
+      assert.equal(error.status, 429);
+      assert.equal(error.retryable, true);
+      assert.equal(error.retryAfterMs, 3000);
+      await clock.advance(2500);
+      assert.equal((await get(api, "/scriptures/ot/gen/2")).status, 200);
+      assert.equal(api.stats().tooManyRequests, 2);
+    });
+  },
+});
+
+Deno.test({
+  name: "/__stats counts duplicates and the peak of requests in flight",
+  ...sanitized,
+  fn: async () => {
+    const clock = new VirtualClock();
+    await withApi({ latencyMs: 100, clock }, async (api) => {
+      const pending = [
+        get(api, "/scriptures/ot/gen/1"),
+        get(api, "/scriptures/ot/gen/1"),
+        get(api, "/scriptures/ot/gen/2"),
+      ];
+      await until(() => clock.pendingTimers === 3, "three requests wait in the server");
+      assert.equal(api.stats().inFlight, 3);
+      await clock.advance(100);
+      const statuses = (await Promise.all(pending)).map((r) => r.status);
+      assert.deepEqual(statuses, [200, 200, 200]);
+
+      const response = await fetch(`${api.url}/__stats`);
+      const stats = await response.json();
+      assert.equal(stats.requests, 3, "/__stats itself is not counted");
+      assert.deepEqual(stats.byStatus, { "200": 3 });
+      assert.deepEqual(stats.byUri, { "/scriptures/ot/gen/1": 2, "/scriptures/ot/gen/2": 1 });
+      assert.deepEqual(stats.duplicates, { count: 1, uris: { "/scriptures/ot/gen/1": 2 } });
+      assert.equal(stats.peakInFlight, 3);
+      assert.equal(stats.inFlight, 0);
+
+      api.resetStats();
+      assert.equal(api.stats().requests, 0);
+      assert.equal(api.stats().peakInFlight, 0);
+    });
+  },
+});
+
+Deno.test({
+  name: "--max-inflight answers 503 to a request beyond the limit",
+  ...sanitized,
+  fn: async () => {
+    const clock = new VirtualClock();
+    await withApi({ latencyMs: 50, maxInFlight: 2, clock }, async (api) => {
+      const pending = [get(api, "/scriptures/ot/gen/1"), get(api, "/scriptures/ot/gen/2")];
+      await until(() => clock.pendingTimers === 2, "two requests wait in the server");
+      const third = await get(api, "/scriptures/ot/gen/3");
+      assert.equal(third.status, 503);
+      await clock.advance(50);
+      assert.deepEqual((await Promise.all(pending)).map((r) => r.status), [200, 200]);
+      assert.deepEqual(api.stats().byStatus, { "200": 2, "503": 1 });
+    });
+  },
+});
+
+Deno.test({
+  name: "--error-rate answers 503 to the requests the seed picks, the same on every run",
+  ...sanitized,
+  fn: async () => {
+    const uris = Array.from({ length: 24 }, (_, i) => `/scriptures/ot/gen/${i + 1}`);
+    const expected = uris.map((uri) =>
+      planFaults(7, uri, 1, { errorRate: 0.5 }).fault === "error" ? 503 : 200
+    );
+    assert.ok(expected.includes(503) && expected.includes(200), "the seed picks some of each");
+    for (let run = 0; run < 2; run++) {
+      await withApi({ seed: 7, errorRate: 0.5 }, async (api) => {
+        const statuses: number[] = [];
+        for (const uri of uris) statuses.push((await get(api, uri)).status);
+        assert.deepEqual(statuses, expected);
+      });
+    }
+    await withApi({ seed: 7, errorRate: 1 }, async (api) => {
+      const error = await fetchChapter(uris[0], { source: sourceOf(api), retryOn: RETRY_ON }).catch(
+        (e) => e,
+      );
+      assert.ok(error instanceof TaskError);
+      assert.equal(error.retryable, true);
+      assert.equal(error.status, 503);
+    });
+  },
+});
+
+Deno.test({
+  name: "--reset-rate cuts the body short and fetchChapter reports a retryable error",
+  ...sanitized,
+  fn: () =>
+    withApi({ resetRate: 1 }, async (api) => {
+      const error = await fetchChapter("/scriptures/ot/gen/1", {
+        source: sourceOf(api),
+        retryOn: RETRY_ON,
+      })
+        .catch((e) => e);
+      assert.ok(error instanceof TaskError, String(error));
+      assert.equal(error.retryable, true);
+      assert.match(error.message, /response body truncated|network error/);
+      assert.equal(api.stats().resets, 1);
+      assert.deepEqual(api.stats().byStatus, {});
+    }),
+});
+
+Deno.test({
+  name: "the fake API waits on the injected clock and answers 503 to waiting requests when closed",
+  ...sanitized,
+  fn: async () => {
+    const clock = new VirtualClock();
+    const api = await startFakeApi({ volumes: SMALL_CANON, latencyMs: 60_000, clock });
+    const pending = get(api, "/scriptures/ot/gen/1");
+    await until(() => clock.pendingTimers === 1, "the request waits in the server");
+    await api.close();
+    assert.equal((await pending).status, 503);
+    assert.equal(clock.pendingTimers, 0);
+    await api.close(); // closing twice is harmless
+  },
+});
