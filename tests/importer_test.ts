@@ -1,0 +1,207 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { startFakeApi } from "../src/fake_api/server.ts";
+import { runImport } from "../src/importer.ts";
+import { loadManifest, loadProfile } from "../src/manifest/load.ts";
+import type { Manifest } from "../src/manifest/types.ts";
+import type { BookManifest, RootManifest, VolumeManifest } from "../src/output/manifest_types.ts";
+import { verifyChapterFile } from "../src/output/chapter_file.ts";
+import { readProgressLog } from "../src/progress/log.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const canon = await loadManifest(join(root, "import.yaml"));
+const aggressive = await loadProfile("aggressive", { profilesDir: join(root, "profiles") });
+// The rate limit is the executor's own tested business; here it only slows the test down.
+const fast = { ...aggressive, delayMs: 0 };
+
+function against(manifest: Manifest, apiUrl: string): Manifest {
+  return {
+    ...manifest,
+    source: { ...manifest.source, url: apiUrl },
+    retry: { ...manifest.retry, baseDelayMs: 5, maxDelayMs: 50, maxRetries: 6 },
+  };
+}
+
+async function readJson<T>(path: string): Promise<T> {
+  return JSON.parse(await Deno.readTextFile(path)) as T;
+}
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory) found.push(...await filesUnder(path));
+    else found.push(path);
+  }
+  return found;
+}
+
+const serverTest = (name: string, fn: () => Promise<void>) =>
+  Deno.test({ name, sanitizeOps: true, sanitizeResources: true, fn });
+
+serverTest(
+  "a full-canon import writes 1,584 valid chapters and manifests that match the canon",
+  async () => {
+    const api = await startFakeApi({ volumes: canon.volumes });
+    const out = await Deno.makeTempDir();
+    try {
+      const result = await runImport({
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        outDir: out,
+        log: false,
+      });
+      assert.equal(result.exitCode, 0);
+      assert.equal(result.summary.chapters.imported, 1584);
+      assert.equal(api.stats().requests, 1584);
+      assert.equal(api.stats().duplicates.count, 0);
+
+      const rootManifest = await readJson<RootManifest>(join(out, "manifest.json"));
+      assert.deepEqual(rootManifest.totals, {
+        volumes: 5,
+        books: 88,
+        expectedChapters: 1584,
+        importedChapters: 1584,
+        failedChapters: 0,
+        verses: 41_995,
+      });
+      assert.equal(rootManifest.complete, true);
+      for (const volume of canon.volumes) {
+        const vm = await readJson<VolumeManifest>(join(out, volume.id, "manifest.json"));
+        assert.equal(vm.totals.importedChapters, volume.books.reduce((s, b) => s + b.chapters, 0));
+        for (const book of volume.books) {
+          const bm = await readJson<BookManifest>(join(out, volume.id, book.id, "manifest.json"));
+          assert.equal(bm.importedChapters, book.chapters, `${volume.id}/${book.id}`);
+          assert.equal(bm.expectedChapters, book.chapters);
+          for (const entry of bm.chapters) {
+            const served = api.canon.verseCount(volume.id, book.id, entry.chapter);
+            assert.equal(entry.verses, served, entry.uri);
+          }
+        }
+      }
+      // Every file on disk is a valid chapter or a manifest; no temporary file is left.
+      const files = (await filesUnder(out)).filter((f) => !f.endsWith("manifest.json"));
+      assert.equal(files.length, 1584);
+      for (const file of files) {
+        const check = await verifyChapterFile(file);
+        assert.ok(check.ok, check.ok ? "" : check.reason);
+      }
+    } finally {
+      await api.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);
+
+serverTest(
+  "with 5% 503s and 1% dropped connections every chapter still arrives, each written once",
+  async () => {
+    const api = await startFakeApi({
+      volumes: canon.volumes,
+      errorRate: 0.05,
+      resetRate: 0.01,
+      seed: 7,
+    });
+    const out = await Deno.makeTempDir();
+    const log = join(out, "run.ndjson");
+    try {
+      const result = await runImport({
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        outDir: out,
+        log,
+      });
+      assert.equal(result.exitCode, 0);
+      assert.equal(result.summary.chapters.imported, 1584);
+      assert.ok(result.summary.retries > 0, "the faults were met and retried");
+      const stats = api.stats();
+      assert.ok((stats.byStatus["503"] ?? 0) > 0 && stats.resets > 0);
+
+      const { records } = await readProgressLog(log);
+      const done = records.filter((r) => r.type === "task-done" && r.kind === "chapter");
+      assert.equal(done.length, 1584);
+      assert.equal(new Set(done.map((r) => (r as { id: string }).id)).size, 1584);
+      const files = await filesUnder(out);
+      assert.equal(files.filter((f) => f.endsWith(".tmp")).length, 0);
+      assert.equal(files.filter((f) => /\/\d+\.json$/.test(f)).length, 1584);
+    } finally {
+      await api.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);
+
+serverTest(
+  "a chapter answered with another page fails with that reason, and its book manifest lists it",
+  async () => {
+    // The importer asks for 1 Nephi 23, which the server does not have: it answers
+    // 200 with a table of contents, as the real API can.
+    const served = canon.volumes.filter((v) => v.id === "bofm");
+    const asked: Manifest = {
+      ...canon,
+      volumes: served.map((v) => ({
+        ...v,
+        books: v.books.map((b) => b.id === "1-ne" ? { ...b, chapters: 23 } : b),
+      })),
+    };
+    const api = await startFakeApi({ volumes: served });
+    const out = await Deno.makeTempDir();
+    try {
+      const result = await runImport({
+        manifest: against(asked, api.apiUrl),
+        profile: fast,
+        outDir: out,
+        selection: { only: ["bofm/1-ne", "bofm/enos"] },
+        log: false,
+      });
+      assert.equal(result.exitCode, 1);
+      assert.equal(result.summary.chapters.imported, 23);
+      assert.equal(result.summary.failures.length, 1);
+      const failure = result.summary.failures[0];
+      assert.equal(failure.id, "bofm/1-ne/23");
+      assert.match(failure.reason, /the server answered with another page/);
+      assert.equal(failure.attempts, 1, "a wrong page is permanent, not retried");
+
+      const book = await readJson<BookManifest>(join(out, "bofm", "1-ne", "manifest.json"));
+      assert.equal(book.importedChapters, 22);
+      assert.deepEqual(book.missingChapters, [23]);
+      assert.equal(book.failed.length, 1);
+      assert.equal(book.failed[0].chapter, 23);
+      assert.match(book.failed[0].reason, /another page/);
+      assert.equal(book.complete, false);
+      await assert.rejects(Deno.stat(join(out, "bofm", "1-ne", "23.json")), Deno.errors.NotFound);
+    } finally {
+      await api.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);
+
+serverTest("a second run skips every chapter already on disk and requests nothing", async () => {
+  const api = await startFakeApi({ volumes: canon.volumes });
+  const out = await Deno.makeTempDir();
+  try {
+    const options = {
+      manifest: against(canon, api.apiUrl),
+      profile: fast,
+      outDir: out,
+      selection: { source: ["pgp"] },
+    };
+    assert.equal((await runImport(options)).summary.chapters.imported, 16);
+    api.resetStats();
+    const again = await runImport(options);
+    assert.equal(again.exitCode, 0);
+    assert.equal(again.summary.chapters.skipped, 16);
+    assert.equal(api.stats().requests, 0);
+    // A corrupted file is fetched again; --force fetches everything.
+    await Deno.writeTextFile(join(out, "pgp", "moses", "3.json"), "{ torn");
+    const repaired = await runImport(options);
+    assert.equal(repaired.summary.chapters.imported, 1);
+    assert.deepEqual(Object.keys(api.stats().byUri), ["/scriptures/pgp/moses/3"]);
+    const forced = await runImport({ ...options, force: true });
+    assert.equal(forced.summary.chapters.imported, 16);
+  } finally {
+    await api.close();
+    await Deno.remove(out, { recursive: true });
+  }
+});
