@@ -35,9 +35,11 @@ export interface FakeChapterRef {
 export class FakeCanon {
   /** The seed every invented value derives from. */
   readonly seed: number;
+  /** The volumes served, as the manifest lists them. */
   readonly volumes: readonly Volume[];
   readonly #counts = new Map<string, readonly number[]>();
 
+  /** @param options.seed @default DEFAULT_SEED (1) */
   constructor(volumes: readonly Volume[], options: { readonly seed?: number } = {}) {
     this.volumes = volumes;
     this.seed = options.seed ?? DEFAULT_SEED;

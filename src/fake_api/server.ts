@@ -45,7 +45,9 @@ export interface FakeApi {
   readonly apiUrl: string;
   /** The canon served, with its verse counts. */
   readonly canon: FakeCanon;
+  /** A snapshot of the counters, as `GET /__stats` answers. */
   stats(): FakeApiStats;
+  /** Zeroes the counters (requests in flight stay counted). */
   resetStats(): void;
   /** Stops listening; requests still waiting are answered 503 at once. */
   close(): Promise<void>;
