@@ -19,12 +19,13 @@ export class DagError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Dag } from "./dag.ts";
  * const dag = Dag.from([
  *   { id: "a", kind: "work", deps: [], scope: ["s"], role: "task" },
  *   { id: "b", kind: "sum", deps: ["a"], scope: ["s"], role: "sink" },
  * ]);
- * console.assert(dag.get("b")?.deps[0] === "a");
+ * assert.ok(dag.get("b")?.deps[0] === "a");
  * ```
  */
 export class Dag<N extends DagNode = DagNode> {

@@ -56,14 +56,15 @@ export interface Bound {
  * @param latencyMs the latency of one request, ms
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { theoreticalMinimum } from "./bound.ts";
  * const bound = theoreticalMinimum(
  *   [{ volume: "bofm", chapters: 22 }, { volume: "bofm", chapters: 33 }],
  *   { volumes: 3, booksPerVolume: 5, chaptersPerBook: 10, delayMs: 50 },
  *   100,
  * );
- * console.assert(bound.limitedBy === "rate");
- * console.assert(bound.ms === 54 * 50 + 100);
+ * assert.ok(bound.limitedBy === "rate");
+ * assert.ok(bound.ms === 54 * 50 + 100);
  * ```
  */
 export function theoreticalMinimum(

@@ -49,6 +49,7 @@ export const chapterId = (volume: string, book: string, chapter: number): string
  * @param selection what to import, from {@link resolveSelection}
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildPlan } from "./planner.ts";
  * import { resolveSelection } from "./selection.ts";
  * const manifest = { volumes: [{ id: "pgp", title: "Pearl of Great Price", books: [
@@ -56,8 +57,8 @@ export const chapterId = (volume: string, book: string, chapter: number): string
  *   { id: "abr", title: "Abraham", chapters: 5 },
  * ] }] } as unknown as import("../manifest/types.ts").Manifest;
  * const plan = buildPlan(manifest, resolveSelection(manifest, {}));
- * console.assert(plan.counts.chapters === 13 && plan.counts.sinks === 4);
- * console.assert(plan.dag.get("pgp/abr/manifest")?.deps.length === 5);
+ * assert.ok(plan.counts.chapters === 13 && plan.counts.sinks === 4);
+ * assert.ok(plan.dag.get("pgp/abr/manifest")?.deps.length === 5);
  * ```
  */
 export function buildPlan(manifest: Manifest, selection: Selection): Plan {

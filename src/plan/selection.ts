@@ -50,12 +50,13 @@ function _split(values: readonly string[] | undefined): string[] {
  * @throws {SelectionError} for an unknown volume, book or chapter, listing the valid names.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolveSelection } from "./selection.ts";
  * const manifest = { volumes: [{ id: "bofm", title: "Book of Mormon", books: [
  *   { id: "1-ne", title: "1 Nephi", chapters: 22 },
  * ] }] } as unknown as import("../manifest/types.ts").Manifest;
  * const selection = resolveSelection(manifest, { only: ["bofm/1-ne/3-5"] });
- * console.assert(selection.books[0].chapters.join() === "3,4,5");
+ * assert.ok(selection.books[0].chapters.join() === "3,4,5");
  * ```
  */
 export function resolveSelection(manifest: Manifest, input: SelectionInput): Selection {

@@ -21,9 +21,10 @@ const _SGR: { readonly [S in Style]: readonly [open: string, close: string] } = 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { paint } from "./format.ts";
- * console.assert(paint("3 failed", "red", false) === "3 failed");
- * console.assert(paint("3 failed", "red", true) === "\x1b[31m3 failed\x1b[39m");
+ * assert.ok(paint("3 failed", "red", false) === "3 failed");
+ * assert.ok(paint("3 failed", "red", true) === "\x1b[31m3 failed\x1b[39m");
  * ```
  */
 export function paint(text: string, style: Style, color: boolean): string {
@@ -40,10 +41,11 @@ export function paint(text: string, style: Style, color: boolean): string {
  * @param env where to read `NO_COLOR` @default Deno.env
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { colorEnabled } from "./format.ts";
- * console.assert(!colorEnabled(true, { get: () => "1" }));
- * console.assert(colorEnabled(true, { get: () => undefined }));
- * console.assert(!colorEnabled(false, { get: () => undefined }));
+ * assert.ok(!colorEnabled(true, { get: () => "1" }));
+ * assert.ok(colorEnabled(true, { get: () => undefined }));
+ * assert.ok(!colorEnabled(false, { get: () => undefined }));
  * ```
  */
 export function colorEnabled(
@@ -60,8 +62,9 @@ const _counts = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatCount } from "./format.ts";
- * console.assert(formatCount(1584) === "1,584");
+ * assert.ok(formatCount(1584) === "1,584");
  * ```
  */
 export function formatCount(n: number): string {
@@ -75,9 +78,10 @@ export function formatCount(n: number): string {
  * @param ms the duration, ms
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatDuration } from "./format.ts";
- * console.assert(formatDuration(12_340) === "12.3 s");
- * console.assert(formatDuration(123_000) === "2 min 3 s");
+ * assert.ok(formatDuration(12_340) === "12.3 s");
+ * assert.ok(formatDuration(123_000) === "2 min 3 s");
  * ```
  */
 export function formatDuration(ms: number): string {
@@ -97,9 +101,10 @@ export function formatDuration(ms: number): string {
  * @param ms the duration, ms
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatStopwatch } from "./format.ts";
- * console.assert(formatStopwatch(62_400) === "1:02");
- * console.assert(formatStopwatch(3_723_000) === "1:02:03");
+ * assert.ok(formatStopwatch(62_400) === "1:02");
+ * assert.ok(formatStopwatch(3_723_000) === "1:02:03");
  * ```
  */
 export function formatStopwatch(ms: number): string {
@@ -130,8 +135,9 @@ export function formatLocalTime(epochMs: number): string {
  * @param epochMs epoch time, ms
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatUtcTime } from "./format.ts";
- * console.assert(formatUtcTime(Date.UTC(2026, 10, 29, 12, 3, 41)) === "12:03:41");
+ * assert.ok(formatUtcTime(Date.UTC(2026, 10, 29, 12, 3, 41)) === "12:03:41");
  * ```
  */
 export function formatUtcTime(epochMs: number): string {

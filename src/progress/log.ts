@@ -22,9 +22,10 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultLogPath } from "./log.ts";
  * const path = defaultLogPath("data", new Date(Date.UTC(2026, 10, 29, 12)));
- * console.assert(path === "data/.import/runs/2026-11-29T12-00-00.000Z.ndjson");
+ * assert.ok(path === "data/.import/runs/2026-11-29T12-00-00.000Z.ndjson");
  * ```
  */
 export function defaultLogPath(outDir: string, startedAt: Date): string {
@@ -59,13 +60,14 @@ function _runsDir(outDir: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ProgressLog, readProgressLog } from "./log.ts";
  * const dir = await Deno.makeTempDir();
  * const log = await ProgressLog.open(`${dir}/runs/a.ndjson`);
  * log.write({ type: "rate-resume", time: "2026-11-29T12:00:00.000Z", at: 0 });
  * log.close();
  * const { records } = await readProgressLog(`${dir}/runs/a.ndjson`);
- * console.assert(records[0].type === "rate-resume");
+ * assert.ok(records[0].type === "rate-resume");
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -119,12 +119,13 @@ export interface LogRecordContext {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toLogRecord } from "./log_record.ts";
  * const record = toLogRecord(
  *   { type: "scope-open", at: 0, scope: "bofm", depth: 0 },
  *   { header: {} as never, summarize: () => ({}) as never },
  * );
- * console.assert(record.time === "1970-01-01T00:00:00.000Z");
+ * assert.ok(record.time === "1970-01-01T00:00:00.000Z");
  * ```
  */
 export function toLogRecord(event: RunEvent, context: LogRecordContext): LogRecord {

@@ -80,6 +80,7 @@ export interface SummaryCollectorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SummaryCollector } from "./summary.ts";
  * const collector = new SummaryCollector({
  *   chapters: 1,
@@ -90,7 +91,7 @@ export interface SummaryCollectorOptions {
  * collector.add({ type: "task-start", at: 0, id: "pgp/moses/1", kind: "chapter", attempt: 1, role: "task" });
  * collector.add({ type: "task-done", at: 200, id: "pgp/moses/1", kind: "chapter", attempts: 1, durationMs: 200, value: null });
  * const summary = collector.summary();
- * console.assert(summary.chapters.imported === 1 && summary.efficiency === 1);
+ * assert.ok(summary.chapters.imported === 1 && summary.efficiency === 1);
  * ```
  */
 export class SummaryCollector {
@@ -214,8 +215,9 @@ export class SummaryCollector {
  * @returns null for an empty sample
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nearestRank } from "./summary.ts";
- * console.assert(nearestRank([15, 20, 35, 40, 50], 30) === 20);
+ * assert.ok(nearestRank([15, 20, 35, 40, 50], 30) === 20);
  * ```
  */
 export function nearestRank(values: readonly number[], p: number): number | null {
@@ -246,13 +248,14 @@ export interface FormatSummaryOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSummary, SummaryCollector } from "./summary.ts";
  * const empty = new SummaryCollector({
  *   chapters: 0,
  *   limits: { volumes: 1, booksPerVolume: 1, chaptersPerBook: 1, delayMs: 0 },
  *   books: [],
  * }).summary();
- * console.assert(formatSummary(empty, { color: false }).startsWith("Chapters: 0 imported"));
+ * assert.ok(formatSummary(empty, { color: false }).startsWith("Chapters: 0 imported"));
  * ```
  */
 export function formatSummary(summary: Summary, options: FormatSummaryOptions): string {

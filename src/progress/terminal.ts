@@ -58,6 +58,7 @@ export interface TerminalViewOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TerminalView } from "./terminal.ts";
  * const lines: string[] = [];
  * const view = new TerminalView({
@@ -69,7 +70,7 @@ export interface TerminalViewOptions {
  * });
  * view.handle({ type: "run-start", at: 0, nodes: 3, tasks: 1, sinks: 2 });
  * view.stop();
- * console.assert(lines[0].startsWith("0%  chapters 0/1  books 0/1"));
+ * assert.ok(lines[0].startsWith("0%  chapters 0/1  books 0/1"));
  * ```
  */
 export class TerminalView {
