@@ -118,7 +118,8 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
       const plan = planFaults(seed, uri, nth, options);
       if (plan.delayMs > 0) {
         try {
-          await clock.sleep(plan.delayMs, AbortSignal.any([request.signal, closing.signal]));
+          // Not request.signal: reading it makes Deno warn about its legacy abort.
+          await clock.sleep(plan.delayMs, closing.signal);
         } catch {
           return _json(outcome = 503, { error: "Shutting down" });
         }
