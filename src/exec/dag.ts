@@ -44,20 +44,27 @@ export class Dag<N extends DagNode = DagNode> {
    */
   static from<N extends DagNode>(nodes: readonly N[]): Dag<N> {
     const byId = new Map<string, N>();
+    // When every dependency comes earlier in the list (as in every plan the
+    // planner makes), there can be no cycle and no unknown dependency: this one
+    // pass replaces both checks.
+    let ordered = true;
     for (const node of nodes) {
       if (byId.has(node.id)) throw new DagError(`Cannot build DAG: duplicate node id "${node.id}"`);
+      if (ordered) { for (const dep of node.deps) if (!byId.has(dep)) ordered = false; }
       byId.set(node.id, node);
     }
-    for (const node of nodes) {
-      for (const dep of node.deps) {
-        if (!byId.has(dep)) {
-          throw new DagError(
-            `Cannot build DAG: node "${node.id}" depends on unknown node "${dep}"`,
-          );
+    if (!ordered) {
+      for (const node of nodes) {
+        for (const dep of node.deps) {
+          if (!byId.has(dep)) {
+            throw new DagError(
+              `Cannot build DAG: node "${node.id}" depends on unknown node "${dep}"`,
+            );
+          }
         }
       }
+      _assertAcyclic(nodes, byId);
     }
-    _assertAcyclic(nodes, byId);
     return new Dag(nodes, byId);
   }
 

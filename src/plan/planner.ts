@@ -36,6 +36,9 @@ export interface PlanCounts {
   readonly sinks: number;
 }
 
+// Chapters depend on nothing; one frozen array serves them all.
+const _NO_DEPS: readonly string[] = Object.freeze([]);
+
 /** The id of a chapter node, e.g. `bofm/1-ne/3`. */
 export const chapterId = (volume: string, book: string, chapter: number): string =>
   `${volume}/${book}/${chapter}`;
@@ -80,7 +83,7 @@ export function buildPlan(manifest: Manifest, selection: Selection): Plan {
           id: chapterId(volume.id, book.book, chapter),
           kind: "chapter",
           role: "task",
-          deps: [],
+          deps: _NO_DEPS,
           scope,
           volume: volume.id,
           book: book.book,
