@@ -99,12 +99,14 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
 
   await Deno.mkdir(outDir, { recursive: true });
   await cleanTempFiles(outDir);
-  const preResolved = options.force ? new Map<string, ChapterWriteResult>() : await completedChapters(
-    outDir,
-    chapters,
-    await recordedChecksums(outDir, plan.selection.books),
-    manifest.source.lang,
-  );
+  const preResolved = options.force
+    ? new Map<string, ChapterWriteResult>()
+    : await completedChapters(
+      outDir,
+      chapters,
+      await recordedChecksums(outDir, plan.selection.books),
+      manifest.source.lang,
+    );
 
   const collector = new SummaryCollector({
     chapters: chapters.length,
