@@ -20,11 +20,12 @@ import type { RetryPolicy } from "./types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { backoffDelay } from "./backoff.ts";
  * const policy = { maxRetries: 5, baseDelayMs: 500, maxDelayMs: 3000, multiplier: 2, jitter: "none" } as const;
- * console.assert(backoffDelay(1, policy) === 500);
- * console.assert(backoffDelay(3, policy) === 2000);
- * console.assert(backoffDelay(4, policy) === 3000);
+ * assert.equal(backoffDelay(1, policy), 500);
+ * assert.equal(backoffDelay(3, policy), 2000);
+ * assert.equal(backoffDelay(4, policy), 3000);
  * ```
  */
 export function backoffDelay(
@@ -63,10 +64,11 @@ export const MAX_RETRY_AFTER_MS = 300_000;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { retryAfterDelay } from "./backoff.ts";
  * const policy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: "full" } as const;
- * console.assert(retryAfterDelay(7000, policy) === 7000);
- * console.assert(retryAfterDelay(86_400_000, policy) === 300_000);
+ * assert.equal(retryAfterDelay(7000, policy), 7000);
+ * assert.equal(retryAfterDelay(86_400_000, policy), 300_000);
  * ```
  */
 export function retryAfterDelay(retryAfterMs: number, policy: RetryPolicy): number {

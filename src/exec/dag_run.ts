@@ -54,6 +54,7 @@ const _ignore = () => {};
 /** A run of one DAG; call {@linkcode start} once. */
 export class DagRun<N extends DagNode> {
   readonly #nodes: readonly N[];
+  /** Plan index of each node that some node depends on. */
   readonly #indexOf = new Map<string, number>();
   readonly #tasks = new Map<string, TaskHandler<N>>();
   readonly #sinks = new Map<string, SinkHandler<N>>();
@@ -172,12 +173,16 @@ export class DagRun<N extends DagNode> {
     this.#outcomes = new Array(n);
     this.#attemptStartedAt = new Float64Array(n);
 
+    // Only ids that some node depends on need an index: a DAG without deps builds no map.
     let depCount = 0;
+    for (const node of nodes) {
+      for (const dep of node.deps) this.#indexOf.set(dep, -1);
+      depCount += node.deps.length;
+    }
     for (let i = 0; i < n; i++) {
       const node = nodes[i];
-      this.#indexOf.set(node.id, i);
+      if (depCount > 0 && this.#indexOf.has(node.id)) this.#indexOf.set(node.id, i);
       this.#checkHandler(node);
-      depCount += node.deps.length;
       if (this.#preResolved?.has(node.id)) this.#state[i] = "ended";
       else {
         this.#state[i] = "blocked";
@@ -304,14 +309,19 @@ export class DagRun<N extends DagNode> {
 
   #step(): void {
     if (this.#stopping && !this.#swept) this.#sweep();
-    const now = this.#clock.now();
+    const limiter = this.#limiter;
+    const limited = limiter.limited;
+    // Reading the clock is not free: skip it when no event, retry, pause or rate limit needs the time.
+    const now = limited || this.#onEvent !== undefined || this.#retryQueue.size > 0
+      ? this.#clock.now()
+      : 0;
     const retries = this.#retryQueue;
     while (retries.size > 0 && retries.peek()!.due <= now) {
       const { index } = retries.pop()!;
       this.#state[index] = "ready";
       this.#scopes.enqueue(this.#leaf[index]!, index);
     }
-    if (this.#paused && now >= this.#limiter.pausedUntil) {
+    if (this.#paused && now >= limiter.pausedUntil) {
       this.#paused = false;
       if (this.#onEvent !== undefined) this.#emit({ type: "rate-resume", at: now });
     }
@@ -323,7 +333,7 @@ export class DagRun<N extends DagNode> {
     const scopes = this.#scopes;
     while (
       !this.#stopping && this.#inFlight < this.#maxInFlight && scopes.hasStartable &&
-      this.#limiter.tryStart()
+      (!limited || limiter.tryStart(now))
     ) {
       this.#startTask(scopes.takeNext(), now);
     }
@@ -440,10 +450,10 @@ export class DagRun<N extends DagNode> {
     // A late result of an attempt that already timed out is ignored.
     if (!this.#isCurrent(index, attempt)) return;
     if (this.#timeoutMs !== Infinity) this.#clearTimeout(index);
-    const now = this.#clock.now();
     this.#inFlight--;
     this.#done++;
     if (this.#onEvent !== undefined) {
+      const now = this.#clock.now();
       const { id, kind } = this.#nodes[index];
       const durationMs = now - this.#attemptStartedAt[index];
       this.#emit({ type: "task-done", at: now, id, kind, attempts: attempt, durationMs, value });
@@ -647,16 +657,17 @@ export class DagRun<N extends DagNode> {
   #finish(): void {
     this.#end();
     const endedAt = this.#clock.now();
-    const outcomes = new Map<string, Outcome>();
+    const nodes = this.#nodes;
+    const outcomeList = this.#outcomes as readonly Outcome[];
     const failures: RunReport["failures"][number][] = [];
-    for (let i = 0; i < this.#nodes.length; i++) {
-      const { id, kind } = this.#nodes[i];
-      const outcome = this.#outcomes[i]!;
-      outcomes.set(id, outcome);
+    for (let i = 0; i < nodes.length; i++) {
+      const outcome = outcomeList[i];
       if (outcome.status === "failed") {
+        const { id, kind } = nodes[i];
         failures.push({ id, kind, reason: outcome.reason, attempts: outcome.attempts });
       }
     }
+    let outcomes: ReadonlyMap<string, Outcome> | undefined;
     const report: RunReport = {
       startedAt: this.#startedAt,
       endedAt,
@@ -670,7 +681,15 @@ export class DagRun<N extends DagNode> {
       retries: this.#retryCount,
       aborted: this.#stopping,
       failures,
-      outcomes,
+      // Built on first read: a caller that only needs the counts never pays for a map of every node.
+      get outcomes() {
+        if (outcomes === undefined) {
+          const map = new Map<string, Outcome>();
+          for (let i = 0; i < nodes.length; i++) map.set(nodes[i].id, outcomeList[i]);
+          outcomes = map;
+        }
+        return outcomes;
+      },
     };
     if (this.#onEvent !== undefined) this.#emit({ type: "run-end", at: endedAt, report });
     this.#resolve(report);

@@ -98,6 +98,7 @@ export class RunEventError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Dag } from "./dag.ts";
  * import { runDag } from "./executor.ts";
  * const dag = Dag.from([
@@ -111,8 +112,8 @@ export class RunEventError extends Error {
  *   limits: { scopes: [1], tasksPerScope: 2 },
  *   retry: { maxRetries: 3, baseDelayMs: 100, maxDelayMs: 1000, multiplier: 2, jitter: "full" },
  * });
- * console.assert(report.done === 3);
- * console.assert(report.outcomes.get("sum")?.status === "done");
+ * assert.equal(report.done, 3);
+ * assert.equal(report.outcomes.get("sum")?.status, "done");
  * ```
  */
 export async function runDag<N extends DagNode>(

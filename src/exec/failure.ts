@@ -25,11 +25,12 @@ export interface AttemptFailure {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classifyFailure } from "./failure.ts";
  * import { TaskError } from "./types.ts";
  * const failure = classifyFailure(new TaskError("HTTP 503", { retryable: true, status: 503 }));
- * console.assert(failure.retryable && failure.status === 503);
- * console.assert(!classifyFailure(new Error("Disk full")).retryable);
+ * assert.ok(failure.retryable && failure.status === 503);
+ * assert.ok(!classifyFailure(new Error("Disk full")).retryable);
  * ```
  */
 export function classifyFailure(error: unknown): AttemptFailure {

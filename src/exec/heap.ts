@@ -11,11 +11,12 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { MinHeap } from "./heap.ts";
  * const heap = new MinHeap<number>((a, b) => a < b);
  * heap.push(3);
  * heap.push(1);
- * console.assert(heap.pop() === 1);
+ * assert.equal(heap.pop(), 1);
  * ```
  */
 export class MinHeap<T> {

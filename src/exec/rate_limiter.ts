@@ -36,13 +36,14 @@ export interface RateLimitOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RateLimiter } from "./rate_limiter.ts";
  * import { VirtualClock } from "./virtual_clock.ts";
  * const clock = new VirtualClock();
  * const limiter = new RateLimiter({ delayMs: 50 }, clock);
- * console.assert(limiter.reserve() === 0);
- * console.assert(limiter.reserve() === 50);
- * console.assert(!limiter.tryStart());
+ * assert.equal(limiter.reserve(), 0);
+ * assert.equal(limiter.reserve(), 50);
+ * assert.ok(!limiter.tryStart());
  * ```
  */
 export class RateLimiter {
@@ -150,9 +151,18 @@ export class RateLimiter {
     return this.#pausedUntil > at ? this.#pausedUntil : at;
   }
 
-  /** Records a start now if the limits allow one now. @returns whether it did. */
-  tryStart(): boolean {
-    const now = this.#clock.now();
+  /** Whether any limit or pause is set; when not, every start is allowed at once. */
+  get limited(): boolean {
+    return this.#delayMs > 0 || this.#bucket !== undefined || this.#pausedUntil !== -Infinity;
+  }
+
+  /**
+   * Records a start now if the limits allow one now.
+   *
+   * @param now the clock's time, when the caller has just read it. @default clock.now()
+   * @returns whether it did.
+   */
+  tryStart(now: number = this.#clock.now()): boolean {
     if (this.nextStartAt() > now) return false;
     this.#record(now);
     return true;

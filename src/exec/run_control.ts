@@ -26,9 +26,10 @@ export interface ControlTarget {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RunControl } from "./run_control.ts";
  * const control = new RunControl();
- * console.assert(!control.attached);
+ * assert.ok(!control.attached);
  * // runDag(dag, { ..., control }); then, from an event handler:
  * // control.setMaxInFlight(4); control.setDelayMs(200);
  * ```

@@ -27,14 +27,15 @@ const _earlier = (a: _Sleeper, b: _Sleeper): boolean =>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { VirtualClock } from "./virtual_clock.ts";
  * const clock = new VirtualClock();
  * let woke = false;
  * clock.sleep(30_000).then(() => woke = true);
  * await clock.advance(29_999);
- * console.assert(!woke);
+ * assert.ok(!woke);
  * await clock.advance(1);
- * console.assert(woke && clock.now() === 30_000);
+ * assert.ok(woke && clock.now() === 30_000);
  * ```
  */
 export class VirtualClock implements Clock {
