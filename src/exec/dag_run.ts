@@ -211,39 +211,48 @@ export class DagRun<N extends DagNode> {
       this.#reject = reject;
       this.#detachControl = this.#options.control?.attach(this.#controlTarget());
       this.#startedAt = this.#clock.now();
-      const nodes = this.#nodes;
-      if (this.#onEvent !== undefined) {
-        let tasks = 0;
-        for (const node of nodes) if (node.role === "task") tasks++;
-        this.#emit({
-          type: "run-start",
-          at: this.#startedAt,
-          nodes: nodes.length,
-          tasks,
-          sinks: nodes.length - tasks,
-        });
+      this.#hold();
+      try {
+        this.#enqueueInitial();
+      } finally {
+        this.#release();
       }
-      for (let i = 0; i < nodes.length; i++) {
-        if (this.#state[i] === "ended") {
-          const value = this.#preResolved!.get(nodes[i].id);
-          this.#outcomes[i] = { status: "skipped", value };
-          this.#ended++;
-          this.#skipped++;
-          if (this.#onEvent !== undefined) {
-            const { id, kind } = nodes[i];
-            this.#emit({ type: "task-skipped", at: this.#startedAt, id, kind, value });
-          }
-        } else if (this.#waitingDeps[i] === 0) {
-          this.#state[i] = "ready";
-          if (nodes[i].role === "sink") this.#readySinks.push(i);
-          else this.#scopes.enqueue(this.#leaf[i]!, i, false);
-        }
-      }
-      this.#scopes.rebuild();
-      if (this.#signal?.aborted) this.#onAbort();
-      else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
-      this.#pump();
     });
+  }
+
+  /** Emits run-start and the skips, queues what is ready, and listens for the abort. */
+  #enqueueInitial(): void {
+    const nodes = this.#nodes;
+    if (this.#onEvent !== undefined) {
+      let tasks = 0;
+      for (const node of nodes) if (node.role === "task") tasks++;
+      this.#emit({
+        type: "run-start",
+        at: this.#startedAt,
+        nodes: nodes.length,
+        tasks,
+        sinks: nodes.length - tasks,
+      });
+    }
+    for (let i = 0; i < nodes.length; i++) {
+      if (this.#state[i] === "ended") {
+        const value = this.#preResolved!.get(nodes[i].id);
+        this.#outcomes[i] = { status: "skipped", value };
+        this.#ended++;
+        this.#skipped++;
+        if (this.#onEvent !== undefined) {
+          const { id, kind } = nodes[i];
+          this.#emit({ type: "task-skipped", at: this.#startedAt, id, kind, value });
+        }
+      } else if (this.#waitingDeps[i] === 0) {
+        this.#state[i] = "ready";
+        if (nodes[i].role === "sink") this.#readySinks.push(i);
+        else this.#scopes.enqueue(this.#leaf[i]!, i, false);
+      }
+    }
+    this.#scopes.rebuild();
+    if (this.#signal?.aborted) this.#onAbort();
+    else this.#signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
 
   #checkHandler(node: N): void {
@@ -284,6 +293,21 @@ export class DagRun<N extends DagNode> {
     } catch (error) {
       this.eventError ??= { error };
     }
+  }
+
+  /**
+   * Marks a state change made outside a pump (the run starting, a task or sink
+   * ending) as in progress: an onEvent or handler that synchronously aborts the
+   * run or changes a limit meanwhile only asks for another pass, instead of
+   * pumping over half-updated state. {@linkcode #release} then pumps.
+   */
+  #hold(): void {
+    this.#pumping = true;
+  }
+
+  #release(): void {
+    this.#pumping = false;
+    this.#pump();
   }
 
   /** Runs {@linkcode #step} until nothing changed; re-entrant calls (from a handler or onEvent) fold in. */
@@ -449,34 +473,48 @@ export class DagRun<N extends DagNode> {
   #taskSucceeded(index: number, attempt: number, value: unknown): void {
     // A late result of an attempt that already timed out is ignored.
     if (!this.#isCurrent(index, attempt)) return;
-    if (this.#timeoutMs !== Infinity) this.#clearTimeout(index);
-    this.#inFlight--;
-    this.#done++;
-    if (this.#onEvent !== undefined) {
-      const now = this.#clock.now();
-      const { id, kind } = this.#nodes[index];
-      const durationMs = now - this.#attemptStartedAt[index];
-      this.#emit({ type: "task-done", at: now, id, kind, attempts: attempt, durationMs, value });
+    this.#hold();
+    try {
+      if (this.#timeoutMs !== Infinity) this.#clearTimeout(index);
+      this.#inFlight--;
+      this.#done++;
+      if (this.#onEvent !== undefined) {
+        const now = this.#clock.now();
+        const { id, kind } = this.#nodes[index];
+        const durationMs = now - this.#attemptStartedAt[index];
+        this.#emit({ type: "task-done", at: now, id, kind, attempts: attempt, durationMs, value });
+      }
+      this.#scopes.end(this.#leaf[index]!, true, this.#onScopeClose);
+      this.#settle(index, { status: "done", value, attempts: attempt });
+    } finally {
+      this.#release();
     }
-    this.#scopes.end(this.#leaf[index]!, true, this.#onScopeClose);
-    this.#settle(index, { status: "done", value, attempts: attempt });
-    this.#pump();
   }
 
   #taskThrew(index: number, attempt: number, error: unknown): void {
     if (!this.#isCurrent(index, attempt)) return;
-    if (this.#timeoutMs !== Infinity) this.#clearTimeout(index);
-    this.#attemptFailed(index, attempt, classifyFailure(error));
+    this.#hold();
+    try {
+      if (this.#timeoutMs !== Infinity) this.#clearTimeout(index);
+      this.#attemptFailed(index, attempt, classifyFailure(error));
+    } finally {
+      this.#release();
+    }
   }
 
   #timedOut(index: number, attempt: number): void {
     if (!this.#isCurrent(index, attempt)) return;
-    const timeout = this.#clearTimeout(index)!;
-    timeout.attempt.abort(
-      new DOMException(`Attempt timed out after ${this.#timeoutMs} ms`, "TimeoutError"),
-    );
-    // The run does not wait for a handler that ignores its signal: the attempt ends here.
-    this.#attemptFailed(index, attempt, timeoutFailure(this.#timeoutMs));
+    this.#hold();
+    try {
+      const timeout = this.#clearTimeout(index)!;
+      timeout.attempt.abort(
+        new DOMException(`Attempt timed out after ${this.#timeoutMs} ms`, "TimeoutError"),
+      );
+      // The run does not wait for a handler that ignores its signal: the attempt ends here.
+      this.#attemptFailed(index, attempt, timeoutFailure(this.#timeoutMs));
+    } finally {
+      this.#release();
+    }
   }
 
   #attemptFailed(index: number, attempt: number, failure: AttemptFailure): void {
@@ -492,7 +530,6 @@ export class DagRun<N extends DagNode> {
       this.#scopes.end(this.#leaf[index]!, true, this.#onScopeClose);
       this.#settle(index, this.#failedOutcome(attempt, failure));
     }
-    this.#pump();
   }
 
   #scheduleRetry(index: number, attempt: number, failure: AttemptFailure, now: number): void {
@@ -613,26 +650,34 @@ export class DagRun<N extends DagNode> {
 
   #sinkSucceeded(index: number, value: unknown): void {
     if (this.#finished) return;
-    const now = this.#clock.now();
-    this.#sinksRunning--;
-    this.#done++;
-    if (this.#onEvent !== undefined) {
-      const { id, kind } = this.#nodes[index];
-      const durationMs = now - this.#attemptStartedAt[index];
-      this.#emit({ type: "task-done", at: now, id, kind, attempts: 1, durationMs, value });
+    this.#hold();
+    try {
+      const now = this.#clock.now();
+      this.#sinksRunning--;
+      this.#done++;
+      if (this.#onEvent !== undefined) {
+        const { id, kind } = this.#nodes[index];
+        const durationMs = now - this.#attemptStartedAt[index];
+        this.#emit({ type: "task-done", at: now, id, kind, attempts: 1, durationMs, value });
+      }
+      this.#settle(index, { status: "done", value, attempts: 1 });
+    } finally {
+      this.#release();
     }
-    this.#settle(index, { status: "done", value, attempts: 1 });
-    this.#pump();
   }
 
   /** A sink is local work: its failure is never retried. */
   #sinkFailed(index: number, failure: AttemptFailure): void {
     if (this.#finished) return;
-    const permanent = { ...failure, retryable: false };
-    this.#sinksRunning--;
-    this.#fail(index, 1, permanent, this.#clock.now());
-    this.#settle(index, this.#failedOutcome(1, permanent));
-    this.#pump();
+    this.#hold();
+    try {
+      const permanent = { ...failure, retryable: false };
+      this.#sinksRunning--;
+      this.#fail(index, 1, permanent, this.#clock.now());
+      this.#settle(index, this.#failedOutcome(1, permanent));
+    } finally {
+      this.#release();
+    }
   }
 
   #deadlock(): Error {

@@ -277,3 +277,31 @@ sanitizedTest(
     assert.equal(report.done, 2);
   },
 );
+
+sanitizedTest(
+  "an onEvent that aborts the run on a task's end or at the run's start leaves a consistent report",
+  async () => {
+    for (const trigger of ["run-start", "task-done", "task-start", "scope-close"]) {
+      const controller = new AbortController();
+      const { received, sinks } = recordingSinks();
+      const report = await runDag(syntheticDag(1, 1, 2), {
+        tasks: {
+          work: (_node, { signal }) =>
+            signal.aborted ? Promise.reject(signal.reason) : Promise.resolve(),
+        },
+        sinks,
+        limits: { scopes: [1, 1], tasksPerScope: 1 },
+        retry: noRetry,
+        clock: new VirtualClock(),
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === trigger) controller.abort();
+        },
+      });
+      assert.equal(report.aborted, true, trigger);
+      assert.equal(report.done + report.cancelled, 5, trigger);
+      assert.equal(report.done - 3, 2 - report.cancelled, trigger);
+      assert.equal(received.size, 3, trigger);
+    }
+  },
+);
