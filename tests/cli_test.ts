@@ -162,3 +162,65 @@ Deno.test("the version in deno.json is the tool's version", async () => {
   const config = JSON.parse(await Deno.readTextFile(join(root, "deno.json")));
   assert.equal(config.version, TOOL.version);
 });
+
+Deno.test({
+  name: "import --retry-failed runs only the chapters that failed in the last run",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    const { startFakeApi } = await import("../src/fake_api/server.ts");
+    const { loadManifest } = await import("../src/manifest/load.ts");
+    const canon = await loadManifest(manifest);
+    const pgp = canon.volumes.filter((v) => v.id === "pgp");
+    // The first server lacks Moses 8, so it answers with a table of contents.
+    const partial = await startFakeApi({
+      volumes: pgp.map((v) => ({
+        ...v,
+        books: v.books.map((b) => b.id === "moses" ? { ...b, chapters: 7 } : b),
+      })),
+    });
+    const full = await startFakeApi({ volumes: pgp });
+    const out = await Deno.makeTempDir();
+    const common = ["import", "-m", manifest, "--out", out, "--source", "pgp", "--json"];
+    try {
+      const first = await run([...common, "--api-url", partial.apiUrl]);
+      assert.equal(first.code, 1);
+      const summary = JSON.parse(first.stdout);
+      assert.equal(summary.chapters.imported, 15);
+      assert.deepEqual(summary.failures.map((f: { id: string }) => f.id), ["pgp/moses/8"]);
+      assert.match(summary.log, /\.import\/runs\/.*\.ndjson$/);
+
+      const retry = await run([...common, "--api-url", full.apiUrl, "--retry-failed"]);
+      assert.equal(retry.code, 0, retry.stderr);
+      assert.deepEqual(Object.keys(full.stats().byUri), ["/scriptures/pgp/moses/8"]);
+      const root = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
+      const volume = root.volumes.find((v: { volume: string }) => v.volume === "pgp");
+      assert.equal(volume.importedChapters, 16);
+      assert.equal(volume.complete, true);
+
+      const nothing = await run([...common, "--api-url", full.apiUrl, "--retry-failed"]);
+      assert.equal(nothing.code, 0);
+      assert.match(nothing.stderr, /Nothing to retry/);
+    } finally {
+      await partial.close();
+      await full.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test("import refuses a plain-http --api-url to a remote host before writing anything", async () => {
+  const out = join(await Deno.makeTempDir(), "never");
+  const { code, stderr } = await run([
+    "import",
+    "-m",
+    manifest,
+    "--out",
+    out,
+    "--api-url",
+    "http://example.org/api",
+  ]);
+  assert.equal(code, 2);
+  assert.match(stderr, /Invalid --api-url "http:\/\/example\.org\/api": expected an https URL/);
+  await assert.rejects(Deno.stat(out), Deno.errors.NotFound);
+});
