@@ -93,7 +93,7 @@ export function parseChapter(json: unknown, requested: RequestedChapter): Chapte
   }
   const pageUri = _string(_record(meta?.pageAttributes)?.["data-uri"]) ??
     _string(_record(json)?.uri);
-  if (pageUri !== uri) {
+  if (pageUri === undefined || _sameUri(pageUri, uri) === false) {
     throw new TaskError(
       `Cannot import chapter "${uri}": the server answered with another page: ` +
         `${pageUri ?? "(no URI)"} instead of ${uri}`,
@@ -128,6 +128,23 @@ export function parseChapter(json: unknown, requested: RequestedChapter): Chapte
     paragraphs,
     source: { url: requested.url, fetchedAt: requested.fetchedAt },
   };
+}
+
+/**
+ * Whether a page's URI names the chapter asked for. Case, percent-encoding, a
+ * trailing slash and a query or fragment do not make another page.
+ */
+function _sameUri(pageUri: string, requested: string): boolean {
+  const canonical = (value: string) => {
+    let text = value.split(/[?#]/)[0];
+    try {
+      text = decodeURIComponent(text);
+    } catch {
+      // Not percent-encoded after all: compare as written.
+    }
+    return text.replace(/\/+$/, "").toLowerCase();
+  };
+  return canonical(pageUri) === canonical(requested);
 }
 
 function _verse(p: Element, uri: string): Verse {

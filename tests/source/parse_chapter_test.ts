@@ -438,3 +438,23 @@ for (const [name, json, retryable, message] of refusals) {
     );
   });
 }
+
+Deno.test("a page URI that differs only in case, encoding, a trailing slash or a query is the same page", () => {
+  const body = '<div class="body-block"><p class="verse" id="p1">' +
+    '<span class="verse-number">1 </span>Text.</p></div>';
+  for (
+    const pageUri of [
+      "/scriptures/bofm/alma/7/",
+      "/Scriptures/BofM/alma/7",
+      "%2Fscriptures%2Fbofm%2Falma%2F7",
+      "/scriptures/bofm/alma/7?lang=eng",
+    ]
+  ) {
+    const chapter = parseChapter(page(pageUri, body), requestFor(URI));
+    assert.equal(chapter.uri, URI, pageUri);
+  }
+  assert.throws(
+    () => parseChapter(page("/scriptures/bofm/alma/70", body), requestFor(URI)),
+    /another page: \/scriptures\/bofm\/alma\/70 instead of/,
+  );
+});
