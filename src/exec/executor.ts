@@ -6,6 +6,13 @@
  * Decisions worth knowing:
  * - Dispatch follows plan order: when a slot frees, the earliest ready task
  *   (by position in `dag.nodes`) that fits every limit starts.
+ * - A scope opens at the first start of a task under it and closes when all
+ *   its tasks have ended. `limits.tasksPerScope` applies to the tasks whose
+ *   innermost scope it is (tasks with an empty scope path share the top
+ *   level's). Sinks count against no limit and keep no scope open.
+ * - Dependencies across scopes that could never get a scope slot (a scope
+ *   held open by a task waiting for a scope that cannot open) reject the run
+ *   with an Error rather than hang.
  * - A retryable failure waits `backoffDelay(...)`, or a server's
  *   `retryAfterMs` capped at `max(retry.maxDelayMs, MAX_RETRY_AFTER_MS)`;
  *   a `retryAfterMs` also pauses every task start of the run until it has
@@ -27,7 +34,10 @@
  *   never aborts.
  * - `onEvent` is called synchronously; if it throws, the run carries on, and
  *   `runDag` then rejects with a {@linkcode RunEventError} that holds the
- *   report and the first error as `cause`.
+ *   report and the first error as `cause`. Without `onEvent` no event is built.
+ * - `report.outcomes` is built on first read.
+ * - `control` (a `RunControl`) changes `maxInFlight`, `delayMs` and the token
+ *   bucket while the run goes, for an adaptive controller.
  *
  * @module
  */
