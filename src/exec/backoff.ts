@@ -54,25 +54,23 @@ export function backoffDelay(
   }
 }
 
-/** The longest a server's `Retry-After` may hold a task, unless the policy's `maxDelayMs` is longer: 5 min. */
-export const MAX_RETRY_AFTER_MS = 300_000;
-
 /**
- * The delay to honour for a server's `Retry-After` of `retryAfterMs`: the
- * asked value, at least 0, capped at `max(policy.maxDelayMs, MAX_RETRY_AFTER_MS)`
- * so a hostile or broken header cannot stall a run for hours. No jitter.
+ * The delay before retrying a task whose server asked for `retryAfterMs`
+ * (`Retry-After`): never less than the server asked, and never less than the
+ * computed `backoffMs`, so that a `Retry-After: 0` or a date already past
+ * (clock skew) cannot turn retries into a tight loop. A value that is not a
+ * finite positive number is ignored.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { retryAfterDelay } from "./backoff.ts";
- * const policy = { maxRetries: 3, baseDelayMs: 500, maxDelayMs: 30_000, multiplier: 2, jitter: "full" } as const;
- * assert.equal(retryAfterDelay(7000, policy), 7000);
- * assert.equal(retryAfterDelay(86_400_000, policy), 300_000);
+ * assert.equal(retryAfterDelay(7000, 350), 7000);
+ * assert.equal(retryAfterDelay(0, 350), 350);
+ * assert.equal(retryAfterDelay(600_000, 350), 600_000);
  * ```
  */
-export function retryAfterDelay(retryAfterMs: number, policy: RetryPolicy): number {
-  const cap = Math.max(policy.maxDelayMs, MAX_RETRY_AFTER_MS);
-  if (Number.isNaN(retryAfterMs) || retryAfterMs <= 0) return 0;
-  return Math.min(retryAfterMs, cap);
+export function retryAfterDelay(retryAfterMs: number, backoffMs: number): number {
+  if (!(retryAfterMs > 0) || !Number.isFinite(retryAfterMs)) return backoffMs;
+  return Math.max(retryAfterMs, backoffMs);
 }

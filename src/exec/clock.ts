@@ -16,9 +16,14 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-/** The real clock: `Date.now()` and `setTimeout`. */
+/**
+ * The real clock: monotonic time on the epoch scale (`performance.timeOrigin +
+ * performance.now()`) and `setTimeout`. Monotonic, so that a wall clock
+ * stepped back or forward during a run neither stalls nor bunches up the
+ * scheduled starts; on the epoch scale, so that log times read as dates.
+ */
 export const systemClock: Clock = {
-  now: () => Date.now(),
+  now: () => performance.timeOrigin + performance.now(),
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {

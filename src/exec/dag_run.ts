@@ -338,7 +338,12 @@ export class DagRun<N extends DagNode> {
     if (this.#aborted) {
       // Most likely caused by the abort itself: report it as cancelled, not as a failure.
       this.#cancel(index, true, now);
-    } else if (failure.retryable && attempt <= this.#options.retry.maxRetries && !this.#stopping) {
+      return;
+    }
+    // The server speaks for the whole client: its pause holds every start,
+    // whether or not this task will be retried.
+    this.#pauseForServer(index, failure, now);
+    if (failure.retryable && attempt <= this.#options.retry.maxRetries && !this.#stopping) {
       this.#scheduleRetry(index, attempt, failure, now);
     } else {
       this.#fail(index, attempt, failure, now);
@@ -347,26 +352,32 @@ export class DagRun<N extends DagNode> {
     }
   }
 
+  /** Holds every task start until a server's `Retry-After` has passed, in full. */
+  #pauseForServer(index: number, failure: AttemptFailure, now: number): void {
+    const asked = failure.retryAfterMs;
+    if (asked === undefined || !(asked > 0) || !Number.isFinite(asked)) return;
+    if (this.#limiter.pauseUntil(now + asked)) {
+      this.#paused = true;
+      const id = this.#dag.nodes[index].id;
+      this.#record.ratePaused(
+        now + asked,
+        `"${id}" asked to wait ${asked} ms: ${failure.reason}`,
+        now,
+      );
+    }
+  }
+
   /** The task frees its running slot (its scopes stay open) and waits in the retry queue. */
   #scheduleRetry(index: number, attempt: number, failure: AttemptFailure, now: number): void {
     const { retry, random = Math.random } = this.#options;
-    const asked = failure.retryAfterMs;
-    const delayMs = asked === undefined
-      ? backoffDelay(attempt, retry, random)
-      : retryAfterDelay(asked, retry);
+    const backoffMs = backoffDelay(attempt, retry, random);
+    const delayMs = failure.retryAfterMs === undefined
+      ? backoffMs
+      : retryAfterDelay(failure.retryAfterMs, backoffMs);
     this.#state[index] = "waiting-retry";
     this.#dag.scopes.release(this.#dag.leaf[index]!);
     this.#record.retrying(index, attempt, delayMs, failure, now);
     this.#retryQueue.push({ due: now + delayMs, index });
-    if (asked !== undefined && delayMs > 0 && this.#limiter.pauseUntil(now + delayMs)) {
-      this.#paused = true;
-      const id = this.#dag.nodes[index].id;
-      this.#record.ratePaused(
-        now + delayMs,
-        `"${id}" asked to wait ${delayMs} ms: ${failure.reason}`,
-        now,
-      );
-    }
   }
 
   #fail(index: number, attempts: number, failure: AttemptFailure, now: number): void {

@@ -13,11 +13,12 @@
  * - Dependencies across scopes that could never get a scope slot (a scope
  *   held open by a task waiting for a scope that cannot open) reject the run
  *   with an Error rather than hang.
- * - A retryable failure waits `backoffDelay(...)`, or a server's
- *   `retryAfterMs` capped at `max(retry.maxDelayMs, MAX_RETRY_AFTER_MS)`;
- *   a `retryAfterMs` also pauses every task start of the run until it has
- *   passed. A task waiting for a retry holds no running slot, but keeps its
- *   scopes open.
+ * - A retryable failure waits `backoffDelay(...)`, or, when the server sent
+ *   `retryAfterMs`, the larger of that and the backoff (never less than the
+ *   server asked, never a tight loop on `Retry-After: 0`). A `retryAfterMs`
+ *   also pauses every task start of the run until it has passed in full,
+ *   whether or not the task is retried. A task waiting for a retry holds no
+ *   running slot, but keeps its scopes open.
  * - An attempt past `attemptTimeoutMs` ends at once as a retryable
  *   "timeout after N ms" (its signal aborts; a late result is ignored).
  * - Any node failure (a permanent error, retries exhausted, or a sink that

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { MAX_RETRY_AFTER_MS } from "../../src/exec/backoff.ts";
 import { Dag } from "../../src/exec/dag.ts";
 import { runDag } from "../../src/exec/executor.ts";
 import { type DagNode, type TaskContext, TaskError } from "../../src/exec/types.ts";
@@ -82,15 +81,15 @@ sanitizedTest(
 );
 
 sanitizedTest(
-  "a Retry-After longer than the cap waits max(maxDelayMs, 5 min), not a day",
+  "a long Retry-After is honoured in full: no start of any task before it has passed",
   async () => {
     const clock = new VirtualClock();
     const log = new EventLog();
-    const work = (_node: DagNode, { attempt }: TaskContext) =>
-      attempt === 1 ? Promise.reject(http(503, 86_400_000)) : Promise.resolve();
+    const work = (node: DagNode, { attempt }: TaskContext) =>
+      node.id === "t" && attempt === 1 ? Promise.reject(http(503, 3_600_000)) : Promise.resolve();
     await drive(
       clock,
-      runDag(Dag.from([task("t", ["b"])]), {
+      runDag(Dag.from([task("t", ["b"]), task("u", ["b"])]), {
         tasks: { work },
         limits: { scopes: [1], tasksPerScope: 1 },
         retry: threeRetries,
@@ -98,8 +97,51 @@ sanitizedTest(
         onEvent: log.onEvent,
       }),
     );
-    assert.deepEqual(log.starts(), ["t@0#1", `t@${MAX_RETRY_AFTER_MS}#2`]);
-    assert.equal(log.of("task-retry")[0].retryAfterMs, 86_400_000);
+    assert.deepEqual(log.starts(), ["t@0#1", "t@3600000#2", "u@3600000#1"]);
+    assert.equal(log.of("task-retry")[0].retryAfterMs, 3_600_000);
+  },
+);
+
+sanitizedTest(
+  "a Retry-After on the last attempt still pauses every other start",
+  async () => {
+    const clock = new VirtualClock();
+    const log = new EventLog();
+    const work = (node: DagNode) =>
+      node.id === "t" ? Promise.reject(http(429, 10_000)) : Promise.resolve();
+    const report = await drive(
+      clock,
+      runDag(Dag.from([task("t", ["b"]), task("u", ["b"])]), {
+        tasks: { work },
+        limits: { scopes: [1], tasksPerScope: 1 },
+        retry: { ...threeRetries, maxRetries: 0 },
+        clock,
+        onEvent: log.onEvent,
+      }),
+    );
+    assert.equal(report.failed, 1);
+    assert.deepEqual(log.starts(), ["t@0#1", "u@10000#1"]);
+  },
+);
+
+sanitizedTest(
+  "a Retry-After of 0 does not make the retry immediate: the backoff still applies",
+  async () => {
+    const clock = new VirtualClock();
+    const log = new EventLog();
+    const work = (_node: DagNode, { attempt }: TaskContext) =>
+      attempt === 1 ? Promise.reject(http(503, 0)) : Promise.resolve();
+    await drive(
+      clock,
+      runDag(Dag.from([task("t", ["b"])]), {
+        tasks: { work },
+        limits: { scopes: [1], tasksPerScope: 1 },
+        retry: { ...threeRetries, jitter: "none" },
+        clock,
+        onEvent: log.onEvent,
+      }),
+    );
+    assert.deepEqual(log.starts(), ["t@0#1", `t@${threeRetries.baseDelayMs}#2`]);
   },
 );
 
