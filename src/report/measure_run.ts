@@ -1,0 +1,223 @@
+/**
+ * What one run did, measured from its progress-log records alone: counts,
+ * speed, latency, and the theoretical minimum of that run under its own
+ * profile's limits and its own measured latency.
+ *
+ * @module
+ */
+
+import { type Bound, type BoundBook, theoreticalMinimum } from "../plan/bound.ts";
+import type { LogRecord, RunHeader } from "../progress/log_record.ts";
+
+/** Chapters in the whole canon of `import.yaml`, for the "whole canon at this speed" estimate. */
+export const CANON_CHAPTERS = 1584;
+
+/** One run of a progress log, measured. Times in ms. */
+export interface MeasuredRun {
+  /** The progress log the run came from. */
+  readonly log: string;
+  /** The run's position in its log, from 1 (a log written with `--log FILE` can hold several). */
+  readonly run: number;
+  /** When the run started, ISO 8601. */
+  readonly startedAt: string;
+  /** The profile's name and limits, as the `run-start` record has them. */
+  readonly profile: RunHeader["profile"];
+  /** The selection labels, e.g. `["bofm"]` or `["all"]`. */
+  readonly selection: readonly string[];
+  readonly chapters: {
+    /** Fetched and written by this run. */
+    readonly imported: number;
+    /** Already on disk (resume): neither requested nor part of the minimum. */
+    readonly skipped: number;
+    readonly failed: number;
+    readonly cancelled: number;
+  };
+  /** The run's duration: its `run-end` summary's, else from run-start to the last record. */
+  readonly durationMs: number;
+  /** Imported chapters per second of `durationMs`. */
+  readonly chaptersPerSecond: number;
+  /** Request attempts started. */
+  readonly requests: number;
+  readonly retries: number;
+  /** Attempts answered with HTTP 429. */
+  readonly status429: number;
+  /** Mean duration of the successful request attempts; null when none succeeded. */
+  readonly latencyMeanMs: number | null;
+  /** Mean time between two consecutive request starts; null with fewer than two. */
+  readonly meanStartGapMs: number | null;
+  /** The theoretical minimum of this run's chapters; null when no latency was measured. */
+  readonly bound: Bound | null;
+  /** `bound.ms / durationMs`, at most 1 (as in the run's own summary); null when unknown. */
+  readonly efficiency: number | null;
+  /** How long the whole canon would take at `chaptersPerSecond`; null at 0 chapters/s. */
+  readonly canonEstimateMs: number | null;
+  /** The run has a `run-end` record. */
+  readonly ended: boolean;
+  /** The `run-end` summary says the run was interrupted (Ctrl-C, fail-fast). */
+  readonly interrupted: boolean;
+  /** The log's last line was cut short and left out (only ever the last run of a log). */
+  readonly tornLastLine: boolean;
+}
+
+/** Options of {@linkcode measureRun}. */
+export interface MeasureRunOptions {
+  /** The log's path, kept in the result. */
+  readonly log: string;
+  /** The run's position in its log, from 1. @default 1 */
+  readonly run?: number;
+  /** Whether the log's last line was torn. @default false */
+  readonly tornLastLine?: boolean;
+  /** Chapters of the whole canon. @default CANON_CHAPTERS */
+  readonly canonChapters?: number;
+  /** The node kind counted as a chapter. @default "chapter" */
+  readonly chapterKind?: string;
+}
+
+/**
+ * Measures one run from its records, the first of which is its `run-start`.
+ *
+ * The minimum is {@linkcode theoreticalMinimum} over the chapters this run
+ * requested (the ids of its `task-start` and `task-done` chapter records,
+ * `volume/book/chapter`, less the skipped ones), under the limits in its
+ * `run-start` record and its measured mean latency: the same figure the run's
+ * own summary holds.
+ *
+ * @throws {TypeError} when the first record is not a `run-start`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { measureRun } from "./measure_run.ts";
+ * const stamp = (at: number) => ({ time: new Date(at).toISOString(), at });
+ * const run = measureRun([
+ *   { type: "run-start", ...stamp(0), tool: { name: "t", version: "0" },
+ *     manifest: { file: "import.yaml", sha256: "" },
+ *     profile: { name: "sequential", volumes: 1, booksPerVolume: 1, chaptersPerBook: 1, delayMs: 0 },
+ *     selection: ["pgp"], outDir: "data", lang: "eng", apiUrl: "http://127.0.0.1",
+ *     nodes: 1, tasks: 1, sinks: 0 },
+ *   { type: "task-start", ...stamp(0), id: "pgp/moses/1", kind: "chapter", role: "task", attempt: 1 },
+ *   { type: "task-done", ...stamp(200), id: "pgp/moses/1", kind: "chapter", attempts: 1, durationMs: 200 },
+ * ], { log: "run.ndjson" });
+ * assert.equal(run.bound?.ms, 200);
+ * assert.equal(run.efficiency, 1);
+ * assert.equal(run.ended, false);
+ * ```
+ */
+export function measureRun(records: readonly LogRecord[], options: MeasureRunOptions): MeasuredRun {
+  const start = records[0];
+  if (start?.type !== "run-start") {
+    throw new TypeError(
+      `Cannot measure run: the first record is "${start?.type ?? "none"}", expected "run-start"`,
+    );
+  }
+  const chapterKind = options.chapterKind ?? "chapter";
+  const taskIds = new Set<string>();
+  const requested = new Set<string>();
+  const skipped = new Set<string>();
+  const latencies: number[] = [];
+  const starts = { count: 0, first: Infinity, last: -Infinity };
+  const chapters = { imported: 0, failed: 0, cancelled: 0 };
+  let retries = 0;
+  let status429 = 0;
+  let end: Extract<LogRecord, { type: "run-end" }> | undefined;
+
+  for (const record of records) {
+    switch (record.type) {
+      case "task-start":
+        if (record.role === "task") {
+          taskIds.add(record.id);
+          starts.count++;
+          starts.first = Math.min(starts.first, record.at);
+          starts.last = Math.max(starts.last, record.at);
+        }
+        if (record.kind === chapterKind) requested.add(record.id);
+        break;
+      case "task-retry":
+        retries++;
+        if (record.status === 429) status429++;
+        break;
+      case "task-done":
+        if (taskIds.has(record.id)) latencies.push(record.durationMs);
+        if (record.kind === chapterKind) {
+          requested.add(record.id);
+          chapters.imported++;
+        }
+        break;
+      case "task-skipped":
+        if (record.kind === chapterKind) skipped.add(record.id);
+        break;
+      case "task-failed":
+        if (record.status === 429) status429++;
+        if (record.kind === chapterKind) chapters.failed++;
+        break;
+      case "task-cancelled":
+        if (record.kind === chapterKind) chapters.cancelled++;
+        break;
+      case "run-end":
+        end = record;
+        break;
+      case "run-start":
+      case "scope-open":
+      case "scope-close":
+      case "rate-pause":
+      case "rate-resume":
+        break;
+      default: {
+        const unhandled: never = record;
+        throw new TypeError(`Cannot measure run: unknown record type "${String(unhandled)}"`);
+      }
+    }
+  }
+
+  const last = records[records.length - 1];
+  const durationMs = end?.summary.durationMs ?? last.at - start.at;
+  const chaptersPerSecond = durationMs > 0 ? chapters.imported / (durationMs / 1000) : 0;
+  const latencyMeanMs = latencies.length === 0
+    ? null
+    : latencies.reduce((sum, ms) => sum + ms, 0) / latencies.length;
+  const books = _books([...requested].filter((id) => !skipped.has(id)));
+  const bound = latencyMeanMs === null
+    ? null
+    : theoreticalMinimum(books, start.profile, latencyMeanMs);
+  const canonChapters = options.canonChapters ?? CANON_CHAPTERS;
+  return {
+    log: options.log,
+    run: options.run ?? 1,
+    startedAt: start.time,
+    profile: start.profile,
+    selection: start.selection,
+    chapters: {
+      imported: chapters.imported,
+      skipped: skipped.size,
+      failed: chapters.failed,
+      cancelled: chapters.cancelled,
+    },
+    durationMs,
+    chaptersPerSecond,
+    requests: starts.count,
+    retries,
+    status429,
+    latencyMeanMs,
+    meanStartGapMs: starts.count < 2 ? null : (starts.last - starts.first) / (starts.count - 1),
+    bound,
+    efficiency: bound === null || bound.ms <= 0 || durationMs <= 0
+      ? null
+      : Math.min(1, bound.ms / durationMs),
+    canonEstimateMs: chaptersPerSecond > 0 ? (canonChapters / chaptersPerSecond) * 1000 : null,
+    ended: end !== undefined,
+    interrupted: end?.summary.interrupted ?? false,
+    tornLastLine: options.tornLastLine ?? false,
+  };
+}
+
+// Chapters per book, from ids "volume/book/chapter".
+function _books(chapterIds: readonly string[]): BoundBook[] {
+  const books = new Map<string, { volume: string; chapters: number }>();
+  for (const id of chapterIds) {
+    const [volume, book] = id.split("/");
+    const key = `${volume}/${book}`;
+    const entry = books.get(key) ?? { volume, chapters: 0 };
+    entry.chapters++;
+    books.set(key, entry);
+  }
+  return [...books.values()];
+}

@@ -1,0 +1,137 @@
+/**
+ * Renders report rows as an aligned text table, a Markdown table or JSON.
+ *
+ * @module
+ */
+
+import { formatCount, formatDuration } from "../progress/format.ts";
+import type { ReportRow } from "./compare_runs.ts";
+
+/** The output formats of the report. */
+export const REPORT_FORMATS = ["table", "markdown", "json"] as const;
+
+/** One of {@linkcode REPORT_FORMATS}. */
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Options of {@linkcode renderReport}. */
+export interface RenderReportOptions {
+  readonly format: ReportFormat;
+  /**
+   * Add a last column naming each run's log file (and `#n` for the n-th run of
+   * a log holding several). Ignored by `json`, which always has `log` and `run`.
+   * @default true
+   */
+  readonly logColumn?: boolean;
+}
+
+interface _Column {
+  readonly header: string;
+  readonly align: "left" | "right";
+  readonly cell: (row: ReportRow) => string;
+}
+
+const _COLUMNS: readonly _Column[] = [
+  { header: "profile", align: "left", cell: (r) => r.profile.name },
+  { header: "selection", align: "left", cell: (r) => r.selection.join(",") },
+  { header: "chapters", align: "right", cell: (r) => formatCount(r.chapters.imported) },
+  { header: "duration", align: "right", cell: (r) => formatDuration(r.durationMs) },
+  { header: "chapters/s", align: "right", cell: (r) => r.chaptersPerSecond.toFixed(1) },
+  {
+    header: "speedup",
+    align: "right",
+    cell: (r) => r.speedup === null ? "—" : `${r.speedup.toFixed(2)}x`,
+  },
+  { header: "requests", align: "right", cell: (r) => formatCount(r.requests) },
+  { header: "retries", align: "right", cell: (r) => formatCount(r.retries) },
+  { header: "429s", align: "right", cell: (r) => formatCount(r.status429) },
+  { header: "failed", align: "right", cell: (r) => formatCount(r.chapters.failed) },
+  {
+    header: "latency",
+    align: "right",
+    cell: (r) => r.latencyMeanMs === null ? "—" : formatDuration(r.latencyMeanMs),
+  },
+  {
+    header: "minimum",
+    align: "right",
+    cell: (r) => r.bound === null ? "—" : `${formatDuration(r.bound.ms)} (${r.bound.limitedBy})`,
+  },
+  {
+    header: "efficiency",
+    align: "right",
+    cell: (r) => r.efficiency === null ? "—" : `${(r.efficiency * 100).toFixed(1)}%`,
+  },
+  {
+    header: "whole canon",
+    align: "right",
+    cell: (r) => r.canonEstimateMs === null ? "—" : formatDuration(r.canonEstimateMs),
+  },
+  { header: "note", align: "left", cell: runNote },
+];
+
+const _LOG_COLUMN: _Column = {
+  header: "log",
+  align: "left",
+  cell: (r) => `${r.log.split(/[\\/]/).pop()}${r.run > 1 ? `#${r.run}` : ""}`,
+};
+
+/**
+ * What is unusual about a run, for the `note` column: `interrupted` (its
+ * summary says so), `no run-end` (the process died before writing it),
+ * `torn last line`; empty when nothing is.
+ */
+export function runNote(row: ReportRow): string {
+  const notes: string[] = [];
+  if (row.interrupted) notes.push("interrupted");
+  if (!row.ended) notes.push("no run-end");
+  if (row.tornLastLine) notes.push("torn last line");
+  return notes.join("; ");
+}
+
+/**
+ * Renders the rows; text formats end with a newline.
+ *
+ * - `table`: columns aligned with spaces, numbers to the right;
+ * - `markdown`: a table as `deno fmt` lays it out, ready to paste;
+ * - `json`: `{ "runs": [...] }`, every field of every row (an unlimited
+ *   rate in `bound.rate` is `null`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { renderReport } from "./render_report.ts";
+ * assert.equal(renderReport([], { format: "json" }), '{\n  "runs": []\n}\n');
+ * ```
+ */
+export function renderReport(rows: readonly ReportRow[], options: RenderReportOptions): string {
+  if (options.format === "json") return JSON.stringify({ runs: rows }, null, 2) + "\n";
+  const columns = options.logColumn === false ? _COLUMNS : [..._COLUMNS, _LOG_COLUMN];
+  const cells = [
+    columns.map((c) => c.header),
+    ...rows.map((row) => columns.map((c) => c.cell(row))),
+  ];
+  if (options.format === "markdown") {
+    const escaped = cells.map((line) => line.map((cell) => cell.replaceAll("|", "\\|")));
+    const widths = _widths(escaped, 3);
+    const rule = columns.map((c, i) =>
+      c.align === "right" ? "-".repeat(widths[i] - 1) + ":" : "-".repeat(widths[i])
+    );
+    const lines = [escaped[0], rule, ...escaped.slice(1)].map((line, n) =>
+      "| " + line.map((cell, i) => n === 1 ? cell : _pad(cell, widths[i], columns[i].align))
+        .join(" | ") +
+      " |"
+    );
+    return lines.join("\n") + "\n";
+  }
+  const widths = _widths(cells, 0);
+  return cells.map((line) =>
+    line.map((cell, i) => _pad(cell, widths[i], columns[i].align)).join("  ").trimEnd()
+  ).join("\n") + "\n";
+}
+
+function _widths(cells: readonly (readonly string[])[], min: number): number[] {
+  return cells[0].map((_, i) => Math.max(min, ...cells.map((line) => line[i].length)));
+}
+
+function _pad(cell: string, width: number, align: "left" | "right"): string {
+  return align === "right" ? cell.padStart(width) : cell.padEnd(width);
+}
