@@ -26,6 +26,7 @@ import { sha256Hex } from "./output/digest.ts";
 import { colorEnabled } from "./progress/format.ts";
 import { failedIds, latestLogPath, readProgressLog } from "./progress/log.ts";
 import { formatSummary } from "./progress/summary.ts";
+import { reportCommand, type ReportCommandOptions } from "./report/report_command.ts";
 import { TerminalView } from "./progress/terminal.ts";
 import { TOOL } from "./version.ts";
 
@@ -174,6 +175,32 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
       } finally {
         await api.close();
       }
+    });
+
+  _addSelect(program.command("report"))
+    .description(
+      "Compare runs from their progress logs: speed, speedup and efficiency against the theoretical minimum.",
+    )
+    .argument("[logs...]", "progress logs (.ndjson), or directories of them")
+    .addOption(
+      new Option("-f, --format <format>", "output format").choices(["table", "markdown", "json"])
+        .default("table"),
+    )
+    .option(
+      "--run-profiles",
+      "first import the selection (default: bofm) once per profile from the in-process fake API",
+    )
+    .option("-m, --manifest <file>", "the manifest, with --run-profiles", "./import.yaml")
+    .option("--profiles <names>", "profiles to run (comma list or repeated; default: all)", collect)
+    .option("--latency <duration>", "the fake API's latency, with --run-profiles (default: 150ms)")
+    .option("--rate <n>", "requests/s the fake API allows (429 above it), with --run-profiles")
+    .option("--burst <n>", "the fake API's rate-limit burst, with --rate (default: 1)")
+    .option(
+      "-o, --out <dir>",
+      "keep the imports and logs here, with --run-profiles (default: a temporary directory, removed)",
+    )
+    .action(async (logs: string[], options: Omit<ReportCommandOptions, "logs">) => {
+      code = await reportCommand({ ...options, logs }, deps);
     });
 
   for (const command of program.commands) {

@@ -1,0 +1,140 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { main } from "../../src/cli.ts";
+import { reportCommand, type ReportCommandOptions } from "../../src/report/report_command.ts";
+import { defaultRun, sequentialRun, writeLog } from "./_synthetic_log.ts";
+
+const root = new URL("../..", import.meta.url).pathname;
+
+function capture() {
+  const out = { stdout: "", stderr: "" };
+  return {
+    out,
+    deps: {
+      stdout: (text: string) => void (out.stdout += text),
+      stderr: (text: string) => void (out.stderr += text),
+    },
+  };
+}
+
+async function withLogs(fn: (logs: string[], dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn([
+      await writeLog(dir, "seq.ndjson", sequentialRun().ndjson()),
+      await writeLog(dir, "default.ndjson", defaultRun().ndjson()),
+    ], dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("report prints the table of a sequential and a default run and exits 0", async () => {
+  await withLogs(async (logs) => {
+    const { out, deps } = capture();
+    assert.equal(await reportCommand({ logs }, deps), 0);
+    const lines = out.stdout.split("\n");
+    assert.equal(lines.length, 4);
+    assert.match(
+      lines[1],
+      /^sequential .* 1\.00x .* 800 ms \(concurrency\) +100\.0% .* seq\.ndjson$/,
+    );
+    assert.match(lines[2], /^default .* 2\.00x .* 350 ms \(rate\) +87\.5% .* default\.ndjson$/);
+    assert.equal(out.stderr, "");
+  });
+});
+
+Deno.test("report --format markdown and json print those formats", async () => {
+  await withLogs(async (logs) => {
+    const markdown = capture();
+    assert.equal(await reportCommand({ logs, format: "markdown" }, markdown.deps), 0);
+    assert.ok(markdown.out.stdout.startsWith("| profile    | selection |"));
+    const json = capture();
+    assert.equal(await reportCommand({ logs, format: "json" }, json.deps), 0);
+    const parsed = JSON.parse(json.out.stdout);
+    assert.deepEqual(parsed.runs.map((r: { speedup: number }) => r.speedup), [1, 2]);
+  });
+});
+
+Deno.test("report refuses bad input with a message and exit code 2", async () => {
+  await withLogs(async (logs, dir) => {
+    const cases: [ReportCommandOptions, string][] = [
+      [{ logs: [] }, "Cannot report: no progress log given"],
+      [{ logs: [join(dir, "gone.ndjson")] }, `Cannot read progress log "${dir}/gone.ndjson"`],
+      [{ logs, latency: "1s" }, "Cannot use --latency without --run-profiles"],
+      [{ logs, out: dir }, "Cannot use --out without --run-profiles"],
+      [{ logs: [], runProfiles: true, latency: "soon" }, 'Invalid --latency "soon"'],
+      [
+        { logs: [], runProfiles: true, rate: "0" },
+        'Invalid --rate "0": expected a positive number',
+      ],
+      [
+        { logs: [], runProfiles: true, rate: "5", burst: "1.5" },
+        'Invalid --burst "1.5": expected a positive integer',
+      ],
+      [{ logs: [], runProfiles: true, burst: "5" }, "Cannot use --burst without --rate"],
+    ];
+    for (const [options, message] of cases) {
+      const { out, deps } = capture();
+      const manifest = join(root, "import.yaml");
+      assert.equal(await reportCommand({ manifest, ...options }, deps), 2, message);
+      assert.ok(out.stderr.startsWith(message), out.stderr);
+      assert.equal(out.stdout, "");
+    }
+  });
+});
+
+Deno.test({
+  name: "report --run-profiles imports with each profile from the fake API, then reports them",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const { out: printed, deps } = capture();
+      const code = await reportCommand({
+        logs: [],
+        runProfiles: true,
+        manifest: join(root, "import.yaml"),
+        profiles: ["default,sequential"],
+        only: ["pgp/abr"],
+        latency: "0ms",
+        out,
+      }, deps);
+      assert.equal(code, 0);
+      const lines = printed.stdout.split("\n");
+      // In the order asked for; no log column, the rows are the profiles.
+      assert.match(lines[0], /^profile .* note$/);
+      assert.match(lines[1], /^default {5}pgp\/abr +5 /);
+      assert.match(lines[2], /^sequential {2}pgp\/abr +5 .* 1\.00x /);
+      assert.equal(lines.length, 4);
+      assert.match(
+        printed.stderr,
+        /^Importing with profile "default" from the fake API \(latency 0 ms\)\n/,
+      );
+      assert.match(
+        printed.stderr,
+        /\n {2}5 chapters in .*; log .*\/default\/\.import\/runs\/.*\.ndjson\n/,
+      );
+      // --out keeps what was imported.
+      const chapter = JSON.parse(await Deno.readTextFile(join(out, "sequential/pgp/abr/5.json")));
+      assert.equal(chapter.uri, "/scriptures/pgp/abr/5");
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test("the CLI's report command reads logs, and exits 2 on a bad format or a missing log", async () => {
+  await withLogs(async (logs) => {
+    const ok = capture();
+    assert.equal(await main(["report", ...logs], ok.deps), 0);
+    assert.match(ok.out.stdout.split("\n")[2], /^default .* 2\.00x /);
+    const format = capture();
+    assert.equal(await main(["report", "--format", "html", ...logs], format.deps), 2);
+    assert.match(format.out.stderr, /argument 'html' is invalid/);
+    const missing = capture();
+    assert.equal(await main(["report", "missing.ndjson"], missing.deps), 2);
+    assert.equal(missing.out.stderr, 'Cannot read progress log "missing.ndjson": no such file\n');
+  });
+});
