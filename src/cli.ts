@@ -26,8 +26,8 @@ import { sha256Hex } from "./output/digest.ts";
 import { colorEnabled } from "./progress/format.ts";
 import { failedIds, latestLogPath, readProgressLog } from "./progress/log.ts";
 import { formatSummary } from "./progress/summary.ts";
-import { reportCommand, type ReportCommandOptions } from "./report/report_command.ts";
 import { TerminalView } from "./progress/terminal.ts";
+import { reportCommand, type ReportCommandOptions } from "./report/report_command.ts";
 import { TOOL } from "./version.ts";
 
 /** What the CLI touches outside itself; tests pass their own. */
