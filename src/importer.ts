@@ -96,6 +96,13 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const outDir = resolve(options.outDir ?? manifest.output.dir);
   const plan = buildPlan(manifest, resolveSelection(manifest, options.selection ?? {}));
   const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
+  // A book declared with `verses: 0` (the Official Declarations) is prose: its
+  // chapters have paragraphs and no verses. Any other chapter without verses is empty.
+  const proseBooks = new Set(
+    manifest.volumes.flatMap((v) =>
+      v.books.filter((b) => b.verses === 0).map((b) => `${v.id}/${b.id}`)
+    ),
+  );
 
   await Deno.mkdir(outDir, { recursive: true });
   await cleanTempFiles(outDir);
@@ -155,9 +162,12 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
             retryOn: manifest.retry.retryOn,
             fetch: options.fetch,
             signal: context.signal,
+            proseOnly: proseBooks.has(`${chapter.volume}/${chapter.book}`),
             now: () => clock.now(),
           });
-          return await writeChapter(outDir, fetched.chapter);
+          // With the attempt's signal, an attempt that timed out cannot rename
+          // its file into place after the run has moved on.
+          return await writeChapter(outDir, fetched.chapter, { signal: context.signal });
         },
       },
       sinks: {

@@ -9,12 +9,12 @@
 import type { AnyNode, Element } from "domhandler";
 import { hasChildren, isTag, isText } from "domhandler";
 
-/** Inline elements whose text is not part of the verse. */
-const _DROPPED: readonly (readonly [tag: string, className: string])[] = [
-  ["sup", "marker"], // footnote marker: empty in the real markup, a letter in others
-  ["span", "para-mark"], // "¶ "
-  ["span", "verse-number"], // "1 "
-];
+/**
+ * Classes of inline elements whose text is not part of the verse, on any tag:
+ * footnote markers (an empty `sup.marker` in the real markup, a letter or `*`
+ * in others), the `¶ ` mark and the verse number.
+ */
+const _DROPPED_CLASSES: readonly string[] = ["marker", "para-mark", "verse-number"];
 
 /** Elements that separate words even when the markup has no whitespace around them. */
 const _BLOCKS = new Set([
@@ -47,8 +47,8 @@ const _BLOCKS = new Set([
   "ul",
 ]);
 
-/** Elements whose content is never text. */
-const _SKIPPED = new Set(["script", "style", "template", "img", "video", "audio"]);
+/** Elements whose content is never verse text (`rt`/`rp`: ruby annotations such as furigana). */
+const _SKIPPED = new Set(["script", "style", "template", "img", "video", "audio", "rt", "rp"]);
 
 /** Whether `element`'s class list holds `className`. */
 export function hasClass(element: Element, className: string): boolean {
@@ -123,5 +123,5 @@ function _collect(node: AnyNode, parts: string[]): void {
 }
 
 function _isDropped(element: Element): boolean {
-  return _DROPPED.some(([tag, className]) => element.name === tag && hasClass(element, className));
+  return _DROPPED_CLASSES.some((className) => hasClass(element, className));
 }

@@ -27,6 +27,12 @@ export interface RequestedChapter {
   readonly url: string;
   /** ISO 8601 time of the request. */
   readonly fetchedAt: string;
+  /**
+   * Whether a page of prose paragraphs without any verse is a valid chapter
+   * (the Official Declarations). Otherwise a page without verses is refused
+   * as an empty chapter. @default false
+   */
+  readonly proseOnly?: boolean;
 }
 
 /** Header paragraphs: never verses, never body paragraphs. */
@@ -101,17 +107,27 @@ export function parseChapter(json: unknown, requested: RequestedChapter): Chapte
     );
   }
 
+  const pageLang = _string(_record(meta?.pageAttributes)?.lang);
+  if (pageLang !== undefined && pageLang !== "" && pageLang !== requested.lang) {
+    throw new TaskError(
+      `Cannot import chapter "${uri}": the server answered in another language: ` +
+        `${pageLang} instead of ${requested.lang}`,
+      { retryable: false },
+    );
+  }
+
   const document = parseDocument(body);
   const verses = _selectAll("p.verse", document)
     .filter((p) => !_inNotes(p))
     .map((p) => _verse(p, uri));
   const paragraphs = _paragraphs(document);
-  if (verses.length === 0 && paragraphs.length === 0) {
-    throw new TaskError(
-      `Cannot import chapter "${uri}": empty chapter (no verses and no paragraphs)`,
-      { retryable: false },
-    );
+  if (verses.length === 0 && (paragraphs.length === 0 || !requested.proseOnly)) {
+    const found = paragraphs.length === 0 ? "no verses and no paragraphs" : "no verses";
+    throw new TaskError(`Cannot import chapter "${uri}": empty chapter (${found})`, {
+      retryable: false,
+    });
   }
+  _assertAscending(verses, uri);
 
   const number = _headerText(document, "p.title-number");
   return {
@@ -148,9 +164,10 @@ function _sameUri(pageUri: string, requested: string): boolean {
 }
 
 function _verse(p: Element, uri: string): Verse {
-  const numberElement = _selectOne("span.verse-number", p);
+  const numberElement = _selectOne(".verse-number", p);
   const rawNumber = numberElement ? normaliseSpace(textContent(numberElement)) : "";
-  if (!/^\d+$/.test(rawNumber)) {
+  const number = verseNumber(rawNumber);
+  if (number === undefined) {
     const where = p.attribs.id ? `verse "${p.attribs.id}"` : "a verse";
     throw new TaskError(
       `Cannot parse chapter "${uri}": ${where} has no integer verse number (found "${rawNumber}")`,
@@ -164,7 +181,53 @@ function _verse(p: Element, uri: string): Verse {
     text = text.slice(1).trimStart();
     paragraphStart = true;
   }
-  return { number: Number(rawNumber), text, paragraphStart };
+  return { number, text, paragraphStart };
+}
+
+/**
+ * The number of a verse as written in `span.verse-number`: decimal digits of
+ * any script (Arabic-Indic, Devanagari, fullwidth, ...), or the first number
+ * of a merged range such as `3–4`; `undefined` when there is none.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { verseNumber } from "./parse_chapter.ts";
+ * assert.equal(verseNumber("12"), 12);
+ * assert.equal(verseNumber("١٢"), 12);
+ * assert.equal(verseNumber("3–4"), 3);
+ * assert.equal(verseNumber("a"), undefined);
+ * ```
+ */
+export function verseNumber(written: string): number | undefined {
+  const ascii = written.replace(/\p{Nd}/gu, (digit) => String(_digitValue(digit)));
+  const match = /^(\d+)(?:\s*[-\u2010-\u2015]\s*\d+)?\.?$/.exec(ascii.trim());
+  return match ? Number(match[1]) : undefined;
+}
+
+// Unicode decimal digits come in runs of consecutive code points from 0 to 9:
+// a digit's value is its distance from the start of its run, modulo 10.
+function _digitValue(digit: string): number {
+  let code = digit.codePointAt(0)!;
+  let steps = 0;
+  while (/\p{Nd}/u.test(String.fromCodePoint(code - 1))) {
+    code--;
+    steps++;
+  }
+  return steps % 10;
+}
+
+/** Verse numbers must rise: a repeat or a step back means markup this parser misreads. */
+function _assertAscending(verses: readonly Verse[], uri: string): void {
+  for (let i = 1; i < verses.length; i++) {
+    if (verses[i].number <= verses[i - 1].number) {
+      throw new TaskError(
+        `Cannot parse chapter "${uri}": verse numbers do not rise: ` +
+          `${verses[i - 1].number} then ${verses[i].number}`,
+        { retryable: false },
+      );
+    }
+  }
 }
 
 function _paragraphs(document: Document): Paragraph[] {
@@ -176,7 +239,10 @@ function _paragraphs(document: Document): Paragraph[] {
   for (const p of _selectAll("p[id]", roots)) {
     if (seen.has(p)) continue; // nested body blocks select a paragraph twice
     seen.add(p);
-    if (hasClass(p, "verse") || _isHeaderParagraph(p) || _inNotes(p) || _inHeader(p)) continue;
+    if (hasClass(p, "verse") || _inNotes(p) || _inHeader(p)) continue;
+    // Header classes mark the header's paragraphs; inside a body block a
+    // paragraph with such an id is a heading of the text (Psalm 119's letters).
+    if (_isHeaderParagraph(p) && blocks.length === 0) continue;
     const text = plainText(p);
     if (text !== "") paragraphs.push({ id: p.attribs.id, text });
   }

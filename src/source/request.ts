@@ -25,6 +25,8 @@ export interface FetchChapterOptions {
   readonly fetch?: typeof fetch;
   /** Aborts the request; its reason is rethrown unchanged. */
   readonly signal?: AbortSignal;
+  /** A page of prose without verses is a valid chapter (see `RequestedChapter.proseOnly`). @default false */
+  readonly proseOnly?: boolean;
   /** The current time, epoch ms: dates `fetchedAt` and resolves `Retry-After` dates. @default Date.now */
   readonly now?: () => number;
 }
@@ -144,7 +146,14 @@ export async function fetchChapter(
       cause: error,
     });
   }
-  const chapter = parseChapter(json, { uri, ...ref, lang: source.lang, url, fetchedAt });
+  const chapter = parseChapter(json, {
+    uri,
+    ...ref,
+    lang: source.lang,
+    url,
+    fetchedAt,
+    proseOnly: options.proseOnly,
+  });
   return { chapter, bytes: bytes.byteLength, url };
 }
 

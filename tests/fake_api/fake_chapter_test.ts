@@ -27,6 +27,7 @@ function parse(uri: string, page: unknown): Chapter {
     lang: "eng",
     url: "http://127.0.0.1/x",
     fetchedAt: "2025-01-01T00:00:00.000Z",
+    proseOnly: book === "od",
   });
 }
 

@@ -15,6 +15,8 @@ function requestFor(uri: string): RequestedChapter {
     lang: "eng",
     url: `https://example.org/api?lang=eng&uri=${encodeURIComponent(uri)}`,
     fetchedAt: FETCHED_AT,
+    // The Official Declarations are the canon's prose-only book.
+    proseOnly: book === "od",
   };
 }
 
@@ -457,4 +459,70 @@ Deno.test("a page URI that differs only in case, encoding, a trailing slash or a
     () => parseChapter(page("/scriptures/bofm/alma/70", body), requestFor(URI)),
     /another page: \/scriptures\/bofm\/alma\/70 instead of/,
   );
+});
+
+Deno.test("a page of paragraphs without verses is an empty chapter unless its book is prose-only", async () => {
+  const json = await fixture("dc-testament_od_1.json");
+  const asVerseBook = { ...requestFor("/scriptures/dc-testament/od/1"), proseOnly: false };
+  assert.throws(
+    () => parseChapter(json, asVerseBook),
+    (error: unknown) =>
+      error instanceof TaskError && !error.retryable &&
+      error.message.endsWith("empty chapter (no verses)"),
+  );
+});
+
+Deno.test("verse numbers in other scripts and merged ranges are read; falling numbers are refused", () => {
+  const verse = (n: string, text: string) =>
+    `<p class="verse"><span class="verse-number">${n} </span>${text}</p>`;
+  const arabic = parseChapter(
+    page(URI, `<div class="body-block">${verse("١", "One.")}${verse("٢–٣", "Two.")}</div>`),
+    requestFor(URI),
+  );
+  assert.deepEqual(rows(arabic), [[1, "One.", false], [2, "Two.", false]]);
+  assert.throws(
+    () =>
+      parseChapter(
+        page(URI, `<div class="body-block">${verse("1", "One.")}${verse("1", "Again.")}</div>`),
+        requestFor(URI),
+      ),
+    /verse numbers do not rise: 1 then 1/,
+  );
+});
+
+Deno.test("a page in another language than the one asked for is refused", () => {
+  const body =
+    '<div class="body-block"><p class="verse"><span class="verse-number">1 </span>Uno.</p></div>';
+  const json = page(URI, body);
+  (json as { meta: { pageAttributes: { lang: string } } }).meta.pageAttributes.lang = "spa";
+  assert.throws(
+    () => parseChapter(json, requestFor(URI)),
+    /the server answered in another language: spa instead of eng/,
+  );
+});
+
+Deno.test("furigana and footnote markers of any tag stay out of the verse text", () => {
+  const chapter = parseChapter(
+    page(
+      URI,
+      '<div class="body-block"><p class="verse"><span class="verse-number">1 </span>' +
+        '<ruby>主<rp>(</rp><rt>しゅ</rt><rp>)</rp></ruby>は<a class="study-note-ref">言<span class="marker">*</span></a>われた。</p></div>',
+    ),
+    requestFor(URI),
+  );
+  assert.deepEqual(rows(chapter), [[1, "主は言われた。", false]]);
+});
+
+Deno.test("headings inside the body block are kept as paragraphs", () => {
+  const chapter = parseChapter(
+    page(
+      URI,
+      '<header><p class="title-number" id="title_number1">Psalm 119</p></header>' +
+        '<div class="body-block"><p class="title" id="title2">ALEPH.</p>' +
+        '<p class="verse" id="p1"><span class="verse-number">1 </span>Blessed.</p></div>',
+    ),
+    requestFor(URI),
+  );
+  assert.deepEqual(chapter.paragraphs, [{ id: "title2", text: "ALEPH." }]);
+  assert.equal(chapter.number, "Psalm 119");
 });
