@@ -37,7 +37,7 @@ export class SyntheticRun {
   /**
    * @param profile the run's profile
    * @param chapters every chapter id the run was asked for ("volume/book/n")
-   * @param origin the run's start, ms after T0
+   * @param options.selection the selection labels (default ["pgp"]); options.origin the run's start, ms after T0
    */
   constructor(
     profile: RunHeader["profile"],
