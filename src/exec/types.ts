@@ -58,6 +58,19 @@ export interface RetryPolicy {
   readonly jitter: "full" | "none";
 }
 
+/**
+ * What a server announced about its rate limit with one answer, for an
+ * adaptive controller. Every field is optional: a server may say any part.
+ */
+export interface RateHint {
+  /** The sustained rate the server allows, requests per second (its quota over its window). */
+  readonly ratePerSecond?: number;
+  /** Quota left in the current window, requests. */
+  readonly remaining?: number;
+  /** Time until the quota resets, ms. */
+  readonly resetMs?: number;
+}
+
 /** A failure a task handler reports, classified for the executor. */
 export class TaskError extends Error {
   /** Whether another attempt may succeed. */
@@ -66,16 +79,25 @@ export class TaskError extends Error {
   readonly status?: number;
   /** The delay the server asked for (`Retry-After`), ms. Overrides backoff and pauses all starts. */
   readonly retryAfterMs?: number;
+  /** What the failed answer said about the server's rate limit, if anything. */
+  readonly rateHint?: RateHint;
 
   constructor(
     reason: string,
-    options: { retryable: boolean; status?: number; retryAfterMs?: number; cause?: unknown },
+    options: {
+      retryable: boolean;
+      status?: number;
+      retryAfterMs?: number;
+      rateHint?: RateHint;
+      cause?: unknown;
+    },
   ) {
     super(reason, { cause: options.cause });
     this.name = "TaskError";
     this.retryable = options.retryable;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
+    if (options.rateHint !== undefined) this.rateHint = options.rateHint;
   }
 }
 
@@ -137,6 +159,35 @@ export interface RunReport {
   /** Every node's outcome by id. */
   readonly outcomes: ReadonlyMap<string, Outcome>;
 }
+
+/** A start rate and an in-flight limit; `Infinity` where there is none. */
+export interface RateSetting {
+  /** Task starts allowed per second. */
+  readonly ratePerSecond: number;
+  /** Tasks allowed to run at once. */
+  readonly maxInFlight: number;
+}
+
+/**
+ * Why an adaptive controller changed the rate:
+ * - `start`: the setting it starts with;
+ * - `slow-start`: no limit seen yet, the rate grows fast;
+ * - `recover`: back toward the last known ceiling after a decrease;
+ * - `probe`: above the ceiling, to find out whether the limit rose;
+ * - `limit`: the server refused for rate (HTTP 429);
+ * - `overload`: a server error or a timeout;
+ * - `latency`: responses slowed down against their baseline;
+ * - `announced`: the server announced its limit.
+ */
+export type RateChangeCause =
+  | "start"
+  | "slow-start"
+  | "recover"
+  | "probe"
+  | "limit"
+  | "overload"
+  | "latency"
+  | "announced";
 
 /** The events of a run, in the order they happen. `at` is the clock's time in ms. */
 export type RunEvent =
@@ -220,6 +271,16 @@ export type RunEvent =
     readonly reason: string;
   }
   | { readonly type: "rate-resume"; readonly at: number }
+  | {
+    /** Emitted by an adaptive controller (not by the executor) into the same stream. */
+    readonly type: "rate-change";
+    readonly at: number;
+    readonly from: RateSetting;
+    readonly to: RateSetting;
+    readonly cause: RateChangeCause;
+    /** One line for people, e.g. `"HTTP 429 at 38.9/s: ceiling 38.9/s, x0.9"`. */
+    readonly reason: string;
+  }
   | { readonly type: "run-end"; readonly at: number; readonly report: RunReport };
 
 /** The kind of every event. */

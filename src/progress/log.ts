@@ -218,6 +218,7 @@ const _REQUIRED: { readonly [T in LogRecordType]: Readonly<Record<string, _Field
   "task-cancelled": { id: "string", kind: "string" },
   "rate-pause": { until: "string", untilAt: "number", reason: "string" },
   "rate-resume": {},
+  "rate-change": { from: "object", to: "object", cause: "string", reason: "string" },
   "run-end": { summary: "object" },
 };
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { RunEvent } from "../exec/types.ts";
+import type { RateChangeCause, RateSetting, RunEvent } from "../exec/types.ts";
 import type { Summary } from "./summary.ts";
 
 /** What the caller knows about a run before it starts: merged into the `run-start` record. */
@@ -22,6 +22,8 @@ export interface RunHeader {
     readonly delayMs: number;
     readonly requestsPerSecond?: number;
     readonly burst?: number;
+    /** Present when the profile adapts its rate: the rate it starts at and its floor, requests/s. */
+    readonly adaptive?: { readonly startRate: number; readonly minRate: number };
   };
   /** The selection as given (`--source`, `--only`), e.g. `["bofm", "pgp/moses"]`. */
   readonly selection: readonly string[];
@@ -31,6 +33,12 @@ export interface RunHeader {
 }
 
 type _Stamp = { readonly time: string; readonly at: number };
+
+/** A {@linkcode RateSetting} in the log: `null` where there is no limit (JSON has no Infinity). */
+export interface LoggedRateSetting {
+  readonly ratePerSecond: number | null;
+  readonly maxInFlight: number | null;
+}
 
 /** One line of the progress log. */
 export type LogRecord =
@@ -95,6 +103,13 @@ export type LogRecord =
     readonly reason: string;
   }
   | _Stamp & { readonly type: "rate-resume" }
+  | _Stamp & {
+    readonly type: "rate-change";
+    readonly from: LoggedRateSetting;
+    readonly to: LoggedRateSetting;
+    readonly cause: RateChangeCause;
+    readonly reason: string;
+  }
   | _Stamp & { readonly type: "run-end"; readonly summary: Summary };
 
 /** The type of every log record. */
@@ -191,6 +206,15 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
       };
     case "rate-resume":
       return { type: event.type, ...stamp };
+    case "rate-change":
+      return {
+        type: event.type,
+        ...stamp,
+        from: loggedRateSetting(event.from),
+        to: loggedRateSetting(event.to),
+        cause: event.cause,
+        reason: event.reason,
+      };
     case "run-end":
       return { type: event.type, ...stamp, summary: context.summarize() };
     default: {
@@ -198,6 +222,24 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
       throw new TypeError(`Cannot log event: unknown type "${String(unhandled)}"`);
     }
   }
+}
+
+/**
+ * A rate setting as logged: `Infinity` (no limit) becomes `null`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loggedRateSetting } from "./log_record.ts";
+ * assert.deepEqual(
+ *   loggedRateSetting({ ratePerSecond: 38.8, maxInFlight: Infinity }),
+ *   { ratePerSecond: 38.8, maxInFlight: null },
+ * );
+ * ```
+ */
+export function loggedRateSetting(setting: RateSetting): LoggedRateSetting {
+  const finite = (n: number) => (Number.isFinite(n) ? n : null);
+  return { ratePerSecond: finite(setting.ratePerSecond), maxInFlight: finite(setting.maxInFlight) };
 }
 
 // Keeps the keys whose value is defined, so records carry no `null`s for absent fields.

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { RunEvent } from "../exec/types.ts";
+import type { RateSetting, RunEvent } from "../exec/types.ts";
 import { type Bound, type BoundBook, type BoundLimits, theoreticalMinimum } from "../plan/bound.ts";
 import { formatCount, formatDuration, paint } from "./format.ts";
 
@@ -53,6 +53,20 @@ export interface Summary {
   readonly efficiency: number | null;
   /** The run was aborted, or ended without a `run-end` event. */
   readonly interrupted: boolean;
+  /** How an adaptive controller moved the rate (`rate-change` events); absent when it never did. */
+  readonly rate?: SummaryRate;
+}
+
+/** The rate changes of a run. Rates in requests/s; `null` where there was no limit. */
+export interface SummaryRate {
+  /** `rate-change` events. */
+  readonly changes: number;
+  /** The lowest and highest rate set. */
+  readonly minPerSecond: number | null;
+  readonly maxPerSecond: number | null;
+  /** The setting in effect at the end. */
+  readonly lastPerSecond: number | null;
+  readonly lastMaxInFlight: number | null;
 }
 
 /** Options of {@linkcode SummaryCollector}. */
@@ -105,6 +119,7 @@ export class SummaryCollector {
   #counts = { imported: 0, failed: 0, cancelled: 0 };
   #requests = 0;
   #retries = 0;
+  #rate: { changes: number; min: number; max: number; last: RateSetting } | undefined;
   #startedAt: number | undefined;
   #lastAt: number | undefined;
   #ended: { durationMs: number; aborted: boolean } | undefined;
@@ -154,6 +169,17 @@ export class SummaryCollector {
       case "run-end":
         this.#ended = { durationMs: event.report.durationMs, aborted: event.report.aborted };
         break;
+      case "rate-change": {
+        const rate = event.to.ratePerSecond;
+        const seen = this.#rate;
+        this.#rate = {
+          changes: (seen?.changes ?? 0) + 1,
+          min: Math.min(seen?.min ?? Infinity, rate),
+          max: Math.max(seen?.max ?? -Infinity, rate),
+          last: event.to,
+        };
+        break;
+      }
       case "run-start":
       case "scope-open":
       case "scope-close":
@@ -197,6 +223,7 @@ export class SummaryCollector {
       bound: bound === null ? null : { ms: bound.ms, limitedBy: bound.limitedBy },
       efficiency,
       interrupted: this.#ended?.aborted ?? true,
+      ...(this.#rate === undefined ? {} : { rate: _rate(this.#rate) }),
     };
   }
 
@@ -204,6 +231,19 @@ export class SummaryCollector {
     if (status === undefined) return;
     this.#statusCounts[status] = (this.#statusCounts[status] ?? 0) + 1;
   }
+}
+
+function _rate(
+  seen: { changes: number; min: number; max: number; last: RateSetting },
+): SummaryRate {
+  const finite = (n: number) => (Number.isFinite(n) ? n : null);
+  return {
+    changes: seen.changes,
+    minPerSecond: finite(seen.min),
+    maxPerSecond: finite(seen.max),
+    lastPerSecond: finite(seen.last.ratePerSecond),
+    lastMaxInFlight: finite(seen.last.maxInFlight),
+  };
 }
 
 /**
@@ -307,8 +347,22 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
         `(limited by ${summary.bound.limitedBy})`,
     );
   }
+  if (summary.rate !== undefined) lines.push(_formatRate(summary.rate));
   if (summary.interrupted) {
     lines.push(paint("Interrupted: the run stopped before every chapter ended.", "yellow", color));
   }
   return lines.join("\n") + "\n";
+}
+
+// "Rate: 14 changes, 10.0-38.8/s, last 38.8/s with at most 5 in flight"
+function _formatRate(rate: SummaryRate): string {
+  const perSecond = (n: number | null) => (n === null ? "unlimited" : `${n.toFixed(1)}/s`);
+  const range = rate.minPerSecond === rate.maxPerSecond
+    ? perSecond(rate.minPerSecond)
+    : `${perSecond(rate.minPerSecond)} to ${perSecond(rate.maxPerSecond)}`;
+  const inFlight = rate.lastMaxInFlight === null
+    ? ""
+    : ` with at most ${formatCount(rate.lastMaxInFlight)} in flight`;
+  return `Rate: ${formatCount(rate.changes)} change${rate.changes === 1 ? "" : "s"}, ${range}, ` +
+    `last ${perSecond(rate.lastPerSecond)}${inFlight}`;
 }

@@ -6,7 +6,7 @@
  */
 
 import type { Clock } from "../exec/clock.ts";
-import type { RunEvent } from "../exec/types.ts";
+import type { RateSetting, RunEvent } from "../exec/types.ts";
 import { formatCount, formatLocalTime, formatStopwatch, paint } from "./format.ts";
 
 /** Node kinds the view counts. */
@@ -41,7 +41,9 @@ export interface TerminalViewOptions {
 /**
  * Shows a run's progress: percent; volumes, books and chapters done of total;
  * failures and retries; volumes and books open and chapters in flight; speed;
- * elapsed time; ETA; and a server-requested pause.
+ * elapsed time; ETA; a server-requested pause; and, once an adaptive
+ * controller changed it (`rate-change`), the current request rate and
+ * in-flight limit.
  *
  * Speed is a windowed moving average: chapters imported in the last
  * `speedWindowMs` divided by that window (or by the time since the start,
@@ -84,6 +86,8 @@ export class TerminalView {
   readonly #inFlight = new Set<string>();
   #completions: number[] = [];
   #pausedUntil: number | undefined;
+  /** The rate and in-flight limit of the last `rate-change`, if any. */
+  #rate: RateSetting | undefined;
   /** When the last terminal frame was drawn. */
   #lastFrameAt: number | undefined;
   #frameLines = 0;
@@ -180,6 +184,9 @@ export class TerminalView {
       case "rate-resume":
         this.#pausedUntil = undefined;
         break;
+      case "rate-change":
+        this.#rate = event.to;
+        break;
       case "run-end":
         this.#pausedUntil = undefined;
         break;
@@ -252,6 +259,7 @@ export class TerminalView {
         `${speed === undefined ? "—" : speed.toFixed(1)} ch/s`,
         `elapsed ${formatStopwatch(now - this.#startedAt!)}`,
         `ETA ${formatStopwatch(eta)}`,
+        ...(this.#rate === undefined ? [] : [_formatRate(this.#rate)]),
       ].join("  "),
     ];
     if (this.#pausedUntil !== undefined) {
@@ -269,4 +277,15 @@ export class TerminalView {
     if (this.#completions.length === 0 || span <= 0) return undefined;
     return this.#completions.length / (span / 1000);
   }
+}
+
+// "rate 38.8/s, at most 5 in flight"; "rate unlimited" without limits.
+function _formatRate(rate: RateSetting): string {
+  const perSecond = Number.isFinite(rate.ratePerSecond)
+    ? `${rate.ratePerSecond.toFixed(1)}/s`
+    : "unlimited";
+  const inFlight = Number.isFinite(rate.maxInFlight)
+    ? `, at most ${formatCount(rate.maxInFlight)} in flight`
+    : "";
+  return `rate ${perSecond}${inFlight}`;
 }

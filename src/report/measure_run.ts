@@ -160,6 +160,7 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
       case "scope-close":
       case "rate-pause":
       case "rate-resume":
+      case "rate-change":
         break;
       default: {
         const unhandled: never = record;

@@ -177,3 +177,21 @@ export const ev = {
     report: report({ endedAt: at, ...partial }),
   }),
 };
+
+/** A `rate-change` event from `from` to `to` requests/s, in flight unlimited unless given. */
+export function rateChange(
+  at: number,
+  from: number,
+  to: number,
+  options: { inFlight?: number; cause?: "limit" | "slow-start" | "announced" } = {},
+): RunEvent {
+  const maxInFlight = options.inFlight ?? Infinity;
+  return {
+    type: "rate-change",
+    at,
+    from: { ratePerSecond: from, maxInFlight },
+    to: { ratePerSecond: to, maxInFlight },
+    cause: options.cause ?? "limit",
+    reason: `test: ${from}/s to ${to}/s`,
+  };
+}

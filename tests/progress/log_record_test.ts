@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { toLogRecord } from "../../src/progress/log_record.ts";
 import { EVERY_EVENT, HEADER, SUMMARY } from "./_fixtures.ts";
-import { ev } from "./_helpers.ts";
+import { ev, rateChange } from "./_helpers.ts";
 
 Deno.test("toLogRecord maps every event type to its record", () => {
   const types = new Set<string>();
@@ -50,4 +50,23 @@ Deno.test("toLogRecord stamps times with the given timeOf and calls summarize on
   assert.equal(calls, 0);
   toLogRecord(ev.end(2000), context);
   assert.equal(calls, 1);
+});
+
+Deno.test("toLogRecord logs a rate-change with its cause and reason, unlimited as null", () => {
+  const context = { header: HEADER, summarize: () => SUMMARY, timeOf: (at: number) => `t+${at}` };
+  const record = toLogRecord(rateChange(7, Infinity, 38.8, { inFlight: 5, cause: "announced" }), {
+    ...context,
+  });
+  assert.deepEqual(record, {
+    type: "rate-change",
+    time: "t+7",
+    at: 7,
+    from: { ratePerSecond: null, maxInFlight: 5 },
+    to: { ratePerSecond: 38.8, maxInFlight: 5 },
+    cause: "announced",
+    reason: "test: Infinity/s to 38.8/s",
+  });
+  const unlimited = toLogRecord(rateChange(8, 10, 20), context);
+  assert.ok(unlimited.type === "rate-change");
+  assert.deepEqual(unlimited.to, { ratePerSecond: 20, maxInFlight: null });
 });

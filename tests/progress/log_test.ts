@@ -7,8 +7,9 @@ import {
   ProgressLogError,
   readProgressLog,
 } from "../../src/progress/log.ts";
-import type { LogRecord } from "../../src/progress/log_record.ts";
-import { EVERY_EVENT, HEADER, SUMMARY } from "./_fixtures.ts";
+import { type LogRecord, toLogRecord } from "../../src/progress/log_record.ts";
+import { EVERY_EVENT, HEADER, SUMMARY, T0 } from "./_fixtures.ts";
+import { rateChange } from "./_helpers.ts";
 
 async function inTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "progress_log_test_" });
@@ -177,4 +178,26 @@ Deno.test("failedIds lists the failed chapters of a log, not other failed nodes"
   ];
   assert.deepEqual(failedIds(records), ["bofm/1-ne/2", "ot/ps/119"]);
   assert.deepEqual(failedIds(records, "volume-manifest"), ["ot/manifest"]);
+});
+
+Deno.test("progress log writes a rate-change record and reads it back, refusing one without its settings", async () => {
+  const record = toLogRecord(rateChange(T0 + 5, 10, 20, { inFlight: 3, cause: "slow-start" }), {
+    header: HEADER,
+    summarize: () => SUMMARY,
+  });
+  await inTempDir(async (dir) => {
+    const path = `${dir}/run.ndjson`;
+    const log = await ProgressLog.open(path);
+    log.write(record);
+    log.close();
+    assert.deepEqual((await readProgressLog(path)).records, [record]);
+    await writeLog(
+      path,
+      `${JSON.stringify({ ...record, to: 20 })}\n{"type":"rate-resume","time":"x","at":1}\n`,
+    );
+    await assert.rejects(
+      readProgressLog(path),
+      /line 1 is not a "rate-change" record: field "to" is number, expected object/,
+    );
+  });
 });

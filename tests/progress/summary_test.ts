@@ -7,7 +7,7 @@ import {
   SummaryCollector,
   type SummaryCollectorOptions,
 } from "../../src/progress/summary.ts";
-import { ev } from "./_helpers.ts";
+import { ev, rateChange } from "./_helpers.ts";
 
 const LIMITS = { volumes: 1, booksPerVolume: 1, chaptersPerBook: 2, delayMs: 0 };
 
@@ -174,4 +174,39 @@ Deno.test("nearestRank picks the smallest value with p% of the sample at or belo
   for (const [values, p, expected] of rows) {
     assert.equal(nearestRank(values, p), expected, `p${p} of ${values.length} values`);
   }
+});
+
+Deno.test("summary counts rate changes with the range and the last setting, only when there were some", () => {
+  assert.equal(collect(RUN).rate, undefined);
+  const events = [
+    ...RUN.slice(0, -1),
+    rateChange(10, 10, 20, { inFlight: 2, cause: "slow-start" }),
+    rateChange(20, 20, 40, { inFlight: 4, cause: "slow-start" }),
+    rateChange(30, 40, 36, { inFlight: 4 }),
+    RUN[RUN.length - 1],
+  ];
+  const summary = collect(events);
+  assert.deepEqual(summary.rate, {
+    changes: 3,
+    minPerSecond: 20,
+    maxPerSecond: 40,
+    lastPerSecond: 36,
+    lastMaxInFlight: 4,
+  });
+  assert.match(
+    formatSummary(summary, { color: false }),
+    /\nRate: 3 changes, 20\.0\/s to 40\.0\/s, last 36\.0\/s with at most 4 in flight\n/,
+  );
+  const unlimited = collect([rateChange(0, 10, Infinity)]);
+  assert.deepEqual(unlimited.rate, {
+    changes: 1,
+    minPerSecond: null,
+    maxPerSecond: null,
+    lastPerSecond: null,
+    lastMaxInFlight: null,
+  });
+  assert.match(
+    formatSummary(unlimited, { color: false }),
+    /\nRate: 1 change, unlimited, last unlimited\n/,
+  );
 });

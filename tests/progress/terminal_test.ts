@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { formatUtcTime } from "../../src/progress/format.ts";
 import { TerminalView, type TerminalViewOptions } from "../../src/progress/terminal.ts";
-import { ev, FakeClock } from "./_helpers.ts";
+import { ev, FakeClock, rateChange } from "./_helpers.ts";
 
 // 2026-11-29T12:03:00Z: a pause of 41 s from here ends at 12:03:41.
 const T0 = Date.UTC(2026, 10, 29, 12, 3, 0);
@@ -202,4 +202,19 @@ Deno.test("terminal view shows no speed, rather than Infinity, for an import at 
   assert.doesNotMatch(writes.join(""), /NaN|Infinity/);
   assert.ok(writes[1].includes("33%  chapters 1/3  "));
   assert.ok(writes[1].endsWith("— ch/s  elapsed 0:00  ETA —"));
+});
+
+Deno.test("terminal view shows the current rate and in-flight limit once a rate-change arrived", () => {
+  const { writes, at } = setup({ isTerminal: false });
+  at(0, (t) => ev.runStart(t));
+  at(1000, (t) => rateChange(t, 10, 20, { inFlight: 3, cause: "slow-start" }));
+  at(6000, (t) => rateChange(t, 20, 17.5, { inFlight: 12 }));
+  at(7000, (t) => rateChange(t, 17.5, Infinity));
+  at(8000, (t) => ev.end(t));
+  assert.deepEqual(writes, [
+    `${HEAD_0}; in flight: volumes 0, books 0, chapters 0  — ch/s  elapsed 0:06  ETA —  ` +
+    "rate 17.5/s, at most 12 in flight\n",
+    `${HEAD_0}; in flight: volumes 0, books 0, chapters 0  — ch/s  elapsed 0:08  ETA —  ` +
+    "rate unlimited\n",
+  ]);
 });
