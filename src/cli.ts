@@ -21,10 +21,10 @@ import type { Clock } from "./exec/clock.ts";
 import { systemClock } from "./exec/clock.ts";
 import { urlProblem } from "./manifest/schema.ts";
 import { startFakeApi } from "./fake_api/server.ts";
-import { runImport } from "./importer.ts";
+import { ImportSetupError, runImport } from "./importer.ts";
 import { sha256Hex } from "./output/digest.ts";
 import { colorEnabled } from "./progress/format.ts";
-import { failedIds, latestLogPath, readProgressLog } from "./progress/log.ts";
+import { latestLogPath, ProgressLogError, readProgressLog, unfinishedIds } from "./progress/log.ts";
 import { formatSummary } from "./progress/summary.ts";
 import { TerminalView } from "./progress/terminal.ts";
 import { reportCommand, type ReportCommandOptions } from "./report/report_command.ts";
@@ -272,9 +272,10 @@ async function importCommand(options: ImportFlags, deps: CliDeps): Promise<numbe
         `Cannot --retry-failed: no progress log in ${join(outDir, ".import", "runs")}`,
       );
     }
-    const failed = failedIds((await readProgressLog(last)).records);
+    // Failed and cancelled (an interrupted run) chapters alike were not imported.
+    const failed = unfinishedIds((await readProgressLog(last)).records);
     if (failed.length === 0) {
-      deps.stderr(`Nothing to retry: the last run (${last}) had no failed chapter\n`);
+      deps.stderr(`Nothing to retry: the last run (${last}) left no chapter failed or cancelled\n`);
       return EXIT.ok;
     }
     selection = { only: failed };
@@ -315,11 +316,11 @@ async function importCommand(options: ImportFlags, deps: CliDeps): Promise<numbe
     });
     view.stop();
     if (options.json) {
-      deps.stdout(
-        JSON.stringify({ ...result.summary, log: result.logPath ?? null }, null, 2) + "\n",
-      );
+      const { summary, warnings, logPath } = result;
+      deps.stdout(JSON.stringify({ ...summary, warnings, log: logPath ?? null }, null, 2) + "\n");
     } else {
       deps.stdout(formatSummary(result.summary, { color }));
+      for (const warning of result.warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
       if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
     }
     return result.exitCode;
@@ -388,7 +389,8 @@ function _report(error: unknown, deps: CliDeps): number {
   }
   if (
     error instanceof ManifestError || error instanceof SelectionError ||
-    error instanceof UsageError || error instanceof DagError
+    error instanceof UsageError || error instanceof DagError ||
+    error instanceof ImportSetupError || error instanceof ProgressLogError
   ) {
     deps.stderr(error.message + "\n");
     return EXIT.usage;

@@ -6,16 +6,18 @@
  * @module
  */
 
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Clock } from "./exec/clock.ts";
 import { systemClock } from "./exec/clock.ts";
-import { runDag } from "./exec/executor.ts";
+import { runDag, type RunOptions } from "./exec/executor.ts";
 import type { RunControl } from "./exec/run_control.ts";
 import type { Limits, RunEvent, RunReport } from "./exec/types.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
 import { type ChapterWriteResult, writeChapter } from "./output/chapter_file.ts";
+import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
+import { rootManifestPath } from "./output/paths.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
 import { writeVolumeManifest } from "./output/volume_manifest.ts";
 import { buildPlan, type Plan } from "./plan/planner.ts";
@@ -65,9 +67,11 @@ export interface ImportResult {
   readonly plan: Plan;
   readonly report: RunReport;
   readonly summary: Summary;
+  /** Books whose verse totals differ from import.yaml's (such a run exits 1). */
+  readonly warnings: readonly string[];
   /** The progress log written, if any. */
   readonly logPath?: string;
-  /** 0 all imported, 1 some failed, 130 interrupted. */
+  /** 0 all imported, 1 some failed or a book's verses do not add up, 130 interrupted. */
   readonly exitCode: 0 | 1 | 130;
 }
 
@@ -84,34 +88,76 @@ export function profileLimits(profile: Profile): Limits {
   };
 }
 
+/** A problem found before the import wrote anything: a bad or busy output directory or log. */
+export class ImportSetupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ImportSetupError";
+  }
+}
+
 /**
  * Imports the selected chapters into `outDir` and writes the book, volume and
  * root manifests as the run goes.
  *
  * @throws {SelectionError} for a selection that names nothing in the manifest.
+ * @throws {ImportSetupError} when the output directory is not a directory, is
+ *   used by another running import or holds an import in another language, or
+ *   when the log cannot be opened; nothing is written then.
  */
 export async function runImport(options: ImportOptions): Promise<ImportResult> {
-  const { manifest, profile } = options;
+  const { manifest } = options;
   const clock = options.clock ?? systemClock;
   const outDir = resolve(options.outDir ?? manifest.output.dir);
   const plan = buildPlan(manifest, resolveSelection(manifest, options.selection ?? {}));
-  const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
-  // A book declared with `verses: 0` (the Official Declarations) is prose: its
-  // chapters have paragraphs and no verses. Any other chapter without verses is empty.
-  const proseBooks = new Set(
-    manifest.volumes.flatMap((v) =>
-      v.books.filter((b) => b.verses === 0).map((b) => `${v.id}/${b.id}`)
-    ),
-  );
 
-  await Deno.mkdir(outDir, { recursive: true });
-  await cleanTempFiles(outDir);
+  await _checkOutDir(outDir, manifest.source.lang);
+  const logPath = options.log === false
+    ? undefined
+    : options.log ?? defaultLogPath(outDir, new Date(clock.now()));
+  let lock: OutDirLock | undefined;
+  let log: ProgressLog | undefined;
+  try {
+    lock = await lockOutDir(outDir);
+    if (logPath !== undefined) log = await ProgressLog.open(logPath);
+  } catch (error) {
+    lock?.release();
+    if (error instanceof OutDirLockedError) throw new ImportSetupError(error.message);
+    throw new ImportSetupError(
+      `Cannot start the import into "${outDir}": ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  try {
+    return await _execute({ options, plan, outDir, clock, log, logPath });
+  } finally {
+    log?.close();
+    lock.release();
+  }
+}
+
+interface _Run {
+  readonly options: ImportOptions;
+  readonly plan: Plan;
+  readonly outDir: string;
+  readonly clock: Clock;
+  readonly log?: ProgressLog;
+  readonly logPath?: string;
+}
+
+async function _execute(run: _Run): Promise<ImportResult> {
+  const { options, plan, outDir, clock, log, logPath } = run;
+  const { manifest, profile } = options;
+  const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
+
+  // Temporary files of a killed run, in this manifest's directories only.
+  for (const volume of manifest.volumes) await cleanTempFiles(join(outDir, volume.id));
   const preResolved = options.force
     ? new Map<string, ChapterWriteResult>()
     : await completedChapters(
       outDir,
       chapters,
-      await recordedChecksums(outDir, plan.selection.books),
+      await recordedChecksums(outDir, plan.selection.books, logPath ? [logPath] : []),
       manifest.source.lang,
     );
 
@@ -120,11 +166,6 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     limits: profile,
     books: (skipped) => _boundBooks(chapters, skipped),
   });
-  const startedAt = clock.now();
-  const logPath = options.log === false
-    ? undefined
-    : options.log ?? defaultLogPath(outDir, new Date(startedAt));
-  const log = logPath === undefined ? undefined : await ProgressLog.open(logPath);
   const header: RunHeader = {
     tool: TOOL,
     manifest: { file: manifest.file, sha256: options.manifestSha256 ?? "" },
@@ -150,72 +191,148 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     ...(options.onEvent ? [options.onEvent] : []),
   ];
 
-  const now = () => new Date(clock.now());
-  let report: RunReport;
-  try {
-    report = await runDag(plan.dag, {
-      tasks: {
-        chapter: async (node: PlanNode, context) => {
-          const chapter = node as ChapterNode;
-          const fetched = await fetchChapter(chapter.uri, {
-            source: manifest.source,
-            retryOn: manifest.retry.retryOn,
-            fetch: options.fetch,
-            signal: context.signal,
-            proseOnly: proseBooks.has(`${chapter.volume}/${chapter.book}`),
-            now: () => clock.now(),
-          });
-          // With the attempt's signal, an attempt that timed out cannot rename
-          // its file into place after the run has moved on.
-          return await writeChapter(outDir, fetched.chapter, { signal: context.signal });
-        },
-      },
-      sinks: {
-        "book-manifest": async (node, deps) => {
-          if (node.kind !== "book-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
-          const written = await writeBookManifest(outDir, manifest, node.volume, node.book, deps, {
-            now,
-          });
-          return { importedChapters: written.importedChapters, complete: written.complete };
-        },
-        "volume-manifest": async (node) => {
-          if (node.kind !== "volume-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
-          const written = await writeVolumeManifest(outDir, manifest, node.volume, { now });
-          return { importedChapters: written.totals.importedChapters, complete: written.complete };
-        },
-        "root-manifest": async () => {
-          const written = await writeRootManifest(outDir, manifest, {
-            now,
-            profile: profile.name,
-            selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
-            tool: TOOL,
-          });
-          return { importedChapters: written.totals.importedChapters, complete: written.complete };
-        },
-      },
-      limits: profileLimits(profile),
-      retry: manifest.retry,
-      attemptTimeoutMs: manifest.source.timeoutMs,
-      clock,
-      random: options.random,
-      signal: options.signal,
-      failFast: options.failFast,
-      preResolved,
-      control: options.control,
-      onEvent: (event) => {
-        for (const sink of sinks) sink(event);
-      },
-    });
-  } finally {
-    log?.close();
-  }
+  const report = await runDag(plan.dag, {
+    ..._handlers(run),
+    limits: profileLimits(profile),
+    retry: manifest.retry,
+    attemptTimeoutMs: manifest.source.timeoutMs,
+    clock,
+    random: options.random,
+    signal: options.signal,
+    failFast: options.failFast,
+    preResolved,
+    control: options.control,
+    onEvent: (event) => {
+      for (const sink of sinks) sink(event);
+    },
+  });
   const summary = collector.summary();
+  const warnings = _verseWarnings(plan, report);
   const exitCode = report.aborted && options.signal?.aborted
     ? 130
-    : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0
+    : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
+        warnings.length > 0
     ? 1
     : 0;
-  return { plan, report, summary, logPath, exitCode };
+  return { plan, report, summary, warnings, logPath, exitCode };
+}
+
+/** What the book-manifest sink returns: enough to tell a book whose verses do not add up. */
+interface _BookResult {
+  readonly importedChapters: number;
+  readonly expectedChapters: number;
+  readonly verses: number;
+  readonly expectedVerses: number | null;
+  readonly complete: boolean;
+}
+
+function _handlers(run: _Run): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
+  const { options, plan, outDir, clock } = run;
+  const { manifest, profile } = options;
+  // A book declared with `verses: 0` (the Official Declarations) is prose: its
+  // chapters have paragraphs and no verses. Any other chapter without verses is empty.
+  const proseBooks = new Set(
+    manifest.volumes.flatMap((v) =>
+      v.books.filter((b) => b.verses === 0).map((b) => `${v.id}/${b.id}`)
+    ),
+  );
+  const now = () => new Date(clock.now());
+  return {
+    tasks: {
+      chapter: async (node, context) => {
+        if (node.kind !== "chapter") throw new TypeError(`Unexpected node "${node.id}"`);
+        const fetched = await fetchChapter(node.uri, {
+          source: manifest.source,
+          retryOn: manifest.retry.retryOn,
+          fetch: options.fetch,
+          signal: context.signal,
+          proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
+          now: () => clock.now(),
+        });
+        // With the attempt's signal, an attempt that timed out cannot rename
+        // its file into place after the run has moved on.
+        return await writeChapter(outDir, fetched.chapter, { signal: context.signal });
+      },
+    },
+    sinks: {
+      "book-manifest": async (node, deps): Promise<_BookResult> => {
+        if (node.kind !== "book-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
+        const written = await writeBookManifest(outDir, manifest, node.volume, node.book, deps, {
+          now,
+        });
+        const { importedChapters, expectedChapters, verses, expectedVerses, complete } = written;
+        return { importedChapters, expectedChapters, verses, expectedVerses, complete };
+      },
+      "volume-manifest": async (node) => {
+        if (node.kind !== "volume-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
+        const written = await writeVolumeManifest(outDir, manifest, node.volume, { now });
+        return { importedChapters: written.totals.importedChapters, complete: written.complete };
+      },
+      "root-manifest": async () => {
+        const written = await writeRootManifest(outDir, manifest, {
+          now,
+          profile: profile.name,
+          selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
+          tool: TOOL,
+        });
+        return { importedChapters: written.totals.importedChapters, complete: written.complete };
+      },
+    },
+  };
+}
+
+/**
+ * Books whose chapters are all on disk but whose verses do not add up to the
+ * total import.yaml declares: markup the parser misread, or a translation that
+ * numbers verses differently. Either way, not a complete import.
+ */
+function _verseWarnings(plan: Plan, report: RunReport): string[] {
+  const warnings: string[] = [];
+  for (const node of plan.dag.nodes) {
+    if (node.kind !== "book-manifest") continue;
+    const outcome = report.outcomes.get(node.id);
+    if (outcome?.status !== "done") continue;
+    const book = outcome.value as _BookResult;
+    if (
+      book.importedChapters === book.expectedChapters && book.expectedVerses !== null &&
+      book.verses !== book.expectedVerses
+    ) {
+      warnings.push(
+        `${node.volume}/${node.book}: ${book.verses} verses imported, import.yaml declares ${book.expectedVerses}`,
+      );
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Refuses, before anything is written, an output path that is not a
+ * directory, and one that holds an import in another language (its files
+ * would be overwritten one by one).
+ */
+async function _checkOutDir(outDir: string, lang: string): Promise<void> {
+  try {
+    const info = await Deno.stat(outDir);
+    if (!info.isDirectory) {
+      throw new ImportSetupError(`Cannot import into "${outDir}": it is not a directory`);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  let root: { source?: { lang?: unknown } };
+  try {
+    root = JSON.parse(await Deno.readTextFile(rootManifestPath(outDir)));
+  } catch {
+    return; // No readable root manifest: nothing imported there yet.
+  }
+  const held = root.source?.lang;
+  if (typeof held === "string" && held !== lang) {
+    throw new ImportSetupError(
+      `Cannot import "${lang}" into "${outDir}": it holds an import in "${held}" ` +
+        `(choose another --out for another language)`,
+    );
+  }
 }
 
 function _boundBooks(chapters: readonly ChapterNode[], skipped: ReadonlySet<string>) {

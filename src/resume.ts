@@ -19,12 +19,14 @@ export type RecordedChecksums = Map<string, string>;
 
 /**
  * Collects the SHA-256 recorded for each chapter: first from every progress
- * log under `<out>/.import/runs` (oldest first, so later runs win), then from
- * the book manifests of `books`, which win over the logs.
+ * log under `<out>/.import/runs` (oldest first, so later runs win) and from
+ * `extraLogs` (a `--log` kept elsewhere), then from the book manifests of
+ * `books`, which win over the logs.
  */
 export async function recordedChecksums(
   outDir: string,
   books: readonly { volume: string; book: string }[],
+  extraLogs: readonly string[] = [],
 ): Promise<RecordedChecksums> {
   const sums: RecordedChecksums = new Map();
   const runsDir = join(outDir, ".import", "runs");
@@ -36,12 +38,13 @@ export async function recordedChecksums(
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-  for (const name of logs.sort()) {
+  const paths = [...logs.sort().map((name) => join(runsDir, name)), ...extraLogs];
+  for (const path of new Set(paths)) {
     let records;
     try {
-      ({ records } = await readProgressLog(join(runsDir, name)));
+      ({ records } = await readProgressLog(path));
     } catch {
-      continue; // A damaged old log only costs refetching what it recorded.
+      continue; // A missing or damaged log only costs refetching what it recorded.
     }
     for (const record of records) {
       if ((record.type === "task-done" || record.type === "task-skipped") && record.sha256) {

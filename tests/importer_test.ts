@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { startFakeApi } from "../src/fake_api/server.ts";
-import { runImport } from "../src/importer.ts";
+import { ImportSetupError, runImport } from "../src/importer.ts";
 import { loadManifest, loadProfile } from "../src/manifest/load.ts";
 import type { Manifest } from "../src/manifest/types.ts";
 import type { BookManifest, RootManifest, VolumeManifest } from "../src/output/manifest_types.ts";
@@ -35,6 +35,10 @@ async function filesUnder(dir: string): Promise<string[]> {
   }
   return found;
 }
+
+/** Matches an ImportSetupError whose message matches `pattern`. */
+const setupError = (pattern: RegExp) => (error: unknown) =>
+  error instanceof ImportSetupError && pattern.test(error.message);
 
 const serverTest = (name: string, fn: () => Promise<void>) =>
   Deno.test({ name, sanitizeOps: true, sanitizeResources: true, fn });
@@ -80,7 +84,8 @@ serverTest(
         }
       }
       // Every file on disk is a valid chapter or a manifest; no temporary file is left.
-      const files = (await filesUnder(out)).filter((f) => !f.endsWith("manifest.json"));
+      const files = (await filesUnder(out)).filter((f) => /\/\d+\.json$/.test(f));
+      assert.deepEqual((await filesUnder(out)).filter((f) => f.endsWith(".tmp")), []);
       assert.equal(files.length, 1584);
       for (const file of files) {
         const check = await verifyChapterFile(file);
@@ -205,3 +210,90 @@ serverTest("a second run skips every chapter already on disk and requests nothin
     await Deno.remove(out, { recursive: true });
   }
 });
+
+serverTest(
+  "two imports into one output directory: the second is refused while the first runs",
+  async () => {
+    const api = await startFakeApi({ volumes: canon.volumes, latencyMs: 20 });
+    const out = await Deno.makeTempDir();
+    try {
+      const options = {
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        outDir: out,
+        selection: { source: ["pgp"] },
+        log: false as const,
+      };
+      const first = runImport(options);
+      await assert.rejects(
+        runImport(options),
+        setupError(/another import( \(pid \d+\))? is running there/),
+      );
+      assert.equal((await first).exitCode, 0);
+      assert.equal((await runImport(options)).summary.chapters.skipped, 16, "the lock is released");
+    } finally {
+      await api.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);
+
+Deno.test("an output path that is a file, or holds another language, is refused before anything is written", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const file = join(dir, "a-file");
+    await Deno.writeTextFile(file, "");
+    const options = { manifest: canon, profile: fast, selection: { only: ["pgp/js-h"] } };
+    await assert.rejects(
+      runImport({ ...options, outDir: file }),
+      setupError(/it is not a directory/),
+    );
+    await Deno.writeTextFile(
+      join(dir, "manifest.json"),
+      JSON.stringify({ source: { url: "x", lang: "spa" } }),
+    );
+    await assert.rejects(
+      runImport({ ...options, outDir: dir }),
+      setupError(/Cannot import "eng" into ".*": it holds an import in "spa"/),
+    );
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+      "a-file",
+      "manifest.json",
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+serverTest(
+  "a book whose chapters all arrive but whose verses do not add up makes the run exit 1",
+  async () => {
+    // The server invents verses for Moses that add up to 300; import.yaml declares 356.
+    const pgp = canon.volumes.filter((v) => v.id === "pgp");
+    const served = pgp.map((v) => ({
+      ...v,
+      books: v.books.map((b) => b.id === "moses" ? { ...b, verses: 300 } : b),
+    }));
+    const api = await startFakeApi({ volumes: served });
+    const out = await Deno.makeTempDir();
+    try {
+      const result = await runImport({
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        outDir: out,
+        selection: { only: ["pgp/moses"] },
+        log: false,
+      });
+      assert.equal(result.summary.chapters.imported, 8);
+      assert.deepEqual(result.warnings, [
+        "pgp/moses: 300 verses imported, import.yaml declares 356",
+      ]);
+      assert.equal(result.exitCode, 1);
+      const book = await readJson<BookManifest>(join(out, "pgp", "moses", "manifest.json"));
+      assert.equal(book.complete, false);
+    } finally {
+      await api.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);

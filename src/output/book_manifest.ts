@@ -109,6 +109,7 @@ export async function writeBookManifest(
     }
   }
 
+  const verses = chapters.reduce((sum, chapter) => sum + chapter.verses, 0);
   const bookManifest: BookManifest = {
     volume: volumeId,
     book: bookId,
@@ -118,10 +119,13 @@ export async function writeBookManifest(
     missingChapters,
     failed,
     invalidFiles,
-    verses: chapters.reduce((sum, chapter) => sum + chapter.verses, 0),
+    verses,
     expectedVerses: book.verses ?? null,
     chapters,
-    complete: chapters.length === book.chapters,
+    // A declared verse total must add up too: all chapters present but verses
+    // missing means markup the parser misread.
+    complete: chapters.length === book.chapters &&
+      (book.verses === undefined || verses === book.verses),
     updatedAt: now().toISOString(),
   };
   await writeFileAtomic(

@@ -70,7 +70,7 @@ export interface BookManifest {
   readonly expectedVerses: number | null;
   /** The imported chapters, ascending. */
   readonly chapters: readonly BookManifestChapter[];
-  /** Every expected chapter is imported (`importedChapters === expectedChapters`). */
+  /** Every expected chapter is imported, and the verses add up to `expectedVerses` when it is given. */
   readonly complete: boolean;
   /** When this manifest was written, ISO 8601 UTC. */
   readonly updatedAt: string;

@@ -82,10 +82,27 @@ export class ProgressLog {
     this.#file = file;
   }
 
-  /** Opens `path` for appending, creating it and its directories. */
+  /**
+   * Opens `path` for appending, creating it and its directories. When an
+   * earlier run was killed mid-line, the torn line is ended first, so that it
+   * stays a single bad line instead of swallowing this run's first record.
+   */
   static async open(path: string): Promise<ProgressLog> {
     await Deno.mkdir(dirname(path), { recursive: true });
-    return new ProgressLog(path, await Deno.open(path, { append: true, create: true }));
+    const file = await Deno.open(path, { read: true, append: true, create: true });
+    try {
+      const size = (await file.stat()).size;
+      if (size > 0) {
+        const last = new Uint8Array(1);
+        await file.seek(size - 1, Deno.SeekMode.Start);
+        await file.read(last);
+        if (last[0] !== 0x0a) await file.write(new Uint8Array([0x0a]));
+      }
+    } catch (error) {
+      file.close();
+      throw error;
+    }
+    return new ProgressLog(path, file);
   }
 
   /**
@@ -170,13 +187,20 @@ export async function readProgressLog(path: string): Promise<ProgressLogContents
 }
 
 /**
- * The ids of the nodes of `kind` that failed in a log, in the order they
- * failed: what `--retry-failed` runs again.
+ * The ids of the nodes of `kind` that the LAST run of a log (the records from
+ * its last `run-start`) left failed or cancelled: what `--retry-failed` runs
+ * again, since an interrupted run's cancelled chapters were not imported either.
  *
  * @param kind the node kind @default "chapter"
  */
-export function failedIds(records: readonly LogRecord[], kind = "chapter"): string[] {
-  return records.flatMap((r) => r.type === "task-failed" && r.kind === kind ? [r.id] : []);
+export function unfinishedIds(records: readonly LogRecord[], kind = "chapter"): string[] {
+  let start = 0;
+  records.forEach((record, index) => {
+    if (record.type === "run-start") start = index;
+  });
+  return records.slice(start).flatMap((r) =>
+    (r.type === "task-failed" || r.type === "task-cancelled") && r.kind === kind ? [r.id] : []
+  );
 }
 
 type _FieldType = "string" | "number" | "boolean" | "object";

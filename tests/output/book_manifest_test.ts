@@ -14,7 +14,7 @@ import {
 } from "./_fixtures.ts";
 
 const manifest = makeManifest([
-  { id: "bofm", title: "Book of Mormon", books: [makeBook("alma", 5, 40), makeBook("enos", 1)] },
+  { id: "bofm", title: "Book of Mormon", books: [makeBook("alma", 5, 15), makeBook("enos", 1)] },
 ]);
 
 const done: Outcome = { status: "done", value: null, attempts: 1 };
@@ -70,7 +70,7 @@ Deno.test("book manifest of 3 chapters on disk, 1 failed and 1 cancelled", async
       ],
       invalidFiles: [],
       verses: 22,
-      expectedVerses: 40,
+      expectedVerses: 15,
       chapters: [entry(1, one, 10, 0), entry(2, two, 7, 0), entry(4, four, 5, 1)],
       complete: false,
       updatedAt: "2025-06-02T08:30:00.000Z",
@@ -210,5 +210,20 @@ Deno.test("book manifest stops before writing when the signal is aborted", async
       /Run cancelled/,
     );
     assert.deepEqual(await listFiles(dir), ["bofm/enos/1.json"]);
+  });
+});
+
+Deno.test("book manifest is not complete when all chapters are there but the verses do not add up", async () => {
+  await withTempDir(async (dir) => {
+    const declared = makeManifest([
+      { id: "bofm", title: "Book of Mormon", books: [makeBook("alma", 2, 7)] },
+    ]);
+    await writeChapter(dir, makeChapter("bofm", "alma", 1));
+    await writeChapter(dir, makeChapter("bofm", "alma", 2));
+    const written = await writeBookManifest(dir, declared, "bofm", "alma", new Map());
+    assert.equal(written.importedChapters, 2);
+    assert.equal(written.verses, 6);
+    assert.equal(written.expectedVerses, 7);
+    assert.equal(written.complete, false);
   });
 });

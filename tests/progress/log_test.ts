@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import {
   defaultLogPath,
-  failedIds,
   latestLogPath,
   ProgressLog,
   ProgressLogError,
   readProgressLog,
+  unfinishedIds,
 } from "../../src/progress/log.ts";
 import { type LogRecord, toLogRecord } from "../../src/progress/log_record.ts";
 import { EVERY_EVENT, HEADER, SUMMARY, T0 } from "./_fixtures.ts";
@@ -160,24 +160,61 @@ Deno.test("latestLogPath finds the newest log by name, and nothing when there is
   });
 });
 
-Deno.test("failedIds lists the failed chapters of a log, not other failed nodes", () => {
+Deno.test("unfinishedIds lists the chapters the last run of a log failed or cancelled", () => {
+  const stamp = { time: "2026-11-29T12:00:00.000Z", at: 0 };
   const failed = (id: string, kind: string): LogRecord => ({
     type: "task-failed",
-    time: "2026-11-29T12:00:00.000Z",
-    at: 0,
+    ...stamp,
     id,
     kind,
     reason: "HTTP 500",
     attempts: 4,
     permanent: false,
   });
+  const cancelled = (id: string): LogRecord => ({
+    type: "task-cancelled",
+    ...stamp,
+    id,
+    kind: "chapter",
+  });
   const records = [
     ...RECORDS,
     failed("ot/ps/119", "chapter"),
     failed("ot/manifest", "volume-manifest"),
+    cancelled("ot/ps/120"),
   ];
-  assert.deepEqual(failedIds(records), ["bofm/1-ne/2", "ot/ps/119"]);
-  assert.deepEqual(failedIds(records, "volume-manifest"), ["ot/manifest"]);
+  assert.deepEqual(unfinishedIds(records), [
+    "bofm/1-ne/2",
+    "bofm/1-ne/4",
+    "ot/ps/119",
+    "ot/ps/120",
+  ]);
+  assert.deepEqual(unfinishedIds(records, "volume-manifest"), ["ot/manifest"]);
+  // A log appended to by a later run: only that run counts.
+  const runStart = RECORDS.find((r) => r.type === "run-start")!;
+  assert.deepEqual(unfinishedIds([...records, runStart, failed("nt/rev/1", "chapter")]), [
+    "nt/rev/1",
+  ]);
+});
+
+Deno.test("a log reopened after a torn last line ends that line before appending", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/run.ndjson`;
+    const first = await ProgressLog.open(path);
+    first.write(RECORDS[0]);
+    first.close();
+    await Deno.writeTextFile(path, '{"type":"task-st', { append: true });
+    const second = await ProgressLog.open(path);
+    second.write(RECORDS[0]);
+    second.close();
+    await assert.rejects(readProgressLog(path), /line 2/);
+    const lines = (await Deno.readTextFile(path)).split("\n");
+    assert.equal(lines.length, 4);
+    assert.deepEqual(JSON.parse(lines[2]), RECORDS[0]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("progress log writes a rate-change record and reads it back, refusing one without its settings", async () => {
