@@ -9,100 +9,36 @@
  */
 
 import { Command, CommanderError, Option } from "commander";
-import { dirname, join } from "node:path";
-import { listProfiles, loadManifest, loadProfile, ManifestError } from "./manifest/load.ts";
-import type { Manifest, Profile } from "./manifest/types.ts";
-import { parseDuration } from "./manifest/duration.ts";
-import { buildPlan, type Plan } from "./plan/planner.ts";
-import { renderPlanDot, renderPlanJson, renderPlanText, summarizePlan } from "./plan/render.ts";
-import { resolveSelection, SelectionError, type SelectionInput } from "./plan/selection.ts";
 import { DagError } from "./exec/dag.ts";
-import type { Clock } from "./exec/clock.ts";
-import { systemClock } from "./exec/clock.ts";
-import { urlProblem } from "./manifest/schema.ts";
 import { startFakeApi } from "./fake_api/server.ts";
-import { ImportSetupError, runImport } from "./importer.ts";
-import { sha256Hex } from "./output/digest.ts";
-import { colorEnabled } from "./progress/format.ts";
-import { latestLogPath, ProgressLogError, readProgressLog, unfinishedIds } from "./progress/log.ts";
-import { formatSummary } from "./progress/summary.ts";
-import { TerminalView } from "./progress/terminal.ts";
+import { ManifestError } from "./manifest/load.ts";
+import { renderPlanDot, renderPlanJson, renderPlanText, summarizePlan } from "./plan/render.ts";
+import { SelectionError } from "./plan/selection.ts";
+import { ProgressLogError } from "./progress/log.ts";
 import { reportCommand, type ReportCommandOptions } from "./report/report_command.ts";
 import { TOOL } from "./version.ts";
+import {
+  addImportOptions,
+  importCommand,
+  type ImportFlags,
+  ImportSetupError,
+} from "./cli/import_command.ts";
+import {
+  addCommonOptions,
+  addSelectOptions,
+  type CliDeps,
+  collect,
+  type CommonOptions,
+  durationFlag,
+  EXIT,
+  loadInputs,
+  planSelection,
+  type SelectOptions,
+  UsageError,
+} from "./cli/options.ts";
+import { validateCommand } from "./cli/validate_command.ts";
 
-/** What the CLI touches outside itself; tests pass their own. */
-export interface CliDeps {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** Aborted on Ctrl-C / SIGTERM: the import stops and exits 130. */
-  readonly signal?: AbortSignal;
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
-  /** @default systemClock */
-  readonly clock?: Clock;
-  /** Whether stderr is a terminal (live redraw) or not (plain lines). @default false */
-  readonly isTerminal?: boolean;
-  /** Environment lookup (NO_COLOR). @default none set */
-  readonly env?: (name: string) => string | undefined;
-}
-
-/** Exit codes, as documented in the README. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
-
-/** A mistake in the command line: printed, exit code 2. */
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-interface CommonOptions {
-  manifest: string;
-  profile?: string;
-}
-
-interface SelectOptions extends CommonOptions {
-  source?: string[];
-  only?: string[];
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-function _addCommon(command: Command): Command {
-  return command
-    .option("-m, --manifest <file>", "the manifest to read", "./import.yaml")
-    .option(
-      "-p, --profile <name|file>",
-      "performance profile: a name in profiles/ or a path to a .yaml file (default: the manifest's profile)",
-    );
-}
-
-function _addSelect(command: Command): Command {
-  return command
-    .option(
-      "-s, --source <volumes>",
-      "volumes to import: all, ot, nt, bofm, dc, pgp (comma list or repeated)",
-      collect,
-    )
-    .option(
-      "--only <books>",
-      "books or chapter ranges: bofm/1-ne, bofm/1-ne/3-5, dc-testament/dc/76 (comma list or repeated)",
-      collect,
-    );
-}
-
-/** Loads the manifest and the chosen profile; the profile dir is `profiles/` beside the manifest. */
-async function _load(options: CommonOptions): Promise<{ manifest: Manifest; profile: Profile }> {
-  const profilesDir = join(dirname(options.manifest), "profiles");
-  const manifest = await loadManifest(options.manifest, { profilesDir });
-  const profile = await loadProfile(options.profile ?? manifest.profile, { profilesDir });
-  return { manifest, profile };
-}
-
-function _plan(manifest: Manifest, options: SelectionInput): Plan {
-  return buildPlan(manifest, resolveSelection(manifest, options));
-}
+export { type CliDeps, EXIT } from "./cli/options.ts";
 
 /**
  * Runs the command line and returns the exit code.
@@ -129,13 +65,13 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
 
-  _addCommon(program.command("validate"))
+  addCommonOptions(program.command("validate"))
     .description("Check the manifest and every profile, reporting every problem with its location.")
     .action(async (options: CommonOptions) => {
-      code = await validate(options, deps);
+      code = await validateCommand(options, deps);
     });
 
-  _addSelect(_addCommon(program.command("plan")))
+  addSelectOptions(addCommonOptions(program.command("plan")))
     .description(
       "Show what an import would do: the DAG, the limits and the theoretical minimum time.",
     )
@@ -145,29 +81,29 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
     )
     .option("--latency <duration>", "request latency for the theoretical minimum", "100ms")
     .action(async (options: SelectOptions & { format: string; latency: string }) => {
-      const { manifest, profile } = await _load(options);
-      const plan = _plan(manifest, options);
-      const latencyMs = _duration("--latency", options.latency);
+      const { manifest, profile } = await loadInputs(options);
+      const plan = planSelection(manifest, options);
+      const latencyMs = durationFlag("--latency", options.latency);
       const summary = summarizePlan(plan, profile, latencyMs);
       if (options.format === "json") deps.stdout(renderPlanJson(plan, summary));
       else if (options.format === "dot") deps.stdout(renderPlanDot(plan));
       else deps.stdout(renderPlanText(summary));
     });
 
-  _addImport(_addSelect(_addCommon(program.command("import"))))
+  addImportOptions(addSelectOptions(addCommonOptions(program.command("import"))))
     .description("Import the selected chapters into clean JSON files and manifests.")
     .action(async (options: ImportFlags) => {
       code = await importCommand(options, deps);
     });
 
-  _addImport(_addSelect(_addCommon(program.command("demo"))))
+  addImportOptions(addSelectOptions(addCommonOptions(program.command("demo"))))
     .description(
       "Import from the built-in fake API, started in-process on a free port (works offline).",
     )
     .option("--latency <duration>", "the fake API's mean latency", "50ms")
     .action(async (options: ImportFlags & { latency: string }) => {
-      const latencyMs = _duration("--latency", options.latency);
-      const { manifest } = await _load(options);
+      const latencyMs = durationFlag("--latency", options.latency);
+      const { manifest } = await loadInputs(options);
       const api = await startFakeApi({ volumes: manifest.volumes, latencyMs });
       try {
         deps.stderr(`Fake API listening on ${api.url}\n`);
@@ -177,7 +113,7 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
       }
     });
 
-  _addSelect(program.command("report"))
+  addSelectOptions(program.command("report"))
     .description(
       "Compare runs from their progress logs: speed, speedup and efficiency against the theoretical minimum.",
     )
@@ -216,166 +152,6 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
   } catch (error) {
     return _report(error, deps);
   }
-}
-
-interface ImportFlags extends SelectOptions {
-  out?: string;
-  apiUrl?: string;
-  lang?: string;
-  log?: string;
-  quiet?: boolean;
-  json?: boolean;
-  force?: boolean;
-  retryFailed?: boolean;
-  failFast?: boolean;
-}
-
-function _addImport(command: Command): Command {
-  return command
-    .option("-o, --out <dir>", "output directory (default: the manifest's output.dir)")
-    .option(
-      "--api-url <url>",
-      "content API endpoint, replaces source.url (https, or http on loopback)",
-    )
-    .option("--lang <code>", "language code, replaces source.lang (e.g. spa)")
-    .option("--log <file>", "progress log path (default: <out>/.import/runs/<start>.ndjson)")
-    .option("-q, --quiet", "print only the summary")
-    .option("--json", "print the summary as JSON on stdout")
-    .option("--force", "fetch every selected chapter again, even those already on disk")
-    .option("--retry-failed", "run only the chapters that failed in the last run")
-    .option("--fail-fast", "stop starting new work after the first failure");
-}
-
-async function importCommand(options: ImportFlags, deps: CliDeps): Promise<number> {
-  const loaded = await _load(options);
-  const { profile } = loaded;
-  let manifest = loaded.manifest;
-  if (options.apiUrl !== undefined) {
-    const problem = urlProblem(options.apiUrl);
-    if (problem) throw new UsageError(`Invalid --api-url "${options.apiUrl}": ${problem}`);
-    manifest = { ...manifest, source: { ...manifest.source, url: options.apiUrl } };
-  }
-  if (options.lang !== undefined) {
-    if (!/^[a-z]{2,3}$/.test(options.lang)) {
-      throw new UsageError(
-        `Invalid --lang "${options.lang}": expected a 2-3 letter lowercase language code`,
-      );
-    }
-    manifest = { ...manifest, source: { ...manifest.source, lang: options.lang } };
-  }
-  const outDir = options.out ?? manifest.output.dir;
-  let selection: SelectionInput = options;
-  if (options.retryFailed) {
-    const last = await latestLogPath(outDir);
-    if (last === undefined) {
-      throw new UsageError(
-        `Cannot --retry-failed: no progress log in ${join(outDir, ".import", "runs")}`,
-      );
-    }
-    // Failed and cancelled (an interrupted run) chapters alike were not imported.
-    const failed = unfinishedIds((await readProgressLog(last)).records);
-    if (failed.length === 0) {
-      deps.stderr(`Nothing to retry: the last run (${last}) left no chapter failed or cancelled\n`);
-      return EXIT.ok;
-    }
-    selection = { only: failed };
-  }
-  // Resolve the selection now, so a bad one is a usage error before anything is written.
-  const plan = _plan(manifest, selection);
-
-  const clock = deps.clock ?? systemClock;
-  const isTerminal = deps.isTerminal ?? false;
-  const color = colorEnabled(isTerminal, { get: deps.env ?? (() => undefined) });
-  const view = new TerminalView({
-    clock,
-    output: { write: deps.stderr },
-    isTerminal,
-    color,
-    quiet: options.quiet || options.json,
-    totals: {
-      volumes: plan.counts.volumes,
-      books: plan.counts.books,
-      chapters: plan.counts.chapters,
-    },
-  });
-  const manifestBytes = await Deno.readFile(manifest.file);
-  try {
-    const result = await runImport({
-      manifest,
-      profile,
-      selection,
-      outDir,
-      fetch: deps.fetch,
-      clock,
-      signal: deps.signal,
-      failFast: options.failFast,
-      force: options.force,
-      log: options.log,
-      manifestSha256: await sha256Hex(manifestBytes),
-      onEvent: view.handle,
-    });
-    view.stop();
-    if (options.json) {
-      const { summary, warnings, logPath } = result;
-      deps.stdout(JSON.stringify({ ...summary, warnings, log: logPath ?? null }, null, 2) + "\n");
-    } else {
-      deps.stdout(formatSummary(result.summary, { color }));
-      for (const warning of result.warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
-      if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
-    }
-    return result.exitCode;
-  } finally {
-    view.stop();
-  }
-}
-
-function _duration(flag: string, value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new UsageError(`Invalid ${flag} "${value}": ${(error as Error).message}`);
-  }
-}
-
-async function validate(options: CommonOptions, deps: CliDeps): Promise<number> {
-  const profilesDir = join(dirname(options.manifest), "profiles");
-  const problems: string[] = [];
-  let manifest: Manifest | undefined;
-  try {
-    manifest = await loadManifest(options.manifest, { profilesDir });
-  } catch (error) {
-    if (!(error instanceof ManifestError)) throw error;
-    problems.push(error.message);
-  }
-  if (manifest) {
-    const books = manifest.volumes.reduce((s, v) => s + v.books.length, 0);
-    const chapters = manifest.volumes.reduce(
-      (s, v) => s + v.books.reduce((t, b) => t + b.chapters, 0),
-      0,
-    );
-    deps.stdout(
-      `${options.manifest}: ok (${manifest.volumes.length} volumes, ${books} books, ${
-        chapters.toLocaleString("en-US")
-      } chapters)\n`,
-    );
-  }
-  const names = await listProfiles(profilesDir).catch(() => [] as string[]);
-  const targets = [...names];
-  if (options.profile && !names.includes(options.profile)) targets.push(options.profile);
-  for (const target of targets) {
-    try {
-      const profile = await loadProfile(target, { profilesDir });
-      deps.stdout(`${profile.file}: ok (profile "${profile.name}")\n`);
-    } catch (error) {
-      if (!(error instanceof ManifestError)) throw error;
-      problems.push(error.message);
-    }
-  }
-  if (problems.length > 0) {
-    deps.stderr(problems.join("\n") + "\n");
-    return EXIT.usage;
-  }
-  return EXIT.ok;
 }
 
 function _report(error: unknown, deps: CliDeps): number {

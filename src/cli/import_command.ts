@@ -1,0 +1,142 @@
+/**
+ * `import` (and `demo`): the import flags, and the run with its live view,
+ * summary and exit code.
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+import { join } from "node:path";
+import { systemClock } from "../exec/clock.ts";
+import { ImportSetupError, runImport } from "../importer.ts";
+import { urlProblem } from "../manifest/schema.ts";
+import { sha256Hex } from "../output/digest.ts";
+import type { SelectionInput } from "../plan/selection.ts";
+import { colorEnabled } from "../progress/format.ts";
+import { latestLogPath, readProgressLog, unfinishedIds } from "../progress/log.ts";
+import { formatSummary } from "../progress/summary.ts";
+import { TerminalView } from "../progress/terminal.ts";
+import {
+  type CliDeps,
+  EXIT,
+  loadInputs,
+  planSelection,
+  type SelectOptions,
+  UsageError,
+} from "./options.ts";
+
+export { ImportSetupError };
+
+/** The flags of `import` and `demo`. */
+export interface ImportFlags extends SelectOptions {
+  out?: string;
+  apiUrl?: string;
+  lang?: string;
+  log?: string;
+  quiet?: boolean;
+  json?: boolean;
+  force?: boolean;
+  retryFailed?: boolean;
+  failFast?: boolean;
+}
+
+/** Adds the flags of `import` and `demo`. */
+export function addImportOptions(command: Command): Command {
+  return command
+    .option("-o, --out <dir>", "output directory (default: the manifest's output.dir)")
+    .option(
+      "--api-url <url>",
+      "content API endpoint, replaces source.url (https, or http on loopback)",
+    )
+    .option("--lang <code>", "language code, replaces source.lang (e.g. spa)")
+    .option("--log <file>", "progress log path (default: <out>/.import/runs/<start>.ndjson)")
+    .option("-q, --quiet", "print only the summary")
+    .option("--json", "print the summary as JSON on stdout")
+    .option("--force", "fetch every selected chapter again, even those already on disk")
+    .option("--retry-failed", "run only the chapters that failed in the last run")
+    .option("--fail-fast", "stop starting new work after the first failure");
+}
+
+/** Runs an import; returns its exit code. */
+export async function importCommand(options: ImportFlags, deps: CliDeps): Promise<number> {
+  const loaded = await loadInputs(options);
+  const { profile } = loaded;
+  let manifest = loaded.manifest;
+  if (options.apiUrl !== undefined) {
+    const problem = urlProblem(options.apiUrl);
+    if (problem) throw new UsageError(`Invalid --api-url "${options.apiUrl}": ${problem}`);
+    manifest = { ...manifest, source: { ...manifest.source, url: options.apiUrl } };
+  }
+  if (options.lang !== undefined) {
+    if (!/^[a-z]{2,3}$/.test(options.lang)) {
+      throw new UsageError(
+        `Invalid --lang "${options.lang}": expected a 2-3 letter lowercase language code`,
+      );
+    }
+    manifest = { ...manifest, source: { ...manifest.source, lang: options.lang } };
+  }
+  const outDir = options.out ?? manifest.output.dir;
+  let selection: SelectionInput = options;
+  if (options.retryFailed) {
+    const last = await latestLogPath(outDir);
+    if (last === undefined) {
+      throw new UsageError(
+        `Cannot --retry-failed: no progress log in ${join(outDir, ".import", "runs")}`,
+      );
+    }
+    // Failed and cancelled (an interrupted run) chapters alike were not imported.
+    const failed = unfinishedIds((await readProgressLog(last)).records);
+    if (failed.length === 0) {
+      deps.stderr(`Nothing to retry: the last run (${last}) left no chapter failed or cancelled\n`);
+      return EXIT.ok;
+    }
+    selection = { only: failed };
+  }
+  // Resolve the selection now, so a bad one is a usage error before anything is written.
+  const plan = planSelection(manifest, selection);
+
+  const clock = deps.clock ?? systemClock;
+  const isTerminal = deps.isTerminal ?? false;
+  const color = colorEnabled(isTerminal, { get: deps.env ?? (() => undefined) });
+  const view = new TerminalView({
+    clock,
+    output: { write: deps.stderr },
+    isTerminal,
+    color,
+    quiet: options.quiet || options.json,
+    totals: {
+      volumes: plan.counts.volumes,
+      books: plan.counts.books,
+      chapters: plan.counts.chapters,
+    },
+  });
+  const manifestBytes = await Deno.readFile(manifest.file);
+  try {
+    const result = await runImport({
+      manifest,
+      profile,
+      selection,
+      outDir,
+      fetch: deps.fetch,
+      clock,
+      signal: deps.signal,
+      failFast: options.failFast,
+      force: options.force,
+      log: options.log,
+      manifestSha256: await sha256Hex(manifestBytes),
+      onEvent: view.handle,
+    });
+    view.stop();
+    if (options.json) {
+      const { summary, warnings, logPath } = result;
+      deps.stdout(JSON.stringify({ ...summary, warnings, log: logPath ?? null }, null, 2) + "\n");
+    } else {
+      deps.stdout(formatSummary(result.summary, { color }));
+      for (const warning of result.warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
+      if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
+    }
+    return result.exitCode;
+  } finally {
+    view.stop();
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * What every command shares: the CLI's dependencies, exit codes, the usage
+ * error, the common and selection flags, and loading the manifest and profile.
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+import { dirname, join } from "node:path";
+import type { Clock } from "../exec/clock.ts";
+import { parseDuration } from "../manifest/duration.ts";
+import { loadManifest, loadProfile } from "../manifest/load.ts";
+import type { Manifest, Profile } from "../manifest/types.ts";
+import { buildPlan, type Plan } from "../plan/planner.ts";
+import { resolveSelection, type SelectionInput } from "../plan/selection.ts";
+
+/** What the CLI touches outside itself; tests pass their own. */
+export interface CliDeps {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** Aborted on Ctrl-C / SIGTERM: the import stops and exits 130. */
+  readonly signal?: AbortSignal;
+  /** @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Whether stderr is a terminal (live redraw) or not (plain lines). @default false */
+  readonly isTerminal?: boolean;
+  /** Environment lookup (NO_COLOR). @default none set */
+  readonly env?: (name: string) => string | undefined;
+}
+
+/** Exit codes, as documented in the README. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** A mistake in the command line: printed, exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+export interface CommonOptions {
+  manifest: string;
+  profile?: string;
+}
+
+export interface SelectOptions extends CommonOptions {
+  source?: string[];
+  only?: string[];
+}
+
+/** Collects a repeated flag's values. */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Adds `--manifest` and `--profile`. */
+export function addCommonOptions(command: Command): Command {
+  return command
+    .option("-m, --manifest <file>", "the manifest to read", "./import.yaml")
+    .option(
+      "-p, --profile <name|file>",
+      "performance profile: a name in profiles/ or a path to a .yaml file (default: the manifest's profile)",
+    );
+}
+
+/** Adds `--source` and `--only`. */
+export function addSelectOptions(command: Command): Command {
+  return command
+    .option(
+      "-s, --source <volumes>",
+      "volumes to import: all, ot, nt, bofm, dc, pgp (comma list or repeated)",
+      collect,
+    )
+    .option(
+      "--only <books>",
+      "books or chapter ranges: bofm/1-ne, bofm/1-ne/3-5, dc-testament/dc/76 (comma list or repeated)",
+      collect,
+    );
+}
+
+/** Loads the manifest and the chosen profile; the profile dir is `profiles/` beside the manifest. */
+export async function loadInputs(
+  options: CommonOptions,
+): Promise<{ manifest: Manifest; profile: Profile }> {
+  const profilesDir = join(dirname(options.manifest), "profiles");
+  const manifest = await loadManifest(options.manifest, { profilesDir });
+  const profile = await loadProfile(options.profile ?? manifest.profile, { profilesDir });
+  return { manifest, profile };
+}
+
+/** The plan of the selection the flags name. */
+export function planSelection(manifest: Manifest, options: SelectionInput): Plan {
+  return buildPlan(manifest, resolveSelection(manifest, options));
+}
+
+/** Parses a duration flag, or throws a UsageError naming the flag. */
+export function durationFlag(flag: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    throw new UsageError(`Invalid ${flag} "${value}": ${(error as Error).message}`);
+  }
+}
