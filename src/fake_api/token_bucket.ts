@@ -20,7 +20,7 @@
  * ```
  */
 export class TokenBucket {
-  readonly ratePerSecond: number;
+  #ratePerSecond: number;
   readonly burst: number;
   #tokens: number;
   #at: number;
@@ -41,10 +41,42 @@ export class TokenBucket {
         `Cannot create a token bucket: burst "${limit.burst}" must be at least 1`,
       );
     }
-    this.ratePerSecond = limit.ratePerSecond;
+    this.#ratePerSecond = limit.ratePerSecond;
     this.burst = limit.burst;
     this.#tokens = limit.burst;
     this.#at = now;
+  }
+
+  /** Tokens added per second. */
+  get ratePerSecond(): number {
+    return this.#ratePerSecond;
+  }
+
+  /**
+   * Changes the refill rate from `now` on; the tokens there are stay.
+   *
+   * @throws {RangeError} When the rate is not positive.
+   */
+  setRate(ratePerSecond: number, now: number): void {
+    if (!(ratePerSecond > 0)) {
+      throw new RangeError(
+        `Cannot set the token bucket's rate "${ratePerSecond}": must be above 0`,
+      );
+    }
+    this.#refill(now);
+    this.#ratePerSecond = ratePerSecond;
+  }
+
+  /** The tokens there are at `now` (a fraction while one is refilling), without taking one. */
+  available(now: number): number {
+    this.#refill(now);
+    return this.#tokens;
+  }
+
+  /** Ms from `now` until the bucket is full again; 0 when it is. */
+  msUntilFull(now: number): number {
+    this.#refill(now);
+    return Math.ceil(((this.burst - this.#tokens) * 1000) / this.#ratePerSecond);
   }
 
   /**
@@ -54,13 +86,17 @@ export class TokenBucket {
    * @returns 0 when a token was taken, else the ms until one will be there.
    */
   take(now: number): number {
-    const elapsed = Math.max(0, now - this.#at);
-    this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.ratePerSecond) / 1000);
-    this.#at = Math.max(this.#at, now);
+    this.#refill(now);
     if (this.#tokens >= 1) {
       this.#tokens -= 1;
       return 0;
     }
-    return Math.ceil(((1 - this.#tokens) * 1000) / this.ratePerSecond);
+    return Math.ceil(((1 - this.#tokens) * 1000) / this.#ratePerSecond);
+  }
+
+  #refill(now: number): void {
+    const elapsed = Math.max(0, now - this.#at);
+    this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.#ratePerSecond) / 1000);
+    this.#at = Math.max(this.#at, now);
   }
 }

@@ -22,3 +22,18 @@ Deno.test("TokenBucket refuses a rate of 0 and a burst below 1", () => {
   assert.throws(() => new TokenBucket({ ratePerSecond: 0, burst: 1 }, 0), RangeError);
   assert.throws(() => new TokenBucket({ ratePerSecond: 1, burst: 0.5 }, 0), RangeError);
 });
+
+Deno.test("TokenBucket changes its rate keeping the tokens it has, and tells what it holds without taking", () => {
+  const bucket = new TokenBucket({ ratePerSecond: 10, burst: 2 }, 0);
+  bucket.take(0);
+  bucket.take(0);
+  assert.equal(bucket.available(50), 0.5);
+  assert.equal(bucket.msUntilFull(50), 150);
+  bucket.setRate(1, 50);
+  assert.equal(bucket.ratePerSecond, 1);
+  assert.equal(bucket.available(550), 1, "half a token before, half a token in 500 ms at 1/s");
+  assert.equal(bucket.take(550), 0);
+  assert.equal(bucket.take(550), 1000);
+  assert.equal(bucket.msUntilFull(550), 2000);
+  assert.throws(() => bucket.setRate(0, 600), RangeError);
+});
