@@ -5,10 +5,11 @@
  * @module
  */
 
-import { TaskError } from "../exec/types.ts";
+import { type RateHint, TaskError } from "../exec/types.ts";
 import type { SourceConfig } from "../manifest/types.ts";
 import { parseChapterUri } from "./chapter_uri.ts";
 import { parseChapter } from "./parse_chapter.ts";
+import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
 import { readBody } from "./read_body.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import type { Chapter } from "./types.ts";
@@ -38,6 +39,8 @@ export interface FetchedChapter {
   readonly bytes: number;
   /** The URL requested. */
   readonly url: string;
+  /** The rate limit the response announced (RateLimit or X-RateLimit headers), if any. */
+  readonly rateHint?: RateHint;
 }
 
 /**
@@ -73,6 +76,9 @@ export function chapterUrl(source: SourceConfig, uri: string): string {
  * body with the `maxBodyBytes` cap and parses it with {@link parseChapter}.
  * The response body is always read to the end or cancelled.
  *
+ * A rate limit the response announces (see {@link parseRateLimitHeaders}) is
+ * returned as `rateHint`, and carried by the `TaskError` of a failed status.
+ *
  * Failures, all as `TaskError` except cancellation:
  * - a status in `retryOn`: retryable, with `status` and the `Retry-After` delay;
  * - any other non-2xx status: permanent, with `status`;
@@ -89,7 +95,7 @@ export function chapterUrl(source: SourceConfig, uri: string): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { TaskError } from "../exec/types.ts";
+ * import { type RateHint, TaskError } from "../exec/types.ts";
  * import { fetchChapter } from "./request.ts";
  *
  * const source = {
@@ -131,9 +137,10 @@ export async function fetchChapter(
     });
   }
 
+  const rateHint = parseRateLimitHeaders(response.headers, now());
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
-    throw _statusError(uri, response, retryOn.includes(response.status), now());
+    throw _statusError(uri, response, retryOn.includes(response.status), now(), rateHint);
   }
 
   const bytes = await readBody(response, { maxBytes: source.maxBodyBytes, what: uri, signal });
@@ -154,10 +161,17 @@ export async function fetchChapter(
     fetchedAt,
     proseOnly: options.proseOnly,
   });
-  return { chapter, bytes: bytes.byteLength, url };
+  return { chapter, bytes: bytes.byteLength, url, ...(rateHint === undefined ? {} : { rateHint }) };
 }
 
-function _statusError(uri: string, response: Response, retryable: boolean, now: number) {
+function _statusError(
+  uri: string,
+  response: Response,
+  retryable: boolean,
+  now: number,
+  rateHint: RateHint | undefined,
+) {
+  const hint = rateHint === undefined ? {} : { rateHint };
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
   if (retryable) {
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
@@ -166,12 +180,14 @@ function _statusError(uri: string, response: Response, retryable: boolean, now: 
       retryable: true,
       status: response.status,
       retryAfterMs,
+      ...hint,
     });
   }
   const why = response.status >= 500 ? " (a server error not in retryOn: permanent)" : "";
   return new TaskError(`Cannot fetch chapter "${uri}": ${status}${why}`, {
     retryable: false,
     status: response.status,
+    ...hint,
   });
 }
 

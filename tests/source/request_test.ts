@@ -284,3 +284,24 @@ Deno.test("fetchChapter does not call fetch when the signal has already aborted"
   assert.equal(error, reason);
   assert.equal(calls.length, 0);
 });
+
+Deno.test("fetchChapter returns the rate limit a response announces, and a refusal carries it", async () => {
+  const body = await fixtureText("dc-testament_dc_116.json");
+  const headers = { "RateLimit-Policy": '"default";q=40;w=1', "RateLimit": '"default";r=3;t=1' };
+  const ok = fakeFetch(() => new Response(body, { status: 200, headers }));
+  const fetched = await fetchChapter(URI, options(ok.fetch));
+  assert.deepEqual(fetched.rateHint, { ratePerSecond: 40, remaining: 3, resetMs: 1000 });
+  const plain = fakeFetch(() => new Response(body, { status: 200 }));
+  assert.equal("rateHint" in await fetchChapter(URI, options(plain.fetch)), false);
+
+  const refused = fakeFetch(() =>
+    new Response("slow down", { status: 429, headers: { ...headers, "Retry-After": "2" } })
+  );
+  const error = await rejection(fetchChapter(URI, options(refused.fetch)));
+  assert.ok(error instanceof TaskError);
+  assert.equal(error.retryAfterMs, 2000);
+  assert.deepEqual(error.rateHint, { ratePerSecond: 40, remaining: 3, resetMs: 1000 });
+  const missing = fakeFetch(() => new Response("no", { status: 404 }));
+  const permanent = await rejection(fetchChapter(URI, options(missing.fetch)));
+  assert.ok(permanent instanceof TaskError && permanent.rateHint === undefined);
+});
