@@ -3,12 +3,14 @@
  * of a manifest, until interrupted.
  *
  *     deno task fake-api --port 8787 --latency 80 --jitter 40 --rate 20 --error-rate 0.02
+ *     deno task fake-api --latency 50 --rate-schedule "0s:40,20s:10,40s:40" --ratelimit-headers
  *
  * @module
  */
 
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { loadManifest, ManifestError } from "../manifest/load.ts";
+import { parseRateSchedule, type RateStep } from "./rate_schedule.ts";
 import { type FakeApiOptions, startFakeApi } from "./server.ts";
 
 /** The settings the command line gives. */
@@ -56,6 +58,16 @@ export function parseFakeApiArgs(
     )
     .option("--burst <n>", "token bucket capacity of --rate", _integer("--burst", 1), 1)
     .option(
+      "--rate-schedule <steps>",
+      'a rate that changes from the first request on, e.g. "0s:40,20s:10,40s:40" (instead of --rate)',
+      _schedule,
+    )
+    .option(
+      "--ratelimit-headers",
+      "announce the rate limit in RateLimit-Policy, RateLimit and X-RateLimit-* headers",
+      false,
+    )
+    .option(
       "--max-inflight <n>",
       "requests handled at once; above it 503",
       _integer("--max-inflight", 1),
@@ -90,6 +102,10 @@ export function parseFakeApiArgs(
     };
   }
   const o = program.opts();
+  if (o.rate !== undefined && o.rateSchedule !== undefined) {
+    deps.stderr("error: --rate and --rate-schedule exclude each other: give one\n");
+    return { exit: 2 };
+  }
   return {
     manifest: o.manifest,
     port: o.port,
@@ -98,6 +114,9 @@ export function parseFakeApiArgs(
     jitterMs: o.jitter,
     ratePerSecond: o.rate,
     burst: o.burst,
+    // Only when given, so the settings read the same as before these flags existed.
+    ...(o.rateSchedule === undefined ? {} : { rateSchedule: o.rateSchedule as RateStep[] }),
+    ...(o.ratelimitHeaders ? { rateLimitHeaders: true } : {}),
     maxInFlight: o.maxInflight,
     errorRate: o.errorRate,
     resetRate: o.resetRate,
@@ -166,6 +185,16 @@ function _integer(flag: string, min: number) {
     }
     return n;
   };
+}
+
+function _schedule(value: string): RateStep[] {
+  try {
+    return parseRateSchedule(value);
+  } catch (error) {
+    throw new InvalidArgumentError(
+      `Invalid --rate-schedule "${value}": ${(error as Error).message}`,
+    );
+  }
 }
 
 function _fraction(flag: string) {

@@ -13,6 +13,7 @@ import { FakeCanon } from "./fake_canon.ts";
 import { fakeChapter } from "./fake_chapter.ts";
 import { chapterPage, contentsPage } from "./fake_page.ts";
 import { type FaultOptions, planFaults } from "./fault_plan.ts";
+import { rateAt, type RateStep } from "./rate_schedule.ts";
 import { type FakeApiStats, StatsRecorder } from "./stats.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
@@ -31,6 +32,22 @@ export interface FakeApiOptions extends FaultOptions {
   readonly ratePerSecond?: number;
   /** Token bucket capacity. @default 1 */
   readonly burst?: number;
+  /**
+   * A rate that changes over time, from the first content request on (replaces
+   * `ratePerSecond`); see `parseRateSchedule`.
+   */
+  readonly rateSchedule?: readonly RateStep[];
+  /**
+   * Announce the rate limit in every content response: `RateLimit-Policy`,
+   * `RateLimit` and `X-RateLimit-Limit` / `-Remaining` / `-Reset`. @default false
+   */
+  readonly rateLimitHeaders?: boolean;
+  /**
+   * A request that arrives this long after a 429 and before its Retry-After
+   * ran out is counted in `beforeRetryAfter`; earlier ones were already on
+   * their way. @default 100
+   */
+  readonly retryAfterGraceMs?: number;
   /** Requests handled at once; above it, 503 (an overloaded server's answer). @default unlimited */
   readonly maxInFlight?: number;
   /** Times the rate limit and the delays. @default systemClock */
@@ -66,6 +83,13 @@ export interface FakeApi {
  * than `maxInFlight` are being handled; delayed; then answered 503, cut off
  * mid-body, or answered, as {@link planFaults} decides.
  *
+ * With `rateSchedule`, the bucket's rate follows the schedule from the first
+ * content request. With `rateLimitHeaders`, every content response announces
+ * the limit: `RateLimit-Policy: "default";q=<quota>;w=<seconds>` (the rate as
+ * a whole quota over whole seconds), `RateLimit: "default";r=<tokens left>;t=<seconds
+ * until the bucket is full>`, and the same as `X-RateLimit-Limit` (only for a
+ * one-second window), `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -85,10 +109,13 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
   const seed = options.seed ?? 1;
   const canon = new FakeCanon(options.volumes, { seed });
   const stats = new StatsRecorder();
-  const bucket = options.ratePerSecond === undefined ? undefined : new TokenBucket(
-    { ratePerSecond: options.ratePerSecond, burst: options.burst ?? 1 },
+  const schedule = options.rateSchedule;
+  const initialRate = schedule?.[0]?.ratePerSecond ?? options.ratePerSecond;
+  const bucket = initialRate === undefined ? undefined : new TokenBucket(
+    { ratePerSecond: initialRate, burst: options.burst ?? 1 },
     clock.now(),
   );
+  const limit = new _RateLimitState(bucket, schedule, options);
   const maxInFlight = options.maxInFlight ?? Infinity;
   const closing = new AbortController();
 
@@ -102,20 +129,31 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
     try {
       if (!isContent) return _json(outcome = 404, { error: `No such path: ${url.pathname}` });
 
-      const waitMs = bucket?.take(clock.now()) ?? 0;
+      const arrivedAt = clock.now();
+      if (limit.arrive(arrivedAt)) stats.countBeforeRetryAfter();
+      const waitMs = bucket?.take(arrivedAt) ?? 0;
       if (waitMs > 0) {
         const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+        limit.refused(arrivedAt, seconds * 1000);
         return _json(outcome = 429, { error: "Too many requests" }, {
           "retry-after": String(seconds),
+          ...limit.headers(arrivedAt),
         });
       }
       if (stats.inFlight > maxInFlight) {
         return _json(outcome = 503, {
           error: `Overloaded: more than ${maxInFlight} requests at once`,
-        });
+        }, limit.headers(arrivedAt));
       }
 
       const plan = planFaults(seed, uri, nth, options);
+      // Rendered on arrival rather than after the delay: a render holds the
+      // event loop for a few ms, and a later one would delay (and bunch up)
+      // the arrivals the rate limit times, refusing requests that were sent
+      // far enough apart.
+      const body = plan.fault === "error"
+        ? undefined
+        : _render(canon, uri, url.searchParams.get("lang") ?? "eng");
       if (plan.delayMs > 0) {
         try {
           // Not request.signal: reading it makes Deno warn about its legacy abort.
@@ -124,18 +162,19 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
           return _json(outcome = 503, { error: "Shutting down" });
         }
       }
-      if (plan.fault === "error") return _json(outcome = 503, { error: "Service unavailable" });
-
-      const lang = url.searchParams.get("lang") ?? "eng";
-      const fake = fakeChapter(canon, uri);
-      const page = fake === undefined ? contentsPage(canon, uri, lang) : chapterPage(fake, lang);
-      const body = new TextEncoder().encode(JSON.stringify(page));
+      const answeredAt = clock.now();
+      if (body === undefined) {
+        return _json(outcome = 503, { error: "Service unavailable" }, limit.headers(answeredAt));
+      }
       if (plan.fault === "reset") {
         outcome = "reset";
-        return _cutOff(body);
+        return _cutOff(body, limit.headers(answeredAt));
       }
       outcome = 200;
-      return new Response(body, { status: 200, headers: _JSON_HEADERS });
+      return new Response(body, {
+        status: 200,
+        headers: { ..._JSON_HEADERS, ...limit.headers(answeredAt) },
+      });
     } finally {
       stats.end(outcome);
     }
@@ -169,6 +208,13 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
 
 const _JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
+/** The JSON body for `uri`: its chapter, or a table of contents when it is none. */
+function _render(canon: FakeCanon, uri: string, lang: string): Uint8Array<ArrayBuffer> {
+  const fake = fakeChapter(canon, uri);
+  const page = fake === undefined ? contentsPage(canon, uri, lang) : chapterPage(fake, lang);
+  return new TextEncoder().encode(JSON.stringify(page));
+}
+
 function _json(status: number, value: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(value), { status, headers: { ..._JSON_HEADERS, ...headers } });
 }
@@ -178,7 +224,7 @@ function _json(status: number, value: unknown, headers: Record<string, string> =
  * server then drops the connection and the client reads a truncated body.
  * (Erroring the stream instead would make Deno log every drop.)
  */
-function _cutOff(body: Uint8Array): Response {
+function _cutOff(body: Uint8Array, headers: Record<string, string>): Response {
   let sent = false;
   const half = new ReadableStream<Uint8Array>({
     pull(controller) {
@@ -189,6 +235,80 @@ function _cutOff(body: Uint8Array): Response {
   });
   return new Response(half, {
     status: 200,
-    headers: { ..._JSON_HEADERS, "content-length": String(body.byteLength) },
+    headers: { ..._JSON_HEADERS, ...headers, "content-length": String(body.byteLength) },
   });
+}
+
+/**
+ * The rate limit's moving parts: the schedule, the Retry-After windows the
+ * fake sent, and the headers that announce the limit.
+ */
+class _RateLimitState {
+  readonly #bucket: TokenBucket | undefined;
+  readonly #schedule: readonly RateStep[] | undefined;
+  readonly #announce: boolean;
+  readonly #graceMs: number;
+  /** The first content request, where the schedule starts. */
+  #origin: number | undefined;
+  /** Retry-After windows still running: [counted from, until]. */
+  #windows: [number, number][] = [];
+
+  constructor(
+    bucket: TokenBucket | undefined,
+    schedule: readonly RateStep[] | undefined,
+    options: { readonly rateLimitHeaders?: boolean; readonly retryAfterGraceMs?: number },
+  ) {
+    this.#bucket = bucket;
+    this.#schedule = schedule;
+    this.#announce = options.rateLimitHeaders ?? false;
+    this.#graceMs = options.retryAfterGraceMs ?? 100;
+  }
+
+  /**
+   * A content request arrived at `now`: follows the schedule, and tells
+   * whether a Retry-After sent earlier was still running.
+   */
+  arrive(now: number): boolean {
+    if (this.#bucket !== undefined && this.#schedule !== undefined) {
+      this.#origin ??= now;
+      const rate = rateAt(this.#schedule, now - this.#origin);
+      if (rate !== this.#bucket.ratePerSecond) this.#bucket.setRate(rate, now);
+    }
+    this.#windows = this.#windows.filter(([, until]) => until > now);
+    return this.#windows.some(([from]) => now > from);
+  }
+
+  /** A 429 sent at `now` asked to wait `retryAfterMs`. */
+  refused(now: number, retryAfterMs: number): void {
+    this.#windows.push([now + this.#graceMs, now + retryAfterMs]);
+  }
+
+  /** The headers that announce the limit at `now`; none unless asked for and limited. */
+  headers(now: number): Record<string, string> {
+    const bucket = this.#bucket;
+    if (!this.#announce || bucket === undefined) return {};
+    const { quota, windowSeconds } = _quota(bucket.ratePerSecond);
+    const remaining = String(Math.floor(bucket.available(now)));
+    const reset = String(Math.ceil(bucket.msUntilFull(now) / 1000));
+    return {
+      "ratelimit-policy": `"default";q=${quota};w=${windowSeconds}`,
+      "ratelimit": `"default";r=${remaining};t=${reset}`,
+      // Without a window, X-RateLimit-Limit is commonly read per second: only send it then.
+      ...(windowSeconds === 1 ? { "x-ratelimit-limit": String(quota) } : {}),
+      "x-ratelimit-remaining": remaining,
+      "x-ratelimit-reset": reset,
+    };
+  }
+}
+
+/** A rate as a whole quota over a whole number of seconds (the headers allow no fractions). */
+function _quota(ratePerSecond: number): { quota: number; windowSeconds: number } {
+  for (const windowSeconds of [1, 2, 4, 5, 10, 20, 25, 50, 100, 1000]) {
+    const quota = ratePerSecond * windowSeconds;
+    if (Math.abs(quota - Math.round(quota)) < 1e-9) {
+      return { quota: Math.round(quota), windowSeconds };
+    }
+  }
+  // Never announce more than is allowed.
+  return { quota: Math.floor(ratePerSecond * 1000), windowSeconds: 1000 };
 }

@@ -22,6 +22,13 @@ export interface FakeApiStats {
   readonly tooManyRequests: number;
   /** Responses whose connection was dropped mid-body. */
   readonly resets: number;
+  /**
+   * Requests that arrived while a `Retry-After` the fake sent with a 429 was
+   * still running, and later than a grace period after that 429 (requests
+   * already on their way are not counted). With one client: how often it
+   * ignored a Retry-After.
+   */
+  readonly beforeRetryAfter: number;
 }
 
 /** Mutable counters behind {@link FakeApiStats}. */
@@ -32,6 +39,7 @@ export class StatsRecorder {
   #peak = 0;
   #inFlight = 0;
   #resets = 0;
+  #beforeRetryAfter = 0;
 
   /** Requests being handled now. */
   get inFlight(): number {
@@ -61,8 +69,14 @@ export class StatsRecorder {
     else this.#byStatus.set(outcome, (this.#byStatus.get(outcome) ?? 0) + 1);
   }
 
+  /** Counts a request that arrived before a Retry-After the fake sent had run out. */
+  countBeforeRetryAfter(): void {
+    this.#beforeRetryAfter++;
+  }
+
   /** Zeroes every counter but the requests in flight. */
   reset(): void {
+    this.#beforeRetryAfter = 0;
     this.#requests = 0;
     this.#byStatus.clear();
     this.#byUri.clear();
@@ -82,6 +96,7 @@ export class StatsRecorder {
       inFlight: this.#inFlight,
       tooManyRequests: this.#byStatus.get(429) ?? 0,
       resets: this.#resets,
+      beforeRetryAfter: this.#beforeRetryAfter,
     };
   }
 }

@@ -62,7 +62,30 @@ Deno.test("parseFakeApiArgs maps every flag", () => {
   });
 });
 
+Deno.test("parseFakeApiArgs reads --rate-schedule and --ratelimit-headers, and refuses --rate beside a schedule", () => {
+  const { out, deps } = capture();
+  const parsed = parseFakeApiArgs(
+    ["--rate-schedule", "0s:40,20s:10,40s:40", "--ratelimit-headers"],
+    deps,
+  );
+  assert.ok(!("exit" in parsed));
+  assert.deepEqual(parsed.rateSchedule, [
+    { atMs: 0, ratePerSecond: 40 },
+    { atMs: 20_000, ratePerSecond: 10 },
+    { atMs: 40_000, ratePerSecond: 40 },
+  ]);
+  assert.equal(parsed.rateLimitHeaders, true);
+  assert.deepEqual(parseFakeApiArgs(["--rate", "5", "--rate-schedule", "0s:40"], deps), {
+    exit: 2,
+  });
+  assert.match(out.stderr, /--rate and --rate-schedule exclude each other/);
+});
+
 const invalid: [args: string[], message: string][] = [
+  [
+    ["--rate-schedule", "5s:40"],
+    'Invalid --rate-schedule "5s:40": Cannot parse rate schedule step "5s:40": expected the first step at 0s',
+  ],
   [["--error-rate", "1.5"], 'Invalid --error-rate "1.5": expected a fraction from 0 to 1'],
   [["--reset-rate", "-0.1"], 'Invalid --reset-rate "-0.1": expected a number >= 0'],
   [["--rate", "0"], 'Invalid --rate "0": expected a number above 0'],
@@ -97,6 +120,8 @@ Deno.test("--help prints every flag and exits 0", () => {
       "--slow-ms",
       "--seed",
       "--manifest",
+      "--rate-schedule",
+      "--ratelimit-headers",
     ]
   ) {
     assert.ok(out.stdout.includes(flag), `help names ${flag}`);

@@ -290,3 +290,109 @@ Deno.test({
     await api.close(); // closing twice is harmless
   },
 });
+
+Deno.test({
+  name: "--ratelimit-headers announces the bucket in every content answer, 429s included",
+  ...sanitized,
+  fn: async () => {
+    const clock = new VirtualClock(1_000_000);
+    await withApi({ ratePerSecond: 2, burst: 2, rateLimitHeaders: true, clock }, async (api) => {
+      const fields = async (uri: string) => {
+        const response = await fetch(`${api.apiUrl}?lang=eng&uri=${encodeURIComponent(uri)}`);
+        await response.body?.cancel();
+        const h = (name: string) => response.headers.get(name);
+        return [
+          response.status,
+          h("ratelimit-policy"),
+          h("ratelimit"),
+          h("x-ratelimit-limit"),
+          h("x-ratelimit-remaining"),
+          h("x-ratelimit-reset"),
+        ];
+      };
+      assert.deepEqual(await fields("/scriptures/ot/gen/1"), [
+        200,
+        '"default";q=2;w=1',
+        '"default";r=1;t=1',
+        "2",
+        "1",
+        "1",
+      ]);
+      assert.deepEqual(await fields("/scriptures/ot/gen/2"), [
+        200,
+        '"default";q=2;w=1',
+        '"default";r=0;t=1',
+        "2",
+        "0",
+        "1",
+      ]);
+      assert.deepEqual(await fields("/scriptures/ot/gen/3"), [
+        429,
+        '"default";q=2;w=1',
+        '"default";r=0;t=1',
+        "2",
+        "0",
+        "1",
+      ]);
+      // fetchChapter reads them: the importer can pace by them.
+      await clock.advance(1000);
+      const { rateHint } = await fetchChapter("/scriptures/ot/gen/3", {
+        source: sourceOf(api),
+        retryOn: RETRY_ON,
+        now: () => clock.now(),
+      });
+      assert.deepEqual(rateHint, { ratePerSecond: 2, remaining: 1, resetMs: 1000 });
+    });
+    await withApi({ ratePerSecond: 2.5, rateLimitHeaders: true, clock }, async (api) => {
+      const response = await fetch(`${api.apiUrl}?lang=eng&uri=/scriptures/ot/gen/1`);
+      await response.body?.cancel();
+      assert.equal(response.headers.get("ratelimit-policy"), '"default";q=5;w=2');
+      assert.equal(response.headers.get("x-ratelimit-limit"), null, "no per-second reading of 5");
+    });
+    await withApi({ ratePerSecond: 2 }, async (api) => {
+      const response = await fetch(`${api.apiUrl}?lang=eng&uri=/scriptures/ot/gen/1`);
+      await response.body?.cancel();
+      assert.equal(response.headers.get("ratelimit-policy"), null, "not unless asked");
+    });
+  },
+});
+
+Deno.test({
+  name: "--rate-schedule changes the limit from the first request on",
+  ...sanitized,
+  fn: async () => {
+    const clock = new VirtualClock(1_000_000);
+    const schedule = [{ atMs: 0, ratePerSecond: 1 }, { atMs: 10_000, ratePerSecond: 10 }];
+    await withApi({ rateSchedule: schedule, clock }, async (api) => {
+      await clock.advance(60_000); // the schedule starts at the first request, not at the start
+      assert.equal((await get(api, "/scriptures/ot/gen/1")).status, 200);
+      await clock.advance(500);
+      assert.equal((await get(api, "/scriptures/ot/gen/2")).status, 429, "1/s for the first 10 s");
+      await clock.advance(9500);
+      assert.equal((await get(api, "/scriptures/ot/gen/2")).status, 200);
+      await clock.advance(100);
+      assert.equal((await get(api, "/scriptures/ot/gen/3")).status, 200, "10/s after 10 s");
+    });
+  },
+});
+
+Deno.test({
+  name: "/__stats counts the requests that came while a Retry-After the fake sent was running",
+  ...sanitized,
+  fn: async () => {
+    const clock = new VirtualClock(1_000_000);
+    await withApi({ ratePerSecond: 1, clock }, async (api) => {
+      assert.equal((await get(api, "/scriptures/ot/gen/1")).status, 200);
+      assert.equal((await get(api, "/scriptures/ot/gen/2")).retryAfter, "1");
+      await clock.advance(50);
+      await get(api, "/scriptures/ot/gen/2"); // within 100 ms: it may have been on its way
+      assert.equal(api.stats().beforeRetryAfter, 0);
+      await clock.advance(500);
+      await get(api, "/scriptures/ot/gen/2"); // the client ignored the Retry-After
+      assert.equal(api.stats().beforeRetryAfter, 1);
+      await clock.advance(1000);
+      assert.equal((await get(api, "/scriptures/ot/gen/2")).status, 200);
+      assert.equal(api.stats().beforeRetryAfter, 1, "after the Retry-After ran out: fine");
+    });
+  },
+});

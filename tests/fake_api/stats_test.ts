@@ -21,6 +21,7 @@ Deno.test("StatsRecorder counts requests, statuses, duplicates, peak in flight a
     inFlight: 0,
     tooManyRequests: 1,
     resets: 1,
+    beforeRetryAfter: 0,
   });
 });
 
