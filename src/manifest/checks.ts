@@ -11,7 +11,7 @@ import type { PathSegment } from "./diagnostic.ts";
 import { suggestionSuffix } from "./did_you_mean.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import type { Finding } from "./located_yaml.ts";
-import { MANIFEST_DEFAULTS, SLUG_PATTERN } from "./schema.ts";
+import { ADAPTIVE_DEFAULTS, MANIFEST_DEFAULTS, SLUG_PATTERN } from "./schema.ts";
 
 /** The line a path starts on, for "first at line N" in messages. */
 export type LineOf = (path: readonly PathSegment[]) => number;
@@ -46,10 +46,31 @@ export function checkManifest(
   return findings;
 }
 
-/** Finds a `burst` given without `requestsPerSecond`. */
+/**
+ * Finds a `burst` given without `requestsPerSecond`, a `startRate` or
+ * `minRate` without `adaptive: true`, and a `minRate` above the `startRate`.
+ */
 export function checkProfile(raw: unknown): Finding[] {
-  if (!_isRecord(raw) || !("burst" in raw) || "requestsPerSecond" in raw) return [];
-  return [{ path: ["burst"], message: "only valid together with requestsPerSecond" }];
+  if (!_isRecord(raw)) return [];
+  const findings: Finding[] = [];
+  if ("burst" in raw && !("requestsPerSecond" in raw)) {
+    findings.push({ path: ["burst"], message: "only valid together with requestsPerSecond" });
+  }
+  for (const key of ["startRate", "minRate"]) {
+    if (key in raw && raw.adaptive !== true) {
+      findings.push({ path: [key], message: "only valid together with adaptive: true" });
+    }
+  }
+  const { startRate, minRate } = raw;
+  const start = typeof startRate === "number" ? startRate : ADAPTIVE_DEFAULTS.startRate;
+  if (typeof minRate === "number" && minRate > start && start > 0) {
+    const what = typeof startRate === "number" ? "startRate" : "the default startRate";
+    findings.push({
+      path: ["minRate"],
+      message: `expected at most ${what} (${start}), got ${minRate}`,
+    });
+  }
+  return findings;
 }
 
 function _duplicateIds(

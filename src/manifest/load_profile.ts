@@ -9,7 +9,7 @@ import { basename, extname, join } from "node:path";
 import { checkProfile } from "./checks.ts";
 import { ManifestError, ProfileNotFoundError } from "./diagnostic.ts";
 import { suggestionSuffix } from "./did_you_mean.ts";
-import { type ProfileData, profileSchema, SLUG_PATTERN } from "./schema.ts";
+import { ADAPTIVE_DEFAULTS, type ProfileData, profileSchema, SLUG_PATTERN } from "./schema.ts";
 import type { Profile } from "./types.ts";
 import { validateYaml } from "./validate.ts";
 
@@ -131,7 +131,8 @@ function _notFound(
 }
 
 function _toProfile(data: ProfileData, file: string, name: string): Profile {
-  const { delay, description, maxInFlight, requestsPerSecond, burst, ...limits } = data;
+  const { delay, description, maxInFlight, requestsPerSecond, burst, adaptive, ...rest } = data;
+  const { startRate, minRate, ...limits } = rest;
   return {
     name,
     file,
@@ -141,5 +142,12 @@ function _toProfile(data: ProfileData, file: string, name: string): Profile {
     delayMs: delay,
     // The bucket holds one token unless told otherwise: no bursts by default.
     ...(requestsPerSecond === undefined ? {} : { requestsPerSecond, burst: burst ?? 1 }),
+    ...(adaptive === true ? { adaptive: _adaptive(startRate, minRate) } : {}),
   };
+}
+
+/** The rates of an adaptive profile, defaults filled in; the floor never above the start. */
+function _adaptive(startRate: number | undefined, minRate: number | undefined) {
+  const start = startRate ?? ADAPTIVE_DEFAULTS.startRate;
+  return { startRate: start, minRate: minRate ?? Math.min(ADAPTIVE_DEFAULTS.minRate, start) };
 }

@@ -7,6 +7,7 @@
  */
 
 import { z } from "zod";
+import { DEFAULT_ADAPTIVE_PARAMS } from "../exec/adaptive/params.ts";
 import { describeValue } from "./describe.ts";
 import { DURATION_EXPECTED, DURATION_PATTERN, parseDuration } from "./duration.ts";
 
@@ -27,6 +28,12 @@ export const MANIFEST_DEFAULTS = {
   jitter: "full",
   retryOn: [429, 500, 502, 503, 504],
   profile: "default",
+} as const;
+
+/** Defaults of an adaptive profile's rates, requests/s (the controller's own defaults). */
+export const ADAPTIVE_DEFAULTS = {
+  startRate: DEFAULT_ADAPTIVE_PARAMS.startRate,
+  minRate: DEFAULT_ADAPTIVE_PARAMS.minRate,
 } as const;
 
 type _Issue = { readonly input?: unknown };
@@ -176,6 +183,23 @@ export const profileSchema = z.strictObject({
     .describe("Token bucket rate on request starts."),
   burst: _positiveInt().optional()
     .describe("Token bucket capacity; only with requestsPerSecond. Default 1."),
+  adaptive: z.boolean({ error: _expected("true or false") }).optional().describe(
+    "Find the server's limit while the run goes: adapt the request rate and the in-flight " +
+      "limit to 429s, server errors, timeouts, latency and announced limits, never above " +
+      "this profile's other limits. Default false.",
+  ),
+  startRate: z.number({ error: _expected("a positive number") })
+    .positive({ error: _expected("a positive number") })
+    .optional()
+    .describe(
+      `Requests/s an adaptive run starts at; only with adaptive. Default ${DEFAULT_ADAPTIVE_PARAMS.startRate}.`,
+    ),
+  minRate: z.number({ error: _expected("a positive number") })
+    .positive({ error: _expected("a positive number") })
+    .optional()
+    .describe(
+      `Requests/s an adaptive run never goes below; only with adaptive. Default ${DEFAULT_ADAPTIVE_PARAMS.minRate}.`,
+    ),
 }).meta({
   title: "scripture-importer profile",
   description: "How hard the importer works: concurrency per level and pacing.",

@@ -78,4 +78,10 @@ export interface Profile {
   readonly requestsPerSecond?: number;
   /** Token bucket capacity (defaults to 1 when `requestsPerSecond` is set). */
   readonly burst?: number;
+  /**
+   * Present when the profile adapts its rate to the server (`adaptive: true`):
+   * the rate it starts at and the rate it never goes below, requests/s. The
+   * limits above are then ceilings.
+   */
+  readonly adaptive?: { readonly startRate: number; readonly minRate: number };
 }

@@ -9,7 +9,7 @@ import {
 import { listProfiles, loadProfile, parseProfile } from "../../src/manifest/load_profile.ts";
 
 const PROFILES = fileURLToPath(new URL("../../profiles/", import.meta.url));
-const KNOWN = "aggressive, conservative, default, sequential";
+const KNOWN = "adaptive, aggressive, conservative, default, sequential";
 /** The shipped profiles folder as a relative path (`profiles` from the repository root). */
 const RELATIVE = relative(Deno.cwd(), PROFILES);
 
@@ -103,7 +103,7 @@ Deno.test("parseProfile reports every problem of a profile at once", () => {
     'p.yaml:3:8: delay: expected a duration like 50ms, 1.5s or 2m, got "soon"',
     "p.yaml:4:8: burst: expected a positive integer, got 0",
     "p.yaml:4:8: burst: only valid together with requestsPerSecond",
-    'p.yaml:5:1: unknown key "extra" (known: booksPerVolume, burst, chaptersPerBook, delay, description, maxInFlight, requestsPerSecond, volumes)',
+    'p.yaml:5:1: unknown key "extra" (known: adaptive, booksPerVolume, burst, chaptersPerBook, delay, description, maxInFlight, minRate, requestsPerSecond, startRate, volumes)',
   ]);
 });
 
@@ -129,8 +129,9 @@ Deno.test("parseProfile defaults the delay to 0 and the burst to 1 when a rate i
   assert.equal(bursty.burst, 5);
 });
 
-Deno.test("the four shipped profiles are listed, load and hold their limits", async () => {
+Deno.test("the five shipped profiles are listed, load and hold their limits", async () => {
   assert.deepEqual(await listProfiles(PROFILES), [
+    "adaptive",
     "aggressive",
     "conservative",
     "default",
@@ -141,6 +142,7 @@ Deno.test("the four shipped profiles are listed, load and hold their limits", as
     conservative: [1, 3, 5, 100],
     default: [3, 5, 10, 50],
     aggressive: [5, 10, 20, 25],
+    adaptive: [5, 10, 20, 0],
   };
   for (const [name, limits] of Object.entries(expected)) {
     const profile = await loadProfile(name, { profilesDir: PROFILES });
@@ -244,5 +246,58 @@ Deno.test("listProfiles finds the .yaml files only and an absent folder is empty
     assert.deepEqual(await listProfiles(join(dir, "missing")), []);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("the shipped adaptive profile adapts from 10 requests/s under a ceiling of 10 in flight", async () => {
+  const profile = await loadProfile("adaptive", { profilesDir: PROFILES });
+  assert.deepEqual(profile.adaptive, { startRate: 10, minRate: 0.5 });
+  assert.equal(profile.maxInFlight, 10);
+  for (const name of ["sequential", "conservative", "default", "aggressive"]) {
+    assert.equal((await loadProfile(name, { profilesDir: PROFILES })).adaptive, undefined, name);
+  }
+});
+
+Deno.test("parseProfile reads adaptive with its rates, defaulted, the floor never above the start", () => {
+  const parse = (...lines: string[]) => parseProfile(yaml(...LIMITS, ...lines), "p.yaml", "p");
+  assert.deepEqual(parse("adaptive: true").adaptive, { startRate: 10, minRate: 0.5 });
+  assert.deepEqual(parse("adaptive: true", "startRate: 2", "minRate: 1").adaptive, {
+    startRate: 2,
+    minRate: 1,
+  });
+  assert.deepEqual(parse("adaptive: true", "startRate: 0.2").adaptive, {
+    startRate: 0.2,
+    minRate: 0.2,
+  });
+  assert.equal(parse("adaptive: false").adaptive, undefined);
+  assert.equal("adaptive" in parse(), false, "a fixed profile reads exactly as before");
+});
+
+Deno.test("parseProfile refuses adaptive rates without adaptive, a floor above the start, and non-booleans", () => {
+  const rows: [string[], string[]][] = [
+    [["startRate: 5"], ["p.yaml:4:12: startRate: only valid together with adaptive: true"]],
+    [
+      ["adaptive: false", "minRate: 1"],
+      ["p.yaml:5:10: minRate: only valid together with adaptive: true"],
+    ],
+    [
+      ["adaptive: true", "startRate: 2", "minRate: 3"],
+      ["p.yaml:6:10: minRate: expected at most startRate (2), got 3"],
+    ],
+    [
+      ["adaptive: true", "minRate: 20"],
+      ["p.yaml:5:10: minRate: expected at most the default startRate (10), got 20"],
+    ],
+    [["adaptive: yes please"], ['p.yaml:4:11: adaptive: expected true or false, got "yes please"']],
+    [
+      ["adaptive: true", "startRate: 0"],
+      ["p.yaml:5:12: startRate: expected a positive number, got 0"],
+    ],
+  ];
+  for (const [lines, expected] of rows) {
+    assert.deepEqual(
+      problems(() => parseProfile(yaml(...LIMITS, ...lines), "p.yaml", "p")),
+      expected,
+    );
   }
 });

@@ -86,6 +86,7 @@ Deno.test("the shipped profiles order from the slowest-paced to the fastest", as
     "conservative",
     "default",
     "aggressive",
+    "adaptive",
   ]);
 });
 
