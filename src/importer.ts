@@ -9,9 +9,16 @@
 import { join, resolve } from "node:path";
 import type { Clock } from "./exec/clock.ts";
 import { systemClock } from "./exec/clock.ts";
+import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
-import type { RunControl } from "./exec/run_control.ts";
-import type { Limits, RunEvent, RunReport } from "./exec/types.ts";
+import { RunControl } from "./exec/run_control.ts";
+import {
+  type Limits,
+  type RateHint,
+  type RunEvent,
+  type RunReport,
+  TaskError,
+} from "./exec/types.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
@@ -58,7 +65,11 @@ export interface ImportOptions {
   readonly manifestSha256?: string;
   /** Extra sinks of the run's events (e.g. a terminal view). */
   readonly onEvent?: (event: RunEvent) => void;
-  /** Lets an adaptive controller change the limits while the run goes. */
+  /**
+   * The run's control, through which the rate governor changes the limits
+   * while the run goes (an adaptive profile's controller, or a fixed profile's
+   * cap at a limit the server announces). @default a new one
+   */
   readonly control?: RunControl;
 }
 
@@ -178,6 +189,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
       delayMs: profile.delayMs,
       requestsPerSecond: profile.requestsPerSecond,
       burst: profile.requestsPerSecond ? profile.burst : undefined,
+      adaptive: profile.adaptive,
     },
     selection: plan.selection.labels,
     outDir,
@@ -191,8 +203,14 @@ async function _execute(run: _Run): Promise<ImportResult> {
     ...(options.onEvent ? [options.onEvent] : []),
   ];
 
+  const emit = (event: RunEvent) => {
+    for (const sink of sinks) sink(event);
+  };
+  const control = options.control ?? new RunControl();
+  const rates = _rates(profile, control, clock, manifest.retry.retryOn, emit);
+
   const report = await runDag(plan.dag, {
-    ..._handlers(run),
+    ..._handlers(run, rates.hint),
     limits: profileLimits(profile),
     retry: manifest.retry,
     attemptTimeoutMs: manifest.source.timeoutMs,
@@ -201,9 +219,11 @@ async function _execute(run: _Run): Promise<ImportResult> {
     signal: options.signal,
     failFast: options.failFast,
     preResolved,
-    control: options.control,
+    control,
     onEvent: (event) => {
-      for (const sink of sinks) sink(event);
+      emit(event);
+      // Last, so that a rate change it causes is logged after its cause.
+      rates.observe(event);
     },
   });
   const summary = collector.summary();
@@ -226,7 +246,43 @@ interface _BookResult {
   readonly complete: boolean;
 }
 
-function _handlers(run: _Run): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
+/**
+ * The run's rate governor, wired: for an adaptive profile a controller from
+ * the start; for a fixed one, a cap created at the first limit the server
+ * announces (no profile runs faster than announced), and nothing before.
+ */
+function _rates(
+  profile: Profile,
+  control: RunControl,
+  clock: Clock,
+  retryOn: readonly number[],
+  onChange: (event: RunEvent) => void,
+): { observe: (event: RunEvent) => void; hint: (hint: RateHint | undefined) => void } {
+  const options = {
+    control,
+    clock,
+    limits: profileLimits(profile),
+    overloadStatuses: retryOn.filter((status) => status >= 500),
+    onChange,
+  };
+  let governor: RateGovernor | undefined = profile.adaptive
+    ? createRateGovernor({ ...options, adaptive: profile.adaptive })
+    : undefined;
+  return {
+    observe: (event) => governor?.observe(event),
+    hint: (hint) => {
+      if (hint === undefined) return;
+      if (governor === undefined && hint.ratePerSecond === undefined) return;
+      governor ??= createRateGovernor({ ...options, adaptive: false });
+      governor.hint(hint);
+    },
+  };
+}
+
+function _handlers(
+  run: _Run,
+  onHint: (hint: RateHint | undefined) => void,
+): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
   const { options, plan, outDir, clock } = run;
   const { manifest, profile } = options;
   // A book declared with `verses: 0` (the Official Declarations) is prose: its
@@ -241,14 +297,21 @@ function _handlers(run: _Run): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
     tasks: {
       chapter: async (node, context) => {
         if (node.kind !== "chapter") throw new TypeError(`Unexpected node "${node.id}"`);
-        const fetched = await fetchChapter(node.uri, {
-          source: manifest.source,
-          retryOn: manifest.retry.retryOn,
-          fetch: options.fetch,
-          signal: context.signal,
-          proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
-          now: () => clock.now(),
-        });
+        let fetched;
+        try {
+          fetched = await fetchChapter(node.uri, {
+            source: manifest.source,
+            retryOn: manifest.retry.retryOn,
+            fetch: options.fetch,
+            signal: context.signal,
+            proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
+            now: () => clock.now(),
+          });
+        } catch (error) {
+          if (error instanceof TaskError) onHint(error.rateHint);
+          throw error;
+        }
+        onHint(fetched.rateHint);
         // With the attempt's signal, an attempt that timed out cannot rename
         // its file into place after the run has moved on.
         return await writeChapter(outDir, fetched.chapter, { signal: context.signal });

@@ -297,3 +297,107 @@ serverTest(
     }
   },
 );
+
+const adaptive = await loadProfile("adaptive", { profilesDir: join(root, "profiles") });
+
+serverTest(
+  "an adaptive import paces by the limit the server announces and logs each rate change with its reason",
+  async () => {
+    const api = await startFakeApi({
+      volumes: canon.volumes,
+      ratePerSecond: 200,
+      rateLimitHeaders: true,
+    });
+    const out = await Deno.makeTempDir();
+    try {
+      const result = await runImport({
+        manifest: against(canon, api.apiUrl),
+        profile: adaptive,
+        selection: { source: ["pgp"] },
+        outDir: out,
+      });
+      assert.equal(result.exitCode, 0);
+      const { records } = await readProgressLog(result.logPath!);
+      const start = records.find((r) => r.type === "run-start");
+      assert.ok(start?.type === "run-start");
+      assert.deepEqual(start.profile.adaptive, { startRate: 10, minRate: 0.5 });
+      const changes = records.flatMap((r) => r.type === "rate-change" ? [r] : []);
+      assert.deepEqual(changes.slice(0, 2).map((c) => [c.cause, c.to.maxInFlight]), [
+        ["start", 1],
+        ["announced", 1],
+      ]);
+      assert.equal(changes[1].reason, "the server announces 200.0/s: at most 194.0/s");
+      assert.equal(changes[1].to.ratePerSecond, 194);
+      // The first answer lifts the one-request limit (Little's law, within the profile's 10).
+      assert.equal(changes[2].cause, "start");
+      assert.ok(changes[2].to.maxInFlight! > 1 && changes[2].to.maxInFlight! <= 10);
+      const startIndex = records.indexOf(changes[0]);
+      const firstTask = records.findIndex((r) => r.type === "task-start" && r.role === "task");
+      assert.ok(startIndex < firstTask, "the controller's start comes before the first request");
+      assert.equal(result.summary.rate?.changes, changes.length);
+      assert.equal(api.stats().beforeRetryAfter, 0);
+    } finally {
+      await api.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);
+
+serverTest(
+  "a fixed profile is capped at the limit the server announces from its first answer, and only then",
+  async () => {
+    const api = await startFakeApi({
+      volumes: canon.volumes,
+      ratePerSecond: 20,
+      rateLimitHeaders: true,
+    });
+    const out = await Deno.makeTempDir();
+    try {
+      const result = await runImport({
+        manifest: against(canon, api.apiUrl),
+        profile: { ...aggressive, delayMs: 10, maxInFlight: 1 },
+        selection: { only: ["pgp/moses"] },
+        outDir: out,
+      });
+      assert.equal(result.exitCode, 0);
+      const { records } = await readProgressLog(result.logPath!);
+      const changes = records.flatMap((r) => r.type === "rate-change" ? [r] : []);
+      assert.deepEqual(changes.map((c) => [c.cause, c.from, c.to]), [[
+        "announced",
+        { ratePerSecond: 100, maxInFlight: 1 },
+        { ratePerSecond: 19.4, maxInFlight: 1 },
+      ]]);
+      // Every request after the cap starts at least 1/19.4 s after the one before.
+      const capAt = changes[0].at;
+      const starts = records.flatMap((r) =>
+        r.type === "task-start" && r.role === "task" ? [r.at] : []
+      );
+      const after = starts.filter((at) => at > capAt);
+      assert.ok(after.length >= 6);
+      for (let i = 1; i < after.length; i++) assert.ok(after[i] - after[i - 1] >= 1000 / 19.4 - 1);
+    } finally {
+      await api.close();
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);
+
+serverTest("a fixed profile against a server that announces nothing changes nothing", async () => {
+  const api = await startFakeApi({ volumes: canon.volumes, ratePerSecond: 1000 });
+  const out = await Deno.makeTempDir();
+  try {
+    const result = await runImport({
+      manifest: against(canon, api.apiUrl),
+      profile: fast,
+      selection: { only: ["pgp/moses"] },
+      outDir: out,
+    });
+    assert.equal(result.exitCode, 0);
+    const { records } = await readProgressLog(result.logPath!);
+    assert.equal(records.filter((r) => r.type === "rate-change").length, 0);
+    assert.equal(result.summary.rate, undefined);
+  } finally {
+    await api.close();
+    await Deno.remove(out, { recursive: true });
+  }
+});
