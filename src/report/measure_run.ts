@@ -8,6 +8,7 @@
 
 import { type Bound, type BoundBook, theoreticalMinimum } from "../plan/bound.ts";
 import type { LogRecord, RunHeader } from "../progress/log_record.ts";
+import { type RateTrace, rateTrace } from "./rate_trace.ts";
 
 /** Chapters in the whole canon of `import.yaml`, for the "whole canon at this speed" estimate. */
 export const CANON_CHAPTERS = 1584;
@@ -57,6 +58,8 @@ export interface MeasuredRun {
   readonly interrupted: boolean;
   /** The log's last line was cut short and left out (only ever the last run of a log). */
   readonly tornLastLine: boolean;
+  /** How an adaptive controller (or an announced limit) moved the rate; null when it never changed. */
+  readonly rate: RateTrace | null;
 }
 
 /** Options of {@linkcode measureRun}. */
@@ -207,6 +210,7 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
     ended: end !== undefined,
     interrupted: end?.summary.interrupted ?? false,
     tornLastLine: options.tornLastLine ?? false,
+    rate: rateTrace(records, durationMs),
   };
 }
 

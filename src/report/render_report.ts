@@ -6,6 +6,7 @@
 
 import { formatCount, formatDuration } from "../progress/format.ts";
 import type { ReportRow } from "./compare_runs.ts";
+import type { RateTrace } from "./rate_trace.ts";
 
 /** The output formats of the report. */
 export const REPORT_FORMATS = ["table", "markdown", "json"] as const;
@@ -68,6 +69,13 @@ const _COLUMNS: readonly _Column[] = [
   { header: "note", align: "left", cell: runNote },
 ];
 
+/** Shown only when some run's rate changed: a sparkline and the range. */
+const _RATE_COLUMN: _Column = {
+  header: "rate",
+  align: "left",
+  cell: (r) => r.rate === null ? "—" : `${r.rate.sparkline} ${_range(r.rate)}`,
+};
+
 const _LOG_COLUMN: _Column = {
   header: "log",
   align: "left",
@@ -93,7 +101,11 @@ export function runNote(row: ReportRow): string {
  * - `table`: columns aligned with spaces, numbers to the right;
  * - `markdown`: a table as `deno fmt` lays it out, ready to paste;
  * - `json`: `{ "runs": [...] }`, every field of every row (an unlimited
- *   rate in `bound.rate` is `null`).
+ *   rate in `bound.rate` is `null`), with each rate change in `rate.changes`.
+ *
+ * When some run's rate changed (an adaptive profile, an announced limit), the
+ * text formats add a `rate` column before `note`: a sparkline of the rate over
+ * the run and the range of the rates set, e.g. `▃▆██▇▇▇▇ 10.0-40.1/s`.
  *
  * @example
  * ```ts
@@ -104,7 +116,9 @@ export function runNote(row: ReportRow): string {
  */
 export function renderReport(rows: readonly ReportRow[], options: RenderReportOptions): string {
   if (options.format === "json") return JSON.stringify({ runs: rows }, null, 2) + "\n";
-  const columns = options.logColumn === false ? _COLUMNS : [..._COLUMNS, _LOG_COLUMN];
+  const rate = rows.some((row) => row.rate !== null) ? [_RATE_COLUMN] : [];
+  const log = options.logColumn === false ? [] : [_LOG_COLUMN];
+  const columns = [..._COLUMNS.slice(0, -1), ...rate, ..._COLUMNS.slice(-1), ...log];
   const cells = [
     columns.map((c) => c.header),
     ...rows.map((row) => columns.map((c) => c.cell(row))),
@@ -126,6 +140,13 @@ export function renderReport(rows: readonly ReportRow[], options: RenderReportOp
   return cells.map((line) =>
     line.map((cell, i) => _pad(cell, widths[i], columns[i].align)).join("  ").trimEnd()
   ).join("\n") + "\n";
+}
+
+// "10.0-40.1/s"; "unlimited" for no limit.
+function _range(rate: RateTrace): string {
+  const { minPerSecond: min, maxPerSecond: max } = rate;
+  if (min === null || max === null) return "unlimited at times";
+  return min === max ? `${min.toFixed(1)}/s` : `${min.toFixed(1)}-${max.toFixed(1)}/s`;
 }
 
 function _widths(cells: readonly (readonly string[])[], min: number): number[] {

@@ -3,7 +3,7 @@
 // the run-end summary in them is the one a real run would hold.
 
 import { join } from "node:path";
-import type { RunEvent, RunReport } from "../../src/exec/types.ts";
+import type { RateChangeCause, RunEvent, RunReport } from "../../src/exec/types.ts";
 import type { LogRecord, RunHeader } from "../../src/progress/log_record.ts";
 import { toLogRecord } from "../../src/progress/log_record.ts";
 import { type Summary, SummaryCollector } from "../../src/progress/summary.ts";
@@ -114,6 +114,18 @@ export class SyntheticRun {
       attempts: 2,
       durationMs,
       value: null,
+    });
+  }
+
+  /** A rate change an adaptive controller made at `at`, in requests/s, at most 10 in flight. */
+  rateChange(at: number, from: number, to: number, cause: RateChangeCause = "slow-start"): this {
+    return this.#emit({
+      type: "rate-change",
+      at,
+      from: { ratePerSecond: from, maxInFlight: 10 },
+      to: { ratePerSecond: to, maxInFlight: 10 },
+      cause,
+      reason: `${cause}: ${to}/s`,
     });
   }
 
