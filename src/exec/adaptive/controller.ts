@@ -86,6 +86,8 @@ export class AdaptiveController {
   readonly #starts = new Map<string, { readonly at: number; readonly rate: number }>();
   /** The last start times, oldest first. */
   #recentStarts: number[] = [];
+  /** When the rate was last raised. */
+  #raisedAt = -Infinity;
   #answered = false;
   #pausedUntil = -Infinity;
   #holdGrowth = false;
@@ -198,8 +200,10 @@ export class AdaptiveController {
     if (recent.length > _SPACING_STARTS) recent.shift();
     // The rate a request was sent at is the limiter's, unless the run starts far
     // fewer (held back elsewhere); an average of the last starts would lag a rising rate.
+    // Only starts since the rate was last raised count: spacing for a lower rate would lag.
     const applied = this.#setter.setting.ratePerSecond;
-    const achieved = this.#achievedRate();
+    const since = recent.filter((start) => start >= this.#raisedAt);
+    const achieved = since.length < 2 ? undefined : _startsPerSecond(since);
     const rate = achieved !== undefined && achieved < 0.7 * applied ? achieved : applied;
     this.#starts.set(id, { at, rate });
     this.#tick(at);
@@ -208,9 +212,7 @@ export class AdaptiveController {
   /** Starts per second over the last few starts; undefined before two. */
   #achievedRate(): number | undefined {
     const recent = this.#recentStarts;
-    if (recent.length < 2) return undefined;
-    const span = recent[recent.length - 1] - recent[0];
-    return span > 0 ? ((recent.length - 1) * 1000) / span : Infinity;
+    return recent.length < 2 ? undefined : _startsPerSecond(recent);
   }
 
   #take(id: string): { readonly at: number; readonly rate: number } | undefined {
@@ -288,7 +290,9 @@ export class AdaptiveController {
   }
 
   #set(wanted: RateSetting, at: number, cause: RateChangeCause, reason: string): void {
-    this.#setter.set(wanted, at, cause, reason);
+    const before = this.#setter.setting.ratePerSecond;
+    if (!this.#setter.set(wanted, at, cause, reason)) return;
+    if (this.#setter.setting.ratePerSecond > before) this.#raisedAt = at;
   }
 
   /** The setting for `rate`: one in flight until the first answer, then Little's law. */
@@ -301,4 +305,10 @@ export class AdaptiveController {
     const inFlight = Math.ceil((rate * baseline * this.#params.inFlightHeadroom) / 1000) + 1;
     return { ratePerSecond: rate, maxInFlight: inFlight };
   }
+}
+
+/** Starts per second over `starts` (two or more, in order). */
+function _startsPerSecond(starts: readonly number[]): number {
+  const span = starts[starts.length - 1] - starts[0];
+  return span > 0 ? ((starts.length - 1) * 1000) / span : Infinity;
 }

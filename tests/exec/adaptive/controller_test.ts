@@ -285,3 +285,50 @@ sanitizedTest("a timeout decreases the rate as an overload; a network error does
   assert.equal(decreases.length, 1);
   assert.match(decreases[0].reason, /^timeout after 5000 ms at [\d.]+\/s: rate x0\.7$/);
 });
+
+Deno.test("a 429 after the rate was raised is set down to the raised rate, not to the spacing before it", async () => {
+  const clock = new VirtualClock();
+  const control = new RunControl();
+  control.attach({
+    limiter: { setDelayMs: () => {}, setTokenBucket: () => {} } as never,
+    maxInFlight: Infinity,
+    setMaxInFlight: () => {},
+    wake: () => {},
+  });
+  const reasons: string[] = [];
+  const controller = new AdaptiveController({
+    control,
+    clock,
+    limits: { scopes: [1], tasksPerScope: 10 },
+    onChange: (event) => event.type === "rate-change" && reasons.push(event.reason),
+  });
+  const start = (id: string, at: number) =>
+    controller.observe({ type: "task-start", at, id, kind: "k", attempt: 1, role: "task" });
+  controller.observe({ type: "run-start", at: 0, nodes: 9, tasks: 9, sinks: 0 });
+  start("a", 0);
+  await clock.advance(100);
+  controller.hint({ ratePerSecond: 40 });
+  controller.observe({
+    type: "task-done",
+    at: 100,
+    id: "a",
+    kind: "k",
+    attempts: 1,
+    durationMs: 100,
+    value: null,
+  });
+  start("b", 100);
+  start("c", 126);
+  controller.observe({
+    type: "task-retry",
+    at: 130,
+    id: "c",
+    kind: "k",
+    attempt: 1,
+    delayMs: 1000,
+    reason: "HTTP 429",
+    status: 429,
+    retryAfterMs: 1000,
+  });
+  assert.equal(reasons.at(-1), "HTTP 429 at 38.8/s: ceiling 38.8/s, rate x0.9");
+});
