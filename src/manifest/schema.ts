@@ -10,6 +10,7 @@ import { z } from "zod";
 import { DEFAULT_ADAPTIVE_PARAMS } from "../exec/adaptive/params.ts";
 import { describeValue } from "./describe.ts";
 import { DURATION_EXPECTED, DURATION_PATTERN, parseDuration } from "./duration.ts";
+import { TOOL } from "../version.ts";
 
 /** Slugs of volumes, books and profiles: safe as a path segment and in a URI. */
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -17,7 +18,7 @@ export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 /** Defaults of the optional manifest keys, as a user would write them. */
 export const MANIFEST_DEFAULTS = {
   lang: "eng",
-  userAgent: "scripture-importer/0.1.0 (+declarative parallel importer; Deno)",
+  userAgent: `${TOOL.name}/${TOOL.version} (+declarative parallel importer; Deno)`,
   timeout: "30s",
   maxBodyBytes: 5_000_000,
   outputDir: "./data",
@@ -61,6 +62,19 @@ function _slug() {
 function _text() {
   const error = _expected("a non-empty string");
   return z.string({ error }).min(1, { error });
+}
+
+/** A header value: printable ASCII only, or every request would fail on sending. */
+function _userAgent() {
+  const error = _expected("a non-empty string of printable ASCII characters");
+  return z.string({ error }).regex(/^[\x20-\x7e]+$/, { error });
+}
+
+/** A duration that must be above 0 (a timeout of 0 would fail every request). */
+function _positiveDuration(fallback: string) {
+  return _duration(fallback).refine((ms) => ms > 0, {
+    error: (issue) => `expected a duration above 0, got ${describeValue(issue.input)} ms`,
+  });
 }
 
 function _duration(fallback: string | number) {
@@ -109,9 +123,9 @@ const _source = z.strictObject({
     })
     .default(MANIFEST_DEFAULTS.lang)
     .describe("Language code sent as `lang` (eng, spa, por, ...)."),
-  userAgent: _text().default(MANIFEST_DEFAULTS.userAgent)
+  userAgent: _userAgent().default(MANIFEST_DEFAULTS.userAgent)
     .describe("User-Agent header sent with every request; names this tool."),
-  timeout: _duration(MANIFEST_DEFAULTS.timeout)
+  timeout: _positiveDuration(MANIFEST_DEFAULTS.timeout)
     .describe("Per-request timeout: ms, or a string like 30s."),
   maxBodyBytes: _positiveInt().default(MANIFEST_DEFAULTS.maxBodyBytes)
     .describe("Largest response body accepted, in bytes."),

@@ -173,9 +173,11 @@ function _statusError(
 ) {
   const hint = rateHint === undefined ? {} : { rateHint };
   const status = `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+  // A Retry-After is honoured whatever the status: the server speaks for the
+  // whole client even when this chapter will not be tried again.
+  const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
+  const after = retryAfterMs === undefined ? "" : ` (Retry-After ${retryAfterMs} ms)`;
   if (retryable) {
-    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now);
-    const after = retryAfterMs === undefined ? "" : ` (Retry-After ${retryAfterMs} ms)`;
     return new TaskError(`Cannot fetch chapter "${uri}": ${status}${after}`, {
       retryable: true,
       status: response.status,
@@ -184,9 +186,10 @@ function _statusError(
     });
   }
   const why = response.status >= 500 ? " (a server error not in retryOn: permanent)" : "";
-  return new TaskError(`Cannot fetch chapter "${uri}": ${status}${why}`, {
+  return new TaskError(`Cannot fetch chapter "${uri}": ${status}${why}${after}`, {
     retryable: false,
     status: response.status,
+    retryAfterMs,
     ...hint,
   });
 }

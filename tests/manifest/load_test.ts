@@ -212,6 +212,18 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
     ],
   },
   {
+    what: "a timeout of zero, which would fail every request",
+    lines: [...SOURCE, "  timeout: 0s", ...VOLUMES],
+    expected: ["import.yaml:3:12: source.timeout: expected a duration above 0, got 0 ms"],
+  },
+  {
+    what: "a User-Agent that is not printable ASCII, which no request could send",
+    lines: [...SOURCE, "  userAgent: importer — Jane", ...VOLUMES],
+    expected: [
+      'import.yaml:3:14: source.userAgent: expected a non-empty string of printable ASCII characters, got "importer — Jane"',
+    ],
+  },
+  {
     what: "a quoted duration without a unit",
     lines: [...SOURCE, '  timeout: "30"', ...VOLUMES],
     expected: [

@@ -138,7 +138,12 @@ const statusCases: [
     message: /HTTP 429/,
   }],
   ["503 in retryOn", 503, {}, { retryable: true, message: /HTTP 503/ }],
-  ["404", 404, { "retry-after": "5" }, { retryable: false, message: /HTTP 404/ }],
+  // A Retry-After on a permanent refusal still pauses the run: kept, though not retried.
+  ["404 with Retry-After", 404, { "retry-after": "5" }, {
+    retryable: false,
+    message: /HTTP 404.*\(Retry-After 5000 ms\)/,
+    retryAfterMs: 5000,
+  }],
   ["400", 400, {}, { retryable: false, message: /HTTP 400/ }],
   ["501, a server error not in retryOn", 501, {}, {
     retryable: false,
