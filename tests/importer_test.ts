@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startFakeApi } from "../src/fake_api/server.ts";
+import { type FakeApi, type FakeApiOptions, startFakeApi } from "../src/fake_api/server.ts";
 import { ImportSetupError, runImport } from "../src/importer.ts";
 import { loadManifest, loadProfile } from "../src/manifest/load.ts";
 import type { Manifest } from "../src/manifest/types.ts";
@@ -36,6 +36,21 @@ async function filesUnder(dir: string): Promise<string[]> {
   return found;
 }
 
+/** Starts the fake API and makes an output directory for `fn`; always closes and removes both. */
+async function withFake(
+  options: FakeApiOptions,
+  fn: (api: FakeApi, out: string) => Promise<void>,
+): Promise<void> {
+  const api = await startFakeApi(options);
+  const out = await Deno.makeTempDir();
+  try {
+    await fn(api, out);
+  } finally {
+    await api.close();
+    await Deno.remove(out, { recursive: true });
+  }
+}
+
 /** Matches an ImportSetupError whose message matches `pattern`. */
 const setupError = (pattern: RegExp) => (error: unknown) =>
   error instanceof ImportSetupError && pattern.test(error.message);
@@ -46,9 +61,7 @@ const serverTest = (name: string, fn: () => Promise<void>) =>
 serverTest(
   "a full-canon import writes 1,584 valid chapters and manifests that match the canon",
   async () => {
-    const api = await startFakeApi({ volumes: canon.volumes });
-    const out = await Deno.makeTempDir();
-    try {
+    await withFake({ volumes: canon.volumes }, async (api, out) => {
       const result = await runImport({
         manifest: against(canon, api.apiUrl),
         profile: fast,
@@ -91,25 +104,20 @@ serverTest(
         const check = await verifyChapterFile(file);
         assert.ok(check.ok, check.ok ? "" : check.reason);
       }
-    } finally {
-      await api.close();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 );
 
 serverTest(
   "with 5% 503s and 1% dropped connections every chapter still arrives, each written once",
   async () => {
-    const api = await startFakeApi({
+    await withFake({
       volumes: canon.volumes,
       errorRate: 0.05,
       resetRate: 0.01,
       seed: 7,
-    });
-    const out = await Deno.makeTempDir();
-    const log = join(out, "run.ndjson");
-    try {
+    }, async (api, out) => {
+      const log = join(out, "run.ndjson");
       const result = await runImport({
         manifest: against(canon, api.apiUrl),
         profile: fast,
@@ -129,10 +137,7 @@ serverTest(
       const files = await filesUnder(out);
       assert.equal(files.filter((f) => f.endsWith(".tmp")).length, 0);
       assert.equal(files.filter((f) => /\/\d+\.json$/.test(f)).length, 1584);
-    } finally {
-      await api.close();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 );
 
@@ -149,9 +154,7 @@ serverTest(
         books: v.books.map((b) => b.id === "1-ne" ? { ...b, chapters: 23 } : b),
       })),
     };
-    const api = await startFakeApi({ volumes: served });
-    const out = await Deno.makeTempDir();
-    try {
+    await withFake({ volumes: served }, async (api, out) => {
       const result = await runImport({
         manifest: against(asked, api.apiUrl),
         profile: fast,
@@ -175,17 +178,12 @@ serverTest(
       assert.match(book.failed[0].reason, /another page/);
       assert.equal(book.complete, false);
       await assert.rejects(Deno.stat(join(out, "bofm", "1-ne", "23.json")), Deno.errors.NotFound);
-    } finally {
-      await api.close();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 );
 
 serverTest("a second run skips every chapter already on disk and requests nothing", async () => {
-  const api = await startFakeApi({ volumes: canon.volumes });
-  const out = await Deno.makeTempDir();
-  try {
+  await withFake({ volumes: canon.volumes }, async (api, out) => {
     const options = {
       manifest: against(canon, api.apiUrl),
       profile: fast,
@@ -205,18 +203,13 @@ serverTest("a second run skips every chapter already on disk and requests nothin
     assert.deepEqual(Object.keys(api.stats().byUri), ["/scriptures/pgp/moses/3"]);
     const forced = await runImport({ ...options, force: true });
     assert.equal(forced.summary.chapters.imported, 16);
-  } finally {
-    await api.close();
-    await Deno.remove(out, { recursive: true });
-  }
+  });
 });
 
 serverTest(
   "two imports into one output directory: the second is refused while the first runs",
   async () => {
-    const api = await startFakeApi({ volumes: canon.volumes, latencyMs: 20 });
-    const out = await Deno.makeTempDir();
-    try {
+    await withFake({ volumes: canon.volumes, latencyMs: 20 }, async (api, out) => {
       const options = {
         manifest: against(canon, api.apiUrl),
         profile: fast,
@@ -231,10 +224,7 @@ serverTest(
       );
       assert.equal((await first).exitCode, 0);
       assert.equal((await runImport(options)).summary.chapters.skipped, 16, "the lock is released");
-    } finally {
-      await api.close();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 );
 
@@ -274,9 +264,7 @@ serverTest(
       ...v,
       books: v.books.map((b) => b.id === "moses" ? { ...b, verses: 300 } : b),
     }));
-    const api = await startFakeApi({ volumes: served });
-    const out = await Deno.makeTempDir();
-    try {
+    await withFake({ volumes: served }, async (api, out) => {
       const result = await runImport({
         manifest: against(canon, api.apiUrl),
         profile: fast,
@@ -291,10 +279,7 @@ serverTest(
       assert.equal(result.exitCode, 1);
       const book = await readJson<BookManifest>(join(out, "pgp", "moses", "manifest.json"));
       assert.equal(book.complete, false);
-    } finally {
-      await api.close();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 );
 
@@ -303,13 +288,11 @@ const adaptive = await loadProfile("adaptive", { profilesDir: join(root, "profil
 serverTest(
   "an adaptive import paces by the limit the server announces and logs each rate change with its reason",
   async () => {
-    const api = await startFakeApi({
+    await withFake({
       volumes: canon.volumes,
       ratePerSecond: 200,
       rateLimitHeaders: true,
-    });
-    const out = await Deno.makeTempDir();
-    try {
+    }, async (api, out) => {
       const result = await runImport({
         manifest: against(canon, api.apiUrl),
         profile: adaptive,
@@ -336,23 +319,18 @@ serverTest(
       assert.ok(startIndex < firstTask, "the controller's start comes before the first request");
       assert.equal(result.summary.rate?.changes, changes.length);
       assert.equal(api.stats().beforeRetryAfter, 0);
-    } finally {
-      await api.close();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 );
 
 serverTest(
   "a fixed profile is capped at the limit the server announces from its first answer, and only then",
   async () => {
-    const api = await startFakeApi({
+    await withFake({
       volumes: canon.volumes,
       ratePerSecond: 20,
       rateLimitHeaders: true,
-    });
-    const out = await Deno.makeTempDir();
-    try {
+    }, async (api, out) => {
       const result = await runImport({
         manifest: against(canon, api.apiUrl),
         profile: { ...aggressive, delayMs: 10, maxInFlight: 1 },
@@ -375,17 +353,12 @@ serverTest(
       const after = starts.filter((at) => at > capAt);
       assert.ok(after.length >= 6);
       for (let i = 1; i < after.length; i++) assert.ok(after[i] - after[i - 1] >= 1000 / 19.4 - 1);
-    } finally {
-      await api.close();
-      await Deno.remove(out, { recursive: true });
-    }
+    });
   },
 );
 
 serverTest("a fixed profile against a server that announces nothing changes nothing", async () => {
-  const api = await startFakeApi({ volumes: canon.volumes, ratePerSecond: 1000 });
-  const out = await Deno.makeTempDir();
-  try {
+  await withFake({ volumes: canon.volumes, ratePerSecond: 1000 }, async (api, out) => {
     const result = await runImport({
       manifest: against(canon, api.apiUrl),
       profile: fast,
@@ -396,8 +369,5 @@ serverTest("a fixed profile against a server that announces nothing changes noth
     const { records } = await readProgressLog(result.logPath!);
     assert.equal(records.filter((r) => r.type === "rate-change").length, 0);
     assert.equal(result.summary.rate, undefined);
-  } finally {
-    await api.close();
-    await Deno.remove(out, { recursive: true });
-  }
+  });
 });
