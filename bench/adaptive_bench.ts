@@ -1,6 +1,6 @@
 /**
  * The adaptive controller against the in-process fake API at 50 ms latency
- * behind a limit of 40 requests/s (a token bucket of burst 1, `429` with a
+ * behind a limit of 40 requests/s (a one-second token bucket, `429` with a
  * whole-second `Retry-After` above it), at most 10 requests in flight:
  *
  * - group `retry-after-only`: the server says nothing but 429 and Retry-After;

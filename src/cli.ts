@@ -130,7 +130,7 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
     .option("--profiles <names>", "profiles to run (comma list or repeated; default: all)", collect)
     .option("--latency <duration>", "the fake API's latency, with --run-profiles (default: 150ms)")
     .option("--rate <n>", "requests/s the fake API allows (429 above it), with --run-profiles")
-    .option("--burst <n>", "the fake API's rate-limit burst, with --rate (default: 1)")
+    .option("--burst <n>", "the fake API's rate-limit burst, with --rate (default: the rate)")
     .option(
       "-o, --out <dir>",
       "keep the imports and logs here, with --run-profiles (default: a temporary directory, removed)",

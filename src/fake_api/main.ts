@@ -56,7 +56,11 @@ export function parseFakeApiArgs(
       "requests per second allowed; above it 429 with Retry-After",
       _positive("--rate"),
     )
-    .option("--burst <n>", "token bucket capacity of --rate", _integer("--burst", 1), 1)
+    .option(
+      "--burst <n>",
+      "token bucket capacity of --rate (default: the rate, i.e. N requests in any second; 1 for a strict spacing)",
+      _integer("--burst", 1),
+    )
     .option(
       "--rate-schedule <steps>",
       'a rate that changes from the first request on, e.g. "0s:40,20s:10,40s:40" (instead of --rate)',

@@ -30,7 +30,12 @@ export interface FakeApiOptions extends FaultOptions {
   readonly seed?: number;
   /** Requests per second allowed (token bucket); above it, 429 with `Retry-After`. @default unlimited */
   readonly ratePerSecond?: number;
-  /** Token bucket capacity. @default 1 */
+  /**
+   * Token bucket capacity. @default the first rate, rounded up: a one-second
+   * bucket, so "40 requests/s" allows 40 requests in any second, as the
+   * `RateLimit-Policy: q=40;w=1` the fake announces says. 1 makes a strict
+   * minimum spacing (one request per 25 ms at 40/s).
+   */
   readonly burst?: number;
   /**
    * A rate that changes over time, from the first content request on (replaces
@@ -112,7 +117,7 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
   const schedule = options.rateSchedule;
   const initialRate = schedule?.[0]?.ratePerSecond ?? options.ratePerSecond;
   const bucket = initialRate === undefined ? undefined : new TokenBucket(
-    { ratePerSecond: initialRate, burst: options.burst ?? 1 },
+    { ratePerSecond: initialRate, burst: options.burst ?? Math.max(1, Math.ceil(initialRate)) },
     clock.now(),
   );
   const limit = new _RateLimitState(bucket, schedule, options);

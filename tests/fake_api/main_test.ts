@@ -21,7 +21,7 @@ Deno.test("parseFakeApiArgs gives the documented defaults", () => {
     latencyMs: 0,
     jitterMs: 0,
     ratePerSecond: undefined,
-    burst: 1,
+    burst: undefined,
     maxInFlight: undefined,
     errorRate: 0,
     resetRate: 0,
