@@ -36,7 +36,7 @@ Deno.test("plan shows 5 volumes, 88 books, 1,584 chapter tasks and 94 sink nodes
   assert.match(stdout, /chapter tasks {2}1,584\n/);
   assert.match(stdout, /sink nodes {5}94 /);
   assert.match(stdout, /Profile "default"/);
-  assert.match(stdout, /Theoretical minimum at 100ms latency: 1m 19s \(limited by rate\)/);
+  assert.match(stdout, /Theoretical minimum at 100 ms latency: 1 min 19 s \(limited by rate\)/);
 });
 
 Deno.test("plan --source bofm --format json has 239 chapters, 15 book manifests, 1 volume and the root", async () => {

@@ -6,6 +6,7 @@
  */
 
 import { Dag } from "../exec/dag.ts";
+import { chapterUri } from "../source/chapter_uri.ts";
 import type { Manifest, Profile } from "../manifest/types.ts";
 import { type Bound, theoreticalMinimum } from "./bound.ts";
 import type { Selection } from "./selection.ts";
@@ -88,7 +89,7 @@ export function buildPlan(manifest: Manifest, selection: Selection): Plan {
           volume: volume.id,
           book: book.book,
           chapter,
-          uri: `/scriptures/${volume.id}/${book.book}/${chapter}`,
+          uri: chapterUri({ volume: volume.id, book: book.book, chapter }),
         };
         nodes.push(node);
         chapterIds.push(node.id);

@@ -6,19 +6,9 @@
  */
 
 import type { Profile } from "../manifest/types.ts";
+import { formatDuration } from "../progress/format.ts";
 import type { Bound } from "./bound.ts";
 import { type Plan, planBound } from "./planner.ts";
-
-/** Formats ms as a short human duration: `850ms`, `12.3s`, `4m 05s`, `1h 02m`. */
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return "—";
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s.toFixed(1)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(Math.round(s - m * 60)).padStart(2, "0")}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, "0")}m`;
-}
 
 /** The plan summary printed by `plan` and embedded in `plan --format json`. */
 export interface PlanSummary {
@@ -98,14 +88,14 @@ export function renderPlanText(summary: PlanSummary): string {
     `  volumes ${p.volumes}, booksPerVolume ${p.booksPerVolume}, chaptersPerBook ${p.chaptersPerBook}, maxInFlight ${
       p.maxInFlight ?? "none"
     }`,
-    `  delay ${formatMs(p.delayMs)} between request starts${bucket} (${rate})`,
+    `  delay ${formatDuration(p.delayMs)} between request starts${bucket} (${rate})`,
     `  effective concurrency: ${n(summary.effectiveConcurrency)} requests in flight`,
-    `Theoretical minimum at ${formatMs(summary.latencyMs)} latency: ${
-      formatMs(summary.theoreticalMinimumMs)
+    `Theoretical minimum at ${formatDuration(summary.latencyMs)} latency: ${
+      formatDuration(summary.theoreticalMinimumMs)
     } (limited by ${summary.limitedBy})`,
-    `  ceil(N/C)*L ${formatMs(t.concurrency)}, N/R ${formatMs(t.rate)}, longest book ${
-      formatMs(t.longestBook)
-    }, largest volume ${formatMs(t.volume)}`,
+    `  ceil(N/C)*L ${formatDuration(t.concurrency)}, N/R ${formatDuration(t.rate)}, longest book ${
+      formatDuration(t.longestBook)
+    }, largest volume ${formatDuration(t.volume)}`,
     "",
   ].join("\n");
 }

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { BoundLimits } from "../plan/bound.ts";
 import type { RateChangeCause, RateSetting, RunEvent } from "../exec/types.ts";
 import type { Summary } from "./summary.ts";
 
@@ -13,15 +14,8 @@ export interface RunHeader {
   readonly tool: { readonly name: string; readonly version: string };
   /** The manifest file and the SHA-256 of its bytes (lowercase hex). */
   readonly manifest: { readonly file: string; readonly sha256: string };
-  readonly profile: {
+  readonly profile: BoundLimits & {
     readonly name: string;
-    readonly volumes: number;
-    readonly booksPerVolume: number;
-    readonly chaptersPerBook: number;
-    readonly maxInFlight?: number;
-    readonly delayMs: number;
-    readonly requestsPerSecond?: number;
-    readonly burst?: number;
     /** Present when the profile adapts its rate: the rate it starts at and its floor, requests/s. */
     readonly adaptive?: { readonly startRate: number; readonly minRate: number };
   };
