@@ -5,6 +5,8 @@
  * @module
  */
 
+import { clearImmediate, setImmediate } from "node:timers";
+
 /** A source of time and of sleeps. All times are in milliseconds. */
 export interface Clock {
   /** The current time in ms (epoch ms for the system clock, any origin for a virtual one). */
@@ -14,16 +16,66 @@ export interface Clock {
    * signal aborts first, and leaves no timer or listener behind either way.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves at clock time `at`: never before it, and as soon after it as the
+   * clock can manage. Rejects like `sleep`. A clock whose `sleep` is already
+   * exact (a virtual one) need not have it: callers fall back to
+   * `sleep(at - now())`.
+   */
+  sleepUntil?(at: number, signal?: AbortSignal): Promise<void>;
 }
+
+/** The precise wait never yields through the event loop for longer than this before its target, ms. */
+const _MAX_LEAD_MS = 5;
+/** The timer aims this far before the target beyond its own expected lateness, ms. */
+const _LEAD_MARGIN_MS = 0.5;
+
+/**
+ * How late `setTimeout` fires here, learnt from the precise waits' own
+ * timers: an exponentially weighted mean of (fired − asked), in ms.
+ */
+class _TimerLateness {
+  #meanMs = 1;
+
+  /** How far before a target the timer should aim, ms. */
+  get leadMs(): number {
+    return Math.min(_MAX_LEAD_MS, this.#meanMs + _LEAD_MARGIN_MS);
+  }
+
+  observe(lateMs: number): void {
+    const clamped = Math.min(_MAX_LEAD_MS, Math.max(0, lateMs));
+    this.#meanMs += (clamped - this.#meanMs) / 8;
+  }
+}
+
+const _lateness = new _TimerLateness();
+const _now = () => performance.timeOrigin + performance.now();
 
 /**
  * The real clock: monotonic time on the epoch scale (`performance.timeOrigin +
  * performance.now()`) and `setTimeout`. Monotonic, so that a wall clock
  * stepped back or forward during a run neither stalls nor bunches up the
  * scheduled starts; on the epoch scale, so that log times read as dates.
+ *
+ * `sleepUntil` is precise to a few hundredths of a millisecond, where a
+ * timer alone fires 1-2 ms late (and rounds its delay to whole
+ * milliseconds): it sets a timer to shortly before the target, by the
+ * lateness it has seen of its own timers, then yields turn by turn of the
+ * event loop (`setImmediate`, so I/O goes on) until the target. A scheduler
+ * that spaces starts from each actual start thus does not lose a timer's
+ * lateness at every start.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { systemClock } from "./clock.ts";
+ * const at = systemClock.now() + 5;
+ * await systemClock.sleepUntil(at);
+ * assert.ok(systemClock.now() >= at);
+ * ```
  */
-export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+export const systemClock: Clock & Required<Pick<Clock, "sleepUntil">> = {
+  now: _now,
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
@@ -36,6 +88,40 @@ export const systemClock: Clock = {
         resolve();
       }, Math.max(0, ms));
       signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  },
+  sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let immediate: ReturnType<typeof setImmediate> | undefined;
+      const onAbort = () => {
+        clearTimeout(timer);
+        if (immediate !== undefined) clearImmediate(immediate);
+        reject(signal!.reason);
+      };
+      const step = () => {
+        timer = immediate = undefined;
+        const now = _now();
+        const left = at - now;
+        if (left <= 0) {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+          return;
+        }
+        const lead = _lateness.leadMs;
+        if (left <= lead) {
+          immediate = setImmediate(step);
+          return;
+        }
+        const ask = left - lead;
+        timer = setTimeout(() => {
+          _lateness.observe(_now() - now - ask);
+          step();
+        }, ask);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      step();
     });
   },
 };

@@ -9,7 +9,8 @@ import type { Clock } from "./clock.ts";
 const _ignore = () => {};
 
 /**
- * One re-armable wake-up on a clock. Asking for a later time than the armed
+ * One re-armable wake-up on a clock, as precise as the clock can make it
+ * (`Clock.sleepUntil` where it has one). Asking for a later time than the armed
  * one keeps the armed one: the woken scheduler re-checks and asks again.
  */
 export class WakeTimer {
@@ -39,7 +40,11 @@ export class WakeTimer {
     const controller = new AbortController();
     this.#controller = controller;
     this.#at = at;
-    this.#clock.sleep(at - now, controller.signal).then(() => {
+    const clock = this.#clock;
+    const wait = clock.sleepUntil
+      ? clock.sleepUntil(at, controller.signal)
+      : clock.sleep(at - now, controller.signal);
+    wait.then(() => {
       if (this.#controller !== controller) return;
       this.#controller = undefined;
       this.#at = Infinity;

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { systemClock } from "../../src/exec/clock.ts";
+import { WakeTimer } from "../../src/exec/wake_timer.ts";
+import { sanitizedTest } from "./_helpers.ts";
+
+sanitizedTest("systemClock.sleepUntil never resolves before its target", async () => {
+  // Targets at every fraction of a millisecond, across the timer's lead.
+  for (let i = 0; i < 40; i++) {
+    const at = systemClock.now() + (i % 8) * 0.73;
+    await systemClock.sleepUntil(at);
+    assert.ok(systemClock.now() >= at, `woke ${at - systemClock.now()} ms early`);
+  }
+});
+
+sanitizedTest("systemClock.sleepUntil resolves at once for a past target", async () => {
+  const before = systemClock.now();
+  await systemClock.sleepUntil(before - 1000);
+  assert.ok(systemClock.now() >= before);
+});
+
+sanitizedTest(
+  "an aborted systemClock.sleepUntil rejects with the reason and leaves no timer behind",
+  async () => {
+    const controller = new AbortController();
+    const reason = new Error("stop");
+    const far = systemClock.sleepUntil(systemClock.now() + 60_000, controller.signal);
+    controller.abort(reason);
+    await assert.rejects(far, (error) => error === reason);
+    // Aborted in its last stretch, while it yields turn by turn.
+    const near = new AbortController();
+    const close = systemClock.sleepUntil(systemClock.now() + 3, near.signal);
+    queueMicrotask(() => near.abort(reason));
+    await assert.rejects(close, (error) => error === reason);
+    await assert.rejects(systemClock.sleepUntil(0, controller.signal), (error) => error === reason);
+  },
+);
+
+sanitizedTest("the wake timer on the system clock fires at its time, not before", async () => {
+  let firedAt = 0;
+  const { promise, resolve } = Promise.withResolvers<void>();
+  const timer = new WakeTimer(systemClock, () => {
+    firedAt = systemClock.now();
+    resolve();
+  });
+  const now = systemClock.now();
+  timer.wakeBy(now + 30, now);
+  timer.wakeBy(now + 12.4, now);
+  await promise;
+  assert.ok(firedAt >= now + 12.4);
+  assert.equal(timer.armed, false);
+});
