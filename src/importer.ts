@@ -35,6 +35,7 @@ import type { RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
 import { completedChapters, recordedChecksums } from "./resume.ts";
 import { fetchChapter } from "./source/request.ts";
+import { quotaPause } from "./exec/adaptive/quota.ts";
 import { TOOL } from "./version.ts";
 
 /** Options of {@linkcode runImport}. */
@@ -250,6 +251,8 @@ interface _BookResult {
  * The run's rate governor, wired: for an adaptive profile a controller from
  * the start; for a fixed one, a cap created at the first limit the server
  * announces (no profile runs faster than announced), and nothing before.
+ * For every profile, an answer saying the quota is used up pauses every
+ * start until its reset.
  */
 function _rates(
   profile: Profile,
@@ -272,6 +275,8 @@ function _rates(
     observe: (event) => governor?.observe(event),
     hint: (hint) => {
       if (hint === undefined) return;
+      const pause = quotaPause(hint, clock.now());
+      if (pause !== undefined && control.attached) control.pauseUntil(pause.until, pause.reason);
       if (governor === undefined && hint.ratePerSecond === undefined) return;
       governor ??= createRateGovernor({ ...options, adaptive: false });
       governor.hint(hint);

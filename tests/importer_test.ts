@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { expectedChapter, fakeChapter } from "../src/fake_api/fake_chapter.ts";
 import { type FakeApi, type FakeApiOptions, startFakeApi } from "../src/fake_api/server.ts";
 import { ImportSetupError, runImport } from "../src/importer.ts";
 import { loadManifest, loadProfile } from "../src/manifest/load.ts";
@@ -7,6 +8,7 @@ import type { Manifest } from "../src/manifest/types.ts";
 import type { BookManifest, RootManifest, VolumeManifest } from "../src/output/manifest_types.ts";
 import { verifyChapterFile } from "../src/output/chapter_file.ts";
 import { readProgressLog } from "../src/progress/log.ts";
+import type { Chapter } from "../src/source/types.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const canon = await loadManifest(join(root, "import.yaml"));
@@ -103,6 +105,25 @@ serverTest(
       for (const file of files) {
         const check = await verifyChapterFile(file);
         assert.ok(check.ok, check.ok ? "" : check.reason);
+      }
+      // The written text is what the fake invented, header fields and id-less paragraphs too.
+      for (
+        const uri of [
+          "/scriptures/bofm/1-ne/3",
+          "/scriptures/dc-testament/dc/76",
+          "/scriptures/dc-testament/od/2",
+          "/scriptures/pgp/a-of-f/1",
+        ]
+      ) {
+        const written = await readJson<Chapter>(
+          join(out, `${uri.slice("/scriptures/".length)}.json`),
+        );
+        const { title, number, subtitle, intro, studyIntro, summary, verses, paragraphs } = written;
+        assert.deepEqual(
+          { title, number, subtitle, intro, studyIntro, summary, verses, paragraphs },
+          expectedChapter(fakeChapter(api.canon, uri)!),
+          uri,
+        );
       }
     });
   },
@@ -375,3 +396,47 @@ serverTest("a fixed profile against a server that announces nothing changes noth
     assert.equal(result.summary.rate, undefined);
   });
 });
+
+serverTest(
+  "an answer saying the quota is used up holds every start until its reset, for a fixed profile too",
+  async () => {
+    await withFake({ volumes: canon.volumes }, async (api, out) => {
+      let answers = 0;
+      // The third answer says none of the quota is left for a second; it names no rate.
+      const quotaFetch: typeof fetch = async (input, init) => {
+        const response = await fetch(input, init);
+        if (++answers !== 3) return response;
+        const headers = new Headers(response.headers);
+        headers.set("RateLimit", '"default";r=0;t=1');
+        const { status, statusText } = response;
+        return new Response(response.body, { status, statusText, headers });
+      };
+      const result = await runImport({
+        manifest: against(canon, api.apiUrl),
+        profile: { ...fast, maxInFlight: 1 },
+        selection: { only: ["pgp/moses"] },
+        outDir: out,
+        fetch: quotaFetch,
+      });
+      assert.equal(result.exitCode, 0);
+      const { records } = await readProgressLog(result.logPath!);
+      const pauses = records.flatMap((r) => r.type === "rate-pause" ? [r] : []);
+      assert.equal(pauses.length, 1);
+      assert.equal(pauses[0].reason, "the server's quota is used up: it resets in 1000 ms");
+      // The pause is stamped a moment after the answer's arrival it is counted from.
+      const length = pauses[0].untilAt - pauses[0].at;
+      assert.ok(length > 990 && length <= 1000, `a pause of ${length} ms`);
+      const starts = records.flatMap((r) =>
+        r.type === "task-start" && r.role === "task" ? [r.at] : []
+      );
+      assert.equal(starts.length, 8);
+      assert.deepEqual(
+        starts.filter((at) => at > pauses[0].at && at < pauses[0].untilAt),
+        [],
+        "no request inside the pause",
+      );
+      assert.equal(starts.filter((at) => at >= pauses[0].untilAt).length, 5);
+      assert.equal(records.filter((r) => r.type === "rate-change").length, 0, "no rate named");
+    });
+  },
+);

@@ -156,6 +156,14 @@ export class DagRun<N extends DagNode> {
         this.#maxInFlight = maxInFlight;
       },
       wake: () => this.#pump(),
+      pauseUntil: (until, reason) => {
+        const now = this.#clock.now();
+        if (!(until > now) || !this.#limiter.pauseUntil(until)) return false;
+        this.#paused = true;
+        this.#record.ratePaused(until, reason, now);
+        this.#pump();
+        return true;
+      },
     };
   }
 

@@ -17,6 +17,13 @@ export interface ControlTarget {
   setMaxInFlight(maxInFlight: number): void;
   /** Asks the scheduler to re-check what it may start. */
   wake(): void;
+  /**
+   * Holds every start until clock time `until` and records the pause
+   * (`rate-pause`, then `rate-resume`), as a `Retry-After` does.
+   *
+   * @returns whether it extended the pause in force.
+   */
+  pauseUntil(until: number, reason: string): boolean;
 }
 
 /**
@@ -86,6 +93,23 @@ export class RunControl {
     const target = this.#require("set tokenBucket");
     target.limiter.setTokenBucket(bucket);
     target.wake();
+  }
+
+  /**
+   * Holds every task start until clock time `until`, as a server's
+   * `Retry-After` does: running tasks go on, nothing starts before then, and
+   * the run emits `rate-pause` with `reason` (and `rate-resume` after). A
+   * pause never shortens a longer one in force.
+   *
+   * @returns whether it extended the pause in force.
+   * @throws {RangeError} when `until` is not a number.
+   */
+  pauseUntil(until: number, reason: string): boolean {
+    const target = this.#require("pause");
+    if (Number.isNaN(until)) {
+      throw new RangeError(`Cannot pause until "${until}": must be a clock time`);
+    }
+    return target.pauseUntil(until, reason);
   }
 
   /**

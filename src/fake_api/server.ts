@@ -93,7 +93,9 @@ export interface FakeApi {
  * the limit: `RateLimit-Policy: "default";q=<quota>;w=<seconds>` (the rate as
  * a whole quota over whole seconds), `RateLimit: "default";r=<tokens left>;t=<seconds
  * until the bucket is full>`, and the same as `X-RateLimit-Limit` (only for a
- * one-second window), `X-RateLimit-Remaining` and `X-RateLimit-Reset`.
+ * one-second window), `X-RateLimit-Remaining` and `X-RateLimit-Reset`. A
+ * bucket smaller than the quota (a `burst` below the rate) announces the
+ * policy alone: its tokens are not the quota left in a window.
  *
  * @example
  * ```ts
@@ -293,13 +295,22 @@ class _RateLimitState {
     const bucket = this.#bucket;
     if (!this.#announce || bucket === undefined) return {};
     const { quota, windowSeconds } = _quota(bucket.ratePerSecond);
+    const policy = {
+      "ratelimit-policy": `"default";q=${quota};w=${windowSeconds}`,
+      // Without a window, X-RateLimit-Limit is commonly read per second: only send it then.
+      ...(windowSeconds === 1 ? { "x-ratelimit-limit": String(quota) } : {}),
+    };
+    // The bucket's tokens and time to full are the quota left in the window
+    // only when the bucket holds the whole quota. A smaller burst (--burst 1)
+    // is stricter than the policy says, and its state does not fit whole
+    // seconds (a token comes back in 25 ms at 40/s, "t=1" would claim a
+    // second): such a server announces its policy alone.
+    if (bucket.burst < quota) return policy;
     const remaining = String(Math.floor(bucket.available(now)));
     const reset = String(Math.ceil(bucket.msUntilFull(now) / 1000));
     return {
-      "ratelimit-policy": `"default";q=${quota};w=${windowSeconds}`,
+      ...policy,
       "ratelimit": `"default";r=${remaining};t=${reset}`,
-      // Without a window, X-RateLimit-Limit is commonly read per second: only send it then.
-      ...(windowSeconds === 1 ? { "x-ratelimit-limit": String(quota) } : {}),
       "x-ratelimit-remaining": remaining,
       "x-ratelimit-reset": reset,
     };

@@ -97,6 +97,47 @@ sanitizedTest(
   },
 );
 
+sanitizedTest(
+  "a pause through RunControl holds every start until it ends, never shortens a longer one, and is logged",
+  async () => {
+    const clock = new VirtualClock();
+    const log = new EventLog();
+    const control = new RunControl();
+    const onEvent = log.onEvent;
+    const extended: boolean[] = [];
+    const run = runDag(chapters(6), {
+      tasks: { work: () => clock.sleep(10) },
+      limits: { scopes: [1], tasksPerScope: 10, maxInFlight: 2 },
+      retry: noRetry,
+      clock,
+      control,
+      onEvent: (event) => {
+        onEvent(event);
+        if (event.type === "task-done" && event.id === "b/2") {
+          extended.push(control.pauseUntil(clock.now() + 1000, "quota used up"));
+          extended.push(control.pauseUntil(clock.now() + 400, "a shorter one"));
+          extended.push(control.pauseUntil(clock.now() - 5, "already over"));
+        }
+      },
+    });
+    await drive(clock, run);
+    assert.deepEqual(extended, [true, false, false]);
+    assert.deepEqual(log.starts(), [
+      "b/1@0#1",
+      "b/2@0#1",
+      "b/3@10#1", // b/1's end, just before b/2's, started it before the pause
+      "b/4@1010#1", // the two slots free since 10 and 20 start together at the end
+      "b/5@1010#1",
+      "b/6@1020#1",
+    ]);
+    assert.deepEqual(
+      log.of("rate-pause").map(({ at, until, reason }) => ({ at, until, reason })),
+      [{ at: 10, until: 1010, reason: "quota used up" }],
+    );
+    assert.deepEqual(log.of("rate-resume").map((event) => event.at), [1010]);
+  },
+);
+
 Deno.test("RunControl refuses reads and changes while no run is attached, and a second run", () => {
   const control = new RunControl();
   assert.throws(
@@ -107,7 +148,13 @@ Deno.test("RunControl refuses reads and changes while no run is attached, and a 
     () => control.delayMs,
     new Error("Cannot read delayMs: no run is attached to this RunControl"),
   );
-  const target = { limiter: new RateLimiter(), maxInFlight: 1, setMaxInFlight() {}, wake() {} };
+  const target = {
+    limiter: new RateLimiter(),
+    maxInFlight: 1,
+    setMaxInFlight() {},
+    wake() {},
+    pauseUntil: () => false,
+  };
   const detach = control.attach(target);
   assert.throws(
     () => control.attach(target),
@@ -117,6 +164,14 @@ Deno.test("RunControl refuses reads and changes while no run is attached, and a 
     () => control.setMaxInFlight(0),
     new RangeError('Cannot set maxInFlight "0": must be a whole number of at least 1'),
   );
+  assert.throws(
+    () => control.pauseUntil(NaN, "why"),
+    new RangeError('Cannot pause until "NaN": must be a clock time'),
+  );
   detach();
   assert.equal(control.attached, false);
+  assert.throws(
+    () => control.pauseUntil(10, "why"),
+    new Error("Cannot pause: no run is attached to this RunControl"),
+  );
 });

@@ -348,6 +348,17 @@ Deno.test({
       await response.body?.cancel();
       assert.equal(response.headers.get("ratelimit-policy"), '"default";q=5;w=2');
       assert.equal(response.headers.get("x-ratelimit-limit"), null, "no per-second reading of 5");
+      // Its bucket holds 3 of the 5: its tokens are not what is left of the quota.
+      assert.equal(response.headers.get("ratelimit"), null);
+      assert.equal(response.headers.get("x-ratelimit-remaining"), null);
+      assert.equal(response.headers.get("x-ratelimit-reset"), null);
+    });
+    await withApi({ ratePerSecond: 40, burst: 1, rateLimitHeaders: true, clock }, async (api) => {
+      const response = await fetch(`${api.apiUrl}?lang=eng&uri=/scriptures/ot/gen/1`);
+      await response.body?.cancel();
+      assert.equal(response.headers.get("ratelimit-policy"), '"default";q=40;w=1');
+      assert.equal(response.headers.get("x-ratelimit-limit"), "40");
+      assert.equal(response.headers.get("ratelimit"), null, "no r=0;t=1 for a token due in 25 ms");
     });
     await withApi({ ratePerSecond: 2 }, async (api) => {
       const response = await fetch(`${api.apiUrl}?lang=eng&uri=/scriptures/ot/gen/1`);
