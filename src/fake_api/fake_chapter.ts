@@ -4,7 +4,11 @@
  * The special chapters of the real canon keep their special shapes:
  * Joseph Smith—History 1 ends with closing paragraphs, Articles of Faith 1
  * with a signature, the Official Declarations have prose paragraphs and no
- * verses, and D&C 116, D&C 120 and Articles of Faith 1 have no summary.
+ * verses and close with a signature and an office paragraph that has no id,
+ * and D&C 116, D&C 120 and Articles of Faith 1 have no summary. D&C sections
+ * and the Official Declarations carry a study intro (a headnote); some books
+ * (1 Nephi, Jacob, 4 Nephi, Abraham, Joseph Smith—History, Articles of Faith)
+ * a subtitle on every chapter.
  *
  * @module
  */
@@ -33,8 +37,11 @@ export interface FakeVerse {
 
 /** A body paragraph that is not a verse. */
 export interface FakeParagraph {
-  readonly id: string;
+  /** Null: the paragraph is rendered without an `id` attribute, as real markup may. */
+  readonly id: string | null;
   readonly className?: string;
+  /** Rendered inside a `div.closing-block` with the closing paragraphs next to it. */
+  readonly closing?: boolean;
   readonly content: Rendered;
 }
 
@@ -50,10 +57,12 @@ export interface FakeChapter {
   readonly bookTitle: string;
   /** `p.title-number`. */
   readonly number: string | null;
+  /** `p.subtitle#subtitle1`: the book's subtitle, on each of its chapters. */
+  readonly subtitle: Rendered | null;
   /** `p.intro`: a psalm's superscription. */
   readonly intro: Rendered | null;
-  /** `p.study-intro`: a study help, not part of the chapter's text. */
-  readonly studyIntro: string | null;
+  /** `p.study-intro`: a study help (a D&C headnote), not part of the chapter's text. */
+  readonly studyIntro: Rendered | null;
   /** `p.study-summary`. */
   readonly summary: Rendered | null;
   readonly verses: readonly FakeVerse[];
@@ -66,6 +75,43 @@ export interface FakeChapter {
 
 /** Chapters without a `p.study-summary` in the real canon. */
 const _NO_SUMMARY = new Set(["dc/116", "dc/120", "a-of-f/1"]);
+
+/** Books whose chapters carry a `p.subtitle` under the book title, as in the real canon. */
+const _SUBTITLES: Readonly<Record<string, Rendered>> = {
+  "1-ne": { html: "His Reign and Ministry", text: "His Reign and Ministry" },
+  "jacob": { html: "The Brother of Nephi", text: "The Brother of Nephi" },
+  "4-ne": {
+    html: "Which Is the Son of Nephi&#160;—&#160;One of the Disciples of Jesus Christ",
+    text: "Which Is the Son of Nephi — One of the Disciples of Jesus Christ",
+  },
+  "abr": {
+    html: "Translated from the Papyrus, by Joseph\nSmith",
+    text: "Translated from the Papyrus, by Joseph Smith",
+  },
+  "js-h": {
+    html: "Extracts from the History of Joseph Smith, the Prophet",
+    text: "Extracts from the History of Joseph Smith, the Prophet",
+  },
+  "a-of-f": {
+    html: "of The Church of Jesus Christ of Latter-day Saints",
+    text: "of The Church of Jesus Christ of Latter-day Saints",
+  },
+};
+
+const _MONTHS = [
+  "January",
+  "February",
+  "March",
+  "April",
+  "May",
+  "June",
+  "July",
+  "August",
+  "September",
+  "October",
+  "November",
+  "December",
+];
 
 /**
  * Invents the chapter a URI names, or undefined when the URI is not a chapter
@@ -104,7 +150,7 @@ export function fakeChapter(canon: FakeCanon, uri: string): FakeChapter | undefi
     for (let i = 1; i <= prose; i++) {
       paragraphs.push({ id: `p${i}`, content: _prose(random, { anchor: String(i), notes }, 1, 4) });
     }
-    paragraphs.push(_signature(random));
+    paragraphs.push({ ..._signature(random), closing: true }, _OFFICE);
   }
 
   const scratch: FootnoteSink = { anchor: "header", notes: {} }; // header text carries no notes
@@ -121,8 +167,13 @@ export function fakeChapter(canon: FakeCanon, uri: string): FakeChapter | undefi
       : `${book.title} ${chapter}`,
     bookTitle: book.id === "od" ? `Official Declaration ${chapter}` : book.title,
     number,
+    subtitle: _SUBTITLES[book.id] ?? null,
     intro: poetry && random() < 0.7 ? fakeClause(random, scratch, { words: 6, end: "." }) : null,
-    studyIntro: volume.id === "dc-testament" ? `Revelation given at ${fakeName(random)}.` : null,
+    studyIntro: volume.id !== "dc-testament"
+      ? null
+      : book.id === "od"
+      ? _declarationIntro(random)
+      : _revelationIntro(random),
     summary: _NO_SUMMARY.has(key) ? null : _prose(random, scratch, 1, 2),
     verses,
     paragraphs,
@@ -146,12 +197,17 @@ export function fakeChapter(canon: FakeCanon, uri: string): FakeChapter | undefi
  * const expected = expectedChapter(fakeChapter(canon, "/scriptures/pgp/a-of-f/1")!);
  * assert.equal(expected.verses.length, 13);
  * assert.equal(expected.summary, null);
+ * assert.equal(expected.studyIntro, null);
+ * assert.equal(expected.subtitle, "of The Church of Jesus Christ of Latter-day Saints");
  * assert.equal(expected.paragraphs[0].id, "signature1");
  * ```
  */
 export function expectedChapter(
   fake: FakeChapter,
-): Pick<Chapter, "title" | "number" | "intro" | "summary" | "verses" | "paragraphs"> {
+): Pick<
+  Chapter,
+  "title" | "number" | "subtitle" | "intro" | "studyIntro" | "summary" | "verses" | "paragraphs"
+> {
   const verses: Verse[] = fake.verses.map((v) => ({
     number: v.number,
     text: v.content.text,
@@ -161,7 +217,9 @@ export function expectedChapter(
   return {
     title: fake.title,
     number: fake.number,
+    subtitle: fake.subtitle?.text ?? null,
     intro: fake.intro?.text ?? null,
+    studyIntro: fake.studyIntro?.text ?? null,
     summary: fake.summary?.text ?? null,
     verses,
     paragraphs,
@@ -206,6 +264,37 @@ function _poetry(random: Random, sink: FootnoteSink): Rendered {
     text: lines.map((line) => line.text).join(" "),
   };
 }
+
+/** A D&C headnote: place and date, the place's apostrophe written as an entity. */
+function _revelationIntro(random: Random): Rendered {
+  const place = `${fakeName(random)}’s Ferry`;
+  const date = `${pick(random, _MONTHS)} ${randomInt(random, 1, 28)}, ${
+    randomInt(random, 1828, 1847)
+  }`;
+  const text = `Revelation given through Joseph Smith the Prophet, at ${place}, ${date}.`;
+  return {
+    html: text.replace("’", "&#8217;").replaceAll(" the Prophet", "&#160;the Prophet"),
+    text,
+  };
+}
+
+function _declarationIntro(random: Random): Rendered {
+  const text = `A declaration issued by President ${fakeName(random)} in ${
+    randomInt(random, 1890, 1978)
+  }.`;
+  return { html: text, text };
+}
+
+/** The office under an Official Declaration's signature: a paragraph without an id. */
+const _OFFICE: FakeParagraph = {
+  id: null,
+  className: "office",
+  closing: true,
+  content: {
+    html: "<em>President of The Church of Jesus Christ of Latter-day Saints.</em>",
+    text: "President of The Church of Jesus Christ of Latter-day Saints.",
+  },
+};
 
 function _signature(random: Random): FakeParagraph {
   const name = `${fakeName(random)}.`;

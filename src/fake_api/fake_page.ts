@@ -7,7 +7,7 @@
  */
 
 import type { FakeCanon } from "./fake_canon.ts";
-import type { FakeChapter, FakeVerse } from "./fake_chapter.ts";
+import type { FakeChapter, FakeParagraph, FakeVerse } from "./fake_chapter.ts";
 import type { FakeFootnote } from "./fake_text.ts";
 import { hashParts } from "./random.ts";
 
@@ -35,11 +35,13 @@ export function chapterPage(fake: FakeChapter, lang: string): ContentPage {
     String(100_000_000 + (hashParts(fake.uri, part) % 900_000_000));
   const header = [
     `<h1 data-aid="${aid("title")}" id="title1">${fake.bookTitle}</h1>`,
+    fake.subtitle &&
+    `<p class="subtitle" data-aid="${aid("subtitle")}" id="subtitle1">${fake.subtitle.html}</p>`,
     fake.intro && `<p class="intro" data-aid="${aid("intro")}" id="intro1">${fake.intro.html}</p>`,
     fake.studyIntro &&
     `<p class="study-intro" data-aid="${
       aid("study-intro")
-    }" id="study_intro1">${fake.studyIntro}</p>`,
+    }" id="study_intro1">${fake.studyIntro.html}</p>`,
     fake.number &&
     `<p class="title-number" data-aid="${aid("number")}" id="title_number1">${fake.number}</p>`,
     fake.summary &&
@@ -48,10 +50,7 @@ export function chapterPage(fake: FakeChapter, lang: string): ContentPage {
     }" id="study_summary1">${fake.summary.html}</p>`,
   ].filter(Boolean).join("");
   const verses = fake.verses.map((verse) => _verse(verse, aid(verse.number))).join("\n");
-  const paragraphs = fake.paragraphs.map((p) => {
-    const className = p.className ? ` class="${p.className}"` : "";
-    return `<p${className} data-aid="${aid(p.id)}" id="${p.id}">${p.content.html}</p>`;
-  }).join("\n");
+  const paragraphs = _paragraphs(fake.paragraphs, aid);
   const block = (fake.sectioned ? `<section>${verses}</section>` : verses) + paragraphs;
   const footer = `<footer class="study-notes"><p data-aid="${aid("notes")}" id="study_notes1">` +
     `Notes for ${fake.title}.</p></footer>`;
@@ -103,6 +102,22 @@ export function contentsPage(canon: FakeCanon, uri: string, lang: string): Conte
       `<div class="body-block"><nav class="manifest"><ul class="doc-map">${items}</ul></nav></div>`,
     footnotes: {},
   });
+}
+
+/** Body paragraphs in order; each run of closing paragraphs inside one `div.closing-block`. */
+function _paragraphs(
+  paragraphs: readonly FakeParagraph[],
+  aid: (part: string | number) => string,
+): string {
+  return paragraphs.map((p, index) => {
+    const opens = p.closing && !paragraphs[index - 1]?.closing;
+    const closes = p.closing && !paragraphs[index + 1]?.closing;
+    const className = p.className ? ` class="${p.className}"` : "";
+    const id = p.id === null ? "" : ` id="${p.id}"`;
+    return (opens ? '<div class="closing-block">' : "") +
+      `<p${className} data-aid="${aid(p.id ?? `paragraph${index + 1}`)}"${id}>` +
+      `${p.content.html}</p>` + (closes ? "</div>" : "");
+  }).join("\n");
 }
 
 function _verse(verse: FakeVerse, aid: string): string {

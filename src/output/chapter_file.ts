@@ -60,6 +60,7 @@ export type ChapterVerification =
 /**
  * The JSON text of a chapter: keys in the order of the `Chapter` type
  * (whatever order the object was built in), two-space indent, final newline.
+ * Every key is always written: absent header fields and paragraph ids as null.
  */
 export function serializeChapter(chapter: Chapter): string {
   const ordered: Chapter = {
@@ -70,7 +71,9 @@ export function serializeChapter(chapter: Chapter): string {
     lang: chapter.lang,
     title: chapter.title,
     number: chapter.number,
+    subtitle: chapter.subtitle,
     intro: chapter.intro,
+    studyIntro: chapter.studyIntro,
     summary: chapter.summary,
     verses: chapter.verses.map((verse) => ({
       number: verse.number,
@@ -99,7 +102,7 @@ export function serializeChapter(chapter: Chapter): string {
  * const dir = await Deno.makeTempDir();
  * const result = await writeChapter(dir, {
  *   uri: "/scriptures/bofm/enos/1", volume: "bofm", book: "enos", chapter: 1, lang: "eng",
- *   title: "Enos 1", number: null, intro: null, summary: null,
+ *   title: "Enos 1", number: null, subtitle: null, intro: null, studyIntro: null, summary: null,
  *   verses: [{ number: 1, text: "Behold, it came to pass…", paragraphStart: false }],
  *   paragraphs: [], source: { url: "https://example.org", fetchedAt: "2025-01-01T00:00:00.000Z" },
  * });
@@ -125,6 +128,8 @@ export async function writeChapter(
   };
 }
 
+// Files written before `subtitle` and `studyIntro` existed lack them and are
+// still valid: resuming must not refetch them. New files always have both.
 const chapterSchema = z.object({
   uri: z.string(),
   volume: z.string(),
@@ -133,14 +138,16 @@ const chapterSchema = z.object({
   lang: z.string(),
   title: z.string(),
   number: z.string().nullable(),
+  subtitle: z.string().nullable().optional(),
   intro: z.string().nullable(),
+  studyIntro: z.string().nullable().optional(),
   summary: z.string().nullable(),
   verses: z.array(z.object({
     number: z.number().int(),
     text: z.string(),
     paragraphStart: z.boolean(),
   })),
-  paragraphs: z.array(z.object({ id: z.string(), text: z.string() })),
+  paragraphs: z.array(z.object({ id: z.string().nullable(), text: z.string() })),
   source: z.object({ url: z.string(), fetchedAt: z.string() }),
 });
 

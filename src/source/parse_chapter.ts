@@ -52,10 +52,11 @@ const _NOTE_TAGS = new Set(["footer", "aside", "nav"]);
 /**
  * Parses a content-API response body (already JSON-decoded).
  *
- * Verses are the `p.verse` elements in document order; every other `p` with an
- * `id` inside the body block becomes a paragraph (closing paragraphs,
- * signatures, declarations). Header, footnote and study-note paragraphs are
- * left out.
+ * Verses are the `p.verse` elements in document order; every other non-empty
+ * `p` inside the body block becomes a paragraph (closing paragraphs,
+ * signatures, declarations), with or without an `id`. Header, footnote and
+ * study-note paragraphs are left out. The header gives the number, subtitle,
+ * intro, study intro and summary, each null when absent.
  *
  * @param json The decoded response.
  * @param requested The chapter asked for.
@@ -86,6 +87,7 @@ const _NOTE_TAGS = new Set(["footer", "aside", "nav"]);
  *   { number: 1, text: "Spring Hill is named by the Lord Adam-ondi-Ahman.", paragraphStart: false },
  * ]);
  * assert.equal(chapter.summary, null);
+ * assert.equal(chapter.studyIntro, null);
  * ```
  */
 export function parseChapter(json: unknown, requested: RequestedChapter): Chapter {
@@ -120,7 +122,10 @@ export function parseChapter(json: unknown, requested: RequestedChapter): Chapte
   const verses = _selectAll("p.verse", document)
     .filter((p) => !_inNotes(p))
     .map((p) => _verse(p, uri));
-  const paragraphs = _paragraphs(document);
+  // Only outermost blocks: a block nested in another must not give its paragraphs twice.
+  const blocks = _selectAll(".body-block", document)
+    .filter((block) => !_hasAncestor(block, _isBodyBlock));
+  const paragraphs = _paragraphs(document, blocks);
   if (verses.length === 0 && (paragraphs.length === 0 || !requested.proseOnly)) {
     const found = paragraphs.length === 0 ? "no verses and no paragraphs" : "no verses";
     throw new TaskError(`Cannot import chapter "${uri}": empty chapter (${found})`, {
@@ -129,17 +134,20 @@ export function parseChapter(json: unknown, requested: RequestedChapter): Chapte
   }
   _assertAscending(verses, uri);
 
-  const number = _headerText(document, "p.title-number");
+  const header = (selector: string) => _headerText(document, selector);
+  const number = header("p.title-number");
   return {
     uri,
     volume: requested.volume,
     book: requested.book,
     chapter: requested.chapter,
     lang: requested.lang,
-    title: _nonEmpty(_string(meta?.title)) ?? _headerText(document, "#title1") ?? number ?? "",
+    title: _nonEmpty(_string(meta?.title)) ?? header("#title1") ?? number ?? "",
     number,
-    intro: _headerText(document, "p.intro"),
-    summary: _headerText(document, "p.study-summary"),
+    subtitle: header("p.subtitle, #subtitle1"),
+    intro: header("p.intro"),
+    studyIntro: header("p.study-intro"),
+    summary: header("p.study-summary"),
     verses,
     paragraphs,
     source: { url: requested.url, fetchedAt: requested.fetchedAt },
@@ -230,27 +238,33 @@ function _assertAscending(verses: readonly Verse[], uri: string): void {
   }
 }
 
-function _paragraphs(document: Document): Paragraph[] {
-  const blocks = _selectAll(".body-block", document);
+/**
+ * The non-verse paragraphs of the outermost body blocks (of the whole page
+ * when it has none), in document order. The real markup does not give every
+ * paragraph an id, so none is required.
+ */
+function _paragraphs(document: Document, blocks: readonly Element[]): Paragraph[] {
   // css-select finds nothing under a document given inside an array: pass it alone.
-  const roots: AnyNode | AnyNode[] = blocks.length > 0 ? blocks : document;
+  const roots: AnyNode | AnyNode[] = blocks.length > 0 ? [...blocks] : document;
   const paragraphs: Paragraph[] = [];
-  const seen = new Set<Element>();
-  for (const p of _selectAll("p[id]", roots)) {
-    if (seen.has(p)) continue; // nested body blocks select a paragraph twice
-    seen.add(p);
+  for (const p of _selectAll("p", roots)) {
     if (hasClass(p, "verse") || _inNotes(p) || _inHeader(p)) continue;
     // Header classes mark the header's paragraphs; inside a body block a
-    // paragraph with such an id is a heading of the text (Psalm 119's letters).
+    // paragraph with such a class is a heading of the text (Psalm 119's letters).
     if (_isHeaderParagraph(p) && blocks.length === 0) continue;
     const text = plainText(p);
-    if (text !== "") paragraphs.push({ id: p.attribs.id, text });
+    const id = p.attribs.id;
+    if (text !== "") paragraphs.push({ id: id === undefined || id === "" ? null : id, text });
   }
   return paragraphs;
 }
 
 function _isHeaderParagraph(p: Element): boolean {
-  return _HEADER_CLASSES.some((name) => hasClass(p, name)) || _HEADER_IDS.test(p.attribs.id);
+  return _HEADER_CLASSES.some((name) => hasClass(p, name)) || _HEADER_IDS.test(p.attribs.id ?? "");
+}
+
+function _isBodyBlock(element: Element): boolean {
+  return hasClass(element, "body-block");
 }
 
 function _inNotes(element: Element): boolean {
@@ -271,9 +285,15 @@ function _hasAncestor(element: Element, test: (ancestor: Element) => boolean): b
   return false;
 }
 
+/**
+ * The text of the first element matching `selector` outside the notes and
+ * the body blocks: inside a body block, a header class marks a heading of the
+ * text, kept as a paragraph and not read a second time as a header field.
+ */
 function _headerText(document: Document, selector: string): string | null {
-  const element = _selectOne(selector, document);
-  return element === null ? null : _nonEmpty(plainText(element));
+  const element = _selectAll(selector, document)
+    .find((e) => !_inNotes(e) && !_isBodyBlock(e) && !_hasAncestor(e, _isBodyBlock));
+  return element === undefined ? null : _nonEmpty(plainText(element));
 }
 
 function _selectAll(selector: string, root: AnyNode | AnyNode[]): Element[] {

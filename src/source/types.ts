@@ -15,10 +15,17 @@ export interface Verse {
   readonly paragraphStart: boolean;
 }
 
-/** A body paragraph that is not a verse (closing paragraphs, signatures, declarations). */
+/**
+ * A body paragraph that is not a verse (closing paragraphs, signatures,
+ * declarations, headings inside the text), in document order.
+ *
+ * Every paragraph has both keys: a paragraph whose markup gives it no `id`
+ * is written as `{ "id": null, "text": "..." }`, never without the key.
+ */
 export interface Paragraph {
-  /** The paragraph's `id` attribute (e.g. `p76`). */
-  readonly id: string;
+  /** The paragraph's `id` attribute (e.g. `p76`, `signature1`); null when it has none. */
+  readonly id: string | null;
+  /** Plain text, whitespace collapsed; never empty. */
   readonly text: string;
 }
 
@@ -33,8 +40,20 @@ export interface Chapter {
   readonly title: string;
   /** `p.title-number`, e.g. "Chapter 3", "Section 76"; null when absent. */
   readonly number: string | null;
-  /** `p.intro`; null when absent. */
+  /**
+   * The book's subtitle, `p.subtitle` or `#subtitle1`, e.g. "His Reign and
+   * Ministry"; null when absent. Chapter files written before this field
+   * existed lack it: read a missing key as null.
+   */
+  readonly subtitle: string | null;
+  /** `p.intro`, the original intro (e.g. a psalm's superscription); null when absent. */
   readonly intro: string | null;
+  /**
+   * `p.study-intro`, a study help that is not part of the text (e.g. a D&C
+   * section's headnote); null when absent. Chapter files written before this
+   * field existed lack it: read a missing key as null.
+   */
+  readonly studyIntro: string | null;
   /** `p.study-summary`; null when absent. */
   readonly summary: string | null;
   readonly verses: readonly Verse[];

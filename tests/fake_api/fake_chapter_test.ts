@@ -32,8 +32,8 @@ function parse(uri: string, page: unknown): Chapter {
 }
 
 function parsedFields(chapter: Chapter) {
-  const { title, number, intro, summary, verses, paragraphs } = chapter;
-  return { title, number, intro, summary, verses, paragraphs };
+  const { title, number, subtitle, intro, studyIntro, summary, verses, paragraphs } = chapter;
+  return { title, number, subtitle, intro, studyIntro, summary, verses, paragraphs };
 }
 
 Deno.test("a served chapter is in the real response shape", () => {
@@ -132,16 +132,34 @@ Deno.test("served Articles of Faith 1 has 13 verses, a signature and no summary"
   assert.deepEqual(parsedFields(chapter), expectedChapter(fake));
 });
 
-Deno.test("served Official Declarations are prose paragraphs without a verse number", () => {
+Deno.test("served Official Declarations are prose paragraphs without a verse number, closing with an office without id", () => {
   for (const uri of ["/scriptures/dc-testament/od/1", "/scriptures/dc-testament/od/2"]) {
     const { fake, page, body } = serve(uri);
     assert.ok(!body.includes("verse-number"), `${uri} has no verse number`);
     assert.ok(!body.includes('class="verse'), `${uri} has no verse`);
+    assert.match(
+      body,
+      /<div class="closing-block"><p class="signature" data-aid="\d+" id="signature1">[^<]+<\/p>\n<p class="office" data-aid="\d+"><em>/,
+    );
     const chapter = parse(uri, page);
     assert.deepEqual(chapter.verses, []);
-    assert.ok(chapter.paragraphs.length >= 5, `${uri}: ${chapter.paragraphs.length} paragraphs`);
+    assert.ok(chapter.paragraphs.length >= 6, `${uri}: ${chapter.paragraphs.length} paragraphs`);
     assert.equal(chapter.title, `Official Declaration ${uri.at(-1)}`);
-    assert.equal(chapter.paragraphs.at(-1)?.id, "signature1");
+    const prose = chapter.paragraphs.length - 2;
+    assert.deepEqual(chapter.paragraphs.map((p) => p.id), [
+      ...Array.from({ length: prose }, (_, i) => `p${i + 1}`),
+      "signature1",
+      null,
+    ]);
+    assert.deepEqual(chapter.paragraphs.at(-1), {
+      id: null,
+      text: "President of The Church of Jesus Christ of Latter-day Saints.",
+    });
+    assert.match(
+      chapter.studyIntro ?? "",
+      /^A declaration issued by President \w+ \w+ in \d{4}\.$/,
+    );
+    assert.equal(chapter.subtitle, null);
     assert.deepEqual(parsedFields(chapter), expectedChapter(fake));
   }
 });
@@ -156,6 +174,46 @@ Deno.test("served D&C 116 and 120 have no summary; other sections do", () => {
   }
   const { page } = serve("/scriptures/dc-testament/dc/121");
   assert.notEqual(parse("/scriptures/dc-testament/dc/121", page).summary, null);
+});
+
+Deno.test("served D&C sections carry a study intro with an entity and a non-breaking space, read as plain text", () => {
+  for (const n of [1, 76, 116, 138]) {
+    const uri = `/scriptures/dc-testament/dc/${n}`;
+    const { fake, page, body } = serve(uri);
+    assert.match(
+      body,
+      /<p class="study-intro" data-aid="\d+" id="study_intro1">Revelation given through Joseph Smith&#160;the Prophet, at \w+ \w+&#8217;s Ferry, /,
+    );
+    const chapter = parse(uri, page);
+    assert.match(
+      chapter.studyIntro ?? "",
+      /^Revelation given through Joseph Smith the Prophet, at \w+ \w+’s Ferry, [A-Z][a-z]+ \d{1,2}, 18\d\d\.$/,
+    );
+    assert.equal(chapter.intro, null, "a study intro is not the original intro");
+    assert.deepEqual(parsedFields(chapter), expectedChapter(fake));
+  }
+  for (const uri of ["/scriptures/ot/gen/1", "/scriptures/ot/ps/23", "/scriptures/pgp/moses/1"]) {
+    const { page, body } = serve(uri);
+    assert.ok(!body.includes("study-intro"), `${uri} has no study intro`);
+    assert.equal(parse(uri, page).studyIntro, null);
+  }
+});
+
+Deno.test("served Joseph Smith—History and Articles of Faith carry their book's subtitle; others none", () => {
+  const cases: [uri: string, subtitle: string | null][] = [
+    ["/scriptures/pgp/js-h/1", "Extracts from the History of Joseph Smith, the Prophet"],
+    ["/scriptures/pgp/a-of-f/1", "of The Church of Jesus Christ of Latter-day Saints"],
+    ["/scriptures/pgp/moses/1", null],
+    ["/scriptures/ot/gen/1", null],
+    ["/scriptures/dc-testament/dc/1", null],
+  ];
+  for (const [uri, subtitle] of cases) {
+    const { fake, page, body } = serve(uri);
+    assert.equal(body.includes('<p class="subtitle"'), subtitle !== null, uri);
+    const chapter = parse(uri, page);
+    assert.equal(chapter.subtitle, subtitle, uri);
+    assert.deepEqual(parsedFields(chapter), expectedChapter(fake), uri);
+  }
 });
 
 Deno.test("a served chapter is the same for the same seed and differs for another", () => {

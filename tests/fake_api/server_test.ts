@@ -55,16 +55,23 @@ Deno.test({
   ...sanitized,
   fn: () =>
     withApi({ seed: 4 }, async (api) => {
-      for (const uri of ["/scriptures/ot/gen/1", "/scriptures/ot/ps/3", "/scriptures/pgp/js-h/1"]) {
+      for (
+        const uri of [
+          "/scriptures/ot/gen/1",
+          "/scriptures/ot/ps/3",
+          "/scriptures/pgp/js-h/1",
+          "/scriptures/dc-testament/dc/4",
+        ]
+      ) {
         const { chapter, bytes } = await fetchChapter(uri, {
           source: sourceOf(api),
           retryOn: RETRY_ON,
         });
         const [, , volume, book, n] = uri.split("/");
         assert.equal(chapter.verses.length, api.canon.verseCount(volume, book, Number(n)));
-        const { title, number, intro, summary, verses, paragraphs } = chapter;
+        const { title, number, subtitle, intro, studyIntro, summary, verses, paragraphs } = chapter;
         assert.deepEqual(
-          { title, number, intro, summary, verses, paragraphs },
+          { title, number, subtitle, intro, studyIntro, summary, verses, paragraphs },
           expectedChapter(fakeChapter(api.canon, uri)!),
         );
         assert.ok(bytes > 1000);

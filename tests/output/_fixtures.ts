@@ -54,7 +54,9 @@ export function makeChapter(
     lang,
     title: `${book} ${chapter}`,
     number: `Chapter ${chapter}`,
+    subtitle: null,
     intro: null,
+    studyIntro: null,
     summary: `Summary of ${book} ${chapter}.`,
     verses: Array.from({ length: verses }, (_, index) => ({
       number: index + 1,

@@ -27,7 +27,7 @@ Deno.test("writeChapter writes the chapter as indented JSON and reports its size
 
 Deno.test("writeChapter writes keys in the order of the Chapter type whatever the object's order", async () => {
   await withTempDir(async (dir) => {
-    const chapter = makeChapter("ot", "ps", 117, { verses: 2 });
+    const chapter = makeChapter("ot", "ps", 117, { verses: 2, paragraphs: 1 });
     const shuffled = {
       source: { fetchedAt: chapter.source.fetchedAt, url: chapter.source.url },
       verses: chapter.verses.map((verse) => ({
@@ -35,9 +35,14 @@ Deno.test("writeChapter writes keys in the order of the Chapter type whatever th
         text: verse.text,
         number: verse.number,
       })),
-      paragraphs: chapter.paragraphs,
+      paragraphs: chapter.paragraphs.map((paragraph) => ({
+        text: paragraph.text,
+        id: paragraph.id,
+      })),
       summary: chapter.summary,
+      studyIntro: "A study help.",
       intro: chapter.intro,
+      subtitle: "A subtitle",
       number: chapter.number,
       title: chapter.title,
       lang: chapter.lang,
@@ -47,7 +52,11 @@ Deno.test("writeChapter writes keys in the order of the Chapter type whatever th
       uri: chapter.uri,
     } satisfies Chapter;
     const fromShuffled = await writeChapter(`${dir}/a`, shuffled);
-    const fromOrdered = await writeChapter(`${dir}/b`, chapter);
+    const fromOrdered = await writeChapter(`${dir}/b`, {
+      ...chapter,
+      subtitle: "A subtitle",
+      studyIntro: "A study help.",
+    });
     assert.equal(fromShuffled.sha256, fromOrdered.sha256);
     const json = JSON.parse(await Deno.readTextFile(fromShuffled.path));
     assert.deepEqual(Object.keys(json), [
@@ -58,13 +67,16 @@ Deno.test("writeChapter writes keys in the order of the Chapter type whatever th
       "lang",
       "title",
       "number",
+      "subtitle",
       "intro",
+      "studyIntro",
       "summary",
       "verses",
       "paragraphs",
       "source",
     ]);
     assert.deepEqual(Object.keys(json.verses[0]), ["number", "text", "paragraphStart"]);
+    assert.deepEqual(Object.keys(json.paragraphs[0]), ["id", "text"]);
     assert.deepEqual(Object.keys(json.source), ["url", "fetchedAt"]);
   });
 });
@@ -134,6 +146,33 @@ Deno.test("verifyChapterFile names the problem of each bad file", async () => {
         goodText.replace('"chapter": 1', '"chapter": "1"'),
         "invalid",
         /: not a chapter: at "chapter": /,
+      ],
+      [
+        "a subtitle that is not a string or null",
+        goodText.replace('"subtitle": null', '"subtitle": 3'),
+        "invalid",
+        /: not a chapter: at "subtitle": /,
+      ],
+      [
+        "a study intro that is not a string or null",
+        goodText.replace('"studyIntro": null', '"studyIntro": false'),
+        "invalid",
+        /: not a chapter: at "studyIntro": /,
+      ],
+      [
+        "a paragraph id that is not a string or null",
+        JSON.stringify({
+          ...makeChapter("bofm", "enos", 1),
+          paragraphs: [{ id: 2, text: "Closing." }],
+        }),
+        "invalid",
+        /: not a chapter: at "paragraphs\.0\.id": /,
+      ],
+      [
+        "a paragraph without its id key",
+        JSON.stringify({ ...makeChapter("bofm", "enos", 1), paragraphs: [{ text: "Closing." }] }),
+        "invalid",
+        /: not a chapter: at "paragraphs\.0\.id": /,
       ],
       [
         "another chapter's content",
@@ -209,5 +248,61 @@ Deno.test("verifyChapterFile refuses a path that does not name a chapter file", 
       !result.ok ? result.reason : "",
       /its path is not <volume>\/<book>\/<chapter>\.json$/,
     );
+  });
+});
+
+Deno.test("writeChapter always writes subtitle, studyIntro and paragraph ids, null when absent", async () => {
+  await withTempDir(async (dir) => {
+    const chapter: Chapter = {
+      ...makeChapter("dc-testament", "od", 1, { verses: 0 }),
+      studyIntro: "A declaration issued in 1890.",
+      paragraphs: [
+        { id: "signature1", text: "Wilford Woodruff" },
+        { id: null, text: "President of The Church of Jesus Christ of Latter-day Saints." },
+      ],
+    };
+    const written = await writeChapter(dir, chapter);
+    const text = await Deno.readTextFile(written.path);
+    const json = JSON.parse(text);
+    assert.equal(json.subtitle, null);
+    assert.ok(Object.hasOwn(json, "subtitle"), "a null subtitle is written, not left out");
+    assert.equal(json.studyIntro, "A declaration issued in 1890.");
+    assert.deepEqual(json.paragraphs, chapter.paragraphs);
+    assert.ok(text.includes('"id": null,\n'), "a paragraph without id has an id key of null");
+    assert.deepEqual(await verifyChapterFile(written.path, written.sha256), {
+      ok: true,
+      uri: "/scriptures/dc-testament/od/1",
+      bytes: written.bytes,
+      sha256: written.sha256,
+      verses: 0,
+      paragraphs: 2,
+    });
+  });
+});
+
+Deno.test("verifyChapterFile accepts a chapter file written before subtitle and studyIntro existed", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/pgp/js-h/1.json`;
+    await Deno.mkdir(`${dir}/pgp/js-h`, { recursive: true });
+    // The previous version's exact key set: no subtitle, no studyIntro.
+    const { subtitle: _subtitle, studyIntro: _studyIntro, ...previous } = makeChapter(
+      "pgp",
+      "js-h",
+      1,
+      { verses: 75, paragraphs: 7 },
+    );
+    const text = JSON.stringify(previous, null, 2) + "\n";
+    assert.ok(!text.includes("subtitle") && !text.includes("studyIntro"));
+    await Deno.writeTextFile(path, text);
+    const bytes = new TextEncoder().encode(text);
+    const sha256 = await independentSha256(bytes);
+    assert.deepEqual(await verifyChapterFile(path, sha256), {
+      ok: true,
+      uri: "/scriptures/pgp/js-h/1",
+      bytes: bytes.length,
+      sha256,
+      verses: 75,
+      paragraphs: 7,
+    });
   });
 });

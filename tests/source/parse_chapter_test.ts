@@ -73,6 +73,8 @@ Deno.test("parseChapter keeps annotated words, drops empty footnote markers and 
   assert.equal(chapter.title, "Genesis 2");
   assert.equal(chapter.number, "Chapter 2");
   assert.equal(chapter.intro, null);
+  assert.equal(chapter.subtitle, null);
+  assert.equal(chapter.studyIntro, null);
   assert.equal(
     chapter.summary,
     "The creation is finished; the seventh day is hallowed; the Lord God forms man of the dust of the ground.",
@@ -162,6 +164,7 @@ Deno.test("parseChapter finds verses nested in sections and keeps Joseph Smith�
     "“The assurance that we were in the presence of an angel, the certainty that we heard the voice of Jesus, and the truth unsullied as it flowed from a pure personage, dictated by the will of God, is to me past description.” (Messenger and Advocate, vol. 1 (October 1834), pp. 14–16.)",
   );
   assert.equal(chapter.title, "Joseph Smith—History 1");
+  assert.equal(chapter.subtitle, "Extracts from the History of Joseph Smith, the Prophet");
 });
 
 Deno.test("parseChapter reads the Articles of Faith: 13 verses, a signature paragraph, no number, no summary", async () => {
@@ -198,6 +201,8 @@ Deno.test("parseChapter reads the Articles of Faith: 13 verses, a signature para
   assert.equal(chapter.number, null);
   assert.equal(chapter.summary, null);
   assert.equal(chapter.title, "Articles of Faith 1");
+  assert.equal(chapter.subtitle, "of The Church of Jesus Christ of Latter-day Saints");
+  assert.equal(chapter.studyIntro, null);
 });
 
 Deno.test("parseChapter reads an Official Declaration as prose paragraphs without verses", async () => {
@@ -225,6 +230,8 @@ Deno.test("parseChapter reads an Official Declaration as prose paragraphs withou
   ]);
   assert.equal(chapter.number, "Official Declaration 1");
   assert.equal(chapter.summary, null);
+  assert.equal(chapter.studyIntro, "A declaration issued by President Wilford Woodruff in 1890.");
+  assert.equal(chapter.subtitle, null);
 });
 
 Deno.test("parseChapter reads D&C 116: one verse, a null summary, footer notes left out", async () => {
@@ -237,6 +244,10 @@ Deno.test("parseChapter reads D&C 116: one verse, a null summary, footer notes l
   assert.deepEqual(chapter.paragraphs, []);
   assert.equal(chapter.summary, null);
   assert.equal(chapter.intro, null, "a study intro is not the original intro");
+  assert.equal(
+    chapter.studyIntro,
+    "Revelation given to Joseph Smith the Prophet, near Wight’s Ferry, at a place called Spring Hill, Daviess County, Missouri, May 19, 1838.",
+  );
   assert.equal(chapter.number, "Section 116");
 });
 
@@ -288,6 +299,8 @@ Deno.test("parseChapter turns non-breaking spaces into spaces and drops a marker
     [],
     "subtitle and header paragraphs are not body paragraphs",
   );
+  assert.equal(chapter.subtitle, "His Reign and Ministry");
+  assert.equal(chapter.title, "1 Nephi 3", "meta.title, not the book title");
 });
 
 Deno.test("parseChapter refuses a table of contents answered for a chapter, permanently", async () => {
@@ -353,12 +366,16 @@ Deno.test("parseChapter without a body block takes paragraphs from outside the h
       URI,
       '<header><p class="title-number" id="title_number1">Chapter 7</p><p id="x1">In the header.</p></header>' +
         '<p class="verse" id="p1"><span class="verse-number">1 </span>One.</p>' +
-        '<p id="p2">After the verses.</p><p>No id.</p>' +
+        '<p id="p2">After the verses.</p><p>No id.</p><p class="study-intro">Not here.</p>' +
         '<aside class="study-notes"><p id="n1">A note.</p></aside><div class="footnotes"><p id="n2">Another.</p></div>',
     ),
     requestFor(URI),
   );
-  assert.deepEqual(chapter.paragraphs, [{ id: "p2", text: "After the verses." }]);
+  assert.deepEqual(chapter.paragraphs, [
+    { id: "p2", text: "After the verses." },
+    { id: null, text: "No id." },
+  ]);
+  assert.equal(chapter.studyIntro, "Not here.", "outside any body block, a header class is header");
   assert.equal(chapter.number, "Chapter 7");
 });
 
@@ -525,4 +542,161 @@ Deno.test("headings inside the body block are kept as paragraphs", () => {
   );
   assert.deepEqual(chapter.paragraphs, [{ id: "title2", text: "ALEPH." }]);
   assert.equal(chapter.number, "Psalm 119");
+});
+
+/** A verse in the real markup, without an id unless given. */
+function verse(n: number, text: string, id = ""): string {
+  const idAttribute = id === "" ? "" : ` id="${id}"`;
+  return `<p class="verse"${idAttribute}><span class="verse-number">${n} </span>${text}</p>`;
+}
+
+const bodyParagraphs: [
+  name: string,
+  body: string,
+  verses: number[],
+  paragraphs: { id: string | null; text: string }[],
+][] = [
+  [
+    "a paragraph without an id between verses is kept, in document order",
+    '<div class="body-block">' + verse(1, "One.", "p1") + "<p>Between the verses.</p>" +
+    verse(2, "Two.", "p2") + '<p id="p3">Closing.</p><p class="signature">Signed.</p></div>',
+    [1, 2],
+    [
+      { id: null, text: "Between the verses." },
+      { id: "p3", text: "Closing." },
+      { id: null, text: "Signed." },
+    ],
+  ],
+  [
+    "a verse without an id or with more classes is a verse, never a paragraph",
+    '<div class="body-block">' + verse(1, "One.") +
+    '<p class="highlight verse contains-line" data-aid="7"><span class="verse-number">2 </span>Two.</p>' +
+    "<p>After.</p></div>",
+    [1, 2],
+    [{ id: null, text: "After." }],
+  ],
+  [
+    "nested body blocks give each paragraph once",
+    '<div class="body-block"><p>Outer.</p><div class="body-block"><p>Inner.</p>' +
+    verse(1, "One.") + '</div><p id="p9">After.</p></div>',
+    [1],
+    [
+      { id: null, text: "Outer." },
+      { id: null, text: "Inner." },
+      { id: "p9", text: "After." },
+    ],
+  ],
+  [
+    "two sibling body blocks give their paragraphs in document order",
+    '<div class="body-block"><p>First.</p></div><div class="body-block">' + verse(1, "One.") +
+    "<p>Second.</p></div>",
+    [1],
+    [{ id: null, text: "First." }, { id: null, text: "Second." }],
+  ],
+  [
+    "empty paragraphs, with or without an id, are skipped",
+    '<div class="body-block">' + verse(1, "One.") +
+    '<p> </p><p id="p2">&nbsp;</p><p><span class="page-break" data-page="4"></span></p>' +
+    '<p id="">Kept.</p></div>',
+    [1],
+    [{ id: null, text: "Kept." }],
+  ],
+  [
+    "paragraphs without an id in notes or the header are left out",
+    "<header><p>A header line.</p></header>" +
+    '<div class="body-block">' + verse(1, "One.") +
+    '<aside><p>An aside.</p></aside><div class="study-notes"><p>A note.</p></div>' +
+    '<div class="closing-block"><p class="office"><em>Office.</em></p></div></div>' +
+    '<footer class="study-notes"><p>A footer note.</p></footer>',
+    [1],
+    [{ id: null, text: "Office." }],
+  ],
+];
+
+for (const [name, body, verses, paragraphs] of bodyParagraphs) {
+  Deno.test(`parseChapter: ${name}`, () => {
+    const chapter = parseChapter(page(URI, body), requestFor(URI));
+    assert.deepEqual(chapter.verses.map((v) => v.number), verses);
+    assert.deepEqual(chapter.paragraphs, paragraphs);
+  });
+}
+
+const VERSE_BLOCK = `<div class="body-block">${verse(1, "One.", "p1")}</div>`;
+
+const headerFields: [
+  name: string,
+  header: string,
+  expected: { subtitle: string | null; intro: string | null; studyIntro: string | null },
+][] = [
+  [
+    "no subtitle, intro or study intro: all null",
+    '<h1 id="title1">The Book of Alma</h1><p class="title-number" id="title_number1">Chapter 7</p>',
+    { subtitle: null, intro: null, studyIntro: null },
+  ],
+  [
+    "a p.subtitle#subtitle1 is the subtitle",
+    '<h1 id="title1">The Book of Alma</h1><p class="subtitle" id="subtitle1">The Son of Alma</p>',
+    { subtitle: "The Son of Alma", intro: null, studyIntro: null },
+  ],
+  [
+    "a #subtitle1 without the class is the subtitle",
+    '<p id="subtitle1">The\n  Son&#160;of Alma</p>',
+    { subtitle: "The Son of Alma", intro: null, studyIntro: null },
+  ],
+  [
+    "a p.subtitle without an id is the subtitle",
+    '<p class="subtitle">The Son of Alma</p>',
+    { subtitle: "The Son of Alma", intro: null, studyIntro: null },
+  ],
+  [
+    "a study intro is kept apart from the intro",
+    '<p class="study-intro" id="study_intro1">Revelation given at Kirtland, Ohio, ' +
+    'December 1832.<a class="study-note-ref" href="#note0_a"><sup class="marker" data-value="a"></sup></a></p>',
+    {
+      subtitle: null,
+      intro: null,
+      studyIntro: "Revelation given at Kirtland, Ohio, December 1832.",
+    },
+  ],
+  [
+    "subtitle, intro and study intro together",
+    '<p class="subtitle" id="subtitle1">Sub.</p><p class="intro" id="intro1">Intro.</p>' +
+    '<p class="study-intro" id="study_intro1">Study&#8217;s intro.</p>',
+    { subtitle: "Sub.", intro: "Intro.", studyIntro: "Study’s intro." },
+  ],
+  [
+    "empty subtitle and study intro are null",
+    '<p class="subtitle" id="subtitle1"> </p><p class="study-intro" id="study_intro1">&nbsp;</p>',
+    { subtitle: null, intro: null, studyIntro: null },
+  ],
+];
+
+for (const [name, header, expected] of headerFields) {
+  Deno.test(`parseChapter header: ${name}`, () => {
+    const chapter = parseChapter(
+      page(URI, `<header>${header}</header>${VERSE_BLOCK}`),
+      requestFor(URI),
+    );
+    const { subtitle, intro, studyIntro } = chapter;
+    assert.deepEqual({ subtitle, intro, studyIntro }, expected);
+    assert.deepEqual(chapter.paragraphs, [], "header paragraphs are not body paragraphs");
+  });
+}
+
+Deno.test("a subtitle or study-intro class inside the body block is a paragraph, not a header field", () => {
+  const chapter = parseChapter(
+    page(
+      URI,
+      '<header><p class="study-intro" id="study_intro1">The headnote.</p></header>' +
+        '<div class="body-block"><p class="subtitle">A heading of the text.</p>' +
+        verse(1, "One.") + '<p class="study-intro">Inside the text.</p></div>',
+    ),
+    requestFor(URI),
+  );
+  assert.equal(chapter.subtitle, null);
+  assert.equal(chapter.studyIntro, "The headnote.");
+  assert.deepEqual(chapter.paragraphs, [
+    { id: null, text: "A heading of the text." },
+    { id: null, text: "Inside the text." },
+  ]);
 });

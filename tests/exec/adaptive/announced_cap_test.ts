@@ -90,6 +90,7 @@ sanitizedTest(
       maxInFlight: Infinity,
       setMaxInFlight: () => {},
       wake: () => {},
+      pauseUntil: () => false,
     });
     cap.hint({ ratePerSecond: 41 });
     assert.equal(cap.setting.ratePerSecond, 41 * 0.97);

@@ -294,6 +294,7 @@ Deno.test("a 429 after the rate was raised is set down to the raised rate, not t
     maxInFlight: Infinity,
     setMaxInFlight: () => {},
     wake: () => {},
+    pauseUntil: () => false,
   });
   const reasons: string[] = [];
   const controller = new AdaptiveController({
