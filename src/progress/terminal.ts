@@ -264,7 +264,7 @@ export class TerminalView {
     ];
     if (this.#pausedUntil !== undefined) {
       const until = this.#o.formatTime(this.#pausedUntil);
-      lines.push(paint(`paused for Retry-After until ${until}`, "yellow", color));
+      lines.push(paint(`paused by the server until ${until}`, "yellow", color));
     }
     return lines;
   }

@@ -65,7 +65,7 @@ Deno.test("terminal view redraws its lines in place, with ETA — until a chapte
     writes[5],
     "\x1b[1A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1\n" +
       "\x1b[2Kin flight: volumes 1, books 1, chapters 0  0.4 ch/s  elapsed 0:03  ETA 0:05\n" +
-      "\x1b[2Kpaused for Retry-After until 12:03:41",
+      "\x1b[2Kpaused by the server until 12:03:41",
   );
 
   at(41_000, (t) => ev.resume(t));
@@ -134,7 +134,7 @@ Deno.test("terminal view colours the percent, failures and the pause when colour
   at(200, (t) => ev.pause(t, T0 + 41_000));
   assert.ok(writes[2].includes("\x1b[1m33%\x1b[22m"));
   assert.ok(writes[2].includes("\x1b[31mfailed 1\x1b[39m"));
-  assert.ok(writes[2].includes("\x1b[33mpaused for Retry-After until 12:03:41\x1b[39m"));
+  assert.ok(writes[2].includes("\x1b[33mpaused by the server until 12:03:41\x1b[39m"));
 });
 
 Deno.test("terminal view off a terminal prints a plain line every 5 s, on a pause and at the end", () => {
@@ -162,7 +162,7 @@ Deno.test("terminal view off a terminal prints a plain line every 5 s, on a paus
     "in flight: volumes 1, books 1, chapters 1  0.2 ch/s  elapsed 0:05  ETA 0:10\n",
     "33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1; " +
     "in flight: volumes 1, books 1, chapters 0  0.2 ch/s  elapsed 0:06  ETA 0:12; " +
-    "paused for Retry-After until 12:03:41\n",
+    "paused by the server until 12:03:41\n",
     "33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1; " +
     "in flight: volumes 1, books 1, chapters 0  — ch/s  elapsed 0:41  ETA —\n",
     "100%  chapters 2/3  books 1/1  volumes 1/1  failed 0  retries 1; " +
