@@ -27,6 +27,8 @@ export interface Clock {
 
 /** The precise wait never yields through the event loop for longer than this before its target, ms. */
 const _MAX_LEAD_MS = 5;
+/** The longest delay `setTimeout` takes as given (a longer one fires after 1 ms, with a warning). */
+const _MAX_TIMER_MS = 2 ** 31 - 1;
 /** The timer aims this far before the target beyond its own expected lateness, ms. */
 const _LEAD_MARGIN_MS = 0.5;
 
@@ -42,9 +44,15 @@ class _TimerLateness {
     return Math.min(_MAX_LEAD_MS, this.#meanMs + _LEAD_MARGIN_MS);
   }
 
+  /**
+   * Takes one timer's lateness into account. A sample beyond the longest
+   * lead is the event loop held up by work (a parse, a GC), not the timer:
+   * counting it would make every later wait yield longer exactly when the
+   * process is busiest.
+   */
   observe(lateMs: number): void {
-    const clamped = Math.min(_MAX_LEAD_MS, Math.max(0, lateMs));
-    this.#meanMs += (clamped - this.#meanMs) / 8;
+    if (!(lateMs <= _MAX_LEAD_MS)) return; // also NaN
+    this.#meanMs += (Math.max(0, lateMs) - this.#meanMs) / 8;
   }
 }
 
@@ -63,7 +71,12 @@ const _now = () => performance.timeOrigin + performance.now();
  * lateness it has seen of its own timers, then yields turn by turn of the
  * event loop (`setImmediate`, so I/O goes on) until the target. A scheduler
  * that spaces starts from each actual start thus does not lose a timer's
- * lateness at every start.
+ * lateness at every start. The cost is the last stretch of each wait, about
+ * 1.5 ms of CPU per wake-up (4 % of a core at 40 wake-ups/s).
+ *
+ * Both waits take any length: one longer than `setTimeout` allows (about
+ * 24.8 days) is made of several timers, and an infinite one ends only with
+ * its signal.
  *
  * @example
  * ```ts
@@ -77,7 +90,9 @@ const _now = () => performance.timeOrigin + performance.now();
 export const systemClock: Clock & Required<Pick<Clock, "sleepUntil">> = {
   now: _now,
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (Number.isNaN(ms)) return Promise.reject(new RangeError("Cannot sleep NaN ms"));
     if (signal?.aborted) return Promise.reject(signal.reason);
+    if (ms > _MAX_TIMER_MS) return systemClock.sleepUntil(_now() + ms, signal);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         clearTimeout(timer);
@@ -91,6 +106,7 @@ export const systemClock: Clock & Required<Pick<Clock, "sleepUntil">> = {
     });
   },
   sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
+    if (Number.isNaN(at)) return Promise.reject(new RangeError("Cannot sleep until NaN"));
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -109,14 +125,15 @@ export const systemClock: Clock & Required<Pick<Clock, "sleepUntil">> = {
           resolve();
           return;
         }
+        if (left === Infinity) return; // only the signal ends it
         const lead = _lateness.leadMs;
         if (left <= lead) {
           immediate = setImmediate(step);
           return;
         }
-        const ask = left - lead;
+        const ask = Math.min(left - lead, _MAX_TIMER_MS);
         timer = setTimeout(() => {
-          _lateness.observe(_now() - now - ask);
+          if (ask < _MAX_TIMER_MS) _lateness.observe(_now() - now - ask);
           step();
         }, ask);
       };

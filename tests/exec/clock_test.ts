@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import process from "node:process";
 import { systemClock } from "../../src/exec/clock.ts";
 import { WakeTimer } from "../../src/exec/wake_timer.ts";
 import { sanitizedTest } from "./_helpers.ts";
@@ -26,9 +27,10 @@ sanitizedTest(
     const far = systemClock.sleepUntil(systemClock.now() + 60_000, controller.signal);
     controller.abort(reason);
     await assert.rejects(far, (error) => error === reason);
-    // Aborted in its last stretch, while it yields turn by turn.
+    // Aborted in its last stretch, while it yields turn by turn: 0.3 ms is
+    // within any lead (at least 0.5 ms), so no timer is set, only an immediate.
     const near = new AbortController();
-    const close = systemClock.sleepUntil(systemClock.now() + 3, near.signal);
+    const close = systemClock.sleepUntil(systemClock.now() + 0.3, near.signal);
     queueMicrotask(() => near.abort(reason));
     await assert.rejects(close, (error) => error === reason);
     await assert.rejects(systemClock.sleepUntil(0, controller.signal), (error) => error === reason);
@@ -49,3 +51,34 @@ sanitizedTest("the wake timer on the system clock fires at its time, not before"
   assert.ok(firedAt >= now + 12.4);
   assert.equal(timer.armed, false);
 });
+
+sanitizedTest(
+  "waits longer than a timer allows neither end early nor spin; NaN is refused",
+  async () => {
+    const warnings: unknown[] = [];
+    const onWarning = (warning: unknown) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const controller = new AbortController();
+      const thirtyDays = 30 * 24 * 3600 * 1000;
+      const settled: string[] = [];
+      const waits = [
+        systemClock.sleep(thirtyDays, controller.signal),
+        systemClock.sleepUntil(systemClock.now() + thirtyDays, controller.signal),
+        systemClock.sleepUntil(Infinity, controller.signal),
+      ].map((wait, i) =>
+        wait.then(() => settled.push(`resolved ${i}`), () => settled.push(`${i}`))
+      );
+      await systemClock.sleep(20);
+      assert.deepEqual(settled, [], "none ended before its time");
+      assert.deepEqual(warnings, [], "no timer was given more than it takes");
+      controller.abort(new Error("stop"));
+      await Promise.all(waits);
+      assert.deepEqual(settled, ["0", "1", "2"]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+    await assert.rejects(systemClock.sleepUntil(NaN), new RangeError("Cannot sleep until NaN"));
+    await assert.rejects(systemClock.sleep(NaN), new RangeError("Cannot sleep NaN ms"));
+  },
+);
