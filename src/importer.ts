@@ -12,13 +12,7 @@ import { systemClock } from "./exec/clock.ts";
 import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
-import {
-  type Limits,
-  type RateHint,
-  type RunEvent,
-  type RunReport,
-  TaskError,
-} from "./exec/types.ts";
+import type { Limits, RateHint, RunEvent, RunReport } from "./exec/types.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
@@ -260,7 +254,7 @@ function _rates(
   clock: Clock,
   retryOn: readonly number[],
   onChange: (event: RunEvent) => void,
-): { observe: (event: RunEvent) => void; hint: (hint: RateHint | undefined) => void } {
+): { observe: (event: RunEvent) => void; hint: (hint: RateHint) => void } {
   const options = {
     control,
     clock,
@@ -274,7 +268,6 @@ function _rates(
   return {
     observe: (event) => governor?.observe(event),
     hint: (hint) => {
-      if (hint === undefined) return;
       const pause = quotaPause(hint, clock.now());
       if (pause !== undefined && control.attached) control.pauseUntil(pause.until, pause.reason);
       if (governor === undefined && hint.ratePerSecond === undefined) return;
@@ -286,7 +279,7 @@ function _rates(
 
 function _handlers(
   run: _Run,
-  onHint: (hint: RateHint | undefined) => void,
+  onHint: (hint: RateHint) => void,
 ): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
   const { options, plan, outDir, clock } = run;
   const { manifest, profile } = options;
@@ -302,21 +295,15 @@ function _handlers(
     tasks: {
       chapter: async (node, context) => {
         if (node.kind !== "chapter") throw new TypeError(`Unexpected node "${node.id}"`);
-        let fetched;
-        try {
-          fetched = await fetchChapter(node.uri, {
-            source: manifest.source,
-            retryOn: manifest.retry.retryOn,
-            fetch: options.fetch,
-            signal: context.signal,
-            proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
-            now: () => clock.now(),
-          });
-        } catch (error) {
-          if (error instanceof TaskError) onHint(error.rateHint);
-          throw error;
-        }
-        onHint(fetched.rateHint);
+        const fetched = await fetchChapter(node.uri, {
+          source: manifest.source,
+          retryOn: manifest.retry.retryOn,
+          fetch: options.fetch,
+          signal: context.signal,
+          proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
+          now: () => clock.now(),
+          onRateHint: onHint,
+        });
         // With the attempt's signal, an attempt that timed out cannot rename
         // its file into place after the run has moved on.
         return await writeChapter(outDir, fetched.chapter, { signal: context.signal });

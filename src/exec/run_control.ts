@@ -102,12 +102,13 @@ export class RunControl {
    * pause never shortens a longer one in force.
    *
    * @returns whether it extended the pause in force.
-   * @throws {RangeError} when `until` is not a number.
+   * @throws {RangeError} when `until` is not a finite clock time: a pause
+   * without end would only stall the run.
    */
   pauseUntil(until: number, reason: string): boolean {
     const target = this.#require("pause");
-    if (Number.isNaN(until)) {
-      throw new RangeError(`Cannot pause until "${until}": must be a clock time`);
+    if (!Number.isFinite(until)) {
+      throw new RangeError(`Cannot pause until "${until}": must be a finite clock time`);
     }
     return target.pauseUntil(until, reason);
   }

@@ -17,6 +17,8 @@ interface _Member {
 
 /** Above this a reset is a Unix time in seconds, not a number of seconds (about 2001-09-09). */
 const _EPOCH_SECONDS = 1e9;
+/** Above this a reset is a Unix time in milliseconds, as some servers send (2001-09-09 again). */
+const _EPOCH_MILLISECONDS = 1e12;
 
 /**
  * The rate limit announced by `headers`, or undefined when they announce none.
@@ -32,7 +34,7 @@ const _EPOCH_SECONDS = 1e9;
  *   lowest remaining of its policies), the draft dictionary
  *   `RateLimit: limit=10, remaining=5, reset=30`, `RateLimit-Remaining`,
  *   `RateLimit-Reset`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`. A
- *   reset above 10^9 is a Unix time in seconds and is made relative to `now`.
+ *   reset above 10^9 is a Unix time in seconds, above 10^12 in milliseconds, and is made relative to `now`.
  *
  * The IETF fields win over the `X-` ones. A malformed field is ignored, as
  * the draft requires.
@@ -108,9 +110,12 @@ export function parseRateLimitHeaders(headers: Headers, now: number): RateHint |
   if (ratePerSecond !== undefined && ratePerSecond > 0) hint.ratePerSecond = ratePerSecond;
   if (state.remaining !== undefined) hint.remaining = state.remaining;
   if (state.resetSeconds !== undefined) {
-    hint.resetMs = state.resetSeconds > _EPOCH_SECONDS
-      ? Math.max(0, state.resetSeconds * 1000 - now)
-      : state.resetSeconds * 1000;
+    const reset = state.resetSeconds;
+    hint.resetMs = reset > _EPOCH_MILLISECONDS
+      ? Math.max(0, reset - now)
+      : reset > _EPOCH_SECONDS
+      ? Math.max(0, reset * 1000 - now)
+      : reset * 1000;
   }
   return Object.keys(hint).length === 0 ? undefined : hint;
 }

@@ -30,6 +30,13 @@ export interface FetchChapterOptions {
   readonly proseOnly?: boolean;
   /** The current time, epoch ms: dates `fetchedAt` and resolves `Retry-After` dates. @default Date.now */
   readonly now?: () => number;
+  /**
+   * Receives what the response announces about the rate limit as soon as its
+   * headers arrive, before the body is read: a pause it asks for starts
+   * then, and a body cut short, unparsable or of another page does not lose
+   * it. (`rateHint` of the result or the `TaskError` says the same, later.)
+   */
+  readonly onRateHint?: (hint: RateHint) => void;
 }
 
 /** A chapter fetched and parsed. */
@@ -138,6 +145,7 @@ export async function fetchChapter(
   }
 
   const rateHint = parseRateLimitHeaders(response.headers, now());
+  if (rateHint !== undefined) options.onRateHint?.(rateHint);
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
     throw _statusError(uri, response, retryOn.includes(response.status), now(), rateHint);

@@ -164,10 +164,12 @@ Deno.test("RunControl refuses reads and changes while no run is attached, and a 
     () => control.setMaxInFlight(0),
     new RangeError('Cannot set maxInFlight "0": must be a whole number of at least 1'),
   );
-  assert.throws(
-    () => control.pauseUntil(NaN, "why"),
-    new RangeError('Cannot pause until "NaN": must be a clock time'),
-  );
+  for (const until of [NaN, Infinity]) {
+    assert.throws(
+      () => control.pauseUntil(until, "why"),
+      new RangeError(`Cannot pause until "${until}": must be a finite clock time`),
+    );
+  }
   detach();
   assert.equal(control.attached, false);
   assert.throws(

@@ -58,6 +58,9 @@ Deno.test("an X-RateLimit-Reset above 10^9 is a Unix time, made relative to now 
     resetMs: 60_000,
   });
   assert.equal(parse({ "X-RateLimit-Reset": String(NOW / 1000 - 60) })?.resetMs, 0);
+  // Some servers send the Unix time in milliseconds.
+  assert.equal(parse({ "X-RateLimit-Reset": String(NOW + 30_000) })?.resetMs, 30_000);
+  assert.equal(parse({ "X-RateLimit-Reset": String(NOW - 30_000) })?.resetMs, 0);
 });
 
 Deno.test("the IETF fields win over the X- ones", () => {

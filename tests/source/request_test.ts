@@ -310,3 +310,18 @@ Deno.test("fetchChapter returns the rate limit a response announces, and a refus
   const permanent = await rejection(fetchChapter(URI, options(missing.fetch)));
   assert.ok(permanent instanceof TaskError && permanent.rateHint === undefined);
 });
+
+Deno.test("fetchChapter hands the rate limit on as the headers arrive, before a body that never completes", async () => {
+  const headers = { "RateLimit": '"default";r=0;t=30' };
+  const { stream, state } = trackedStream([new TextEncoder().encode('{"meta": {"ti')], "error");
+  const cut = fakeFetch(() => new Response(stream, { status: 200, headers }));
+  const hints: { hint: unknown; pulled: number }[] = [];
+  const onRateHint = (hint: unknown) => hints.push({ hint, pulled: state.pulled });
+  const error = await taskError(fetchChapter(URI, options(cut.fetch, { onRateHint })));
+  assert.match(error.message, /response body truncated/);
+  assert.deepEqual(hints, [{ hint: { remaining: 0, resetMs: 30_000 }, pulled: 0 }]);
+
+  const plain = fakeFetch(() => new Response("{}", { status: 200 }));
+  await rejection(fetchChapter(URI, options(plain.fetch, { onRateHint })));
+  assert.equal(hints.length, 1, "an answer that announces nothing is not handed on");
+});

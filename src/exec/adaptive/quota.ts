@@ -7,6 +7,15 @@
 
 import type { RateHint } from "../types.ts";
 
+/**
+ * The longest quota pause taken on the answer's word, ms. Resets are read
+ * from headers whose meaning varies between servers (seconds or a Unix time,
+ * against the server's own clock) and may be a day away for a daily quota;
+ * beyond a minute the run goes on, and the server's refusal, with its
+ * `Retry-After`, decides how long to wait.
+ */
+export const MAX_QUOTA_PAUSE_MS = 60_000;
+
 /** A pause a server's answer asks for. */
 export interface QuotaPause {
   /** Clock time to hold every start until. */
@@ -22,7 +31,8 @@ export interface QuotaPause {
  * quota may be shared with other clients, or its window may not line up
  * with the run's pacing. The next request would be refused anyway, and a
  * refusal costs a `Retry-After` pause and a retry. Undefined when the quota
- * is not used up or the answer does not say.
+ * is not used up, the answer does not say, or the reset is more than
+ * {@linkcode MAX_QUOTA_PAUSE_MS} away.
  *
  * @param hint what the answer said.
  * @param now the clock time the answer came.
@@ -37,12 +47,13 @@ export interface QuotaPause {
  * });
  * assert.equal(quotaPause({ remaining: 3, resetMs: 2000 }, 500), undefined);
  * assert.equal(quotaPause({ ratePerSecond: 40 }, 500), undefined);
+ * assert.equal(quotaPause({ remaining: 0, resetMs: 86_400_000 }, 500), undefined);
  * ```
  */
 export function quotaPause(hint: RateHint, now: number): QuotaPause | undefined {
   const { remaining, resetMs } = hint;
   if (remaining === undefined || remaining > 0 || resetMs === undefined) return undefined;
-  if (!(resetMs > 0) || !Number.isFinite(resetMs)) return undefined;
+  if (!(resetMs > 0 && resetMs <= MAX_QUOTA_PAUSE_MS)) return undefined;
   return {
     until: now + resetMs,
     reason: `the server's quota is used up: it resets in ${Math.round(resetMs)} ms`,
