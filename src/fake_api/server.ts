@@ -91,11 +91,12 @@ export interface FakeApi {
  * With `rateSchedule`, the bucket's rate follows the schedule from the first
  * content request. With `rateLimitHeaders`, every content response announces
  * the limit: `RateLimit-Policy: "default";q=<quota>;w=<seconds>` (the rate as
- * a whole quota over whole seconds), `RateLimit: "default";r=<tokens left>;t=<seconds
- * until the bucket is full>`, and the same as `X-RateLimit-Limit` (only for a
- * one-second window), `X-RateLimit-Remaining` and `X-RateLimit-Reset`. A
- * bucket smaller than the quota (a `burst` below the rate) announces the
- * policy alone: its tokens are not the quota left in a window.
+ * a whole quota over whole seconds), `RateLimit: "default";r=<tokens left, at
+ * most the quota>;t=<seconds until the bucket holds the quota again>`, and the
+ * same as `X-RateLimit-Limit` (only for a one-second window),
+ * `X-RateLimit-Remaining` and `X-RateLimit-Reset`. A bucket smaller than the
+ * quota (a `burst` below the rate) announces the policy alone: its tokens are
+ * not the quota left in a window.
  *
  * @example
  * ```ts
@@ -300,14 +301,16 @@ class _RateLimitState {
       // Without a window, X-RateLimit-Limit is commonly read per second: only send it then.
       ...(windowSeconds === 1 ? { "x-ratelimit-limit": String(quota) } : {}),
     };
-    // The bucket's tokens and time to full are the quota left in the window
-    // only when the bucket holds the whole quota. A smaller burst (--burst 1)
-    // is stricter than the policy says, and its state does not fit whole
-    // seconds (a token comes back in 25 ms at 40/s, "t=1" would claim a
-    // second): such a server announces its policy alone.
+    // What is left of the quota: the bucket's tokens up to the quota, and the
+    // time until it holds the quota again (never more than the window). A
+    // bucket smaller than the quota (--burst 1) is stricter than the policy
+    // says, and its state does not fit whole seconds (a token comes back in
+    // 25 ms at 40/s, "t=1" would claim a second): it announces its policy alone.
     if (bucket.burst < quota) return policy;
-    const remaining = String(Math.floor(bucket.available(now)));
-    const reset = String(Math.ceil(bucket.msUntilFull(now) / 1000));
+    const tokens = bucket.available(now);
+    const remaining = String(Math.floor(Math.min(tokens, quota)));
+    const untilQuotaMs = (Math.max(0, quota - tokens) * 1000) / bucket.ratePerSecond;
+    const reset = String(Math.ceil(untilQuotaMs / 1000));
     return {
       ...policy,
       "ratelimit": `"default";r=${remaining};t=${reset}`,

@@ -367,6 +367,23 @@ Deno.test({
       assert.equal(response.headers.get("x-ratelimit-limit"), "40");
       assert.equal(response.headers.get("ratelimit"), null, "no r=0;t=1 for a token due in 25 ms");
     });
+    // A bucket larger than the quota (a schedule stepping down, --burst above
+    // the rate) tells what is left of the quota, and when it is whole again.
+    await withApi({ ratePerSecond: 10, burst: 40, rateLimitHeaders: true, clock }, async (api) => {
+      const said: (string | null)[] = [];
+      for (let i = 1; i <= 40; i++) {
+        const response = await fetch(`${api.apiUrl}?lang=eng&uri=/scriptures/ot/gen/${i}`);
+        await response.body?.cancel();
+        said.push(response.headers.get("ratelimit"));
+      }
+      assert.equal(said[0], '"default";r=10;t=0');
+      assert.equal(said[30], '"default";r=9;t=1');
+      assert.equal(
+        said[39],
+        '"default";r=0;t=1',
+        "the quota is back within its window, not in 4 s",
+      );
+    });
     await withApi({ ratePerSecond: 2 }, async (api) => {
       const response = await fetch(`${api.apiUrl}?lang=eng&uri=/scriptures/ot/gen/1`);
       await response.body?.cancel();
