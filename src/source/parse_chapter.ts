@@ -46,8 +46,10 @@ const _HEADER_CLASSES = [
 ];
 const _HEADER_IDS = /^(title|subtitle|intro|study_intro|title_number|study_summary)\d*$/;
 /** Containers of footnotes and study helps, whose paragraphs are not chapter text. */
-const _NOTE_CLASSES = ["study-notes", "footnotes"];
+const _NOTE_CLASSES = ["study-notes", "study-note", "footnotes", "footnote"];
 const _NOTE_TAGS = new Set(["footer", "aside", "nav"]);
+/** Containers whose paragraphs are not text of the chapter: captions of images, tables. */
+const _NON_TEXT_TAGS = new Set(["figure", "figcaption", "table"]);
 
 /**
  * Parses a content-API response body (already JSON-decoded).
@@ -239,16 +241,19 @@ function _assertAscending(verses: readonly Verse[], uri: string): void {
 }
 
 /**
- * The non-verse paragraphs of the outermost body blocks (of the whole page
- * when it has none), in document order. The real markup does not give every
- * paragraph an id, so none is required.
+ * The non-verse paragraphs of the outermost body blocks, in document order.
+ * The real markup does not give every paragraph an id, so none is required
+ * there. A page without a body block gives the paragraphs with an id: with
+ * nothing to say where the text is, an id-less `p` may be anything.
+ * Paragraphs of notes, the header, figures and tables are never text.
  */
 function _paragraphs(document: Document, blocks: readonly Element[]): Paragraph[] {
   // css-select finds nothing under a document given inside an array: pass it alone.
   const roots: AnyNode | AnyNode[] = blocks.length > 0 ? [...blocks] : document;
   const paragraphs: Paragraph[] = [];
-  for (const p of _selectAll("p", roots)) {
+  for (const p of _selectAll(blocks.length > 0 ? "p" : "p[id]", roots)) {
     if (hasClass(p, "verse") || _inNotes(p) || _inHeader(p)) continue;
+    if (_hasAncestor(p, (a) => _NON_TEXT_TAGS.has(a.name))) continue;
     // Header classes mark the header's paragraphs; inside a body block a
     // paragraph with such a class is a heading of the text (Psalm 119's letters).
     if (_isHeaderParagraph(p) && blocks.length === 0) continue;
@@ -287,12 +292,14 @@ function _hasAncestor(element: Element, test: (ancestor: Element) => boolean): b
 
 /**
  * The text of the first element matching `selector` outside the notes and
- * the body blocks: inside a body block, a header class marks a heading of the
- * text, kept as a paragraph and not read a second time as a header field.
+ * the body blocks, else the first in a `<header>` inside a body block (a
+ * page that wraps its header in the block). Elsewhere in a body block, a
+ * header class marks a heading of the text, kept as a paragraph and not read
+ * a second time as a header field.
  */
 function _headerText(document: Document, selector: string): string | null {
-  const element = _selectAll(selector, document)
-    .find((e) => !_inNotes(e) && !_isBodyBlock(e) && !_hasAncestor(e, _isBodyBlock));
+  const found = _selectAll(selector, document).filter((e) => !_inNotes(e) && !_isBodyBlock(e));
+  const element = found.find((e) => !_hasAncestor(e, _isBodyBlock)) ?? found.find(_inHeader);
   return element === undefined ? null : _nonEmpty(plainText(element));
 }
 

@@ -43,7 +43,7 @@ export interface Chapter {
   /**
    * The book's subtitle, `p.subtitle` or `#subtitle1`, e.g. "His Reign and
    * Ministry"; null when absent. Chapter files written before this field
-   * existed lack it: read a missing key as null.
+   * existed lack it: there a missing key means unknown, not absent.
    */
   readonly subtitle: string | null;
   /** `p.intro`, the original intro (e.g. a psalm's superscription); null when absent. */
@@ -51,7 +51,7 @@ export interface Chapter {
   /**
    * `p.study-intro`, a study help that is not part of the text (e.g. a D&C
    * section's headnote); null when absent. Chapter files written before this
-   * field existed lack it: read a missing key as null.
+   * field existed lack it: there a missing key means unknown, not absent.
    */
   readonly studyIntro: string | null;
   /** `p.study-summary`; null when absent. */

@@ -360,7 +360,7 @@ Deno.test("parseChapter treats a ¶ written as plain text as a paragraph start",
   assert.deepEqual(rows(chapter), [[1, "Now it came.", true]]);
 });
 
-Deno.test("parseChapter without a body block takes paragraphs from outside the header and notes", () => {
+Deno.test("parseChapter without a body block takes paragraphs with an id from outside the header and notes", () => {
   const chapter = parseChapter(
     page(
       URI,
@@ -371,12 +371,42 @@ Deno.test("parseChapter without a body block takes paragraphs from outside the h
     ),
     requestFor(URI),
   );
-  assert.deepEqual(chapter.paragraphs, [
-    { id: "p2", text: "After the verses." },
-    { id: null, text: "No id." },
-  ]);
+  // With nothing to say where the text is, an id-less paragraph may be anything.
+  assert.deepEqual(chapter.paragraphs, [{ id: "p2", text: "After the verses." }]);
   assert.equal(chapter.studyIntro, "Not here.", "outside any body block, a header class is header");
   assert.equal(chapter.number, "Chapter 7");
+});
+
+Deno.test("parseChapter leaves out figures, tables and note containers inside the body block", () => {
+  const chapter = parseChapter(
+    page(
+      URI,
+      '<div class="body-block"><p class="verse" id="p1"><span class="verse-number">1 </span>One.</p>' +
+        '<figure><img src="f.png"><figcaption><p>Facsimile No. 1</p></figcaption></figure>' +
+        "<table><tr><td><p>A cell.</p></td></tr></table>" +
+        '<div class="study-note"><p>A note.</p></div><div class="footnote"><p>Another.</p></div>' +
+        "<p>Closing words.</p></div>",
+    ),
+    requestFor(URI),
+  );
+  assert.deepEqual(chapter.paragraphs, [{ id: null, text: "Closing words." }]);
+});
+
+Deno.test("parseChapter reads a header the page wraps inside its body block", () => {
+  const chapter = parseChapter(
+    page(
+      URI,
+      '<div class="body-block"><header><p class="title-number">Chapter 3</p>' +
+        '<p class="study-summary">Sum.</p></header>' +
+        '<p class="verse" id="p1"><span class="verse-number">1 </span>One.</p>' +
+        '<p class="study-intro" id="p2">A heading of the text.</p></div>',
+    ),
+    requestFor(URI),
+  );
+  assert.equal(chapter.number, "Chapter 3");
+  assert.equal(chapter.summary, "Sum.");
+  assert.equal(chapter.studyIntro, null, "a header class outside a header, in the block, is text");
+  assert.deepEqual(chapter.paragraphs, [{ id: "p2", text: "A heading of the text." }]);
 });
 
 Deno.test("parseChapter falls back to the top-level uri and to h1#title1", () => {
