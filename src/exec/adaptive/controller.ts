@@ -91,6 +91,8 @@ export class AdaptiveController {
   #answered = false;
   #pausedUntil = -Infinity;
   #holdGrowth = false;
+  /** Whether each of the last `overloadWindow` answers was a 5xx or a timeout, oldest first. */
+  readonly #overloads: boolean[] = [];
   #announced = Infinity;
 
   /** @throws {RangeError} on invalid parameters. */
@@ -131,6 +133,7 @@ export class AdaptiveController {
       case "task-done": {
         const start = this.#take(event.id);
         if (start === undefined) break;
+        this.#noteAnswer(false);
         this.#latency.add(event.durationMs);
         this.#answer(event.at);
         this.#checkLatency(event.at, start);
@@ -239,12 +242,27 @@ export class AdaptiveController {
     const signal = { startedAt: start.at, startRate: start.rate };
     if (status !== undefined && this.#limitStatuses.has(status)) {
       this.#apply(this.#aimd.onLimit(at, { ...signal, what: `HTTP ${status}` }), at);
-    } else if (status !== undefined && this.#overloadStatuses.has(status)) {
-      const what = `HTTP ${status}`;
+    } else if (
+      (status !== undefined && this.#overloadStatuses.has(status)) ||
+      (status === undefined && _TIMEOUT.test(reason))
+    ) {
+      const count = this.#noteAnswer(true);
+      if (count < this.#params.overloadCount) return; // one alone is noise
+      const what = `${
+        status === undefined ? reason : `HTTP ${status}`
+      } (${count} of the last ${this.#overloads.length} answers)`;
       this.#apply(this.#aimd.onOverload(at, { ...signal, what, kind: "overload" }), at);
-    } else if (status === undefined && _TIMEOUT.test(reason)) {
-      this.#apply(this.#aimd.onOverload(at, { ...signal, what: reason, kind: "overload" }), at);
+      return;
     }
+    this.#noteAnswer(false);
+  }
+
+  /** Records whether an answer was a 5xx or a timeout; returns how many of the last ones were. */
+  #noteAnswer(overload: boolean): number {
+    const answers = this.#overloads;
+    answers.push(overload);
+    if (answers.length > this.#params.overloadWindow) answers.shift();
+    return answers.reduce((n, was) => was ? n + 1 : n, 0);
   }
 
   #checkLatency(at: number, start: { readonly at: number; readonly rate: number }): void {

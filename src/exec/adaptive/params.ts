@@ -47,6 +47,15 @@ export interface AdaptiveParams {
   readonly repeatWindowMs: number;
   /** A configured 5xx status or a timeout multiplies the rate by this. @default 0.7 */
   readonly overloadDecrease: number;
+  /**
+   * A 5xx or timeout decreases the rate only when it is at least this many
+   * among the last `overloadWindow` answers: one alone is noise (a server
+   * that errs now and then, whatever the load), a cluster is a server in
+   * trouble. @default 2
+   */
+  readonly overloadCount: number;
+  /** See `overloadCount`, answers. @default 20 */
+  readonly overloadWindow: number;
   /** Latency above `latencyEase` × baseline multiplies the rate by this. @default 0.9 */
   readonly latencyDecrease: number;
   /** Recent over baseline latency above which the rate is decreased. @default 2 */
@@ -103,6 +112,8 @@ export const DEFAULT_ADAPTIVE_PARAMS: AdaptiveParams = Object.freeze({
   repeatDecrease: 0.5,
   repeatWindowMs: 3000,
   overloadDecrease: 0.7,
+  overloadCount: 2,
+  overloadWindow: 20,
   latencyDecrease: 0.9,
   latencyEase: 2,
   latencyHold: 1.5,
@@ -163,6 +174,18 @@ export function adaptiveParams(overrides: Partial<AdaptiveParams> = {}): Adaptiv
     "a whole number of at least 1",
   );
   _check("inFlightHeadroom", params.inFlightHeadroom, (n) => n >= 1, "at least 1");
+  _check(
+    "overloadCount",
+    params.overloadCount,
+    (n) => Number.isInteger(n) && n >= 1,
+    "a whole number of at least 1",
+  );
+  _check(
+    "overloadWindow",
+    params.overloadWindow,
+    (n) => Number.isInteger(n) && n >= params.overloadCount,
+    "a whole number of at least overloadCount",
+  );
   for (
     const name of [
       "slowStartDoublingMs",

@@ -40,6 +40,8 @@ export interface SimServerOptions {
   readonly announce?: boolean;
   /** Requests arriving in these [from, to) windows are answered 503. */
   readonly outages?: readonly (readonly [number, number])[];
+  /** Every this-many-th request is answered 503, whatever the load. */
+  readonly errorEvery?: number;
   /** One worker that takes this long per request: a queue builds above 1000 / serviceMs per second. */
   readonly serviceMs?: number;
   /** With a worker: answer 503 when more than this many wait. @default 20 */
@@ -100,7 +102,11 @@ export class SimServer {
       });
     }
     const queued = this.#queue(at);
-    if (queued === undefined || o.outages?.some(([from, to]) => at >= from && at < to)) {
+    const scattered = o.errorEvery !== undefined && this.arrivals.length % o.errorEvery ===
+        o.errorEvery - 1;
+    if (
+      queued === undefined || scattered || o.outages?.some(([from, to]) => at >= from && at < to)
+    ) {
       this.arrivals.push({ at, status: 503, rate });
       await this.#clock.sleep(down, signal);
       throw new TaskError("HTTP 503", { retryable: true, status: 503 });
