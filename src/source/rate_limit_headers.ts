@@ -19,6 +19,8 @@ interface _Member {
 const _EPOCH_SECONDS = 1e9;
 /** Above this a reset is a Unix time in milliseconds, as some servers send (2001-09-09 again). */
 const _EPOCH_MILLISECONDS = 1e12;
+/** Policies with a window up to this set the pace, seconds; longer ones are budgets. */
+const _PACING_WINDOW_SECONDS = 60;
 
 /**
  * The rate limit announced by `headers`, or undefined when they announce none.
@@ -59,15 +61,18 @@ const _EPOCH_MILLISECONDS = 1e12;
  * ```
  */
 export function parseRateLimitHeaders(headers: Headers, now: number): RateHint | undefined {
-  const rates: number[] = [];
+  const rates: { readonly rate: number; readonly window: number }[] = [];
   let state: { remaining?: number; resetSeconds?: number } = {};
   let windowless: number | undefined;
 
   for (const member of _list(headers.get("ratelimit-policy"))) {
+    // A quota of something else than requests (bytes, concurrent requests) is no rate.
+    const unit = member.params.get("qu");
+    if (unit !== undefined && unit !== "requests") continue;
     const quota = _count(member.params.get("q") ?? member.params.get("l") ?? member.item);
     const window = _count(member.params.get("w"));
     if (quota === undefined || window === 0) continue;
-    if (window !== undefined) rates.push(quota / window);
+    if (window !== undefined) rates.push({ rate: quota / window, window });
     else windowless ??= quota;
   }
 
@@ -76,7 +81,7 @@ export function parseRateLimitHeaders(headers: Headers, now: number): RateHint |
     const quota = _count(member.item);
     const window = _count(member.params.get("w"));
     if (quota === undefined || window === 0) return;
-    if (window !== undefined) rates.push(quota / window);
+    if (window !== undefined) rates.push({ rate: quota / window, window });
     else if (index === 0) windowless ??= quota;
   });
 
@@ -89,13 +94,16 @@ export function parseRateLimitHeaders(headers: Headers, now: number): RateHint |
       resetSeconds: _count(dictionary.get("reset")),
     };
   } else {
-    // One item per policy: the server names the one with the lowest remaining, but take no chances.
+    // One item per policy: the server names the one with the lowest remaining, but take no
+    // chances; of two used up, the one that resets last decides.
     for (const member of _list(rateLimit)) {
       const remaining = _count(member.params.get("r"));
-      if (
-        remaining === undefined || (state.remaining !== undefined && remaining >= state.remaining)
-      ) continue;
-      state = { remaining, resetSeconds: _count(member.params.get("t")) };
+      if (remaining === undefined) continue;
+      const resetSeconds = _count(member.params.get("t"));
+      const lower = state.remaining === undefined || remaining < state.remaining;
+      const later = remaining === state.remaining &&
+        (resetSeconds ?? 0) > (state.resetSeconds ?? 0);
+      if (lower || later) state = { remaining, resetSeconds };
     }
   }
   state.remaining ??= _single(headers.get("ratelimit-remaining"));
@@ -105,7 +113,12 @@ export function parseRateLimitHeaders(headers: Headers, now: number): RateHint |
   state.remaining ??= _single(headers.get("x-ratelimit-remaining"));
   state.resetSeconds ??= _single(headers.get("x-ratelimit-reset"));
 
-  const ratePerSecond = rates.length > 0 ? Math.min(...rates) : windowless;
+  // Short windows set the pace; a longer one (an hourly or daily quota) is a
+  // budget, kept by its remaining and reset, unless there is nothing shorter.
+  const pacing = rates.some((r) => r.window <= _PACING_WINDOW_SECONDS)
+    ? rates.filter((r) => r.window <= _PACING_WINDOW_SECONDS)
+    : rates;
+  const ratePerSecond = pacing.length > 0 ? Math.min(...pacing.map((r) => r.rate)) : windowless;
   const hint: { ratePerSecond?: number; remaining?: number; resetMs?: number } = {};
   if (ratePerSecond !== undefined && ratePerSecond > 0) hint.ratePerSecond = ratePerSecond;
   if (state.remaining !== undefined) hint.remaining = state.remaining;
@@ -152,9 +165,9 @@ function _list(field: string | null): _Member[] {
     for (const param of rest) {
       const equals = param.indexOf("=");
       const key = (equals < 0 ? param : param.slice(0, equals)).trim().toLowerCase();
-      if (!/^[a-z*][a-z0-9_.*-]*$/.test(key)) return [];
       const value = equals < 0 ? true : _bare(param.slice(equals + 1).trim());
-      if (value === undefined) return [];
+      // A parameter that cannot be read is a comment, as the draft says of unknown ones.
+      if (!/^[a-z*][a-z0-9_.*-]*$/.test(key) || value === undefined) continue;
       params.set(key, value);
     }
     members.push({ item, params });
@@ -176,9 +189,13 @@ function _dictionary(field: string | null): Map<string, string | number | boolea
   return entries.size > 0 ? entries : undefined;
 }
 
-/** A bare item: an integer or decimal, a quoted string, a token or a boolean (`?1`). */
+/**
+ * A bare item: an integer or decimal, a quoted string, a token, a boolean
+ * (`?1`) or a byte sequence (`:base64:`, such as a partition key, kept as its text).
+ */
 function _bare(text: string): string | number | boolean | undefined {
   if (/^-?\d+(\.\d+)?$/.test(text)) return Number(text);
+  if (/^:[A-Za-z0-9+/]*={0,2}:$/.test(text)) return text;
   if (/^"(?:[^"\\]|\\.)*"$/.test(text)) return text.slice(1, -1).replace(/\\(.)/g, "$1");
   if (text === "?1" || text === "?0") return text === "?1";
   if (/^[A-Za-z*][A-Za-z0-9:/!#$%&'*+.^_`|~-]*$/.test(text)) return text;

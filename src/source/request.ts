@@ -35,6 +35,8 @@ export interface FetchChapterOptions {
    * headers arrive, before the body is read: a pause it asks for starts
    * then, and a body cut short, unparsable or of another page does not lose
    * it. (`rateHint` of the result or the `TaskError` says the same, later.)
+   * When the answer also has a `Retry-After`, which takes precedence, it
+   * receives the rate alone, without the quota's remaining and reset.
    */
   readonly onRateHint?: (hint: RateHint) => void;
 }
@@ -145,7 +147,13 @@ export async function fetchChapter(
   }
 
   const rateHint = parseRateLimitHeaders(response.headers, now());
-  if (rateHint !== undefined) options.onRateHint?.(rateHint);
+  if (rateHint !== undefined && options.onRateHint !== undefined) {
+    // A Retry-After on the same answer takes precedence over the quota's
+    // reset, as the RateLimit draft requires: only the rate is handed on.
+    const { remaining: _r, resetMs: _t, ...rate } = rateHint;
+    const early = response.headers.has("retry-after") ? rate : rateHint;
+    if (Object.keys(early).length > 0) options.onRateHint(early);
+  }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
     throw _statusError(uri, response, retryOn.includes(response.status), now(), rateHint);

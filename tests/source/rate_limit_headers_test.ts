@@ -15,13 +15,46 @@ Deno.test("the current IETF fields give the rate of the policy and its remaining
   });
 });
 
-Deno.test("of several policies the strictest rate wins, and the remaining of the most used one", () => {
+Deno.test("of several policies the strictest window of a minute or less sets the pace, and the remaining of the most used one", () => {
+  // The hourly quota is a budget: its remaining and reset keep it, not a pace of 0.28/s.
   assert.deepEqual(
     parse({
       "RateLimit-Policy": '"permin";q=50;w=60, "perhr";q=1000;w=3600, "persec";q=10;w=1',
       "RateLimit": '"permin";r=20;t=23, "perhr";r=399;t=2402',
     }),
-    { ratePerSecond: 1000 / 3600, remaining: 20, resetMs: 23_000 },
+    { ratePerSecond: 50 / 60, remaining: 20, resetMs: 23_000 },
+  );
+  // With nothing shorter, a long window is all there is to go by.
+  assert.deepEqual(
+    parse({ "RateLimit-Policy": '"daily";q=86400;w=86400, "hourly";q=7200;w=3600' }),
+    {
+      ratePerSecond: 1,
+    },
+  );
+  // Of two used up, the one that resets last decides.
+  assert.deepEqual(parse({ "RateLimit": '"b";r=0;t=2, "a";r=0;t=300, "c";r=4;t=1' }), {
+    remaining: 0,
+    resetMs: 300_000,
+  });
+});
+
+Deno.test("a partition key or an unreadable parameter does not lose the field; other quota units are no rate", () => {
+  assert.deepEqual(
+    parse({
+      "RateLimit-Policy": '"peruser";q=100;w=60;pk=:cHsdsRa894==:',
+      "RateLimit": '"peruser";r=0;t=1;pk=:cHsdsRa894==:',
+    }),
+    { ratePerSecond: 100 / 60, remaining: 0, resetMs: 1000 },
+  );
+  assert.deepEqual(parse({ "RateLimit-Policy": '"default";q=40;w=1;note=@odd' }), {
+    ratePerSecond: 40,
+  });
+  assert.deepEqual(
+    parse({
+      "RateLimit-Policy":
+        '"conc";q=10;qu="concurrent-requests", "bytes";q=1000000;w=1;qu="content-bytes", "req";q=25;w=1;qu="requests"',
+    }),
+    { ratePerSecond: 25 },
   );
 });
 

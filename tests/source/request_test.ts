@@ -325,3 +325,29 @@ Deno.test("fetchChapter hands the rate limit on as the headers arrive, before a 
   await rejection(fetchChapter(URI, options(plain.fetch, { onRateHint })));
   assert.equal(hints.length, 1, "an answer that announces nothing is not handed on");
 });
+
+Deno.test("fetchChapter hands on only the rate when a Retry-After takes precedence over the quota's reset", async () => {
+  const headers = {
+    "RateLimit-Policy": '"default";q=40;w=1',
+    "RateLimit": '"default";r=0;t=30',
+    "Retry-After": "1",
+  };
+  const refused = fakeFetch(() => new Response("slow down", { status: 429, headers }));
+  const hints: unknown[] = [];
+  const error = await taskError(
+    fetchChapter(URI, options(refused.fetch, { onRateHint: (hint) => hints.push(hint) })),
+  );
+  assert.equal(error.retryAfterMs, 1000);
+  assert.deepEqual(hints, [{ ratePerSecond: 40 }]);
+  const onlyQuota = fakeFetch(() =>
+    new Response("slow down", {
+      status: 429,
+      headers: { "RateLimit": '"default";r=0;t=30', "Retry-After": "1" },
+    })
+  );
+  const more: unknown[] = [];
+  await taskError(
+    fetchChapter(URI, options(onlyQuota.fetch, { onRateHint: (hint) => more.push(hint) })),
+  );
+  assert.deepEqual(more, [], "nothing left to hand on");
+});
