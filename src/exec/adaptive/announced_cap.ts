@@ -24,6 +24,8 @@ export interface AnnouncedCapOptions {
   readonly headroom?: number;
   /** Failure statuses that mean "too many requests". @default [429] */
   readonly limitStatuses?: readonly number[];
+  /** After this long without a refusal, one headroom step is won back, ms. @default DEFAULT_ADAPTIVE_PARAMS.probeDelayMs (30 s) */
+  readonly recoverAfterMs?: number;
   /** Receives every `rate-change` event, synchronously. */
   readonly onChange?: (event: RunEvent) => void;
 }
@@ -34,8 +36,11 @@ export interface AnnouncedCapOptions {
  * profile's own rate. A refusal (429) while the cap binds means the pacing
  * left too little room for the timing jitter between client and server: the
  * cap moves one more headroom lower (refusals of requests sent before that
- * are the same episode); a new announced rate starts afresh. The in-flight
- * limit and everything else stay the profile's.
+ * are the same episode); a new announced rate starts afresh. Each stretch
+ * of `recoverAfterMs` without a refusal wins one step back, so that a few
+ * refusals in a long run (jitter, another client sharing the quota) do not
+ * lower it for good. The in-flight limit and everything else stay the
+ * profile's.
  *
  * @example
  * ```ts
@@ -56,6 +61,7 @@ export class AnnouncedCap {
   readonly #headroom: number;
   readonly #limitStatuses: ReadonlySet<number>;
   readonly #setter: RateSetter;
+  readonly #recoverAfterMs: number;
   /** Start time of each running attempt. */
   readonly #starts = new Map<string, number>();
   #announced = Infinity;
@@ -73,6 +79,7 @@ export class AnnouncedCap {
       );
     }
     this.#limitStatuses = new Set(options.limitStatuses ?? DEFAULT_LIMIT_STATUSES);
+    this.#recoverAfterMs = options.recoverAfterMs ?? DEFAULT_ADAPTIVE_PARAMS.probeDelayMs;
     this.#setter = new RateSetter(options);
   }
 
@@ -81,8 +88,12 @@ export class AnnouncedCap {
     return this.#setter.setting;
   }
 
-  /** Takes a run event into account: only refusals while capped change anything. */
+  /**
+   * Takes a run event into account: refusals while capped lower the cap, and
+   * a long enough stretch without one raises it a step.
+   */
   readonly observe = (event: RunEvent): void => {
+    this.#recover(event.at);
     switch (event.type) {
       case "task-start":
         if (event.role === "task") this.#starts.set(event.id, event.at);
@@ -116,6 +127,20 @@ export class AnnouncedCap {
     }
   };
 
+  /** Wins one step back after `recoverAfterMs` without a refusal. */
+  #recover(at: number): void {
+    if (this.#refusals === 0 || at - this.#lastCutAt < this.#recoverAfterMs) return;
+    this.#refusals--;
+    this.#lastCutAt = at;
+    this.#apply(
+      at,
+      "recover",
+      `no refusal for ${Math.round(this.#recoverAfterMs / 1000)} s under the announced ${
+        _rate(this.#announced)
+      }: pacing a step closer, at most ${_rate(this.#cap())}`,
+    );
+  }
+
   /** Caps the rate at an announced limit, or restores the profile's rate below it. */
   hint(hint: RateHint): void {
     const announced = hint.ratePerSecond;
@@ -136,7 +161,7 @@ export class AnnouncedCap {
     return this.#announced * (1 - this.#headroom) ** (1 + this.#refusals);
   }
 
-  #apply(at: number, cause: "announced" | "limit", reason: string): void {
+  #apply(at: number, cause: "announced" | "limit" | "recover", reason: string): void {
     this.#setter.set(
       {
         ratePerSecond: Math.min(this.#setter.maxRate, this.#cap()),

@@ -124,12 +124,22 @@ sanitizedTest(
     start("d", 60);
     refuse("d", 70);
     assert.ok(Math.abs(cap.setting.ratePerSecond - 41 * 0.97 ** 3) < 1e-9);
+    // 30 s without a refusal win one step back, and 30 s more the next; never past the first.
+    start("e", 30_000);
+    assert.ok(Math.abs(cap.setting.ratePerSecond - 41 * 0.97 ** 3) < 1e-9, "not yet at 29.9 s");
+    start("f", 30_070);
+    assert.ok(Math.abs(cap.setting.ratePerSecond - 41 * 0.97 ** 2) < 1e-9);
+    start("g", 60_070);
+    start("h", 200_000);
+    assert.equal(cap.setting.ratePerSecond, 41 * 0.97);
     cap.hint({ ratePerSecond: 20 });
     assert.equal(cap.setting.ratePerSecond, 20 * 0.97);
     assert.deepEqual(reasons, [
       "the server announces 41.0/s: at most 39.8/s",
       "HTTP 429 at 39.8/s under the announced 41.0/s: pacing 3 % lower, at most 38.6/s",
       "HTTP 429 at 38.6/s under the announced 41.0/s: pacing 3 % lower, at most 37.4/s",
+      "no refusal for 30 s under the announced 41.0/s: pacing a step closer, at most 38.6/s",
+      "no refusal for 30 s under the announced 41.0/s: pacing a step closer, at most 39.8/s",
       "the server announces 20.0/s: at most 19.4/s",
     ]);
   },
