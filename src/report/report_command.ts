@@ -41,7 +41,7 @@ export interface ReportCommandOptions {
   readonly latency?: string;
   /** A rate limit the fake API enforces (requests/s), for `runProfiles`. */
   readonly rate?: string;
-  /** The fake API's token bucket capacity, with `rate`. @default "1" */
+  /** The fake API's token bucket capacity, with `rate`. @default the rate (as many as it allows in a second) */
   readonly burst?: string;
   /** Keep the imports and their logs in this directory. @default a temporary directory, removed */
   readonly out?: string;
