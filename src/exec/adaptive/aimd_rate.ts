@@ -136,14 +136,27 @@ export class AimdRate {
   /**
    * A refusal for rate of a request sent at `startedAt` with the rate then
    * `startRate`; undefined when it belongs to an episode already acted on.
+   * `acceptedRate`, when known, is what the server took over the cycle
+   * before (pause and sending): well below the refused rate (under 60 %),
+   * the server's bucket let the run above its limit for a while, and the
+   * ceiling is the geometric mean of both: far enough down to stop the
+   * refusals soon, not so far that a strict limit's edge is lost.
    */
   onLimit(
     at: number,
-    signal: { readonly startedAt: number; readonly startRate: number; readonly what: string },
+    signal: {
+      readonly startedAt: number;
+      readonly startRate: number;
+      readonly what: string;
+      readonly acceptedRate?: number;
+    },
   ): RateDecision | undefined {
     if (signal.startedAt < this.#lastDecreaseAt) return undefined;
     const p = this.#p;
-    const sent = Math.min(signal.startRate, this.#rate);
+    const refusedAt = Math.min(signal.startRate, this.#rate);
+    const accepted = signal.acceptedRate;
+    const overran = accepted !== undefined && accepted < _OVERRAN_SHARE * refusedAt;
+    const sent = overran ? Math.sqrt(refusedAt * accepted) : refusedAt;
     const old = this.#ceiling;
     // Refused above the ceiling: a probe failed, the ceiling holds.
     const probe = old < Infinity && sent > old;
@@ -176,15 +189,20 @@ export class AimdRate {
       : p.repeatDecrease;
     this.#rate = this.#rateAfterDecrease = this.#clamp(factor * ceiling);
     this.#lastDecreaseAt = this.#lastLimitAt = this.#lastAt = Math.max(this.#lastAt, at);
+    const refused = overran
+      ? `${_rate(refusedAt)} (the server took ${_rate(accepted)} since its last pause)`
+      : _rate(refusedAt);
     const reason = probe
-      ? `${signal.what} at ${_rate(sent)} while probing: the ceiling ${
+      ? `${signal.what} at ${refused} while probing: the ceiling ${
         _rate(old)
       } holds, rate x${factor}`
       : repeat
-      ? `${signal.what} again at ${_rate(sent)} within ${
+      ? `${signal.what} again at ${refused} within ${
         _seconds(p.repeatWindowMs)
-      } of the last decrease: the limit dropped, rate x${factor}`
-      : `${signal.what} at ${_rate(sent)}: ceiling ${_rate(sent)}, rate x${factor}`;
+      } of the last decrease: the limit dropped${
+        overran ? `, ceiling ${_rate(sent)}` : ""
+      }, rate x${factor}`
+      : `${signal.what} at ${refused}: ceiling ${_rate(sent)}, rate x${factor}`;
     return { rate: this.#rate, cause: "limit", reason, force: true };
   }
 
@@ -347,6 +365,14 @@ export class AimdRate {
     return Math.min(this.#maxRate, Math.max(this.#p.minRate, rate));
   }
 }
+
+/**
+ * A server that took less than this share of the refused rate since its last
+ * pause let the run far above its limit. A higher share may as well be a
+ * strict limit refusing at its edge some seconds after a pause that banked
+ * nothing: the refused rate then stays the ceiling.
+ */
+const _OVERRAN_SHARE = 0.6;
 
 function _rate(perSecond: number): string {
   return `${perSecond.toFixed(1)}/s`;

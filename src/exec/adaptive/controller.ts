@@ -23,6 +23,15 @@ export const DEFAULT_OVERLOAD_STATUSES: readonly number[] = [500, 502, 503, 504]
 const _TIMEOUT = /^timeout after \d+(\.\d+)? ms$/;
 /** Starts over which the achieved rate is measured. */
 const _SPACING_STARTS = 5;
+/**
+ * A refusal this soon after a pause, in pauses, reads as a bucket emptied
+ * again (see `#acceptedRate`); a later one may be the edge of a strict limit.
+ */
+const _SHORT_CYCLE_PAUSES = 3;
+/** Two measures of what the server took agree within this share of the larger. */
+const _ACCEPTED_AGREEMENT = 0.25;
+/** ... and come at most this far apart, ms. */
+const _ACCEPTED_AGREE_WITHIN_MS = 15_000;
 
 /** Options of {@linkcode AdaptiveController}. */
 export interface AdaptiveControllerOptions {
@@ -93,6 +102,15 @@ export class AdaptiveController {
   #holdGrowth = false;
   /** Whether each of the last `overloadWindow` answers was a 5xx or a timeout, oldest first. */
   readonly #overloads: boolean[] = [];
+  /**
+   * The last pause ([from, until]; extensions of it merged in), the starts
+   * since it ended and the rate of the first of them; and the same of the
+   * pause before (a refusal's own pause comes before the refusal's event).
+   */
+  #cycle: _Cycle | undefined;
+  #previousCycle: _Cycle | undefined;
+  /** The last measure of what the server took over a cycle, and when. */
+  #lastTaken: { readonly rate: number; readonly at: number } | undefined;
   #announced = Infinity;
 
   /** @throws {RangeError} on invalid parameters. */
@@ -155,6 +173,12 @@ export class AdaptiveController {
       case "rate-pause":
         this.#tick(event.at);
         this.#pausedUntil = Math.max(this.#pausedUntil, event.until);
+        if (this.#cycle !== undefined && event.at <= this.#cycle.until) {
+          this.#cycle.until = Math.max(this.#cycle.until, event.until);
+        } else {
+          this.#previousCycle = this.#cycle;
+          this.#cycle = { from: event.at, until: event.until, starts: [], firstRate: 0 };
+        }
         // The gap a pause leaves says nothing of the rate the run sends at.
         this.#recentStarts = [];
         break;
@@ -209,7 +233,52 @@ export class AdaptiveController {
     const achieved = since.length < 2 ? undefined : _startsPerSecond(since);
     const rate = achieved !== undefined && achieved < 0.7 * applied ? achieved : applied;
     this.#starts.set(id, { at, rate });
+    const cycle = this.#cycle;
+    if (cycle !== undefined && at >= cycle.until) {
+      if (cycle.starts.length === 0) cycle.firstRate = rate;
+      cycle.starts.push(at);
+    }
     this.#tick(at);
+  }
+
+  /**
+   * What the server took, requests/s, over the cycle before a refused
+   * request: the last pause and the sending after it. A server whose bucket
+   * holds a burst lets a client run above its limit until the bucket is
+   * empty, so the rate a request is refused at can be far above the limit;
+   * the bucket refills during the pause, and over pause and sending
+   * together it took no more than its limit. Measured only when the refusal
+   * came soon after the pause (a bucket emptied again; a late one may be
+   * the edge of a strictly spaced limit, which the pause did not refill),
+   * but not at once (nothing banked: a strict spacing), and the run sent at
+   * about the refused rate all along; and trusted only when the cycle before
+   * measured about the same.
+   */
+  #acceptedRate(start: { readonly at: number; readonly rate: number }): number | undefined {
+    // Once per episode: later refusals of requests sent before its decrease are the same.
+    if (start.at < this.#aimd.lastDecreaseAt) return undefined;
+    const cycle = [this.#cycle, this.#previousCycle]
+      .find((c) => c !== undefined && c.until <= start.at);
+    if (cycle === undefined) return undefined;
+    const { from, until } = cycle;
+    const sending = start.at - until;
+    const pause = until - from;
+    // Refused right after the pause: nothing was banked, a strict spacing.
+    if (sending < pause / 4 || sending > _SHORT_CYCLE_PAUSES * pause) return undefined;
+    if (cycle.firstRate < 0.9 * start.rate) return undefined;
+    // Every request sent before the refused one went through: the refusal is the first of its episode.
+    const taken = cycle.starts.reduce((n, at) => at < start.at ? n + 1 : n, 0);
+    if (taken === 0) return undefined;
+    const rate = (taken * 1000) / (start.at - from);
+    // Trusted when two cycles in a row agree: behind a bucket what it takes
+    // is its limit, cycle after cycle; after a strict limit's jitter refusal
+    // it is a chance figure.
+    const last = this.#lastTaken;
+    this.#lastTaken = { rate, at: start.at };
+    if (last === undefined || start.at - last.at > _ACCEPTED_AGREE_WITHIN_MS) return undefined;
+    return Math.abs(rate - last.rate) <= _ACCEPTED_AGREEMENT * Math.max(rate, last.rate)
+      ? rate
+      : undefined;
   }
 
   /** Starts per second over the last few starts; undefined before two. */
@@ -241,7 +310,11 @@ export class AdaptiveController {
   ): void {
     const signal = { startedAt: start.at, startRate: start.rate };
     if (status !== undefined && this.#limitStatuses.has(status)) {
-      this.#apply(this.#aimd.onLimit(at, { ...signal, what: `HTTP ${status}` }), at);
+      const acceptedRate = this.#acceptedRate(start);
+      this.#apply(
+        this.#aimd.onLimit(at, { ...signal, what: `HTTP ${status}`, acceptedRate }),
+        at,
+      );
     } else if (
       (status !== undefined && this.#overloadStatuses.has(status)) ||
       (status === undefined && _TIMEOUT.test(reason))
@@ -323,6 +396,14 @@ export class AdaptiveController {
     const inFlight = Math.ceil((rate * baseline * this.#params.inFlightHeadroom) / 1000) + 1;
     return { ratePerSecond: rate, maxInFlight: inFlight };
   }
+}
+
+/** A pause of the server and the sending after it. */
+interface _Cycle {
+  readonly from: number;
+  until: number;
+  readonly starts: number[];
+  firstRate: number;
 }
 
 /** Starts per second over `starts` (two or more, in order). */

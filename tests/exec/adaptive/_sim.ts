@@ -28,8 +28,14 @@ import { drive, seededRandom } from "../_helpers.ts";
 
 /** How the simulated server behaves. Times are ms of virtual time from the run's start. */
 export interface SimServerOptions {
-  /** Requests/s its bucket allows (burst 1), or a schedule; Infinity for no limit. */
+  /** Requests/s its bucket allows, or a schedule; Infinity for no limit. */
   readonly rate: number | ((at: number) => number);
+  /**
+   * The bucket's capacity: 1 for a strict spacing, or as many as the first
+   * rate allows in a second (a one-second window, which lets a client run
+   * above the limit until the bucket is empty). @default 1
+   */
+  readonly burst?: 1 | "one-second";
   /** Round trip without queueing, ms: half before the server sees the request, half after. */
   readonly latencyMs: number;
   /** The arrival of each request varies uniformly by up to this, ms. @default 0.2 */
@@ -120,7 +126,8 @@ export class SimServer {
   #take(rate: number, at: number): number {
     if (rate === Infinity) return 0;
     if (this.#bucket === undefined) {
-      this.#bucket = new TokenBucket({ ratePerSecond: rate, burst: 1 }, at);
+      const burst = this.#o.burst === "one-second" ? Math.max(1, Math.ceil(rate)) : 1;
+      this.#bucket = new TokenBucket({ ratePerSecond: rate, burst }, at);
     } else if (this.#bucket.ratePerSecond !== rate) this.#bucket.setRate(rate, at);
     return this.#bucket.take(at);
   }

@@ -361,3 +361,37 @@ for (const latencyMs of [20, 200]) {
     },
   );
 }
+
+for (const latencyMs of [20, 200]) {
+  sanitizedTest(
+    `at ${latencyMs} ms, behind a one-second bucket (which lets a client run above the limit until it is empty) the rate comes down from 5x to near the limit within 10 s`,
+    async () => {
+      const sim = await simulate({
+        server: { rate: 40, burst: "one-second", latencyMs },
+        tasks: 1200,
+      });
+      assert.equal(sim.report.done, 1200);
+      // The first refusal comes late, far above the limit (the bucket emptied);
+      // what the server took over the pause and the sending after it brings
+      // the rate down within one more refusal, not over a minute of them.
+      const first = sim.changes.find((c) => c.cause === "limit")!;
+      assert.ok(first.from.ratePerSecond > 2 * 40, `first refused at ${first.from.ratePerSecond}`);
+      // Some overshoot stays: a refusal some seconds after a pause looks the same
+      // as a strict limit refusing at its edge, so the refused rate stays the ceiling.
+      const above = sim.changes.filter((c) => c.at > 10_000 && c.to.ratePerSecond > 1.6 * 40);
+      assert.ok(
+        above.every((c) => c.cause === "probe"),
+        `above 1.6x the limit after 10 s: ${above.map((c) => c.to.ratePerSecond.toFixed(1))}`,
+      );
+      assert.ok(
+        sim.changes.some((c) =>
+          /\(the server took [\d.]+\/s since its last pause\)/.test(c.reason)
+        ),
+      );
+      // Each refusal episode refuses what is in flight when the bucket empties: at 200 ms, more.
+      const refused = sim.server.count(429) / sim.server.arrivals.length;
+      const budget = latencyMs === 20 ? 0.02 : 0.05;
+      assert.ok(refused < budget, `${(refused * 100).toFixed(2)} % answered 429`);
+    },
+  );
+}
