@@ -175,16 +175,21 @@ function _list(field: string | null): _Member[] {
   return members;
 }
 
-/** The draft dictionary form `limit=10, remaining=5, reset=3`; undefined for any other. */
+/**
+ * The draft dictionary form `limit=10, remaining=5, reset=3`, other keys
+ * (`policy="x"`) skipped; undefined for any other form (a list of policies).
+ */
 function _dictionary(field: string | null): Map<string, string | number | boolean> | undefined {
   if (field === null) return undefined;
   const entries = new Map<string, string | number | boolean>();
   for (const text of _split(field, ",")) {
-    const match = /^\s*(limit|remaining|reset)\s*=\s*([^;]*?)\s*(;.*)?$/i.exec(text);
+    const match = /^\s*([a-z*][a-z0-9_.*-]*)\s*=\s*([^;]*?)\s*(;.*)?$/i.exec(text);
     if (match === null) return undefined;
+    const key = match[1].toLowerCase();
+    if (key !== "limit" && key !== "remaining" && key !== "reset") continue;
     const value = _bare(match[2]);
     if (value === undefined) return undefined;
-    entries.set(match[1].toLowerCase(), value);
+    entries.set(key, value);
   }
   return entries.size > 0 ? entries : undefined;
 }

@@ -73,6 +73,12 @@ Deno.test("earlier drafts: RateLimit-Limit with window policies, -Remaining, -Re
     remaining: 5,
     resetMs: 3000,
   });
+  // Other keys of the dictionary are skipped, not the field.
+  assert.deepEqual(parse({ "RateLimit": 'limit=10, remaining=0, reset=3, policy="x"' }), {
+    ratePerSecond: 10,
+    remaining: 0,
+    resetMs: 3000,
+  });
 });
 
 Deno.test("a limit without a window is read as per second, an upper bound for any longer window", () => {

@@ -257,7 +257,7 @@ export class AimdRate {
         return this.#grow(
           this.#rate * 2 ** (dt / doublingMs),
           "slow-start",
-          `no limit seen yet: doubling every ${doublingMs} ms`,
+          `no limit seen yet: doubling every ${Math.round(doublingMs)} ms`,
         );
       }
       // Past what the server once refused or struggled with: grow at the probing pace.
@@ -265,7 +265,7 @@ export class AimdRate {
       return this.#grow(
         this.#rate * 2 ** (dt / doublingMs),
         "probe",
-        `past the last known limit: doubling every ${doublingMs} ms`,
+        `past the last known limit: doubling every ${Math.round(doublingMs)} ms`,
       );
     }
     const softPlateau = plateau(this.#soft);
