@@ -20,7 +20,7 @@ export interface RateTrace {
   readonly initial: LoggedRateSetting;
   /** Every change, in order. */
   readonly changes: readonly RateStep[];
-  /** The lowest and highest rate set. */
+  /** The lowest and highest rate in effect (the profile's own included when it was for a while). */
   readonly minPerSecond: number | null;
   readonly maxPerSecond: number | null;
   /** The rate at the end. */
@@ -63,7 +63,12 @@ export function rateTrace(records: readonly LogRecord[], durationMs: number): Ra
     changes.push({ atMs: record.at - start, ...record.to, cause: record.cause });
   }
   if (initial === undefined) return null;
-  const rates = changes.map((c) => c.ratePerSecond);
+  // The profile's own rate counts when it was in effect for a while (as in
+  // the sparkline), e.g. a fixed profile capped at the first answer.
+  const rates = [
+    ...(changes[0].atMs > 0 ? [initial.ratePerSecond] : []),
+    ...changes.map((c) => c.ratePerSecond),
+  ];
   const finite = rates.filter((r): r is number => r !== null);
   return {
     initial,

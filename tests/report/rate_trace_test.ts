@@ -71,3 +71,12 @@ Deno.test("a measured run carries its rate trace; the report shows a rate column
   });
   assert.equal(json.runs[0].rate.initial.ratePerSecond, null);
 });
+
+Deno.test("a fixed profile capped at its first answer: its own rate is in the range, as in the sparkline", () => {
+  const run = new SyntheticRun({ ...DEFAULT, name: "capped" }, CHAPTERS);
+  CHAPTERS.forEach((id, i) => run.chapter(id, i * 100, 50));
+  const trace = rateTrace(run.rateChange(60, 40, 38.8, "announced").end(2400).records(), 2400)!;
+  assert.deepEqual([trace.minPerSecond, trace.maxPerSecond, trace.lastPerSecond], [38.8, 40, 38.8]);
+  assert.equal(trace.sparkline[0], "▅", "40/s for 60 of its first 100 ms");
+  assert.equal(trace.sparkline.slice(1), "▁".repeat(SPARKLINE_WIDTH - 1));
+});
