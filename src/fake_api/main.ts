@@ -110,6 +110,10 @@ export function parseFakeApiArgs(
     deps.stderr("error: --rate and --rate-schedule exclude each other: give one\n");
     return { exit: 2 };
   }
+  if (o.burst !== undefined && o.rate === undefined && o.rateSchedule === undefined) {
+    deps.stderr("error: --burst is the capacity of --rate or --rate-schedule: give one of them\n");
+    return { exit: 2 };
+  }
   return {
     manifest: o.manifest,
     port: o.port,

@@ -123,7 +123,11 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
     { ratePerSecond: initialRate, burst: options.burst ?? Math.max(1, Math.ceil(initialRate)) },
     clock.now(),
   );
-  const limit = new _RateLimitState(bucket, schedule, options);
+  const limit = new _RateLimitState(bucket, schedule, {
+    ...options,
+    // A burst by default follows the rate: N requests in any second.
+    oneSecondBurst: options.burst === undefined,
+  });
   const maxInFlight = options.maxInFlight ?? Infinity;
   const closing = new AbortController();
 
@@ -255,6 +259,7 @@ class _RateLimitState {
   readonly #bucket: TokenBucket | undefined;
   readonly #schedule: readonly RateStep[] | undefined;
   readonly #announce: boolean;
+  readonly #oneSecondBurst: boolean;
   readonly #graceMs: number;
   /** The first content request, where the schedule starts. */
   #origin: number | undefined;
@@ -264,11 +269,16 @@ class _RateLimitState {
   constructor(
     bucket: TokenBucket | undefined,
     schedule: readonly RateStep[] | undefined,
-    options: { readonly rateLimitHeaders?: boolean; readonly retryAfterGraceMs?: number },
+    options: {
+      readonly rateLimitHeaders?: boolean;
+      readonly retryAfterGraceMs?: number;
+      readonly oneSecondBurst?: boolean;
+    },
   ) {
     this.#bucket = bucket;
     this.#schedule = schedule;
     this.#announce = options.rateLimitHeaders ?? false;
+    this.#oneSecondBurst = options.oneSecondBurst ?? false;
     this.#graceMs = options.retryAfterGraceMs ?? 100;
   }
 
@@ -280,7 +290,10 @@ class _RateLimitState {
     if (this.#bucket !== undefined && this.#schedule !== undefined) {
       this.#origin ??= now;
       const rate = rateAt(this.#schedule, now - this.#origin);
-      if (rate !== this.#bucket.ratePerSecond) this.#bucket.setRate(rate, now);
+      if (rate !== this.#bucket.ratePerSecond) {
+        const burst = this.#oneSecondBurst ? Math.max(1, Math.ceil(rate)) : this.#bucket.burst;
+        this.#bucket.setRate(rate, now, burst);
+      }
     }
     this.#windows = this.#windows.filter(([, until]) => until > now);
     return this.#windows.some(([from]) => now > from);

@@ -21,7 +21,7 @@
  */
 export class TokenBucket {
   #ratePerSecond: number;
-  readonly burst: number;
+  #burst: number;
   #tokens: number;
   #at: number;
 
@@ -42,7 +42,7 @@ export class TokenBucket {
       );
     }
     this.#ratePerSecond = limit.ratePerSecond;
-    this.burst = limit.burst;
+    this.#burst = limit.burst;
     this.#tokens = limit.burst;
     this.#at = now;
   }
@@ -52,19 +52,30 @@ export class TokenBucket {
     return this.#ratePerSecond;
   }
 
+  /** The most the bucket holds. */
+  get burst(): number {
+    return this.#burst;
+  }
+
   /**
-   * Changes the refill rate from `now` on; the tokens there are stay.
+   * Changes the refill rate (and the capacity, by default the same) from
+   * `now` on; the tokens there are stay, up to the new capacity.
    *
    * @throws {RangeError} When the rate is not positive.
    */
-  setRate(ratePerSecond: number, now: number): void {
+  setRate(ratePerSecond: number, now: number, burst: number = this.#burst): void {
     if (!(ratePerSecond > 0)) {
       throw new RangeError(
         `Cannot set the token bucket's rate "${ratePerSecond}": must be above 0`,
       );
     }
+    if (!(burst >= 1)) {
+      throw new RangeError(`Cannot set the token bucket's burst "${burst}": must be at least 1`);
+    }
     this.#refill(now);
     this.#ratePerSecond = ratePerSecond;
+    this.#burst = burst;
+    this.#tokens = Math.min(this.#tokens, burst);
   }
 
   /** The tokens there are at `now` (a fraction while one is refilling), without taking one. */

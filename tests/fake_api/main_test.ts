@@ -79,6 +79,8 @@ Deno.test("parseFakeApiArgs reads --rate-schedule and --ratelimit-headers, and r
     exit: 2,
   });
   assert.match(out.stderr, /--rate and --rate-schedule exclude each other/);
+  assert.deepEqual(parseFakeApiArgs(["--burst", "5"], deps), { exit: 2 });
+  assert.match(out.stderr, /--burst is the capacity of --rate or --rate-schedule/);
 });
 
 const invalid: [args: string[], message: string][] = [

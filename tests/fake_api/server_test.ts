@@ -408,6 +408,18 @@ Deno.test({
       await clock.advance(100);
       assert.equal((await get(api, "/scriptures/ot/gen/3")).status, 200, "10/s after 10 s");
     });
+    // By default the burst follows the rate: stepping down from 40/s to 10/s,
+    // the bucket holds 10, not the 40 it held (N requests in any second).
+    const down = [{ atMs: 0, ratePerSecond: 40 }, { atMs: 1000, ratePerSecond: 10 }];
+    await withApi({ rateSchedule: down, clock }, async (api) => {
+      assert.equal((await get(api, "/scriptures/ot/gen/1")).status, 200);
+      await clock.advance(5000);
+      const statuses: number[] = [];
+      for (let i = 2; i <= 12; i++) {
+        statuses.push((await get(api, `/scriptures/ot/gen/${i}`)).status);
+      }
+      assert.deepEqual(statuses, [...Array(10).fill(200), 429]);
+    });
   },
 });
 
