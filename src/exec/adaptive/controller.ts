@@ -234,7 +234,11 @@ export class AdaptiveController {
     const rate = achieved !== undefined && achieved < 0.7 * applied ? achieved : applied;
     this.#starts.set(id, { at, rate });
     const cycle = this.#cycle;
-    if (cycle !== undefined && at >= cycle.until) {
+    // Only the stretch a refusal can be measured over is kept (see `#acceptedRate`).
+    if (
+      cycle !== undefined && at >= cycle.until &&
+      at - cycle.until <= _SHORT_CYCLE_PAUSES * (cycle.until - cycle.from)
+    ) {
       if (cycle.starts.length === 0) cycle.firstRate = rate;
       cycle.starts.push(at);
     }
