@@ -5,8 +5,8 @@
  * terminal sends SIGINT to the whole foreground process group, and a runner
  * such as `deno task` (or `npm run`, a supervisor) passes the one it got on
  * to its child as well. Measured under `deno task` through a pty on a busy
- * 2-core machine (40 keystrokes), a quarter arrived twice, the copies 0.3-24
- * ms apart; the others arrived once (the two copies merged on arrival).
+ * 2-core machine (60 keystrokes), a quarter arrived twice, the copies 0.2-24
+ * ms apart; the others arrived once.
  * So a signal counts as "quit at once" only when it comes at least
  * {@link DUPLICATE_SIGNAL_WINDOW_MS} after the first: any signal before
  * that is a copy of the first keystroke and changes nothing.
