@@ -31,7 +31,7 @@ export interface TerminalOptions {
 }
 
 const _SCRIPT_MISSING = "These tests type Ctrl-C at a real terminal and need `script` from " +
-  "util-linux (Debian package: util-linux; on CI add it to the packages .ci/run installs)";
+  "util-linux (Debian package: bsdutils, built from util-linux; on CI add it to what .ci/run installs)";
 
 /**
  * Throws a clear error when `script` is missing or is not util-linux's (the
