@@ -37,6 +37,7 @@ import {
   UsageError,
 } from "./cli/options.ts";
 import { validateCommand } from "./cli/validate_command.ts";
+import { listenForInterrupts } from "./cli/interrupt.ts";
 
 export { type CliDeps, EXIT } from "./cli/options.ts";
 
@@ -182,15 +183,22 @@ function _writeAll(file: { writeSync(p: Uint8Array): number }, text: string) {
 
 if (import.meta.main) {
   // First Ctrl-C or SIGTERM: stop starting work, abort requests in flight, write
-  // the manifests, flush the log, print the summary, exit 130. A second: exit now.
+  // the manifests, flush the log, print the summary, exit 130. Copies of that
+  // one keystroke (the terminal signals the whole process group, and `deno
+  // task` forwards its own copy) count once; a signal a window or more after
+  // the first exits at once.
   const controller = new AbortController();
-  const onSignal = () => {
-    if (controller.signal.aborted) Deno.exit(EXIT.interrupted);
-    _writeAll(Deno.stderr, "\nInterrupted: finishing manifests (Ctrl-C again to quit at once)\n");
-    controller.abort(new DOMException("Interrupted by signal", "AbortError"));
-  };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
-  for (const name of signals) Deno.addSignalListener(name, onSignal);
+  const stopListening = listenForInterrupts({
+    signals: Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"],
+    onStop: () => {
+      _writeAll(
+        Deno.stderr,
+        "\nInterrupted: finishing manifests (Ctrl-C again after a second to quit at once)\n",
+      );
+      controller.abort(new DOMException("Interrupted by signal", "AbortError"));
+    },
+    onQuit: () => Deno.exit(EXIT.interrupted),
+  });
   const code = await main(Deno.args, {
     stdout: (text) => _writeAll(Deno.stdout, text),
     stderr: (text) => _writeAll(Deno.stderr, text),
@@ -198,6 +206,6 @@ if (import.meta.main) {
     isTerminal: Deno.stderr.isTerminal(),
     env: (name) => Deno.env.get(name),
   });
-  for (const name of signals) Deno.removeSignalListener(name, onSignal);
+  stopListening();
   Deno.exit(code);
 }
