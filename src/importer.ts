@@ -17,6 +17,7 @@ import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
 import { type ChapterWriteResult, writeChapter } from "./output/chapter_file.ts";
+import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
 import { rootManifestPath } from "./output/paths.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
@@ -27,7 +28,7 @@ import type { ChapterNode, PlanNode } from "./plan/types.ts";
 import { defaultLogPath, ProgressLog } from "./progress/log.ts";
 import type { RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
-import { completedChapters, recordedChecksums } from "./resume.ts";
+import { journalSink, trustedChapters } from "./resume.ts";
 import { fetchChapter } from "./source/request.ts";
 import { quotaPause } from "./exec/adaptive/quota.ts";
 import { TOOL } from "./version.ts";
@@ -123,10 +124,13 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     : options.log ?? defaultLogPath(outDir, new Date(clock.now()));
   let lock: OutDirLock | undefined;
   let log: ProgressLog | undefined;
+  let journal: ChapterJournal | undefined;
   try {
     lock = await lockOutDir(outDir);
+    journal = await ChapterJournal.open(outDir);
     if (logPath !== undefined) log = await ProgressLog.open(logPath);
   } catch (error) {
+    journal?.close();
     lock?.release();
     if (error instanceof OutDirLockedError) throw new ImportSetupError(error.message);
     throw new ImportSetupError(
@@ -135,9 +139,10 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     );
   }
   try {
-    return await _execute({ options, plan, outDir, clock, log, logPath });
+    return await _execute({ options, plan, outDir, clock, log, logPath, journal });
   } finally {
     log?.close();
+    journal.close();
     lock.release();
   }
 }
@@ -149,10 +154,12 @@ interface _Run {
   readonly clock: Clock;
   readonly log?: ProgressLog;
   readonly logPath?: string;
+  /** Vouches for the chapter files on resume, whatever the log. */
+  readonly journal: ChapterJournal;
 }
 
 async function _execute(run: _Run): Promise<ImportResult> {
-  const { options, plan, outDir, clock, log, logPath } = run;
+  const { options, plan, outDir, clock, log, logPath, journal } = run;
   const { manifest, profile } = options;
   const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
 
@@ -160,12 +167,12 @@ async function _execute(run: _Run): Promise<ImportResult> {
   for (const volume of manifest.volumes) await cleanTempFiles(join(outDir, volume.id));
   const preResolved = options.force
     ? new Map<string, ChapterWriteResult>()
-    : await completedChapters(
+    : await trustedChapters(chapters, {
       outDir,
-      chapters,
-      await recordedChecksums(outDir, plan.selection.books, logPath ? [logPath] : []),
-      manifest.source.lang,
-    );
+      lang: manifest.source.lang,
+      journal,
+      extraLogs: logPath ? [logPath] : [],
+    });
 
   const collector = new SummaryCollector({
     chapters: chapters.length,
@@ -192,7 +199,9 @@ async function _execute(run: _Run): Promise<ImportResult> {
     apiUrl: manifest.source.url,
   };
   // The collector must see run-end before the log asks it for the summary.
+  // The journal first, so that no other sink's failure keeps a chapter unrecorded.
   const sinks = [
+    journalSink(journal),
     collector.add,
     ...(log ? [log.sink({ header, summarize: () => collector.summary() })] : []),
     ...(options.onEvent ? [options.onEvent] : []),

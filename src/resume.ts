@@ -1,12 +1,27 @@
 /**
- * Resume: which chapters of a plan are already on disk, intact, with the
- * checksum a previous run recorded for them (in a book manifest or a progress
- * log), so that the run can skip them.
+ * Resume: which chapters of a plan are already on disk, intact, and vouched
+ * for, so that the run can skip them.
+ *
+ * A chapter file is trusted when it parses as exactly that chapter in the
+ * run's language and its bytes match the SHA-256 last recorded for it. The
+ * record comes from the output directory's chapter journal
+ * (`<out>/.import/chapters.ndjson`, see `ChapterJournal`), which every run
+ * appends to as each file is renamed into place, wherever its progress log
+ * goes. For a chapter the journal does not know (an output directory written
+ * before the journal existed), the record comes from the book manifest or
+ * from a progress log, as it always did, and is then copied into the journal.
+ *
+ * A file with no record is not trusted: the tool did not write it, or not
+ * whole (a hand-made or copied file, or one whose write was never recorded).
+ * A record that disagrees with the file makes it untrusted too (edited by
+ * hand, or written by something else since).
  *
  * @module
  */
 
 import { join } from "node:path";
+import type { RunEvent } from "./exec/types.ts";
+import type { ChapterJournal } from "./output/chapter_journal.ts";
 import type { ChapterWriteResult } from "./output/chapter_file.ts";
 import { verifyChapterFile } from "./output/chapter_file.ts";
 import { bookManifestPath, chapterPath } from "./output/paths.ts";
@@ -17,11 +32,96 @@ import type { ChapterNode } from "./plan/types.ts";
 /** Checksums recorded by earlier runs, by chapter node id. */
 export type RecordedChecksums = Map<string, string>;
 
+/** Options of {@linkcode trustedChapters}. */
+export interface TrustedChaptersOptions {
+  /** The output directory. */
+  readonly outDir: string;
+  /** The language every trusted file must hold. */
+  readonly lang: string;
+  /** The output directory's journal, open: what vouches for files, and where older records are copied. */
+  readonly journal: ChapterJournal;
+  /** Progress logs outside `<out>/.import/runs` to read older records from (the run's `--log`). @default [] */
+  readonly extraLogs?: readonly string[];
+  /** Files read and hashed at once. @default 16 */
+  readonly concurrency?: number;
+}
+
 /**
- * Collects the SHA-256 recorded for each chapter: first from every progress
- * log under `<out>/.import/runs` (oldest first, so later runs win) and from
- * `extraLogs` (a `--log` kept elsewhere), then from the book manifests of
- * `books`, which win over the logs.
+ * The chapters of `nodes` whose file on disk can be kept: it parses as that
+ * chapter in `lang` and matches the checksum last recorded for it (see the
+ * module's doc). Chapters trusted on an older record are recorded in the
+ * journal, so the next run finds them there.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { ChapterJournal } from "./output/chapter_journal.ts";
+ * import { writeChapter } from "./output/chapter_file.ts";
+ * const outDir = await Deno.makeTempDir();
+ * const written = await writeChapter(outDir, {
+ *   uri: "/scriptures/bofm/enos/1", volume: "bofm", book: "enos", chapter: 1, lang: "eng",
+ *   title: "Enos 1", number: null, subtitle: null, intro: null, studyIntro: null, summary: null,
+ *   verses: [{ number: 1, text: "Behold…", paragraphStart: false }], paragraphs: [],
+ *   source: { url: "https://example.org", fetchedAt: "2026-01-01T00:00:00.000Z" },
+ * });
+ * const journal = await ChapterJournal.open(outDir);
+ * const node = {
+ *   id: "bofm/enos/1", kind: "chapter", role: "task", deps: [], scope: ["bofm", "bofm/enos"],
+ *   volume: "bofm", book: "enos", chapter: 1, uri: "/scriptures/bofm/enos/1",
+ * } as const;
+ * // Never recorded: not trusted. Recorded: trusted.
+ * assert.equal((await trustedChapters([node], { outDir, lang: "eng", journal })).size, 0);
+ * journal.record(node.id, written.sha256);
+ * assert.equal((await trustedChapters([node], { outDir, lang: "eng", journal })).size, 1);
+ * journal.close();
+ * await Deno.remove(outDir, { recursive: true });
+ * ```
+ */
+export async function trustedChapters(
+  nodes: readonly ChapterNode[],
+  options: TrustedChaptersOptions,
+): Promise<Map<string, ChapterWriteResult>> {
+  const { outDir, lang, journal } = options;
+  const sums: RecordedChecksums = new Map();
+  const unknown: ChapterNode[] = [];
+  for (const node of nodes) {
+    const sha256 = journal.entries.get(node.id);
+    if (sha256 === undefined) unknown.push(node);
+    else sums.set(node.id, sha256);
+  }
+  if (unknown.length > 0) {
+    const books = new Map(unknown.map((n) => [`${n.volume}/${n.book}`, n] as const));
+    const older = await recordedChecksums(outDir, [...books.values()], options.extraLogs);
+    for (const node of unknown) {
+      const sha256 = older.get(node.id);
+      if (sha256 !== undefined) sums.set(node.id, sha256);
+    }
+  }
+  const done = await completedChapters(outDir, nodes, sums, lang, options.concurrency);
+  for (const [id, { sha256 }] of done) journal.record(id, sha256);
+  return done;
+}
+
+/**
+ * A sink of the run's events that records in `journal` each chapter file
+ * written (a chapter's `task-done`, whose value is its `ChapterWriteResult`).
+ * Events are delivered synchronously before the executor starts its next
+ * task, so a chapter's line is written before its slot is given to another
+ * request: a kill loses at most the records of the tasks still running.
+ */
+export function journalSink(journal: ChapterJournal): (event: RunEvent) => void {
+  return (event) => {
+    if (event.type !== "task-done" || event.kind !== "chapter") return;
+    const sha256 = (event.value as Partial<ChapterWriteResult> | null)?.sha256;
+    if (typeof sha256 === "string") journal.record(event.id, sha256);
+  };
+}
+
+/**
+ * Collects the SHA-256 recorded for each chapter before the chapter journal
+ * existed: first from every progress log under `<out>/.import/runs` (oldest
+ * first, so later runs win) and from `extraLogs` (a `--log` kept elsewhere),
+ * then from the book manifests of `books`, which win over the logs.
  */
 export async function recordedChecksums(
   outDir: string,
@@ -65,7 +165,7 @@ export async function recordedChecksums(
 /**
  * The chapters of `nodes` whose file exists, parses as that chapter in `lang`,
  * and matches its recorded checksum. A file with no recorded checksum is not
- * trusted: it may be from a run killed before it could record it.
+ * trusted.
  */
 export async function completedChapters(
   outDir: string,

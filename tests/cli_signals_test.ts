@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { randomInt, seededRandom } from "../src/fake_api/random.ts";
 import { startFakeApi } from "../src/fake_api/server.ts";
 import { loadManifest } from "../src/manifest/load.ts";
 import type { BookManifest } from "../src/output/manifest_types.ts";
@@ -115,6 +116,145 @@ Deno.test({
       const rootManifest = JSON.parse(await Deno.readTextFile(join(out, "manifest.json")));
       assert.equal(rootManifest.totals.importedChapters, 1584);
       assert.equal(rootManifest.complete, true);
+    } finally {
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+/** Extra serves: every time the fake answered a chapter it had answered before. */
+function servedAgain(byUri: Readonly<Record<string, number>>): number {
+  return Object.values(byUri).reduce((sum, count) => sum + count - 1, 0);
+}
+
+/** Waits until `ready()` or until `child` ends; says which. */
+async function killPoint(
+  child: Deno.ChildProcess,
+  ready: () => boolean | Promise<boolean>,
+): Promise<"ready" | "exited"> {
+  let exited = false;
+  child.status.then(() => exited = true);
+  for (let i = 0; i < 3000; i++) {
+    if (exited) return "exited";
+    if (await ready()) return "ready";
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error("Timed out waiting for a kill point");
+}
+
+Deno.test({
+  name: "kill -9 at random points, with the log outside the output folder or none, then resuming " +
+    "with another log, fetches again at most the chapters in flight at each kill",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    // KILL_SEED=<n> reproduces a failing sequence of kill points.
+    const seed = Number(Deno.env.get("KILL_SEED") ?? 12);
+    const random = seededRandom("kill -9 resume", seed);
+    // The Book of Mormon's 15 books and the D&C, whose one book of 138 sections
+    // gets no book manifest before the last of them is written.
+    const volumes = canon.volumes.filter((v) => v.id === "bofm" || v.id === "dc-testament");
+    const expected = volumes.flatMap((v) => v.books).reduce((sum, b) => sum + b.chapters, 0);
+    const api = await startFakeApi({ volumes: canon.volumes, latencyMs: 20, jitterMs: 10 });
+    const dir = await Deno.makeTempDir();
+    const out = join(dir, "data");
+    const profile = await fastProfile(dir);
+    const base = [
+      "--api-url",
+      api.apiUrl,
+      "--out",
+      out,
+      "--profile",
+      profile,
+      "--source",
+      "bofm,dc",
+    ];
+    // Each run logs somewhere else than every run before it: outside the
+    // output folder in a directory not made yet, outside it in the test's
+    // directory, or with no --log (the default, inside it).
+    const logArgs = (run: number): string[] => {
+      switch (run % 3) {
+        case 0:
+          return ["--log", join(dir, "logs", `run-${run}`, "import.ndjson")];
+        case 1:
+          return ["--log", join(dir, `run-${run}.ndjson`)];
+        default:
+          return [];
+      }
+    };
+    const context = (what: string) => `seed ${seed}: ${what}`;
+    try {
+      let kills = 0;
+      const points: string[] = [];
+      for (let run = 0; run < 10; run++) {
+        const before = api.stats().requests;
+        const byDelay = random() < 0.25;
+        const delayMs = randomInt(random, 0, 700);
+        const progress = randomInt(random, 10, 45);
+        const spawnedAt = Date.now();
+        const child = spawnImport([...base, ...logArgs(run), "--quiet"]);
+        const point = await killPoint(
+          child,
+          () =>
+            byDelay ? Date.now() - spawnedAt >= delayMs : api.stats().requests >= before + progress,
+        );
+        if (point === "exited") {
+          const { code, stderr } = await child.output();
+          assert.equal(code, 0, context(new TextDecoder().decode(stderr)));
+          points.push(`run ${run} ended by itself`);
+          break;
+        }
+        child.kill("SIGKILL");
+        await child.output();
+        kills++;
+        points.push(
+          byDelay
+            ? `run ${run} killed after ${delayMs} ms`
+            : `run ${run} killed after ${progress} requests`,
+        );
+      }
+      const last = await spawnImport([...base, "--quiet"]).output();
+      assert.equal(last.code, 0, context(new TextDecoder().decode(last.stderr)));
+
+      const stats = api.stats();
+      assert.ok(kills >= 5, context(`only ${kills} kills landed before the import ended`));
+      assert.equal(Object.keys(stats.byUri).length, expected);
+      assert.ok(
+        servedAgain(stats.byUri) <= kills * MAX_IN_FLIGHT,
+        context(
+          `${servedAgain(stats.byUri)} chapters served again after ${kills} kills ` +
+            `(at most ${MAX_IN_FLIGHT} per kill may be): ${points.join(", ")}`,
+        ),
+      );
+
+      // Every chapter file is valid, and each book manifest lists exactly the files on disk.
+      for (const { id: volume, books } of volumes) {
+        for (const book of books) {
+          const manifest: BookManifest = JSON.parse(
+            await Deno.readTextFile(join(out, volume, book.id, "manifest.json")),
+          );
+          const onDisk = [];
+          for (let chapter = 1; chapter <= book.chapters; chapter++) {
+            const path = join(out, volume, book.id, `${chapter}.json`);
+            const check = await verifyChapterFile(path, undefined, {
+              expected: { volume, book: book.id, chapter, lang: canon.source.lang },
+            });
+            assert.ok(check.ok, check.ok ? "" : check.reason);
+            onDisk.push({ chapter, sha256: check.sha256 });
+          }
+          assert.deepEqual(
+            manifest.chapters.map(({ chapter, sha256 }) => ({ chapter, sha256 })),
+            onDisk,
+            `${volume}/${book.id}`,
+          );
+          assert.equal(manifest.complete, true, `${volume}/${book.id}`);
+        }
+        const volumeManifest = JSON.parse(
+          await Deno.readTextFile(join(out, volume, "manifest.json")),
+        );
+        assert.equal(volumeManifest.complete, true, volume);
+      }
     } finally {
       await api.close();
       await Deno.remove(dir, { recursive: true });

@@ -228,6 +228,46 @@ serverTest("a second run skips every chapter already on disk and requests nothin
 });
 
 serverTest(
+  "chapters written with the log elsewhere, or none, are vouched for inside the output folder",
+  async () => {
+    await withFake({ volumes: canon.volumes }, async (api, out) => {
+      const data = join(out, "data");
+      const options = {
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        outDir: data,
+        selection: { source: ["pgp"] },
+      };
+      // A log outside the output folder, in a directory that does not exist yet.
+      const outside = join(out, "logs", "not-made-yet", "run.ndjson");
+      const first = await runImport({ ...options, log: outside });
+      assert.equal(first.exitCode, 0);
+      assert.equal(first.summary.chapters.imported, 16);
+      assert.equal((await readProgressLog(outside)).records.at(-1)?.type, "run-end");
+      await assert.rejects(Deno.stat(join(data, ".import", "runs")), Deno.errors.NotFound);
+      // Not even the book manifests are needed: the journal under <out>/.import vouches.
+      for (const book of canon.volumes.find((v) => v.id === "pgp")!.books) {
+        await Deno.remove(join(data, "pgp", book.id, "manifest.json"));
+      }
+      api.resetStats();
+      const again = await runImport({ ...options, log: false });
+      assert.equal(again.summary.chapters.skipped, 16);
+      assert.equal(api.stats().requests, 0);
+      // Without any log: a chapter rewritten by --force is vouched for too.
+      await runImport({
+        ...options,
+        log: false,
+        force: true,
+        selection: { only: ["pgp/moses/2"] },
+      });
+      api.resetStats();
+      assert.equal((await runImport({ ...options, log: false })).summary.chapters.skipped, 16);
+      assert.equal(api.stats().requests, 0);
+    });
+  },
+);
+
+serverTest(
   "two imports into one output directory: the second is refused while the first runs",
   async () => {
     await withFake({ volumes: canon.volumes, latencyMs: 20 }, async (api, out) => {
