@@ -314,8 +314,10 @@ function _handlers(
           onRateHint: onHint,
         });
         // With the attempt's signal, an attempt that timed out cannot rename
-        // its file into place after the run has moved on.
-        return await writeChapter(outDir, fetched.chapter, { signal: context.signal });
+        // its file into place after the run has moved on. The time to first
+        // byte rides on the value, for the summary's latency and the log.
+        const written = await writeChapter(outDir, fetched.chapter, { signal: context.signal });
+        return { ...written, ttfbMs: fetched.ttfbMs };
       },
     },
     sinks: {

@@ -480,3 +480,34 @@ serverTest(
     });
   },
 );
+
+serverTest(
+  "every imported chapter carries its time to first byte into the log, and the bound is at it",
+  async () => {
+    await withFake({ volumes: canon.volumes, latencyMs: 20 }, async (api, out) => {
+      const log = join(out, "run.ndjson");
+      const result = await runImport({
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        outDir: out,
+        selection: { only: ["pgp/abr"] },
+        log,
+      });
+      assert.equal(result.exitCode, 0);
+      const { records } = await readProgressLog(log);
+      const done = records.flatMap((r) =>
+        r.type === "task-done" && r.kind === "chapter" ? [r] : []
+      );
+      assert.equal(done.length, 5);
+      for (const record of done) {
+        assert.equal(typeof record.ttfbMs, "number", record.id);
+        assert.ok(record.ttfbMs! > 0 && record.ttfbMs! <= record.durationMs, record.id);
+      }
+      const { latency } = result.summary;
+      assert.equal(latency.serverFrom, "ttfb");
+      assert.equal(latency.serverMs, Math.min(...done.map((r) => r.ttfbMs!)));
+      const end = records.findLast((r) => r.type === "run-end");
+      assert.deepEqual(end?.summary.latency, latency);
+    });
+  },
+);

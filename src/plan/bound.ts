@@ -53,7 +53,8 @@ export interface Bound {
  *
  * @param books the selected books, each with its volume and chapter count
  * @param limits the profile's limits
- * @param latencyMs the latency of one request, ms
+ * @param latencyMs the latency of one request, ms: the server's own, without
+ *   what a client adds (after a run, the summary's `latency.serverMs`)
  * @example
  * ```ts
  * import assert from "node:assert/strict";

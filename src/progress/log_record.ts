@@ -7,6 +7,7 @@
 
 import type { BoundLimits } from "../plan/bound.ts";
 import type { RateChangeCause, RateSetting, RunEvent } from "../exec/types.ts";
+import { ttfbOf } from "./server_latency.ts";
 import type { Summary } from "./summary.ts";
 
 /** What the caller knows about a run before it starts: merged into the `run-start` record. */
@@ -68,6 +69,8 @@ export type LogRecord =
     readonly kind: string;
     readonly attempts: number;
     readonly durationMs: number;
+    /** The successful attempt's time to first byte, ms (absent in logs older than this field). */
+    readonly ttfbMs?: number;
     readonly bytes?: number;
     readonly verses?: number;
     readonly sha256?: string;
@@ -104,7 +107,16 @@ export type LogRecord =
     readonly cause: RateChangeCause;
     readonly reason: string;
   }
-  | _Stamp & { readonly type: "run-end"; readonly summary: Summary };
+  | _Stamp & { readonly type: "run-end"; readonly summary: LoggedSummary };
+
+/**
+ * A `run-end` summary as a log holds it: one written before the server's
+ * latency was told apart has only `meanMs` and `p95Ms` in `latency`, and its
+ * `bound` and `efficiency` were computed at the mean latency.
+ */
+export type LoggedSummary = Omit<Summary, "latency"> & {
+  readonly latency: Pick<Summary["latency"], "meanMs" | "p95Ms"> & Partial<Summary["latency"]>;
+};
 
 /** The type of every log record. */
 export type LogRecordType = LogRecord["type"];
@@ -168,7 +180,12 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
         type: event.type,
         ...stamp,
         ...{ id, kind, attempts, durationMs },
-        ..._defined({ bytes: value.bytes, verses: value.verses, sha256: value.sha256 }),
+        ..._defined({
+          ttfbMs: value.ttfbMs,
+          bytes: value.bytes,
+          verses: value.verses,
+          sha256: value.sha256,
+        }),
       };
     }
     case "task-skipped":
@@ -245,10 +262,13 @@ function _defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
 
 // The fields of a chapter's write result worth logging, read defensively:
 // the executor's values are `unknown`, and sinks return other shapes.
-function _fields(value: unknown): { bytes?: number; verses?: number; sha256?: string } {
+function _fields(
+  value: unknown,
+): { ttfbMs?: number; bytes?: number; verses?: number; sha256?: string } {
   if (typeof value !== "object" || value === null) return {};
   const v = value as Record<string, unknown>;
   return {
+    ttfbMs: ttfbOf(value),
     bytes: typeof v.bytes === "number" ? v.bytes : undefined,
     verses: typeof v.verses === "number" ? v.verses : undefined,
     sha256: typeof v.sha256 === "string" ? v.sha256 : undefined,

@@ -9,6 +9,15 @@
 import type { RateSetting, RunEvent } from "../exec/types.ts";
 import { type Bound, type BoundBook, type BoundLimits, theoreticalMinimum } from "../plan/bound.ts";
 import { formatCount, formatDuration, paint } from "./format.ts";
+import {
+  type AttemptTiming,
+  latencyBreakdown,
+  type MaybeLatencyBreakdown,
+  SERVER_LATENCY_PERCENTILE,
+  ttfbOf,
+} from "./server_latency.ts";
+
+export { nearestRank } from "./server_latency.ts";
 
 /** One node that failed. */
 export interface SummaryFailure {
@@ -45,9 +54,16 @@ export interface Summary {
   readonly status429: number;
   /** Failed attempts by HTTP status (successful attempts carry no status); absent when none. */
   readonly statusCounts?: Readonly<Record<string, number>>;
-  /** Over the successful attempts' durations, ms; null when none succeeded. */
-  readonly latency: { readonly meanMs: number | null; readonly p95Ms: number | null };
-  /** The theoretical minimum for the requested chapters; null when no latency was measured. */
+  /**
+   * Over the successful attempts, ms, every field null when none succeeded:
+   * `meanMs` and `p95Ms` of their durations, and the server's latency
+   * (`serverMs`, the bound's L) told apart from what the client added.
+   */
+  readonly latency: MaybeLatencyBreakdown;
+  /**
+   * The theoretical minimum for the requested chapters at the server's
+   * latency `latency.serverMs`; null when no latency was measured.
+   */
   readonly bound: { readonly ms: number; readonly limitedBy: Bound["limitedBy"] } | null;
   /** `bound.ms / durationMs`, clamped to 0..1; null when either is unknown or zero. */
   readonly efficiency: number | null;
@@ -114,7 +130,7 @@ export class SummaryCollector {
   readonly #taskIds = new Set<string>();
   readonly #skipped = new Set<string>();
   readonly #failures: SummaryFailure[] = [];
-  readonly #latencies: number[] = [];
+  readonly #attempts: AttemptTiming[] = [];
   readonly #statusCounts: Record<string, number> = {};
   #counts = { imported: 0, failed: 0, cancelled: 0 };
   #requests = 0;
@@ -146,7 +162,13 @@ export class SummaryCollector {
         this.#countStatus(event.status);
         break;
       case "task-done":
-        if (this.#taskIds.has(event.id)) this.#latencies.push(event.durationMs);
+        if (this.#taskIds.has(event.id)) {
+          const ttfbMs = ttfbOf(event.value);
+          this.#attempts.push({
+            durationMs: event.durationMs,
+            ...(ttfbMs === undefined ? {} : { ttfbMs }),
+          });
+        }
         if (isChapter) this.#counts.imported++;
         break;
       case "task-skipped":
@@ -197,13 +219,15 @@ export class SummaryCollector {
   summary(): Summary {
     const durationMs = this.#ended?.durationMs ??
       (this.#lastAt ?? 0) - (this.#startedAt ?? 0);
-    const latency = _latency(this.#latencies);
+    const latency = latencyBreakdown(this.#attempts);
     const books = typeof this.#options.books === "function"
       ? this.#options.books(this.#skipped)
       : this.#options.books;
-    const bound = latency.meanMs === null
+    // At the server's latency, never at the mean: the client's own delays
+    // would raise the bound with the duration and hide them.
+    const bound = latency.serverMs === null
       ? null
-      : theoreticalMinimum(books, this.#options.limits, latency.meanMs);
+      : theoreticalMinimum(books, this.#options.limits, latency.serverMs);
     const efficiency = bound === null || bound.ms <= 0 || durationMs <= 0
       ? null
       : Math.min(1, bound.ms / durationMs);
@@ -244,33 +268,6 @@ function _rate(
     lastPerSecond: finite(seen.last.ratePerSecond),
     lastMaxInFlight: finite(seen.last.maxInFlight),
   };
-}
-
-/**
- * The nearest-rank percentile of `values`: the smallest value with at least
- * `p`% of the values at or below it.
- *
- * @param values the sample, in any order
- * @param p the percentile, 0 < p <= 100
- * @returns null for an empty sample
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { nearestRank } from "./summary.ts";
- * assert.ok(nearestRank([15, 20, 35, 40, 50], 30) === 20);
- * ```
- */
-export function nearestRank(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1];
-}
-
-function _latency(samples: readonly number[]): Summary["latency"] {
-  if (samples.length === 0) return { meanMs: null, p95Ms: null };
-  const mean = samples.reduce((s, n) => s + n, 0) / samples.length;
-  return { meanMs: mean, p95Ms: nearestRank(samples, 95) };
 }
 
 /** Options of {@linkcode formatSummary}. */
@@ -332,19 +329,14 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
       .map(([status, n]) => `${status} x${formatCount(n)}`);
     lines.push(`Failed attempts by status: ${byStatus.join(", ")}`);
   }
-  const { meanMs, p95Ms } = summary.latency;
-  lines.push(
-    meanMs === null || p95Ms === null
-      ? "Latency — (no request succeeded)"
-      : `Latency mean ${formatDuration(meanMs)}, p95 ${formatDuration(p95Ms)}`,
-  );
-  if (summary.bound === null) {
+  lines.push(..._formatLatency(summary.latency));
+  if (summary.bound === null || summary.latency.serverMs === null) {
     lines.push("Efficiency — (no latency measured, no theoretical minimum)");
   } else {
     const pct = summary.efficiency === null ? "—" : `${Math.round(summary.efficiency * 100)}%`;
     lines.push(
       `Efficiency ${pct} of the theoretical minimum ${formatDuration(summary.bound.ms)} ` +
-        `(limited by ${summary.bound.limitedBy})`,
+        `at ${formatDuration(summary.latency.serverMs)} (limited by ${summary.bound.limitedBy})`,
     );
   }
   if (summary.rate !== undefined) lines.push(_formatRate(summary.rate));
@@ -352,6 +344,28 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
     lines.push(paint("Interrupted: the run stopped before every chapter ended.", "yellow", color));
   }
   return lines.join("\n") + "\n";
+}
+
+// "Latency mean 94 ms, p95 169 ms, to first byte mean 64 ms", then the
+// server's latency and what the client added.
+function _formatLatency(latency: Summary["latency"]): string[] {
+  const { meanMs, p95Ms, ttfbMeanMs, serverMs, serverFrom, clientAddedMs, afterHeadersMs } =
+    latency;
+  if (meanMs === null || p95Ms === null || serverMs === null || clientAddedMs === null) {
+    return ["Latency — (no request succeeded)"];
+  }
+  const ttfb = ttfbMeanMs === null ? "" : `, to first byte mean ${formatDuration(ttfbMeanMs)}`;
+  const from = serverFrom === "ttfb"
+    ? `p${SERVER_LATENCY_PERCENTILE} to first byte`
+    : `p${SERVER_LATENCY_PERCENTILE} of whole attempts, no time to first byte measured`;
+  const after = afterHeadersMs === null
+    ? ""
+    : `, ${formatDuration(afterHeadersMs)} of it after the headers`;
+  return [
+    `Latency mean ${formatDuration(meanMs)}, p95 ${formatDuration(p95Ms)}${ttfb}`,
+    `Server latency ${formatDuration(serverMs)} (${from}): ` +
+    `the client added ${formatDuration(clientAddedMs)} per request on average${after}`,
+  ];
 }
 
 // "Rate: 14 changes, 10.0-38.8/s, last 38.8/s with at most 5 in flight"

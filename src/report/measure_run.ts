@@ -1,13 +1,19 @@
 /**
  * What one run did, measured from its progress-log records alone: counts,
  * speed, latency, and the theoretical minimum of that run under its own
- * profile's limits and its own measured latency.
+ * profile's limits and the server's latency it measured.
  *
  * @module
  */
 
 import { type Bound, type BoundBook, theoreticalMinimum } from "../plan/bound.ts";
 import type { LogRecord, RunHeader } from "../progress/log_record.ts";
+import {
+  type AttemptTiming,
+  latencyBreakdown,
+  type MaybeLatencyBreakdown,
+  ttfbOf,
+} from "../progress/server_latency.ts";
 import { type RateTrace, rateTrace } from "./rate_trace.ts";
 
 /** Chapters in the whole canon of `import.yaml`, for the "whole canon at this speed" estimate. */
@@ -44,9 +50,15 @@ export interface MeasuredRun {
   readonly status429: number;
   /** Mean duration of the successful request attempts; null when none succeeded. */
   readonly latencyMeanMs: number | null;
+  /**
+   * The successful attempts' latency told apart: the server's (`serverMs`,
+   * the minimum's L, and `serverFrom`: `ttfb`, or `attempt` for a log written
+   * before the time to first byte was logged) and what the client added.
+   */
+  readonly latency: MaybeLatencyBreakdown;
   /** Mean time between two consecutive request starts; null with fewer than two. */
   readonly meanStartGapMs: number | null;
-  /** The theoretical minimum of this run's chapters; null when no latency was measured. */
+  /** The theoretical minimum of this run's chapters at `latency.serverMs`; null when no latency was measured. */
   readonly bound: Bound | null;
   /** `bound.ms / durationMs`, at most 1 (as in the run's own summary); null when unknown. */
   readonly efficiency: number | null;
@@ -82,8 +94,10 @@ export interface MeasureRunOptions {
  * The minimum is {@linkcode theoreticalMinimum} over the chapters this run
  * requested (the ids of its `task-start` and `task-done` chapter records,
  * `volume/book/chapter`, less the skipped ones), under the limits in its
- * `run-start` record and its measured mean latency: the same figure the run's
- * own summary holds.
+ * `run-start` record and the server's latency of {@linkcode latencyBreakdown}
+ * over its successful attempts: the same figure the run's own summary holds.
+ * A log without times to first byte (written before they were logged) falls
+ * back to the whole attempts' durations, and says so in `latency.serverFrom`.
  *
  * @throws {TypeError} when the first record is not a `run-start`.
  * @example
@@ -116,7 +130,7 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
   const taskIds = new Set<string>();
   const requested = new Set<string>();
   const skipped = new Set<string>();
-  const latencies: number[] = [];
+  const attempts: AttemptTiming[] = [];
   const starts = { count: 0, first: Infinity, last: -Infinity };
   const chapters = { imported: 0, failed: 0, cancelled: 0 };
   let retries = 0;
@@ -139,7 +153,13 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
         if (record.status === 429) status429++;
         break;
       case "task-done":
-        if (taskIds.has(record.id)) latencies.push(record.durationMs);
+        if (taskIds.has(record.id)) {
+          const ttfbMs = ttfbOf(record);
+          attempts.push({
+            durationMs: record.durationMs,
+            ...(ttfbMs === undefined ? {} : { ttfbMs }),
+          });
+        }
         if (record.kind === chapterKind) {
           requested.add(record.id);
           chapters.imported++;
@@ -175,13 +195,11 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
   const last = records[records.length - 1];
   const durationMs = end?.summary.durationMs ?? last.at - start.at;
   const chaptersPerSecond = durationMs > 0 ? chapters.imported / (durationMs / 1000) : 0;
-  const latencyMeanMs = latencies.length === 0
-    ? null
-    : latencies.reduce((sum, ms) => sum + ms, 0) / latencies.length;
+  const latency = latencyBreakdown(attempts);
   const books = _books([...requested].filter((id) => !skipped.has(id)));
-  const bound = latencyMeanMs === null
+  const bound = latency.serverMs === null
     ? null
-    : theoreticalMinimum(books, start.profile, latencyMeanMs);
+    : theoreticalMinimum(books, start.profile, latency.serverMs);
   const canonChapters = options.canonChapters ?? CANON_CHAPTERS;
   return {
     log: options.log,
@@ -200,7 +218,8 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
     requests: starts.count,
     retries,
     status429,
-    latencyMeanMs,
+    latencyMeanMs: latency.meanMs,
+    latency,
     meanStartGapMs: starts.count < 2 ? null : (starts.last - starts.first) / (starts.count - 1),
     bound,
     efficiency: bound === null || bound.ms <= 0 || durationMs <= 0

@@ -52,6 +52,22 @@ const _COLUMNS: readonly _Column[] = [
     cell: (r) => r.latencyMeanMs === null ? "—" : formatDuration(r.latencyMeanMs),
   },
   {
+    // The minimum's L, and what it was taken from: `ttfb`, or `attempt` for
+    // a log without times to first byte.
+    header: "server",
+    align: "right",
+    cell: (r) =>
+      r.latency.serverMs === null
+        ? "—"
+        : `${formatDuration(r.latency.serverMs)} (${r.latency.serverFrom})`,
+  },
+  {
+    header: "client added",
+    align: "right",
+    cell: (r) =>
+      r.latency.clientAddedMs === null ? "—" : `+${formatDuration(r.latency.clientAddedMs)}`,
+  },
+  {
     header: "minimum",
     align: "right",
     cell: (r) => r.bound === null ? "—" : `${formatDuration(r.bound.ms)} (${r.bound.limitedBy})`,

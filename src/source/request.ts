@@ -50,6 +50,12 @@ export interface FetchedChapter {
   readonly url: string;
   /** The rate limit the response announced (RateLimit or X-RateLimit headers), if any. */
   readonly rateHint?: RateHint;
+  /**
+   * Time to first byte: from handing the request to `fetch` to its response
+   * headers (when `fetch` resolves), ms, on the `now` clock. Unlike the
+   * attempt's duration it holds neither reading the body nor parsing it.
+   */
+  readonly ttfbMs: number;
 }
 
 /**
@@ -133,6 +139,7 @@ export async function fetchChapter(
   const fetchedAt = new Date(now()).toISOString();
 
   let response: Response;
+  const sentAt = now();
   try {
     response = await doFetch(url, {
       headers: { "User-Agent": source.userAgent, "Accept": "application/json" },
@@ -145,6 +152,7 @@ export async function fetchChapter(
       cause: error,
     });
   }
+  const ttfbMs = now() - sentAt;
 
   const rateHint = parseRateLimitHeaders(response.headers, now());
   if (rateHint !== undefined && options.onRateHint !== undefined) {
@@ -177,7 +185,13 @@ export async function fetchChapter(
     fetchedAt,
     proseOnly: options.proseOnly,
   });
-  return { chapter, bytes: bytes.byteLength, url, ...(rateHint === undefined ? {} : { rateHint }) };
+  return {
+    chapter,
+    bytes: bytes.byteLength,
+    url,
+    ttfbMs,
+    ...(rateHint === undefined ? {} : { rateHint }),
+  };
 }
 
 function _statusError(

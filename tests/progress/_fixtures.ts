@@ -38,7 +38,15 @@ export const SUMMARY: Summary = {
   retries: 1,
   status429: 1,
   statusCounts: { 404: 1, 429: 1 },
-  latency: { meanMs: 120, p95Ms: 120 },
+  latency: {
+    meanMs: 120,
+    p95Ms: 120,
+    ttfbMeanMs: 100,
+    serverMs: 100,
+    serverFrom: "ttfb",
+    clientAddedMs: 20,
+    afterHeadersMs: 20,
+  },
   bound: { ms: 240, limitedBy: "rate" },
   efficiency: 0.24,
   interrupted: false,
@@ -53,6 +61,7 @@ const WRITE_RESULT = {
   sha256: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
   verses: 20,
   paragraphs: 0,
+  ttfbMs: 151.5,
 };
 
 /** One event of every type, with the record each must become. */
@@ -135,6 +144,7 @@ export const EVERY_EVENT: readonly [RunEvent, LogRecord][] = [
       kind: "chapter",
       attempts: 1,
       durationMs: 197,
+      ttfbMs: 151.5,
       bytes: 5120,
       verses: 20,
       sha256: WRITE_RESULT.sha256,

@@ -13,13 +13,17 @@ Deno.test("toLogRecord maps every event type to its record", () => {
   assert.equal(types.size, 12, "the table covers all twelve record types");
 });
 
-Deno.test("toLogRecord keeps only well-typed bytes, verses and sha256 of a task's value", () => {
+Deno.test("toLogRecord keeps only well-typed ttfbMs, bytes, verses and sha256 of a task's value", () => {
   const context = { header: HEADER, summarize: () => SUMMARY };
   const rows: [unknown, Record<string, unknown>][] = [
     [null, {}],
     ["a string", {}],
     [{ bytes: "5120", verses: null, sha256: 7 }, {}],
     [{ bytes: 10, path: "x.json" }, { bytes: 10 }],
+    [{ ttfbMs: 48.25, bytes: 10 }, { ttfbMs: 48.25, bytes: 10 }],
+    [{ ttfbMs: "48" }, {}],
+    [{ ttfbMs: -1 }, {}],
+    [{ ttfbMs: NaN }, {}],
   ];
   for (const [value, fields] of rows) {
     const record = toLogRecord(ev.done(0, "bofm/manifest", 3, "volume-manifest", value), context);

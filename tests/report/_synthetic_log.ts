@@ -77,8 +77,12 @@ export class SyntheticRun {
     });
   }
 
-  /** A chapter fetched in one attempt from `at` for `durationMs`. */
-  chapter(id: string, at: number, durationMs: number): this {
+  /**
+   * A chapter fetched in one attempt from `at` for `durationMs`, its headers
+   * after `ttfbMs` when given (else the record has no time to first byte, as
+   * in logs written before it was logged).
+   */
+  chapter(id: string, at: number, durationMs: number, ttfbMs?: number): this {
     this.#emit({ type: "task-start", at, id, kind: "chapter", attempt: 1, role: "task" });
     return this.#emit({
       type: "task-done",
@@ -87,7 +91,12 @@ export class SyntheticRun {
       kind: "chapter",
       attempts: 1,
       durationMs,
-      value: { bytes: 100, verses: 3, sha256: "0".repeat(64) },
+      value: {
+        bytes: 100,
+        verses: 3,
+        sha256: "0".repeat(64),
+        ...(ttfbMs === undefined ? {} : { ttfbMs }),
+      },
     });
   }
 
@@ -209,6 +218,31 @@ export function defaultRun(origin = 0): SyntheticRun {
   const run = new SyntheticRun(DEFAULT, CHAPTERS, { origin });
   CHAPTERS.forEach((id, i) => run.chapter(id, i * 50, 200));
   return run.end(400);
+}
+
+/** 10 chapters requested at once, without a rate limit. */
+export const TEN_AT_ONCE: RunHeader["profile"] = {
+  name: "ten",
+  volumes: 1,
+  booksPerVolume: 1,
+  chaptersPerBook: 10,
+  maxInFlight: 10,
+  delayMs: 0,
+};
+
+/**
+ * 100 chapters of one book, 10 at once, against a server that answers in 50
+ * ms, by a client whose event loop makes most answers wait: each wave of 10
+ * takes 64 ms, one answer in ten is seen at once (50 ms to first byte), the
+ * others 12 ms late, and every attempt lasts 64 ms; run-end at 640 ms. The
+ * mean latency (64 ms) times 10 waves is the run's duration: a bound at the
+ * mean would read 100%.
+ */
+export function clientDelayedRun(): SyntheticRun {
+  const ids = Array.from({ length: 100 }, (_, i) => `ot/ps/${i + 1}`);
+  const run = new SyntheticRun(TEN_AT_ONCE, ids, { selection: ["ot/ps"] });
+  ids.forEach((id, i) => run.chapter(id, Math.floor(i / 10) * 64, 64, i % 10 === 0 ? 50 : 62));
+  return run.end(640);
 }
 
 /** Writes `text` to `name` in `dir` and returns the path. */

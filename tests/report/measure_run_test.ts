@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
+import { readProgressLog } from "../../src/progress/log.ts";
 import { measureRun } from "../../src/report/measure_run.ts";
 import {
   CHAPTERS,
+  clientDelayedRun,
   DEFAULT,
   defaultRun,
   SEQUENTIAL,
@@ -70,9 +72,11 @@ Deno.test("a run's measures equal the run-end summary the run logged", () => {
   );
   assert.equal(run.latencyMeanMs, 200);
   assert.equal(run.latencyMeanMs, summary.latency.meanMs);
-  // The skipped chapter is no part of the minimum: 3 chapters, 2 × 50 + 200.
+  // The skipped chapter is no part of the minimum: 3 chapters, 2 × 50 + 100 (the
+  // p10 of 300 and 100 ms).
   assert.equal(run.bound?.requests, 3);
-  assert.equal(run.bound?.ms, 300);
+  assert.equal(run.bound?.ms, 200);
+  assert.deepEqual(run.latency, summary.latency);
   assert.deepEqual(
     { ms: run.bound?.ms, limitedBy: run.bound?.limitedBy },
     summary.bound,
@@ -89,8 +93,8 @@ Deno.test("a run without run-end lasts until its last record and is marked", () 
   assert.equal(run.ended, false);
   assert.equal(run.interrupted, false);
   assert.equal(run.tornLastLine, true);
-  // Only the chapters it requested count: 2 × 225 ms.
-  assert.equal(run.bound?.ms, 450);
+  // Only the chapters it requested count: 2 × 200 ms (the p10 of 200 and 250 ms).
+  assert.equal(run.bound?.ms, 400);
 });
 
 Deno.test("an interrupted run is marked from its run-end summary", () => {
@@ -123,4 +127,43 @@ Deno.test("records that do not begin with run-start are refused", () => {
     () => measureRun(records, { log: "x.ndjson" }),
     new TypeError('Cannot measure run: the first record is "task-start", expected "run-start"'),
   );
+});
+
+Deno.test("a run's minimum is at the server's latency from the log, not at a mean the client inflated", () => {
+  const synthetic = clientDelayedRun();
+  const run = measureRun(synthetic.records(), { log: "delayed.ndjson" });
+  // ceil(100/10) × 50 ms of 640 ms, not 640 ms of 640 ms.
+  assert.equal(run.bound?.ms, 500);
+  assert.equal(run.bound?.limitedBy, "concurrency");
+  assert.equal(run.efficiency, 500 / 640);
+  assert.equal(run.latencyMeanMs, 64);
+  assert.equal(run.latency.serverMs, 50);
+  assert.equal(run.latency.serverFrom, "ttfb");
+  assert.equal(run.latency.clientAddedMs, 14);
+  // The same figures as the run's own summary.
+  const summary = synthetic.summary();
+  assert.deepEqual(run.latency, summary.latency);
+  assert.deepEqual({ ms: run.bound?.ms, limitedBy: run.bound?.limitedBy }, summary.bound);
+  assert.equal(run.efficiency, summary.efficiency);
+});
+
+Deno.test("a log written before times to first byte were logged is measured at the p10 of its attempts", async () => {
+  const log = new URL("../fixtures/progress_log_before_ttfb.ndjson", import.meta.url).pathname;
+  const { records } = await readProgressLog(log);
+  const end = records.findLast((r) => r.type === "run-end");
+  // The fixture is a real log of the code before: no ttfbMs, a summary without the new fields.
+  assert.ok(records.every((r) => !("ttfbMs" in r)));
+  assert.deepEqual(Object.keys(end!.summary.latency), ["meanMs", "p95Ms"]);
+  const run = measureRun(records, { log });
+  assert.ok(run.efficiency! < end!.summary.efficiency!, "below the one logged at the mean");
+  const durations = records.flatMap((r) =>
+    r.type === "task-done" && r.kind === "chapter" ? [r.durationMs] : []
+  );
+  assert.equal(durations.length, 5);
+  assert.equal(run.latency.serverFrom, "attempt");
+  assert.equal(run.latency.serverMs, Math.min(...durations));
+  assert.equal(run.latency.ttfbMeanMs, null);
+  // Default profile, 5 chapters: 4 × 50 ms + L.
+  assert.equal(run.bound?.limitedBy, "rate");
+  assert.equal(run.bound?.ms, 200 + Math.min(...durations));
 });

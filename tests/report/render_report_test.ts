@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { compareRuns, type ReportRow } from "../../src/report/compare_runs.ts";
 import { measureRun } from "../../src/report/measure_run.ts";
 import { renderReport, runNote } from "../../src/report/render_report.ts";
-import { CHAPTERS, defaultRun, SEQUENTIAL, sequentialRun, SyntheticRun } from "./_synthetic_log.ts";
+import {
+  CHAPTERS,
+  clientDelayedRun,
+  defaultRun,
+  SEQUENTIAL,
+  sequentialRun,
+  SyntheticRun,
+} from "./_synthetic_log.ts";
 
 // Sequential: 4 chapters in 800 ms; default: the same in 400 ms, 2nd run of its log;
 // then a sequential run killed after one chapter, its log's last line torn.
@@ -17,21 +24,37 @@ function rows(): ReportRow[] {
 
 Deno.test("the table has one aligned row per run with speedup, minimum, efficiency and notes", () => {
   assert.deepEqual(renderReport(rows(), { format: "table" }).split("\n"), [
-    "profile     selection  chapters  duration  chapters/s  speedup  requests  retries  429s  failed  latency               minimum  efficiency  whole canon  note                        log",
-    "sequential  pgp               4    800 ms         5.0    1.00x         4        0     0       0   200 ms  800 ms (concurrency)      100.0%   5 min 17 s                              seq.ndjson",
-    "default     pgp               4    400 ms        10.0    2.00x         4        0     0       0   200 ms         350 ms (rate)       87.5%   2 min 38 s                              default.ndjson#2",
-    "sequential  pgp               1    200 ms         5.0    1.00x         1        0     0       0   200 ms  200 ms (concurrency)      100.0%   5 min 17 s  no run-end; torn last line  k.ndjson",
+    "profile     selection  chapters  duration  chapters/s  speedup  requests  retries  429s  failed  latency            server  client added               minimum  efficiency  whole canon  note                        log",
+    "sequential  pgp               4    800 ms         5.0    1.00x         4        0     0       0   200 ms  200 ms (attempt)         +0 ms  800 ms (concurrency)      100.0%   5 min 17 s                              seq.ndjson",
+    "default     pgp               4    400 ms        10.0    2.00x         4        0     0       0   200 ms  200 ms (attempt)         +0 ms         350 ms (rate)       87.5%   2 min 38 s                              default.ndjson#2",
+    "sequential  pgp               1    200 ms         5.0    1.00x         1        0     0       0   200 ms  200 ms (attempt)         +0 ms  200 ms (concurrency)      100.0%   5 min 17 s  no run-end; torn last line  k.ndjson",
     "",
   ]);
+});
+
+Deno.test("a run's row shows the server's latency, what the client added, and the minimum at it", () => {
+  const [row] = compareRuns([measureRun(clientDelayedRun().records(), { log: "delayed.ndjson" })]);
+  const [header, , line] = renderReport([row], { format: "markdown" }).split("\n")
+    .map((text) => text.split("|").slice(1, -1).map((c) => c.trim()));
+  const cell = (name: string) => line[header.indexOf(name)];
+  assert.equal(cell("latency"), "64 ms");
+  assert.equal(cell("server"), "50 ms (ttfb)");
+  assert.equal(cell("client added"), "+14 ms");
+  assert.equal(cell("minimum"), "500 ms (concurrency)");
+  assert.equal(cell("efficiency"), "78.1%");
+  const [json] = JSON.parse(renderReport([row], { format: "json" })).runs;
+  assert.equal(json.latency.serverMs, 50);
+  assert.equal(json.latency.serverFrom, "ttfb");
+  assert.equal(json.latency.clientAddedMs, 14);
 });
 
 Deno.test("the Markdown table is laid out as deno fmt would, numbers aligned right", () => {
   const markdown = renderReport(rows().slice(0, 2), { format: "markdown", logColumn: false });
   assert.deepEqual(markdown.split("\n"), [
-    "| profile    | selection | chapters | duration | chapters/s | speedup | requests | retries | 429s | failed | latency |              minimum | efficiency | whole canon | note |",
-    "| ---------- | --------- | -------: | -------: | ---------: | ------: | -------: | ------: | ---: | -----: | ------: | -------------------: | ---------: | ----------: | ---- |",
-    "| sequential | pgp       |        4 |   800 ms |        5.0 |   1.00x |        4 |       0 |    0 |      0 |  200 ms | 800 ms (concurrency) |     100.0% |  5 min 17 s |      |",
-    "| default    | pgp       |        4 |   400 ms |       10.0 |   2.00x |        4 |       0 |    0 |      0 |  200 ms |        350 ms (rate) |      87.5% |  2 min 38 s |      |",
+    "| profile    | selection | chapters | duration | chapters/s | speedup | requests | retries | 429s | failed | latency |           server | client added |              minimum | efficiency | whole canon | note |",
+    "| ---------- | --------- | -------: | -------: | ---------: | ------: | -------: | ------: | ---: | -----: | ------: | ---------------: | -----------: | -------------------: | ---------: | ----------: | ---- |",
+    "| sequential | pgp       |        4 |   800 ms |        5.0 |   1.00x |        4 |       0 |    0 |      0 |  200 ms | 200 ms (attempt) |        +0 ms | 800 ms (concurrency) |     100.0% |  5 min 17 s |      |",
+    "| default    | pgp       |        4 |   400 ms |       10.0 |   2.00x |        4 |       0 |    0 |      0 |  200 ms | 200 ms (attempt) |        +0 ms |        350 ms (rate) |      87.5% |  2 min 38 s |      |",
     "",
   ]);
 });
@@ -66,7 +89,7 @@ Deno.test("a run without figures shows dashes", () => {
   const line = renderReport([row], { format: "table", logColumn: false }).split("\n")[1];
   assert.equal(
     line,
-    "sequential  pgp               0     40 ms         0.0        —         1        0     0       1        —        —           —            —",
+    "sequential  pgp               0     40 ms         0.0        —         1        0     0       1        —       —             —        —           —            —",
   );
 });
 

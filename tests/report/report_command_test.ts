@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { main } from "../../src/cli.ts";
 import { reportCommand, type ReportCommandOptions } from "../../src/report/report_command.ts";
-import { defaultRun, sequentialRun, writeLog } from "./_synthetic_log.ts";
+import { clientDelayedRun, defaultRun, sequentialRun, writeLog } from "./_synthetic_log.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 
@@ -42,6 +42,23 @@ Deno.test("report prints the table of a sequential and a default run and exits 0
     assert.match(lines[2], /^default .* 2\.00x .* 350 ms \(rate\) +87\.5% .* default\.ndjson$/);
     assert.equal(out.stderr, "");
   });
+});
+
+Deno.test("report of a new log and an old one: server latency from the ttfb, else from the attempts", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const delayed = await writeLog(dir, "delayed.ndjson", clientDelayedRun().ndjson());
+    const old = join(root, "tests/fixtures/progress_log_before_ttfb.ndjson");
+    const { out, deps } = capture();
+    assert.equal(await reportCommand({ logs: [delayed, old] }, deps), 0);
+    const [header, fresh, before] = out.stdout.split("\n");
+    assert.match(header, / latency +server +client added +minimum +efficiency /);
+    assert.match(fresh, / 64 ms +50 ms \(ttfb\) +\+14 ms +500 ms \(concurrency\) +78\.1% /);
+    assert.match(before, / \d+ ms +\d+ ms \(attempt\) +\+\d+ ms +\d+ ms \(rate\) /);
+    assert.equal(out.stderr, "");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("report --format markdown and json print those formats", async () => {

@@ -103,6 +103,28 @@ Deno.test("fetchChapter sends the User-Agent, Accept: application/json and the s
   });
 });
 
+Deno.test("fetchChapter measures the time to first byte: from sending to the headers, not the body", async () => {
+  const body = new TextEncoder().encode(await fixtureText("dc-testament_dc_116.json"));
+  let now = NOW;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      now += 25; // the body takes 25 ms more to arrive, then parsing happens
+      controller.enqueue(body);
+      controller.close();
+    },
+  }, { highWaterMark: 0 });
+  const fetch = () => {
+    now += 40; // the server answers its headers after 40 ms
+    return Promise.resolve(new Response(stream, { status: 200 }));
+  };
+  const result = await fetchChapter(
+    URI,
+    options(fetch as typeof globalThis.fetch, { now: () => now }),
+  );
+  assert.equal(result.ttfbMs, 40);
+  assert.equal(now - NOW, 65);
+});
+
 Deno.test("fetchChapter rejects a URI that is not a chapter URI with a TypeError", async () => {
   const { fetch, calls } = fakeFetch(() => new Response("{}"));
   const error = await rejection(fetchChapter("/scriptures/bofm", options(fetch)));
