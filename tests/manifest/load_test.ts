@@ -86,6 +86,16 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
     expected: ['import.yaml:8:1: unknown key "profil"; did you mean "profile"?'],
   },
   {
+    what: "a misspelt key with two letters swapped",
+    lines: [...SOURCE, ...VOLUMES, "retyr:", "  maxRetries: 2"],
+    expected: ['import.yaml:8:1: unknown key "retyr"; did you mean "retry"?'],
+  },
+  {
+    what: "a misspelt key with a letter missing",
+    lines: [...SOURCE, "  timout: 5s", ...VOLUMES],
+    expected: ['import.yaml:3:3: source: unknown key "timout"; did you mean "timeout"?'],
+  },
+  {
     what: "a missing required key in a block mapping",
     lines: [...SOURCE, ...VOLUMES.slice(0, 4), "      - id: gen", "        title: Genesis"],
     expected: ['import.yaml:7:9: volumes[0].books[0]: missing required key "chapters"'],
