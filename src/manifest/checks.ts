@@ -1,7 +1,8 @@
 /**
  * Checks that span several keys, which a per-field schema cannot express:
- * unique ids, `maxDelay` against `baseDelay`, `burst` without a rate, and the
- * manifest's profile against the profile files. They read the raw parsed YAML
+ * unique ids, the chapters of all books together, `maxDelay` against
+ * `baseDelay`, `burst` without a rate, and the manifest's profile against the
+ * profile files. They read the raw parsed YAML
  * defensively, so they run even when the schema found other problems.
  *
  * @module
@@ -11,14 +12,15 @@ import type { PathSegment } from "./diagnostic.ts";
 import { suggestionSuffix } from "./did_you_mean.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import type { Finding } from "./located_yaml.ts";
-import { ADAPTIVE_DEFAULTS, MANIFEST_DEFAULTS, SLUG_PATTERN } from "./schema.ts";
+import { ADAPTIVE_DEFAULTS, MANIFEST_BOUNDS, MANIFEST_DEFAULTS, SLUG_PATTERN } from "./schema.ts";
 
 /** The line a path starts on, for "first at line N" in messages. */
 export type LineOf = (path: readonly PathSegment[]) => number;
 
 /**
- * Finds duplicate volume and book ids, a `maxDelay` below `baseDelay`, and a
- * `profile` that names no known profile.
+ * Finds duplicate volume and book ids, more chapters in all than
+ * {@linkcode MANIFEST_BOUNDS}`.totalChapters`, a `maxDelay` below
+ * `baseDelay`, and a `profile` that names no known profile.
  *
  * @param raw The parsed YAML, not yet validated.
  * @param lineOf Locates an earlier occurrence for the message.
@@ -41,6 +43,7 @@ export function checkManifest(
     const path = ["volumes", index, "books"];
     findings.push(..._duplicateIds(volume.books, path, "book", where, lineOf));
   });
+  findings.push(..._totalChapters(volumes));
   if (_isRecord(raw.retry)) findings.push(..._retryDelays(raw.retry));
   if (knownProfiles !== undefined) findings.push(..._unknownProfile(raw, knownProfiles));
   return findings;
@@ -95,6 +98,31 @@ function _duplicateIds(
     findings.push({ path: [...path, index, "id"], message });
   });
   return findings;
+}
+
+/**
+ * The chapters of all books together, against the bound: one finding, at the
+ * book that takes the total past it. Counts only the counts the schema
+ * accepts, so that a book reported there is not reported again here.
+ */
+function _totalChapters(volumes: readonly unknown[]): Finding[] {
+  const { totalChapters: max, chaptersPerBook } = MANIFEST_BOUNDS;
+  let total = 0;
+  let past: readonly PathSegment[] | undefined;
+  volumes.forEach((volume, v) => {
+    if (!_isRecord(volume) || !Array.isArray(volume.books)) return;
+    volume.books.forEach((book, b) => {
+      const chapters = _isRecord(book) ? book.chapters : undefined;
+      if (typeof chapters !== "number" || !Number.isInteger(chapters)) return;
+      if (chapters < 1 || chapters > chaptersPerBook) return;
+      total += chapters;
+      if (total > max && past === undefined) past = ["volumes", v, "books", b, "chapters"];
+    });
+  });
+  if (past === undefined) return [];
+  const message = `expected at most ${max} chapters in all books together, got ${total} ` +
+    `(the total passes ${max} at this book: split the manifest)`;
+  return [{ path: past, message }];
 }
 
 function _retryDelays(retry: Record<string, unknown>): Finding[] {

@@ -64,7 +64,53 @@ const BAD_PROFILES: { what: string; lines: string[]; expected: string[] }[] = [
   {
     what: "a zero rate",
     lines: [...LIMITS, "requestsPerSecond: 0"],
-    expected: ["p.yaml:4:20: requestsPerSecond: expected a positive number, got 0"],
+    expected: [
+      "p.yaml:4:20: requestsPerSecond: expected a number of at least 0.01 (one request per 100 s), got 0",
+    ],
+  },
+  {
+    what: "a rate so low the run would look hung",
+    lines: [...LIMITS, "requestsPerSecond: 0.001"],
+    expected: [
+      "p.yaml:4:20: requestsPerSecond: expected a number of at least 0.01 (one request per 100 s), got 0.001",
+    ],
+  },
+  {
+    what: "a rate above the bound",
+    lines: [...LIMITS, "requestsPerSecond: 1e9"],
+    expected: ["p.yaml:4:20: requestsPerSecond: expected at most 10000, got 1000000000"],
+  },
+  {
+    what: "a delay of 1e20 ms, which would hang the run",
+    lines: [...LIMITS, "delay: 1e20"],
+    expected: ["p.yaml:4:8: delay: expected at most 1m, got 100000000000000000000 ms"],
+  },
+  {
+    what: "a delay above a minute",
+    lines: [...LIMITS, "delay: 2h"],
+    expected: ["p.yaml:4:8: delay: expected at most 1m, got 2h"],
+  },
+  {
+    what: "concurrency levels above the bound",
+    lines: ["volumes: 1e6", "booksPerVolume: 1001", "chaptersPerBook: 1000", "maxInFlight: 5000"],
+    expected: [
+      "p.yaml:1:10: volumes: expected at most 1000, got 1000000",
+      "p.yaml:2:17: booksPerVolume: expected at most 1000, got 1001",
+      "p.yaml:4:14: maxInFlight: expected at most 1000, got 5000",
+    ],
+  },
+  {
+    what: "a burst above the bound",
+    lines: [...LIMITS, "requestsPerSecond: 10", "burst: 100000"],
+    expected: ["p.yaml:5:8: burst: expected at most 10000, got 100000"],
+  },
+  {
+    what: "adaptive rates outside the bounds",
+    lines: [...LIMITS, "adaptive: true", "startRate: 1e6", "minRate: 0.001"],
+    expected: [
+      "p.yaml:5:12: startRate: expected at most 10000, got 1000000",
+      "p.yaml:6:10: minRate: expected a number of at least 0.01 (one request per 100 s), got 0.001",
+    ],
   },
   {
     what: "a fractional maxInFlight",
@@ -291,7 +337,7 @@ Deno.test("parseProfile refuses adaptive rates without adaptive, a floor above t
     [["adaptive: yes please"], ['p.yaml:4:11: adaptive: expected true or false, got "yes please"']],
     [
       ["adaptive: true", "startRate: 0"],
-      ["p.yaml:5:12: startRate: expected a positive number, got 0"],
+      ["p.yaml:5:12: startRate: expected a number of at least 0.01 (one request per 100 s), got 0"],
     ],
   ];
   for (const [lines, expected] of rows) {

@@ -289,6 +289,66 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
     expected: ["import.yaml:9:15: retry.maxRetries: expected a non-negative integer, got -1"],
   },
   {
+    what: "a chapter count of a trillion, which no plan could hold",
+    lines: withBook("{ id: gen, title: Genesis, chapters: 1000000000000 }"),
+    expected: [
+      "import.yaml:7:46: volumes[0].books[0].chapters: expected at most 1000, got 1000000000000",
+    ],
+  },
+  {
+    what: "a verse count above the bound",
+    lines: withBook("{ id: gen, title: Genesis, chapters: 50, verses: 1e7 }"),
+    expected: [
+      "import.yaml:7:58: volumes[0].books[0].verses: expected at most 100000, got 10000000",
+    ],
+  },
+  {
+    what: "a timeout of 1e20 ms",
+    lines: [...SOURCE, "  timeout: 1e20", ...VOLUMES],
+    expected: [
+      "import.yaml:3:12: source.timeout: expected at most 10m, got 100000000000000000000 ms",
+    ],
+  },
+  {
+    what: "a timeout above ten minutes",
+    lines: [...SOURCE, "  timeout: 1.5h", ...VOLUMES],
+    expected: ["import.yaml:3:12: source.timeout: expected at most 10m, got 1.5h"],
+  },
+  {
+    what: "a body limit above the bound",
+    lines: [...SOURCE, "  maxBodyBytes: 1e9", ...VOLUMES],
+    expected: [
+      "import.yaml:3:17: source.maxBodyBytes: expected at most 100000000, got 1000000000",
+    ],
+  },
+  {
+    what: "retry numbers above their bounds",
+    lines: [
+      ...SOURCE,
+      ...VOLUMES,
+      "retry:",
+      "  maxRetries: 1e15",
+      "  baseDelay: 2h",
+      "  maxDelay: 5h",
+      "  multiplier: 100",
+      "  maxRetryAfter: 48h",
+    ],
+    expected: [
+      "import.yaml:9:15: retry.maxRetries: expected at most 100, got 1000000000000000",
+      "import.yaml:10:14: retry.baseDelay: expected at most 1h, got 2h",
+      "import.yaml:11:13: retry.maxDelay: expected at most 1h, got 5h",
+      "import.yaml:12:15: retry.multiplier: expected at most 10, got 100",
+      "import.yaml:13:18: retry.maxRetryAfter: expected at most 24h, got 48h",
+    ],
+  },
+  {
+    what: "a maxRetryAfter in words",
+    lines: [...SOURCE, ...VOLUMES, "retry:", "  maxRetryAfter: forever"],
+    expected: [
+      'import.yaml:9:18: retry.maxRetryAfter: expected a duration like 50ms, 1.5s or 2m, got "forever"',
+    ],
+  },
+  {
     what: "a misspelt profile",
     lines: [...SOURCE, ...VOLUMES, "profile: defualt"],
     expected: [
@@ -350,6 +410,29 @@ for (const { what, lines, expected } of BAD_MANIFESTS) {
     );
   });
 }
+
+/** SOURCE and one volume of `books` books of `chapters` chapters each, the first book on line 7. */
+function manyBooks(books: number, chapters: number): string {
+  const lines = Array.from(
+    { length: books },
+    (_, i) => `      - { id: b${i}, title: Book ${i}, chapters: ${chapters} }`,
+  );
+  return yaml(...SOURCE, ...VOLUMES.slice(0, 4), ...lines);
+}
+
+Deno.test("parseManifest bounds the chapters of all books together, at the book that passes it", () => {
+  const full = parseManifest(manyBooks(100, 1000), "import.yaml");
+  assert.equal(full.volumes[0].books.length, 100);
+  // Books 1-100 hold 100,000; book 101 (line 108) takes the total past it. The count the schema
+  // refused (book 0) is not added.
+  const text = manyBooks(102, 1000).replace("b0, title: Book 0, chapters: 1000", "b0, chapters: 0");
+  assert.deepEqual(problems(() => parseManifest(text, "import.yaml")), [
+    'import.yaml:7:9: volumes[0].books[0]: missing required key "title"',
+    "import.yaml:7:29: volumes[0].books[0].chapters: expected a positive integer, got 0",
+    "import.yaml:108:48: volumes[0].books[101].chapters: expected at most 100000 chapters in all " +
+    "books together, got 101000 (the total passes 100000 at this book: split the manifest)",
+  ]);
+});
 
 Deno.test("parseManifest reports every problem of a file at once, in file order", () => {
   const text = yaml(
