@@ -8,6 +8,7 @@
  * @module
  */
 
+import { quote } from "./describe.ts";
 import type { PathSegment } from "./diagnostic.ts";
 import { suggestionSuffix } from "./did_you_mean.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
@@ -39,7 +40,7 @@ export function checkManifest(
   findings.push(..._duplicateIds(volumes, ["volumes"], "volume", "", lineOf));
   volumes.forEach((volume, index) => {
     if (!_isRecord(volume) || !Array.isArray(volume.books)) return;
-    const where = typeof volume.id === "string" ? ` in volume ${JSON.stringify(volume.id)}` : "";
+    const where = typeof volume.id === "string" ? ` in volume ${quote(volume.id)}` : "";
     const path = ["volumes", index, "books"];
     findings.push(..._duplicateIds(volume.books, path, "book", where, lineOf));
   });
@@ -93,7 +94,7 @@ function _duplicateIds(
       return;
     }
     const line = lineOf([...path, earlier, "id"]);
-    const id = JSON.stringify(item.id);
+    const id = quote(item.id);
     const message = `duplicate ${kind} id ${id}${where} (first at line ${line})`;
     findings.push({ path: [...path, index, "id"], message });
   });
@@ -148,9 +149,7 @@ function _unknownProfile(raw: Record<string, unknown>, known: readonly string[])
   if (typeof name !== "string" || !SLUG_PATTERN.test(name) || known.includes(name)) return [];
   const list = known.length === 0 ? "none" : known.join(", ");
   const what = given ? "profile" : "default profile";
-  const message = `unknown ${what} ${JSON.stringify(name)} (known: ${list})${
-    suggestionSuffix(name, known)
-  }`;
+  const message = `unknown ${what} ${quote(name)} (known: ${list})${suggestionSuffix(name, known)}`;
   return [{ path: given ? ["profile"] : [], message }];
 }
 

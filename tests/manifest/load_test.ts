@@ -397,7 +397,9 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
   {
     what: "a scalar at the top level",
     lines: ["hello"],
-    expected: ['import.yaml:1:1: expected a mapping at the top level, got "hello"'],
+    expected: [
+      'import.yaml:1:1: expected a mapping at the top level, got plain text, not YAML: "hello"',
+    ],
   },
 ];
 
@@ -658,13 +660,14 @@ Deno.test("loadManifest checks the profile against the profiles folder next to t
 
 Deno.test("loadManifest reads through the injected reader and the given profiles folder", async () => {
   const read: string[] = [];
-  const readTextFile = (path: string) => {
+  const readFile = (path: string) => {
     read.push(path);
-    return Promise.resolve(yaml(...SOURCE, ...VOLUMES, "profile: aggressive"));
+    const bytes = new TextEncoder().encode(yaml(...SOURCE, ...VOLUMES, "profile: aggressive"));
+    return Promise.resolve({ kind: "bytes", bytes } as const);
   };
   const manifest = await loadManifest("virtual/import.yaml", {
     profilesDir: join(REPO, "profiles"),
-    readTextFile,
+    readFile,
   });
   assert.deepEqual(read, ["virtual/import.yaml"]);
   assert.equal(manifest.file, "virtual/import.yaml");
@@ -672,8 +675,8 @@ Deno.test("loadManifest reads through the injected reader and the given profiles
 });
 
 Deno.test("loadManifest says which file it could not read", async () => {
-  const readTextFile = () => Promise.reject(new Deno.errors.NotFound("gone"));
-  await assert.rejects(loadManifest("nope.yaml", { readTextFile }), (error) => {
+  const readFile = () => Promise.reject(new Deno.errors.NotFound("gone"));
+  await assert.rejects(loadManifest("nope.yaml", { readFile }), (error) => {
     assert.ok(error instanceof ManifestError);
     assert.equal(error.message, 'Cannot read manifest "nope.yaml": no such file');
     assert.deepEqual(error.diagnostics, []);
@@ -681,8 +684,100 @@ Deno.test("loadManifest says which file it could not read", async () => {
     return true;
   });
   const denied = () => Promise.reject(new Deno.errors.PermissionDenied("read access denied"));
-  await assert.rejects(loadManifest("secret.yaml", { readTextFile: denied }), {
+  await assert.rejects(loadManifest("secret.yaml", { readFile: denied }), {
     name: "ManifestError",
     message: 'Cannot read manifest "secret.yaml": read access denied',
   });
+});
+
+/** Writes `bytes` to `import.yaml` in a new folder, runs `fn` on its path, removes the folder. */
+async function withManifestFile(
+  bytes: Uint8Array,
+  fn: (path: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "import.yaml");
+    await Deno.writeFile(path, bytes);
+    await fn(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("loadManifest refuses a Latin-1 manifest at the line and column of the first bad byte", async () => {
+  // "Génesis" saved as Latin-1: é is the single byte 0xE9.
+  const text = encode(
+    yaml(...SOURCE, ...VOLUMES.slice(0, 4), "      - { id: gen, title: G_nesis, chapters: 50 }"),
+  );
+  const bytes = text.map((byte) => byte === 0x5f ? 0xe9 : byte);
+  await withManifestFile(bytes, async (path) => {
+    await assert.rejects(loadManifest(path, { profilesDir: join(REPO, "profiles") }), {
+      name: "ManifestError",
+      message: `${path}:7:28: expected UTF-8 text, got the byte 0xE9, which is not UTF-8 here ` +
+        "(save the file as UTF-8)",
+    });
+  });
+});
+
+Deno.test("loadManifest calls a binary file binary and echoes none of it", async () => {
+  const bytes = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
+  await withManifestFile(bytes, async (path) => {
+    await assert.rejects(loadManifest(path), {
+      name: "ManifestError",
+      message: `${path}:1:1: expected YAML text, got binary data (a NUL byte)`,
+    });
+  });
+});
+
+Deno.test("loadManifest refuses a manifest over 1 MiB before parsing it, and reads one of 1 MiB", async () => {
+  const head = yaml(...SOURCE, ...VOLUMES);
+  const padded = (size: number) => encode(`${head}#${"x".repeat(size - head.length - 2)}\n`);
+  await withManifestFile(padded(1_048_576), async (path) => {
+    const manifest = await loadManifest(path, { profilesDir: join(REPO, "profiles") });
+    assert.equal(manifest.volumes[0].books[0].chapters, 50);
+  });
+  await withManifestFile(padded(1_048_577), async (path) => {
+    await assert.rejects(loadManifest(path), {
+      name: "ManifestError",
+      message: `Cannot read manifest "${path}": the file is 1,048,577 bytes, more than the ` +
+        "1,048,576 bytes (1 MiB) a manifest may have",
+    });
+  });
+  // 54 MB of one unclosed flow list: refused for its size, never parsed.
+  await withManifestFile(
+    encode(`volumes: [${"{ id: a, title: A, chapters: 1 }, ".repeat(1_600_000)}`),
+    async (path) => {
+      await assert.rejects(loadManifest(path), {
+        name: "ManifestError",
+        message: `Cannot read manifest "${path}": the file is 54,400,010 bytes, more than the ` +
+          "1,048,576 bytes (1 MiB) a manifest may have",
+      });
+    },
+  );
+});
+
+Deno.test("parseManifest does not echo a text file that is not YAML, and says so", () => {
+  const passwd = Array.from(
+    { length: 40 },
+    (_, i) => `user${i}:x:${1000 + i}:${1000 + i}:User ${i}:/home/user${i}:/bin/bash`,
+  );
+  assert.deepEqual(problems(() => parseManifest(yaml(...passwd), "/etc/passwd")), [
+    "/etc/passwd:1:1: expected a mapping at the top level, got plain text, not YAML: " +
+    '"user0:x:1000:1000:User 0:/home/user0:/bin/bash user1:x:1001:"… (1,969 characters)',
+  ]);
+});
+
+Deno.test("parseManifest reports ten YAML syntax errors of a file that is not YAML, then counts the rest", () => {
+  const script = Array.from({ length: 40 }, (_, i) => `echo "step ${i}": done: [${i}`);
+  const lines = problems(() => parseManifest(yaml("#!/bin/sh", ...script), "import.sh"));
+  assert.equal(lines.length, 11);
+  assert.match(lines[0], /^import\.sh:2:\d+: invalid YAML: /);
+  assert.match(
+    lines[10],
+    /^import\.sh:\d+:\d+: invalid YAML: \d+ more YAML syntax errors from here on: is this a YAML file\?$/,
+  );
+  assert.ok(lines.every((line) => line.length < 200), lines.join("\n"));
 });
