@@ -142,6 +142,7 @@ function _toManifest(data: ManifestData, file: string): Manifest {
       maxDelayMs: retry.maxDelay,
       multiplier: retry.multiplier,
       jitter: retry.jitter,
+      maxRetryAfterMs: retry.maxRetryAfter,
       retryOn: retry.retryOn,
     },
     profile: data.profile,

@@ -492,6 +492,7 @@ Deno.test("parseManifest fills in the documented defaults and converts durations
       maxDelayMs: 30_000,
       multiplier: 2,
       jitter: "full",
+      maxRetryAfterMs: 300_000,
       retryOn: [429, 500, 502, 503, 504],
     },
     profile: "default",
@@ -626,6 +627,7 @@ Deno.test("the shipped import.yaml sets the source, output, retry and profile", 
     maxDelayMs: 30_000,
     multiplier: 2,
     jitter: "full",
+    maxRetryAfterMs: 300_000,
     retryOn: [429, 500, 502, 503, 504],
   });
   assert.equal(manifest.profile, "default");
