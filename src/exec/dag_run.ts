@@ -17,7 +17,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { CompiledDag } from "./compiled_dag.ts";
 import type { Dag } from "./dag.ts";
 import type { RunOptions } from "./executor.ts";
-import { type AttemptFailure, classifyFailure, timeoutFailure } from "./failure.ts";
+import { type AttemptFailure, classifyFailure, refuseLongWait, timeoutFailure } from "./failure.ts";
 import { MinHeap } from "./heap.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import type { ControlTarget } from "./run_control.ts";
@@ -340,7 +340,7 @@ export class DagRun<N extends DagNode> {
     }
   }
 
-  #attemptFailed(index: number, attempt: number, failure: AttemptFailure): void {
+  #attemptFailed(index: number, attempt: number, thrown: AttemptFailure): void {
     const now = this.#clock.now();
     this.#inFlight--;
     if (this.#aborted) {
@@ -348,6 +348,8 @@ export class DagRun<N extends DagNode> {
       this.#cancel(index, true, now);
       return;
     }
+    // A wait beyond the policy's cap is refused: that task fails, the run goes on unpaused.
+    const failure = refuseLongWait(thrown, this.#options.retry.maxRetryAfterMs ?? Infinity);
     // The server speaks for the whole client: its pause holds every start,
     // whether or not this task will be retried.
     this.#pauseForServer(index, failure, now);

@@ -17,8 +17,10 @@
  *   `retryAfterMs`, the larger of that and the backoff (never less than the
  *   server asked, never a tight loop on `Retry-After: 0`). A `retryAfterMs`
  *   also pauses every task start of the run until it has passed in full,
- *   whether or not the task is retried. A task waiting for a retry holds no
- *   running slot, but keeps its scopes open.
+ *   whether or not the task is retried. A `retryAfterMs` above
+ *   `retry.maxRetryAfterMs` is not waited for: that task fails at once for
+ *   good ("the server asks to wait 27 h 47 min, ...") and nothing pauses. A
+ *   task waiting for a retry holds no running slot, but keeps its scopes open.
  * - An attempt past `attemptTimeoutMs` ends at once as a retryable
  *   "timeout after N ms" (its signal aborts; a late result is ignored).
  * - Any node failure (a permanent error, retries exhausted, or a sink that
@@ -158,6 +160,7 @@ function _checkRetry(retry: RetryPolicy): void {
   }
   _checkAtLeastZero("retry.baseDelayMs", retry.baseDelayMs);
   _checkAtLeastZero("retry.maxDelayMs", retry.maxDelayMs);
+  _checkAtLeastZero("retry.maxRetryAfterMs", retry.maxRetryAfterMs ?? Infinity);
   if (!(retry.multiplier >= 1)) {
     throw new RangeError(
       `Cannot run DAG with retry.multiplier "${retry.multiplier}": must be at least 1`,

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { formatDuration } from "../progress/format.ts";
 import { TaskError } from "./types.ts";
 
 /** What the executor needs to know about one failed attempt. */
@@ -48,4 +49,37 @@ export function classifyFailure(error: unknown): AttemptFailure {
 /** The failure of an attempt that its timeout aborted: always retryable. */
 export function timeoutFailure(timeoutMs: number): AttemptFailure {
   return { retryable: true, reason: `timeout after ${timeoutMs} ms` };
+}
+
+/**
+ * A failure whose server asks to wait longer than `maxRetryAfterMs` is not
+ * waited for: it becomes permanent and loses its delay (so nothing pauses
+ * for it), and its reason says how long the server asked. Any other failure
+ * is returned as it is.
+ *
+ * @param failure The classified failure.
+ * @param maxRetryAfterMs The longest delay the retry policy waits for, ms.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { refuseLongWait } from "./failure.ts";
+ * const failure = { retryable: true, reason: "HTTP 429", status: 429, retryAfterMs: 100_000_000 };
+ * assert.deepEqual(refuseLongWait(failure, 300_000), {
+ *   retryable: false,
+ *   reason: "HTTP 429: the server asks to wait 27 h 47 min, more than the 5 min 0 s the retry policy allows",
+ *   status: 429,
+ * });
+ * assert.equal(refuseLongWait({ ...failure, retryAfterMs: 300_000 }, 300_000).retryable, true);
+ * ```
+ */
+export function refuseLongWait(failure: AttemptFailure, maxRetryAfterMs: number): AttemptFailure {
+  const asked = failure.retryAfterMs;
+  if (asked === undefined || !(asked > maxRetryAfterMs)) return failure;
+  const wait = Number.isFinite(asked) ? formatDuration(asked) : "forever";
+  const reason = `${failure.reason}: the server asks to wait ${wait}, more than the ` +
+    `${formatDuration(maxRetryAfterMs)} the retry policy allows`;
+  return failure.status === undefined
+    ? { retryable: false, reason }
+    : { retryable: false, reason, status: failure.status };
 }

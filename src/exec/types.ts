@@ -56,6 +56,12 @@ export interface RetryPolicy {
   readonly multiplier: number;
   /** `"full"`: random(0, computed); `"none"`: the computed delay itself. */
   readonly jitter: "full" | "none";
+  /**
+   * The longest `retryAfterMs` waited for, ms. A failure asking for more is
+   * not retried and pauses nothing: the task fails for good, its reason
+   * saying how long the server asked to wait. @default Infinity
+   */
+  readonly maxRetryAfterMs?: number;
 }
 
 /**

@@ -1,24 +1,27 @@
 /**
  * Checks that span several keys, which a per-field schema cannot express:
- * unique ids, `maxDelay` against `baseDelay`, `burst` without a rate, and the
- * manifest's profile against the profile files. They read the raw parsed YAML
+ * unique ids, the chapters of all books together, `maxDelay` against
+ * `baseDelay`, `burst` without a rate, and the manifest's profile against the
+ * profile files. They read the raw parsed YAML
  * defensively, so they run even when the schema found other problems.
  *
  * @module
  */
 
+import { quote } from "./describe.ts";
 import type { PathSegment } from "./diagnostic.ts";
 import { suggestionSuffix } from "./did_you_mean.ts";
 import { formatDuration, parseDuration } from "./duration.ts";
 import type { Finding } from "./located_yaml.ts";
-import { ADAPTIVE_DEFAULTS, MANIFEST_DEFAULTS, SLUG_PATTERN } from "./schema.ts";
+import { ADAPTIVE_DEFAULTS, MANIFEST_BOUNDS, MANIFEST_DEFAULTS, SLUG_PATTERN } from "./schema.ts";
 
 /** The line a path starts on, for "first at line N" in messages. */
 export type LineOf = (path: readonly PathSegment[]) => number;
 
 /**
- * Finds duplicate volume and book ids, a `maxDelay` below `baseDelay`, and a
- * `profile` that names no known profile.
+ * Finds duplicate volume and book ids, more chapters in all than
+ * {@linkcode MANIFEST_BOUNDS}`.totalChapters`, a `maxDelay` below
+ * `baseDelay`, and a `profile` that names no known profile.
  *
  * @param raw The parsed YAML, not yet validated.
  * @param lineOf Locates an earlier occurrence for the message.
@@ -37,10 +40,11 @@ export function checkManifest(
   findings.push(..._duplicateIds(volumes, ["volumes"], "volume", "", lineOf));
   volumes.forEach((volume, index) => {
     if (!_isRecord(volume) || !Array.isArray(volume.books)) return;
-    const where = typeof volume.id === "string" ? ` in volume ${JSON.stringify(volume.id)}` : "";
+    const where = typeof volume.id === "string" ? ` in volume ${quote(volume.id)}` : "";
     const path = ["volumes", index, "books"];
     findings.push(..._duplicateIds(volume.books, path, "book", where, lineOf));
   });
+  findings.push(..._totalChapters(volumes));
   if (_isRecord(raw.retry)) findings.push(..._retryDelays(raw.retry));
   if (knownProfiles !== undefined) findings.push(..._unknownProfile(raw, knownProfiles));
   return findings;
@@ -90,11 +94,36 @@ function _duplicateIds(
       return;
     }
     const line = lineOf([...path, earlier, "id"]);
-    const id = JSON.stringify(item.id);
+    const id = quote(item.id);
     const message = `duplicate ${kind} id ${id}${where} (first at line ${line})`;
     findings.push({ path: [...path, index, "id"], message });
   });
   return findings;
+}
+
+/**
+ * The chapters of all books together, against the bound: one finding, at the
+ * book that takes the total past it. Counts only the counts the schema
+ * accepts, so that a book reported there is not reported again here.
+ */
+function _totalChapters(volumes: readonly unknown[]): Finding[] {
+  const { totalChapters: max, chaptersPerBook } = MANIFEST_BOUNDS;
+  let total = 0;
+  let past: readonly PathSegment[] | undefined;
+  volumes.forEach((volume, v) => {
+    if (!_isRecord(volume) || !Array.isArray(volume.books)) return;
+    volume.books.forEach((book, b) => {
+      const chapters = _isRecord(book) ? book.chapters : undefined;
+      if (typeof chapters !== "number" || !Number.isInteger(chapters)) return;
+      if (chapters < 1 || chapters > chaptersPerBook) return;
+      total += chapters;
+      if (total > max && past === undefined) past = ["volumes", v, "books", b, "chapters"];
+    });
+  });
+  if (past === undefined) return [];
+  const message = `expected at most ${max} chapters in all books together, got ${total} ` +
+    `(the total passes ${max} at this book: split the manifest)`;
+  return [{ path: past, message }];
 }
 
 function _retryDelays(retry: Record<string, unknown>): Finding[] {
@@ -120,9 +149,7 @@ function _unknownProfile(raw: Record<string, unknown>, known: readonly string[])
   if (typeof name !== "string" || !SLUG_PATTERN.test(name) || known.includes(name)) return [];
   const list = known.length === 0 ? "none" : known.join(", ");
   const what = given ? "profile" : "default profile";
-  const message = `unknown ${what} ${JSON.stringify(name)} (known: ${list})${
-    suggestionSuffix(name, known)
-  }`;
+  const message = `unknown ${what} ${quote(name)} (known: ${list})${suggestionSuffix(name, known)}`;
   return [{ path: given ? ["profile"] : [], message }];
 }
 

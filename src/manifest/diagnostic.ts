@@ -4,6 +4,8 @@
  * @module
  */
 
+import { quote } from "./describe.ts";
+
 /** One step of a YAML path: a mapping key or a list index. */
 export type PathSegment = string | number;
 
@@ -53,7 +55,7 @@ export function formatPath(path: readonly PathSegment[]): string {
   for (const segment of path) {
     if (typeof segment === "number") text += `[${segment}]`;
     else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) text += text === "" ? segment : `.${segment}`;
-    else text += `[${JSON.stringify(segment)}]`;
+    else text += `[${quote(segment)}]`;
   }
   return text;
 }

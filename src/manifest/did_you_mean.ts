@@ -5,8 +5,10 @@
  */
 
 /**
- * The Levenshtein edit distance: insertions, deletions and substitutions
- * needed to turn `a` into `b`.
+ * The optimal string alignment distance (restricted Damerau-Levenshtein):
+ * insertions, deletions, substitutions and swaps of two adjacent characters
+ * needed to turn `a` into `b`, no substring edited twice. A swap counts as
+ * one edit, as typists make it: `retyr` is one edit from `retry`, not two.
  *
  * @example
  * ```ts
@@ -14,18 +16,25 @@
  * import { editDistance } from "./did_you_mean.ts";
  *
  * assert.equal(editDistance("chapter", "chapters"), 1);
+ * assert.equal(editDistance("retyr", "retry"), 1);
  * assert.equal(editDistance("kitten", "sitting"), 3);
  * ```
  */
 export function editDistance(a: string, b: string): number {
-  // One row of the dynamic-programming table, reused for every row.
+  // Three rows of the dynamic-programming table: a swap looks two rows back.
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+      let best = Math.min(previous[j] + 1, current[j - 1] + 1, substitution);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, beforePrevious[j - 2] + 1);
+      }
+      current.push(best);
     }
+    beforePrevious = previous;
     previous = current;
   }
   return previous[b.length];
@@ -33,8 +42,12 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The candidate closest to `word`, if it is close enough to be a likely typo:
- * at most one edit per three characters (at least one edit), ignoring case.
- * Ties go to the candidate listed first.
+ * at most one edit per three characters of `word` (at least one edit),
+ * ignoring case, a swap of two neighbours counting as one edit. So any one
+ * slip (a letter missing, extra, wrong, or two swapped) is caught in a word
+ * of any length, two slips from six letters on, while a short word is not
+ * matched to a name that merely shares some letters. Ties go to the
+ * candidate listed first.
  *
  * @returns The suggestion, or `undefined` when nothing is close.
  *
@@ -45,6 +58,7 @@ export function editDistance(a: string, b: string): number {
  *
  * assert.equal(didYouMean("chapter", ["id", "title", "chapters"]), "chapters");
  * assert.equal(didYouMean("defualt", ["aggressive", "default"]), "default");
+ * assert.equal(didYouMean("retyr", ["source", "retry", "volumes"]), "retry");
  * assert.equal(didYouMean("turbo", ["aggressive", "default"]), undefined);
  * ```
  */

@@ -7,7 +7,7 @@
  */
 
 import type { z } from "zod";
-import { describeValue, quoteList } from "./describe.ts";
+import { describeValue, quote, quoteList } from "./describe.ts";
 import type { PathSegment } from "./diagnostic.ts";
 import { suggestionSuffix } from "./did_you_mean.ts";
 import type { Finding } from "./located_yaml.ts";
@@ -64,10 +64,15 @@ export function issuesToFindings(
       for (const key of issue.keys) {
         const suffix = suggestionSuffix(key, known);
         const detail = suffix !== "" ? suffix : ` (known: ${known.join(", ")})`;
-        findings.push({ path, key, message: `unknown key ${JSON.stringify(key)}${detail}` });
+        findings.push({ path, key, message: `unknown key ${quote(key)}${detail}` });
       }
     } else if (issue.code === "invalid_type" && path.length === 0) {
-      const got = issue.input == null ? "an empty document" : describeValue(issue.input);
+      // A text file that is not YAML (a password file, a README) parses as one long string.
+      const got = issue.input == null
+        ? "an empty document"
+        : typeof issue.input === "string"
+        ? `plain text, not YAML: ${describeValue(issue.input)}`
+        : describeValue(issue.input);
       findings.push({ path, message: `expected a mapping at the top level, got ${got}` });
     } else if (
       issue.input === undefined && typeof path.at(-1) === "string" &&

@@ -9,10 +9,11 @@
 import { dirname, join } from "node:path";
 import { checkManifest, type LineOf } from "./checks.ts";
 import { ManifestError } from "./diagnostic.ts";
-import { listProfiles, type ReadTextFile } from "./load_profile.ts";
-import { type ManifestData, manifestSchema } from "./schema.ts";
+import { listProfiles } from "./load_profile.ts";
+import { MANIFEST_BOUNDS, type ManifestData, manifestSchema } from "./schema.ts";
 import type { Manifest } from "./types.ts";
 import { validateYaml } from "./validate.ts";
+import { readFailure, type ReadFile, readYamlText } from "./yaml_file.ts";
 
 // The whole loader API from one module, for the CLI and mod.ts.
 export {
@@ -27,15 +28,18 @@ export {
   loadProfile,
   type LoadProfileOptions,
   parseProfile,
-  type ReadTextFile,
 } from "./load_profile.ts";
+export { type BoundedRead, readBounded, type ReadFile } from "./yaml_file.ts";
 
 /** Options of {@linkcode loadManifest}. */
 export interface LoadManifestOptions {
   /** Folder of the profile files the `profile` key is checked against. @default "<manifest folder>/profiles" */
   profilesDir?: string;
-  /** Reads the manifest; should throw `Deno.errors.NotFound` for a missing file. @default Deno.readTextFile */
-  readTextFile?: ReadTextFile;
+  /**
+   * Reads the manifest, at most `MANIFEST_BOUNDS.fileBytes` + 1 bytes of it;
+   * should throw `Deno.errors.NotFound` for a missing file. @default readBounded
+   */
+  readFile?: ReadFile;
 }
 
 /** Options of {@linkcode parseManifest}. */
@@ -46,7 +50,9 @@ export interface ParseManifestOptions {
 
 /**
  * Reads and validates a manifest, checking its `profile` against the profile
- * files.
+ * files. A file over `MANIFEST_BOUNDS.fileBytes` (1 MiB) is refused before it
+ * is parsed; one that is not UTF-8 text, with the position of the first bad
+ * byte.
  *
  * @param path The manifest file; diagnostics name it as given.
  * @throws {ManifestError} With every problem found, or when the file cannot be read.
@@ -55,21 +61,25 @@ export async function loadManifest(
   path: string,
   options: LoadManifestOptions = {},
 ): Promise<Manifest> {
-  const { profilesDir = join(dirname(path), "profiles"), readTextFile = Deno.readTextFile } =
-    options;
-  let text: string;
+  const { profilesDir = join(dirname(path), "profiles"), readFile } = options;
+  let read;
   try {
-    text = await readTextFile(path);
+    read = await readYamlText(path, path, {
+      maxBytes: MANIFEST_BOUNDS.fileBytes,
+      what: "a manifest",
+      readFile,
+    });
   } catch (error) {
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : (error as Error).message;
+    if (error instanceof ManifestError) throw error;
     throw new ManifestError([], {
-      message: `Cannot read manifest "${path}": ${reason}`,
+      message: `Cannot read manifest "${path}": ${readFailure(error)}`,
       cause: error,
     });
   }
-  return parseManifest(text, path, { knownProfiles: await listProfiles(profilesDir) });
+  if (read.kind === "too-large") {
+    throw new ManifestError([], { message: `Cannot read manifest "${path}": ${read.reason}` });
+  }
+  return parseManifest(read.text, path, { knownProfiles: await listProfiles(profilesDir) });
 }
 
 /**
@@ -132,6 +142,7 @@ function _toManifest(data: ManifestData, file: string): Manifest {
       maxDelayMs: retry.maxDelay,
       multiplier: retry.multiplier,
       jitter: retry.jitter,
+      maxRetryAfterMs: retry.maxRetryAfter,
       retryOn: retry.retryOn,
     },
     profile: data.profile,

@@ -9,23 +9,32 @@ import { basename, extname, join } from "node:path";
 import { checkProfile } from "./checks.ts";
 import { ManifestError, ProfileNotFoundError } from "./diagnostic.ts";
 import { suggestionSuffix } from "./did_you_mean.ts";
-import { ADAPTIVE_DEFAULTS, type ProfileData, profileSchema, SLUG_PATTERN } from "./schema.ts";
+import {
+  ADAPTIVE_DEFAULTS,
+  PROFILE_BOUNDS,
+  type ProfileData,
+  profileSchema,
+  SLUG_PATTERN,
+} from "./schema.ts";
 import type { Profile } from "./types.ts";
 import { validateYaml } from "./validate.ts";
-
-/** Reads a whole text file; `Deno.readTextFile` unless a test injects another. */
-export type ReadTextFile = (path: string) => Promise<string>;
+import { readFailure, type ReadFile, readYamlText } from "./yaml_file.ts";
 
 /** Options of {@linkcode loadProfile}. */
 export interface LoadProfileOptions {
   /** Folder a profile name is looked up in. @default "profiles" */
   profilesDir?: string;
-  /** Reads the profile; should throw `Deno.errors.NotFound` for a missing file. @default Deno.readTextFile */
-  readTextFile?: ReadTextFile;
+  /**
+   * Reads the profile, at most `PROFILE_BOUNDS.fileBytes` + 1 bytes of it;
+   * should throw `Deno.errors.NotFound` for a missing file. @default readBounded
+   */
+  readFile?: ReadFile;
 }
 
 /**
- * Reads and validates a profile.
+ * Reads and validates a profile. A file over `PROFILE_BOUNDS.fileBytes`
+ * (64 KiB) is refused before it is parsed; one that is not UTF-8 text, with
+ * the position of the first bad byte.
  *
  * @param nameOrPath A profile name, found as `<profilesDir>/<name>.yaml`, or a
  *   path (anything with a `/` or ending in `.yaml`/`.yml`).
@@ -37,9 +46,9 @@ export async function loadProfile(
   nameOrPath: string,
   options: LoadProfileOptions = {},
 ): Promise<Profile> {
-  const { profilesDir = "profiles", readTextFile = Deno.readTextFile } = options;
+  const { profilesDir = "profiles", readFile } = options;
   if (/[/\\]/.test(nameOrPath) || /\.ya?ml$/.test(nameOrPath)) {
-    const text = await _readProfile(nameOrPath, nameOrPath, readTextFile, []);
+    const text = await _readProfile(nameOrPath, nameOrPath, readFile, []);
     return parseProfile(text, nameOrPath, basename(nameOrPath, extname(nameOrPath)));
   }
   if (!SLUG_PATTERN.test(nameOrPath)) {
@@ -48,7 +57,7 @@ export async function loadProfile(
     throw _notFound(nameOrPath, detail, known);
   }
   const file = join(profilesDir, `${nameOrPath}.yaml`);
-  const text = await _readProfile(nameOrPath, file, readTextFile, () => listProfiles(profilesDir));
+  const text = await _readProfile(nameOrPath, file, readFile, () => listProfiles(profilesDir));
   return parseProfile(text, file, nameOrPath);
 }
 
@@ -100,21 +109,31 @@ export async function listProfiles(profilesDir: string): Promise<string[]> {
 async function _readProfile(
   profile: string,
   file: string,
-  readTextFile: ReadTextFile,
+  readFile: ReadFile | undefined,
   known: readonly string[] | (() => Promise<string[]>),
 ): Promise<string> {
+  let read;
   try {
-    return await readTextFile(file);
+    read = await readYamlText(file, file, {
+      maxBytes: PROFILE_BOUNDS.fileBytes,
+      what: "a profile",
+      readFile,
+    });
   } catch (error) {
+    if (error instanceof ManifestError) throw error;
     if (!(error instanceof Deno.errors.NotFound)) {
       const message = `Cannot load profile "${profile}": cannot read ${file}: ${
-        (error as Error).message
+        readFailure(error)
       }`;
       throw new ManifestError([], { message, cause: error });
     }
     const names = typeof known === "function" ? await known() : known;
     throw _notFound(profile, `no file ${file}`, names, error);
   }
+  if (read.kind === "text") return read.text;
+  throw new ManifestError([], {
+    message: `Cannot load profile "${profile}": cannot read ${file}: ${read.reason}`,
+  });
 }
 
 function _notFound(

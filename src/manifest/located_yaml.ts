@@ -17,12 +17,19 @@ import {
   type Pair,
   parseDocument,
 } from "yaml";
+import { quote } from "./describe.ts";
 import { type Diagnostic, formatPath, type PathSegment } from "./diagnostic.ts";
 
 /** Our wording where the library's would confuse a user. */
 const _YAML_MESSAGES: Partial<Record<ErrorCode, string>> = {
   MULTIPLE_DOCS: "expected one document, found another after ---",
 };
+
+/**
+ * YAML syntax problems reported one by one; past them the file is likely not
+ * YAML at all (a README, a script), and one line says how many more there are.
+ */
+const _MAX_SYNTAX_PROBLEMS = 10;
 
 /** A problem found in the parsed value, not yet located in the text. */
 export interface Finding {
@@ -66,12 +73,23 @@ export function parseLocatedYaml(text: string, file: string): LocatedYaml {
 
   const problems: Diagnostic[] = [];
   const seen = new Set<number>();
+  let unreported: { offset: number; count: number } | undefined;
   for (const error of [...doc.errors, ...doc.warnings]) {
     // One mistake often yields several errors at the same offset; keep the first.
     if (seen.has(error.pos[0])) continue;
     seen.add(error.pos[0]);
-    const message = _YAML_MESSAGES[error.code] ?? _lowerFirst(error.message);
+    if (seen.size > _MAX_SYNTAX_PROBLEMS) {
+      unreported ??= { offset: error.pos[0], count: 0 };
+      unreported.count++;
+      continue;
+    }
+    const message = _YAML_MESSAGES[error.code] ?? _shortenQuotes(_lowerFirst(error.message));
     problems.push(at(error.pos[0], [], `invalid YAML: ${message}`));
+  }
+  if (unreported !== undefined) {
+    const { offset, count } = unreported;
+    const more = `${count} more YAML syntax error${count === 1 ? "" : "s"} from here on`;
+    problems.push(at(offset, [], `invalid YAML: ${more}: is this a YAML file?`));
   }
   let fatal = doc.errors.length > 0;
   const lineOf = (node: Node) => lineCounter.linePos(node.range?.[0] ?? 0).line;
@@ -111,7 +129,8 @@ function _walk(
 ): void {
   if (isAlias(node)) {
     if (node.resolve(doc) === undefined) {
-      report(node, path, `unresolved alias "*${node.source}": define the anchor before it`, true);
+      const alias = quote(`*${node.source}`);
+      report(node, path, `unresolved alias ${alias}: define the anchor before it`, true);
     }
   } else if (isMap(node)) {
     const firstPair = new Map<string, Pair>();
@@ -125,7 +144,7 @@ function _walk(
       const first = firstPair.get(key);
       if (first !== undefined) {
         const line = lineOf(first.key as Node);
-        report(pair.key, path, `duplicate key "${key}" (first at line ${line})`, false);
+        report(pair.key, path, `duplicate key ${quote(key)} (first at line ${line})`, false);
       } else {
         firstPair.set(key, pair);
       }
@@ -171,6 +190,17 @@ function _lastPair(items: Pair[], key: string): Pair | undefined {
 
 function _start(node: unknown): number | undefined {
   return (node as Node | null | undefined)?.range?.[0];
+}
+
+/** The library quotes the offending source (JSON style): a few words of it are enough. */
+function _shortenQuotes(message: string): string {
+  return message.replace(/"(?:[^"\\]|\\.)*"/g, (quoted) => {
+    try {
+      return quote(JSON.parse(quoted));
+    } catch {
+      return quoted;
+    }
+  });
 }
 
 function _lowerFirst(text: string): string {

@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { DEFAULT_ADAPTIVE_PARAMS } from "../exec/adaptive/params.ts";
 import { describeValue } from "./describe.ts";
-import { DURATION_EXPECTED, DURATION_PATTERN, parseDuration } from "./duration.ts";
+import { DURATION_EXPECTED, DURATION_PATTERN, formatDuration, parseDuration } from "./duration.ts";
 import { TOOL } from "../version.ts";
 
 /** Slugs of volumes, books and profiles: safe as a path segment and in a URI. */
@@ -28,7 +28,55 @@ export const MANIFEST_DEFAULTS = {
   multiplier: 2,
   jitter: "full",
   retryOn: [429, 500, 502, 503, 504],
+  maxRetryAfter: "5m",
   profile: "default",
+} as const;
+
+/**
+ * The largest values `import.yaml` accepts. Each is far above any real use
+ * and stops a typo or a pasted number from hanging a run or exhausting its
+ * memory (`chapters: 1000000000000`, `timeout: 1e20`). Durations in ms.
+ */
+export const MANIFEST_BOUNDS = {
+  /** Bytes of the file, checked before it is parsed: 130x the shipped canon (7.7 KB). */
+  fileBytes: 1_048_576,
+  /** Chapters of one book (Psalms, the longest, has 150). */
+  chaptersPerBook: 1_000,
+  /** Chapters of all books together: 63x the canon's 1,584; a plan of as many holds ~160 MB. */
+  totalChapters: 100_000,
+  /** Verses of one book (the longest, D&C, has 3,654). */
+  versesPerBook: 100_000,
+  /** `source.timeout`: 10 minutes (public clients use 20-60 s). */
+  timeoutMs: 600_000,
+  /** `source.maxBodyBytes`: 100 MB, 20x the default (a chapter is 10-200 KB). */
+  maxBodyBytes: 100_000_000,
+  /** `retry.maxRetries`. */
+  maxRetries: 100,
+  /** `retry.baseDelay` and `retry.maxDelay`: an hour. */
+  retryDelayMs: 3_600_000,
+  /** `retry.multiplier`. */
+  multiplier: 10,
+  /** `retry.maxRetryAfter`: a day, a daily quota's reset. */
+  maxRetryAfterMs: 86_400_000,
+} as const;
+
+/**
+ * The bounds of a profile's numbers, for the same reasons. Nothing may pace
+ * slower than one request per 100 s (`delay` at most 1 minute, rates at
+ * least 0.01/s), so that no value makes a run look hung.
+ */
+export const PROFILE_BOUNDS = {
+  /** Bytes of the file, checked before it is parsed (the shipped ones are under 1 KB). */
+  fileBytes: 65_536,
+  /** `volumes`, `booksPerVolume`, `chaptersPerBook` and `maxInFlight`. */
+  concurrency: 1_000,
+  /** `delay`: a minute. */
+  delayMs: 60_000,
+  /** `requestsPerSecond`, `startRate` and `minRate`, requests/s. */
+  minRate: 0.01,
+  maxRate: 10_000,
+  /** `burst`, tokens. */
+  burst: 10_000,
 } as const;
 
 /** Defaults of an adaptive profile's rates, requests/s (the controller's own defaults). */
@@ -44,14 +92,31 @@ function _expected(what: string): (issue: _Issue) => string {
   return (issue) => `expected ${what}, got ${describeValue(issue.input)}`;
 }
 
-function _positiveInt() {
-  const error = _expected("a positive integer");
-  return z.int({ error }).positive({ error });
+/** A manifest duration bound as a user writes it: `10m`. */
+function _max(bound: "timeoutMs" | "retryDelayMs" | "maxRetryAfterMs"): string {
+  return formatDuration(MANIFEST_BOUNDS[bound]);
 }
 
-function _nonNegativeInt() {
+/** `expected at most 1000, got 5000`: a bound's message, whatever the type. */
+function _atMost(max: number | string, show: (value: unknown) => string = describeValue) {
+  return (issue: _Issue) => `expected at most ${max}, got ${show(issue.input)}`;
+}
+
+function _positiveInt(max: number) {
+  const error = _expected("a positive integer");
+  return z.int({ error }).positive({ error }).max(max, { error: _atMost(max) });
+}
+
+function _nonNegativeInt(max: number) {
   const error = _expected("a non-negative integer");
-  return z.int({ error }).min(0, { error });
+  return z.int({ error }).min(0, { error }).max(max, { error: _atMost(max) });
+}
+
+/** A rate in requests/s, within the profile bounds. */
+function _rate() {
+  const { minRate, maxRate } = PROFILE_BOUNDS;
+  const error = _expected(`a number of at least ${minRate} (one request per 100 s)`);
+  return z.number({ error }).min(minRate, { error }).max(maxRate, { error: _atMost(maxRate) });
 }
 
 function _slug() {
@@ -71,19 +136,30 @@ function _userAgent() {
 }
 
 /** A duration that must be above 0 (a timeout of 0 would fail every request). */
-function _positiveDuration(fallback: string) {
-  return _duration(fallback).refine((ms) => ms > 0, {
+function _positiveDuration(fallback: string, maxMs: number) {
+  return _duration(fallback, maxMs).refine((ms) => ms > 0, {
     error: (issue) => `expected a duration above 0, got ${describeValue(issue.input)} ms`,
   });
 }
 
-function _duration(fallback: string | number) {
+/**
+ * A duration as written (ms, or a string like 30s), in ms, at most `maxMs`.
+ * The bound is checked on the ms, so its message shows the value converted.
+ */
+function _duration(fallback: string | number, maxMs: number) {
   const error = (issue: _Issue) => `${DURATION_EXPECTED}, got ${describeValue(issue.input)}`;
   const written = z.union([
-    z.number({ error }).min(0, { error }),
+    // The bound is for editors only here: the refinement below says what is wrong.
+    z.number({ error }).min(0, { error }).meta({ maximum: maxMs }),
     z.string({ error }).regex(DURATION_PATTERN, { error }),
   ], { error });
-  return written.transform((value) => parseDuration(value)).prefault(fallback);
+  const max = formatDuration(maxMs);
+  // 1e20 ms reads better as written than as 27777777777777.777h.
+  const show = (ms: unknown) =>
+    Number.isSafeInteger(ms) ? formatDuration(ms as number) : `${describeValue(ms)} ms`;
+  return written.transform((value) => parseDuration(value))
+    .refine((ms) => ms <= maxMs, { error: _atMost(max, show), abort: true })
+    .prefault(fallback);
 }
 
 /** Why a source URL is refused, or `undefined` when it is fine. */
@@ -125,20 +201,31 @@ const _source = z.strictObject({
     .describe("Language code sent as `lang` (eng, spa, por, ...)."),
   userAgent: _userAgent().default(MANIFEST_DEFAULTS.userAgent)
     .describe("User-Agent header sent with every request; names this tool."),
-  timeout: _positiveDuration(MANIFEST_DEFAULTS.timeout)
-    .describe("Per-request timeout: ms, or a string like 30s."),
-  maxBodyBytes: _positiveInt().default(MANIFEST_DEFAULTS.maxBodyBytes)
+  timeout: _positiveDuration(MANIFEST_DEFAULTS.timeout, MANIFEST_BOUNDS.timeoutMs)
+    .describe(`Per-request timeout: ms, or a string like 30s; at most ${_max("timeoutMs")}.`),
+  maxBodyBytes: _positiveInt(MANIFEST_BOUNDS.maxBodyBytes).default(MANIFEST_DEFAULTS.maxBodyBytes)
     .describe("Largest response body accepted, in bytes."),
 }).describe("Where chapters come from.");
 
 const _retry = z.strictObject({
-  maxRetries: _nonNegativeInt().default(MANIFEST_DEFAULTS.maxRetries)
+  maxRetries: _nonNegativeInt(MANIFEST_BOUNDS.maxRetries).default(MANIFEST_DEFAULTS.maxRetries)
     .describe("Retries after the first attempt (0 = never retry)."),
-  baseDelay: _duration(MANIFEST_DEFAULTS.baseDelay).describe("Delay before the first retry."),
-  maxDelay: _duration(MANIFEST_DEFAULTS.maxDelay)
-    .describe("Upper bound of any retry delay; at least baseDelay."),
+  baseDelay: _duration(MANIFEST_DEFAULTS.baseDelay, MANIFEST_BOUNDS.retryDelayMs)
+    .describe(`Delay before the first retry; at most ${_max("retryDelayMs")}.`),
+  maxDelay: _duration(MANIFEST_DEFAULTS.maxDelay, MANIFEST_BOUNDS.retryDelayMs)
+    .describe(
+      `Upper bound of any computed retry delay; at least baseDelay, at most ${
+        _max("retryDelayMs")
+      }.`,
+    ),
+  maxRetryAfter: _duration(MANIFEST_DEFAULTS.maxRetryAfter, MANIFEST_BOUNDS.maxRetryAfterMs)
+    .describe(
+      "Longest Retry-After honoured: a server asking to wait longer fails that chapter at " +
+        `once (no retry, no pause of the run); at most ${_max("maxRetryAfterMs")}.`,
+    ),
   multiplier: z.number({ error: _expected("a number of at least 1") })
     .min(1, { error: _expected("a number of at least 1") })
+    .max(MANIFEST_BOUNDS.multiplier, { error: _atMost(MANIFEST_BOUNDS.multiplier) })
     .default(MANIFEST_DEFAULTS.multiplier)
     .describe("Growth factor of the delay per attempt."),
   jitter: z.enum(["full", "none"]).default(MANIFEST_DEFAULTS.jitter)
@@ -150,8 +237,9 @@ const _retry = z.strictObject({
 const _book = z.strictObject({
   id: _slug().describe("Slug used in the URI and in output paths, e.g. 1-ne."),
   title: _text().describe("The book's title."),
-  chapters: _positiveInt().describe("Number of chapters, numbered 1..chapters."),
-  verses: _nonNegativeInt().optional()
+  chapters: _positiveInt(MANIFEST_BOUNDS.chaptersPerBook)
+    .describe("Number of chapters, numbered 1..chapters."),
+  verses: _nonNegativeInt(MANIFEST_BOUNDS.versesPerBook).optional()
     .describe("Total verses expected in the book (a check, not a limit); 0 when none."),
 });
 
@@ -183,37 +271,32 @@ export const manifestSchema = z.strictObject({
 export const profileSchema = z.strictObject({
   description: z.string({ error: _expected("a string") }).optional()
     .describe("A one-line summary of the profile, for people choosing one."),
-  volumes: _positiveInt().describe("Volumes with work in progress at once."),
-  booksPerVolume: _positiveInt().describe("Books in progress at once within one volume."),
-  chaptersPerBook: _positiveInt()
+  volumes: _positiveInt(PROFILE_BOUNDS.concurrency)
+    .describe("Volumes with work in progress at once."),
+  booksPerVolume: _positiveInt(PROFILE_BOUNDS.concurrency)
+    .describe("Books in progress at once within one volume."),
+  chaptersPerBook: _positiveInt(PROFILE_BOUNDS.concurrency)
     .describe("Chapter requests in flight at once within one book."),
-  maxInFlight: _positiveInt().optional().describe("Global cap on requests in flight."),
-  delay: _duration(0).describe(
-    "Minimum time between the starts of any two requests in the run (50ms = at most 20/s).",
+  maxInFlight: _positiveInt(PROFILE_BOUNDS.concurrency).optional()
+    .describe("Global cap on requests in flight."),
+  delay: _duration(0, PROFILE_BOUNDS.delayMs).describe(
+    "Minimum time between the starts of any two requests in the run (50ms = at most 20/s); " +
+      `at most ${formatDuration(PROFILE_BOUNDS.delayMs)}.`,
   ),
-  requestsPerSecond: z.number({ error: _expected("a positive number") })
-    .positive({ error: _expected("a positive number") })
-    .optional()
-    .describe("Token bucket rate on request starts."),
-  burst: _positiveInt().optional()
+  requestsPerSecond: _rate().optional().describe("Token bucket rate on request starts."),
+  burst: _positiveInt(PROFILE_BOUNDS.burst).optional()
     .describe("Token bucket capacity; only with requestsPerSecond. Default 1."),
   adaptive: z.boolean({ error: _expected("true or false") }).optional().describe(
     "Find the server's limit while the run goes: adapt the request rate and the in-flight " +
       "limit to 429s, server errors, timeouts, latency and announced limits, never above " +
       "this profile's other limits. Default false.",
   ),
-  startRate: z.number({ error: _expected("a positive number") })
-    .positive({ error: _expected("a positive number") })
-    .optional()
-    .describe(
-      `Requests/s an adaptive run starts at; only with adaptive. Default ${DEFAULT_ADAPTIVE_PARAMS.startRate}.`,
-    ),
-  minRate: z.number({ error: _expected("a positive number") })
-    .positive({ error: _expected("a positive number") })
-    .optional()
-    .describe(
-      `Requests/s an adaptive run never goes below; only with adaptive. Default ${DEFAULT_ADAPTIVE_PARAMS.minRate}.`,
-    ),
+  startRate: _rate().optional().describe(
+    `Requests/s an adaptive run starts at; only with adaptive. Default ${DEFAULT_ADAPTIVE_PARAMS.startRate}.`,
+  ),
+  minRate: _rate().optional().describe(
+    `Requests/s an adaptive run never goes below; only with adaptive. Default ${DEFAULT_ADAPTIVE_PARAMS.minRate}.`,
+  ),
 }).meta({
   title: "scripture-importer profile",
   description: "How hard the importer works: concurrency per level and pacing.",

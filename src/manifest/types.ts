@@ -42,6 +42,8 @@ export interface SourceConfig {
 
 /** The retry policy plus the HTTP statuses that are retried. */
 export interface RetryConfig extends RetryPolicy {
+  /** The longest `Retry-After` waited for, ms (`retry.maxRetryAfter`). @default 300_000 */
+  readonly maxRetryAfterMs: number;
   /** HTTP statuses retried. @default [429, 500, 502, 503, 504] */
   readonly retryOn: readonly number[];
 }

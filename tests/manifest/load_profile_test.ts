@@ -7,6 +7,7 @@ import {
   renderDiagnostic,
 } from "../../src/manifest/diagnostic.ts";
 import { listProfiles, loadProfile, parseProfile } from "../../src/manifest/load_profile.ts";
+import { readBounded } from "../../src/manifest/yaml_file.ts";
 
 const PROFILES = fileURLToPath(new URL("../../profiles/", import.meta.url));
 const KNOWN = "adaptive, aggressive, conservative, default, sequential";
@@ -64,7 +65,53 @@ const BAD_PROFILES: { what: string; lines: string[]; expected: string[] }[] = [
   {
     what: "a zero rate",
     lines: [...LIMITS, "requestsPerSecond: 0"],
-    expected: ["p.yaml:4:20: requestsPerSecond: expected a positive number, got 0"],
+    expected: [
+      "p.yaml:4:20: requestsPerSecond: expected a number of at least 0.01 (one request per 100 s), got 0",
+    ],
+  },
+  {
+    what: "a rate so low the run would look hung",
+    lines: [...LIMITS, "requestsPerSecond: 0.001"],
+    expected: [
+      "p.yaml:4:20: requestsPerSecond: expected a number of at least 0.01 (one request per 100 s), got 0.001",
+    ],
+  },
+  {
+    what: "a rate above the bound",
+    lines: [...LIMITS, "requestsPerSecond: 1e9"],
+    expected: ["p.yaml:4:20: requestsPerSecond: expected at most 10000, got 1000000000"],
+  },
+  {
+    what: "a delay of 1e20 ms, which would hang the run",
+    lines: [...LIMITS, "delay: 1e20"],
+    expected: ["p.yaml:4:8: delay: expected at most 1m, got 100000000000000000000 ms"],
+  },
+  {
+    what: "a delay above a minute",
+    lines: [...LIMITS, "delay: 2h"],
+    expected: ["p.yaml:4:8: delay: expected at most 1m, got 2h"],
+  },
+  {
+    what: "concurrency levels above the bound",
+    lines: ["volumes: 1e6", "booksPerVolume: 1001", "chaptersPerBook: 1000", "maxInFlight: 5000"],
+    expected: [
+      "p.yaml:1:10: volumes: expected at most 1000, got 1000000",
+      "p.yaml:2:17: booksPerVolume: expected at most 1000, got 1001",
+      "p.yaml:4:14: maxInFlight: expected at most 1000, got 5000",
+    ],
+  },
+  {
+    what: "a burst above the bound",
+    lines: [...LIMITS, "requestsPerSecond: 10", "burst: 100000"],
+    expected: ["p.yaml:5:8: burst: expected at most 10000, got 100000"],
+  },
+  {
+    what: "adaptive rates outside the bounds",
+    lines: [...LIMITS, "adaptive: true", "startRate: 1e6", "minRate: 0.001"],
+    expected: [
+      "p.yaml:5:12: startRate: expected at most 10000, got 1000000",
+      "p.yaml:6:10: minRate: expected a number of at least 0.01 (one request per 100 s), got 0.001",
+    ],
   },
   {
     what: "a fractional maxInFlight",
@@ -197,8 +244,10 @@ Deno.test("loadProfile treats a value with a slash or a YAML extension as a path
 
     await Deno.writeTextFile(join(dir, "local.yaml"), yaml("volumes: 0"));
     const read: string[] = [];
-    const readTextFile = (file: string) => (read.push(file), Deno.readTextFile(join(dir, file)));
-    await assert.rejects(loadProfile("local.yaml", { readTextFile }), {
+    const readFile = (file: string, maxBytes: number) => (
+      read.push(file), readBounded(join(dir, file), maxBytes)
+    );
+    await assert.rejects(loadProfile("local.yaml", { readFile }), {
       name: "ManifestError",
       message: [
         'local.yaml:1:1: missing required key "booksPerVolume"',
@@ -218,9 +267,9 @@ Deno.test("loadProfile treats a value with a slash or a YAML extension as a path
 });
 
 Deno.test("loadProfile reports a file it cannot read as such, not as a missing profile", async () => {
-  const readTextFile = () => Promise.reject(new Deno.errors.PermissionDenied("read access denied"));
+  const readFile = () => Promise.reject(new Deno.errors.PermissionDenied("read access denied"));
   await assert.rejects(
-    loadProfile("default", { profilesDir: RELATIVE, readTextFile }),
+    loadProfile("default", { profilesDir: RELATIVE, readFile }),
     (error) => {
       assert.ok(error instanceof ManifestError);
       assert.ok(!(error instanceof ProfileNotFoundError));
@@ -291,7 +340,7 @@ Deno.test("parseProfile refuses adaptive rates without adaptive, a floor above t
     [["adaptive: yes please"], ['p.yaml:4:11: adaptive: expected true or false, got "yes please"']],
     [
       ["adaptive: true", "startRate: 0"],
-      ["p.yaml:5:12: startRate: expected a positive number, got 0"],
+      ["p.yaml:5:12: startRate: expected a number of at least 0.01 (one request per 100 s), got 0"],
     ],
   ];
   for (const [lines, expected] of rows) {
@@ -299,5 +348,55 @@ Deno.test("parseProfile refuses adaptive rates without adaptive, a floor above t
       problems(() => parseProfile(yaml(...LIMITS, ...lines), "p.yaml", "p")),
       expected,
     );
+  }
+});
+
+Deno.test("loadProfile refuses a file that is not a profile without echoing it: text, binary, Latin-1, too large", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const write = async (name: string, bytes: Uint8Array) => {
+      const path = join(dir, name);
+      await Deno.writeFile(path, bytes);
+      return path;
+    };
+    const passwd = await write(
+      "passwd",
+      new TextEncoder().encode(
+        Array.from({ length: 30 }, (_, i) => `u${i}:x:${i}:${i}:U:/home/u${i}:/bin/sh\n`).join(""),
+      ),
+    );
+    await assert.rejects(loadProfile(passwd), {
+      name: "ManifestError",
+      message: `${passwd}:1:1: expected a mapping at the top level, got plain text, not YAML: ` +
+        '"u0:x:0:0:U:/home/u0:/bin/sh u1:x:1:1:U:/home/u1:/bin/sh u2:x"… (919 characters)',
+    });
+
+    const binary = await write("tool.yaml", new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]));
+    await assert.rejects(loadProfile(binary), {
+      name: "ManifestError",
+      message: `${binary}:1:8: expected YAML text, got binary data (a NUL byte)`,
+    });
+
+    const latin1 = await write(
+      "latin1.yaml",
+      new Uint8Array([...new TextEncoder().encode(`${yaml(...LIMITS)}description: r`), 0xe1, 0x70]),
+    );
+    await assert.rejects(loadProfile(latin1), {
+      name: "ManifestError",
+      message:
+        `${latin1}:4:15: expected UTF-8 text, got the byte 0xE1, which is not UTF-8 here (save the file as UTF-8)`,
+    });
+
+    const large = await write(
+      "large.yaml",
+      new TextEncoder().encode(yaml(...LIMITS, `# ${"x".repeat(65_536)}`)),
+    );
+    await assert.rejects(loadProfile(large), {
+      name: "ManifestError",
+      message: `Cannot load profile "${large}": cannot read ${large}: the file is 65,588 bytes, ` +
+        "more than the 65,536 bytes (64 KiB) a profile may have",
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

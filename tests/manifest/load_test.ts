@@ -86,6 +86,16 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
     expected: ['import.yaml:8:1: unknown key "profil"; did you mean "profile"?'],
   },
   {
+    what: "a misspelt key with two letters swapped",
+    lines: [...SOURCE, ...VOLUMES, "retyr:", "  maxRetries: 2"],
+    expected: ['import.yaml:8:1: unknown key "retyr"; did you mean "retry"?'],
+  },
+  {
+    what: "a misspelt key with a letter missing",
+    lines: [...SOURCE, "  timout: 5s", ...VOLUMES],
+    expected: ['import.yaml:3:3: source: unknown key "timout"; did you mean "timeout"?'],
+  },
+  {
     what: "a missing required key in a block mapping",
     lines: [...SOURCE, ...VOLUMES.slice(0, 4), "      - id: gen", "        title: Genesis"],
     expected: ['import.yaml:7:9: volumes[0].books[0]: missing required key "chapters"'],
@@ -279,6 +289,66 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
     expected: ["import.yaml:9:15: retry.maxRetries: expected a non-negative integer, got -1"],
   },
   {
+    what: "a chapter count of a trillion, which no plan could hold",
+    lines: withBook("{ id: gen, title: Genesis, chapters: 1000000000000 }"),
+    expected: [
+      "import.yaml:7:46: volumes[0].books[0].chapters: expected at most 1000, got 1000000000000",
+    ],
+  },
+  {
+    what: "a verse count above the bound",
+    lines: withBook("{ id: gen, title: Genesis, chapters: 50, verses: 1e7 }"),
+    expected: [
+      "import.yaml:7:58: volumes[0].books[0].verses: expected at most 100000, got 10000000",
+    ],
+  },
+  {
+    what: "a timeout of 1e20 ms",
+    lines: [...SOURCE, "  timeout: 1e20", ...VOLUMES],
+    expected: [
+      "import.yaml:3:12: source.timeout: expected at most 10m, got 100000000000000000000 ms",
+    ],
+  },
+  {
+    what: "a timeout above ten minutes",
+    lines: [...SOURCE, "  timeout: 1.5h", ...VOLUMES],
+    expected: ["import.yaml:3:12: source.timeout: expected at most 10m, got 1.5h"],
+  },
+  {
+    what: "a body limit above the bound",
+    lines: [...SOURCE, "  maxBodyBytes: 1e9", ...VOLUMES],
+    expected: [
+      "import.yaml:3:17: source.maxBodyBytes: expected at most 100000000, got 1000000000",
+    ],
+  },
+  {
+    what: "retry numbers above their bounds",
+    lines: [
+      ...SOURCE,
+      ...VOLUMES,
+      "retry:",
+      "  maxRetries: 1e15",
+      "  baseDelay: 2h",
+      "  maxDelay: 5h",
+      "  multiplier: 100",
+      "  maxRetryAfter: 48h",
+    ],
+    expected: [
+      "import.yaml:9:15: retry.maxRetries: expected at most 100, got 1000000000000000",
+      "import.yaml:10:14: retry.baseDelay: expected at most 1h, got 2h",
+      "import.yaml:11:13: retry.maxDelay: expected at most 1h, got 5h",
+      "import.yaml:12:15: retry.multiplier: expected at most 10, got 100",
+      "import.yaml:13:18: retry.maxRetryAfter: expected at most 24h, got 48h",
+    ],
+  },
+  {
+    what: "a maxRetryAfter in words",
+    lines: [...SOURCE, ...VOLUMES, "retry:", "  maxRetryAfter: forever"],
+    expected: [
+      'import.yaml:9:18: retry.maxRetryAfter: expected a duration like 50ms, 1.5s or 2m, got "forever"',
+    ],
+  },
+  {
     what: "a misspelt profile",
     lines: [...SOURCE, ...VOLUMES, "profile: defualt"],
     expected: [
@@ -327,7 +397,9 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
   {
     what: "a scalar at the top level",
     lines: ["hello"],
-    expected: ['import.yaml:1:1: expected a mapping at the top level, got "hello"'],
+    expected: [
+      'import.yaml:1:1: expected a mapping at the top level, got plain text, not YAML: "hello"',
+    ],
   },
 ];
 
@@ -340,6 +412,29 @@ for (const { what, lines, expected } of BAD_MANIFESTS) {
     );
   });
 }
+
+/** SOURCE and one volume of `books` books of `chapters` chapters each, the first book on line 7. */
+function manyBooks(books: number, chapters: number): string {
+  const lines = Array.from(
+    { length: books },
+    (_, i) => `      - { id: b${i}, title: Book ${i}, chapters: ${chapters} }`,
+  );
+  return yaml(...SOURCE, ...VOLUMES.slice(0, 4), ...lines);
+}
+
+Deno.test("parseManifest bounds the chapters of all books together, at the book that passes it", () => {
+  const full = parseManifest(manyBooks(100, 1000), "import.yaml");
+  assert.equal(full.volumes[0].books.length, 100);
+  // Books 1-100 hold 100,000; book 101 (line 108) takes the total past it. The count the schema
+  // refused (book 0) is not added.
+  const text = manyBooks(102, 1000).replace("b0, title: Book 0, chapters: 1000", "b0, chapters: 0");
+  assert.deepEqual(problems(() => parseManifest(text, "import.yaml")), [
+    'import.yaml:7:9: volumes[0].books[0]: missing required key "title"',
+    "import.yaml:7:29: volumes[0].books[0].chapters: expected a positive integer, got 0",
+    "import.yaml:108:48: volumes[0].books[101].chapters: expected at most 100000 chapters in all " +
+    "books together, got 101000 (the total passes 100000 at this book: split the manifest)",
+  ]);
+});
 
 Deno.test("parseManifest reports every problem of a file at once, in file order", () => {
   const text = yaml(
@@ -397,6 +492,7 @@ Deno.test("parseManifest fills in the documented defaults and converts durations
       maxDelayMs: 30_000,
       multiplier: 2,
       jitter: "full",
+      maxRetryAfterMs: 300_000,
       retryOn: [429, 500, 502, 503, 504],
     },
     profile: "default",
@@ -531,6 +627,7 @@ Deno.test("the shipped import.yaml sets the source, output, retry and profile", 
     maxDelayMs: 30_000,
     multiplier: 2,
     jitter: "full",
+    maxRetryAfterMs: 300_000,
     retryOn: [429, 500, 502, 503, 504],
   });
   assert.equal(manifest.profile, "default");
@@ -565,13 +662,14 @@ Deno.test("loadManifest checks the profile against the profiles folder next to t
 
 Deno.test("loadManifest reads through the injected reader and the given profiles folder", async () => {
   const read: string[] = [];
-  const readTextFile = (path: string) => {
+  const readFile = (path: string) => {
     read.push(path);
-    return Promise.resolve(yaml(...SOURCE, ...VOLUMES, "profile: aggressive"));
+    const bytes = new TextEncoder().encode(yaml(...SOURCE, ...VOLUMES, "profile: aggressive"));
+    return Promise.resolve({ kind: "bytes", bytes } as const);
   };
   const manifest = await loadManifest("virtual/import.yaml", {
     profilesDir: join(REPO, "profiles"),
-    readTextFile,
+    readFile,
   });
   assert.deepEqual(read, ["virtual/import.yaml"]);
   assert.equal(manifest.file, "virtual/import.yaml");
@@ -579,8 +677,8 @@ Deno.test("loadManifest reads through the injected reader and the given profiles
 });
 
 Deno.test("loadManifest says which file it could not read", async () => {
-  const readTextFile = () => Promise.reject(new Deno.errors.NotFound("gone"));
-  await assert.rejects(loadManifest("nope.yaml", { readTextFile }), (error) => {
+  const readFile = () => Promise.reject(new Deno.errors.NotFound("gone"));
+  await assert.rejects(loadManifest("nope.yaml", { readFile }), (error) => {
     assert.ok(error instanceof ManifestError);
     assert.equal(error.message, 'Cannot read manifest "nope.yaml": no such file');
     assert.deepEqual(error.diagnostics, []);
@@ -588,8 +686,100 @@ Deno.test("loadManifest says which file it could not read", async () => {
     return true;
   });
   const denied = () => Promise.reject(new Deno.errors.PermissionDenied("read access denied"));
-  await assert.rejects(loadManifest("secret.yaml", { readTextFile: denied }), {
+  await assert.rejects(loadManifest("secret.yaml", { readFile: denied }), {
     name: "ManifestError",
     message: 'Cannot read manifest "secret.yaml": read access denied',
   });
+});
+
+/** Writes `bytes` to `import.yaml` in a new folder, runs `fn` on its path, removes the folder. */
+async function withManifestFile(
+  bytes: Uint8Array,
+  fn: (path: string) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "import.yaml");
+    await Deno.writeFile(path, bytes);
+    await fn(path);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+Deno.test("loadManifest refuses a Latin-1 manifest at the line and column of the first bad byte", async () => {
+  // "Génesis" saved as Latin-1: é is the single byte 0xE9.
+  const text = encode(
+    yaml(...SOURCE, ...VOLUMES.slice(0, 4), "      - { id: gen, title: G_nesis, chapters: 50 }"),
+  );
+  const bytes = text.map((byte) => byte === 0x5f ? 0xe9 : byte);
+  await withManifestFile(bytes, async (path) => {
+    await assert.rejects(loadManifest(path, { profilesDir: join(REPO, "profiles") }), {
+      name: "ManifestError",
+      message: `${path}:7:28: expected UTF-8 text, got the byte 0xE9, which is not UTF-8 here ` +
+        "(save the file as UTF-8)",
+    });
+  });
+});
+
+Deno.test("loadManifest calls a binary file binary and echoes none of it", async () => {
+  const bytes = new Uint8Array(4096).map((_, i) => (i * 7919) % 256);
+  await withManifestFile(bytes, async (path) => {
+    await assert.rejects(loadManifest(path), {
+      name: "ManifestError",
+      message: `${path}:1:1: expected YAML text, got binary data (a NUL byte)`,
+    });
+  });
+});
+
+Deno.test("loadManifest refuses a manifest over 1 MiB before parsing it, and reads one of 1 MiB", async () => {
+  const head = yaml(...SOURCE, ...VOLUMES);
+  const padded = (size: number) => encode(`${head}#${"x".repeat(size - head.length - 2)}\n`);
+  await withManifestFile(padded(1_048_576), async (path) => {
+    const manifest = await loadManifest(path, { profilesDir: join(REPO, "profiles") });
+    assert.equal(manifest.volumes[0].books[0].chapters, 50);
+  });
+  await withManifestFile(padded(1_048_577), async (path) => {
+    await assert.rejects(loadManifest(path), {
+      name: "ManifestError",
+      message: `Cannot read manifest "${path}": the file is 1,048,577 bytes, more than the ` +
+        "1,048,576 bytes (1 MiB) a manifest may have",
+    });
+  });
+  // 54 MB of one unclosed flow list: refused for its size, never parsed.
+  await withManifestFile(
+    encode(`volumes: [${"{ id: a, title: A, chapters: 1 }, ".repeat(1_600_000)}`),
+    async (path) => {
+      await assert.rejects(loadManifest(path), {
+        name: "ManifestError",
+        message: `Cannot read manifest "${path}": the file is 54,400,010 bytes, more than the ` +
+          "1,048,576 bytes (1 MiB) a manifest may have",
+      });
+    },
+  );
+});
+
+Deno.test("parseManifest does not echo a text file that is not YAML, and says so", () => {
+  const passwd = Array.from(
+    { length: 40 },
+    (_, i) => `user${i}:x:${1000 + i}:${1000 + i}:User ${i}:/home/user${i}:/bin/bash`,
+  );
+  assert.deepEqual(problems(() => parseManifest(yaml(...passwd), "/etc/passwd")), [
+    "/etc/passwd:1:1: expected a mapping at the top level, got plain text, not YAML: " +
+    '"user0:x:1000:1000:User 0:/home/user0:/bin/bash user1:x:1001:"… (1,969 characters)',
+  ]);
+});
+
+Deno.test("parseManifest reports ten YAML syntax errors of a file that is not YAML, then counts the rest", () => {
+  const script = Array.from({ length: 40 }, (_, i) => `echo "step ${i}": done: [${i}`);
+  const lines = problems(() => parseManifest(yaml("#!/bin/sh", ...script), "import.sh"));
+  assert.equal(lines.length, 11);
+  assert.match(lines[0], /^import\.sh:2:\d+: invalid YAML: /);
+  assert.match(
+    lines[10],
+    /^import\.sh:\d+:\d+: invalid YAML: \d+ more YAML syntax errors from here on: is this a YAML file\?$/,
+  );
+  assert.ok(lines.every((line) => line.length < 200), lines.join("\n"));
 });

@@ -26,6 +26,7 @@ export function makeManifest(volumes: readonly Volume[]): Manifest {
       maxDelayMs: 30_000,
       multiplier: 2,
       jitter: "full",
+      maxRetryAfterMs: 300_000,
       retryOn: [429, 500, 502, 503, 504],
     },
     profile: "default",
