@@ -10,7 +10,7 @@ import type { SourceConfig } from "../manifest/types.ts";
 import { parseChapterUri } from "./chapter_uri.ts";
 import { parseChapter } from "./parse_chapter.ts";
 import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
-import { readBody } from "./read_body.ts";
+import { decodeUtf8, readBody } from "./read_body.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import type { Chapter } from "./types.ts";
 
@@ -92,7 +92,7 @@ export function chapterUrl(source: SourceConfig, uri: string): string {
  * - a status in `retryOn`: retryable, with `status` and the `Retry-After` delay;
  * - any other non-2xx status: permanent, with `status`;
  * - a network error or a body cut short: retryable;
- * - a body over the cap: permanent;
+ * - a body over the cap, or one that is not valid UTF-8: permanent;
  * - unparsable JSON or no `content.body`: retryable;
  * - another page than the one asked for, or an empty chapter: permanent.
  * When `signal` aborts, its reason is rethrown unchanged, so the caller tells
@@ -160,9 +160,10 @@ export async function fetchChapter(
   }
 
   const bytes = await readBody(response, { maxBytes: source.maxBodyBytes, what: uri, signal });
+  const text = decodeUtf8(bytes, { what: uri, contentType: response.headers.get("content-type") });
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
+    json = JSON.parse(text);
   } catch (error) {
     throw new TaskError(`Cannot parse chapter "${uri}": unparsable JSON: ${_describe(error)}`, {
       retryable: true,
