@@ -11,6 +11,7 @@ import { parseChapterUri } from "./chapter_uri.ts";
 import { parseChapter } from "./parse_chapter.ts";
 import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
 import { decodeUtf8, readBody } from "./read_body.ts";
+import { fetchFollowingRedirects } from "./redirects.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import type { Chapter } from "./types.ts";
 
@@ -81,7 +82,8 @@ export function chapterUrl(source: SourceConfig, uri: string): string {
 /**
  * Fetches and parses one chapter.
  *
- * Sends the configured `User-Agent` and `Accept: application/json`, reads the
+ * Sends the configured `User-Agent` and `Accept: application/json`, follows
+ * redirects only within the origin of `source.url`, reads the
  * body with the `maxBodyBytes` cap and parses it with {@link parseChapter}.
  * The response body is always read to the end or cancelled.
  *
@@ -92,6 +94,8 @@ export function chapterUrl(source: SourceConfig, uri: string): string {
  * - a status in `retryOn`: retryable, with `status` and the `Retry-After` delay;
  * - any other non-2xx status: permanent, with `status`;
  * - a network error or a body cut short: retryable;
+ * - a redirect to another origin, to a URL `source.url` could not be, or
+ *   more than 5 redirects: permanent (see {@link fetchFollowingRedirects});
  * - a body over the cap, or one that is not valid UTF-8: permanent;
  * - unparsable JSON or no `content.body`: retryable;
  * - another page than the one asked for, or an empty chapter: permanent.
@@ -134,12 +138,15 @@ export async function fetchChapter(
 
   let response: Response;
   try {
-    response = await doFetch(url, {
+    response = await fetchFollowingRedirects(url, {
+      fetch: doFetch,
       headers: { "User-Agent": source.userAgent, "Accept": "application/json" },
+      what: uri,
       signal,
     });
   } catch (error) {
     signal?.throwIfAborted();
+    if (error instanceof TaskError) throw error; // a refused redirect
     throw new TaskError(`Cannot fetch chapter "${uri}": network error: ${_describe(error)}`, {
       retryable: true,
       cause: error,
