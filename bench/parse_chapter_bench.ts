@@ -2,12 +2,14 @@
  * The CPU one chapter costs to parse, for a real chapter and for hostile
  * markup: 10,000, 40,000 and 100,000 nested `div`s (refused at depth 257,
  * so each costs what a tiny page costs), and a page nested to the limit with
- * a verse at every level (the deepest accepted shape).
+ * a verse at every level (the deepest accepted shape) beside the same 250
+ * verses side by side: depth should cost nothing beyond size.
  *
  *     deno bench --allow-read bench/parse_chapter_bench.ts
  *
- * Compare the rows to `real chapter (1 Nephi 3)` in the same run: timings on
- * a busy machine vary, their ratios much less.
+ * Compare the rows to `real chapter (1 Nephi 3)` (a 3 KB extract of 7
+ * verses) in the same run, and the two 250-verse rows (22 KB each) to each
+ * other: timings on a busy machine vary, their ratios much less.
  *
  * @module
  */
@@ -52,6 +54,13 @@ function deepestComb(): unknown {
   return page(`<div class="body-block">${inner}</div>`);
 }
 
+/** The same 250 verses, each in a div of its own, side by side. */
+function flatVerses(): unknown {
+  let inner = "";
+  for (let i = 1; i <= 250; i++) inner += `<div>${verse(i)}</div>`;
+  return page(`<div class="body-block">${inner}</div>`);
+}
+
 const parse = (json: unknown) => () => {
   try {
     parseChapter(json, requested);
@@ -64,4 +73,9 @@ Deno.bench("real chapter (1 Nephi 3)", { group: "parse", baseline: true }, parse
 Deno.bench("10,000 nested divs", { group: "parse" }, parse(nestedDivs(10_000)));
 Deno.bench("40,000 nested divs", { group: "parse" }, parse(nestedDivs(40_000)));
 Deno.bench("100,000 nested divs", { group: "parse" }, parse(nestedDivs(100_000)));
-Deno.bench("250 levels, a verse at each", { group: "parse" }, parse(deepestComb()));
+Deno.bench(
+  "250 levels, a verse at each",
+  { group: "250 verses", baseline: true },
+  parse(deepestComb()),
+);
+Deno.bench("250 verses side by side", { group: "250 verses" }, parse(flatVerses()));
