@@ -9,7 +9,7 @@ import type { Command } from "commander";
 import { join } from "node:path";
 import { systemClock } from "../exec/clock.ts";
 import { ImportSetupError, runImport } from "../importer.ts";
-import { urlProblem } from "../manifest/schema.ts";
+import { redactUrl, urlProblem } from "../manifest/schema.ts";
 import { sha256Hex } from "../output/digest.ts";
 import type { SelectionInput } from "../plan/selection.ts";
 import { colorEnabled } from "../progress/format.ts";
@@ -64,7 +64,9 @@ export async function importCommand(options: ImportFlags, deps: CliDeps): Promis
   let manifest = loaded.manifest;
   if (options.apiUrl !== undefined) {
     const problem = urlProblem(options.apiUrl);
-    if (problem) throw new UsageError(`Invalid --api-url "${options.apiUrl}": ${problem}`);
+    if (problem) {
+      throw new UsageError(`Invalid --api-url "${redactUrl(options.apiUrl)}": ${problem}`);
+    }
     manifest = { ...manifest, source: { ...manifest.source, url: options.apiUrl } };
   }
   if (options.lang !== undefined) {

@@ -162,21 +162,60 @@ function _duration(fallback: string | number, maxMs: number) {
     .prefault(fallback);
 }
 
-/** Why a source URL is refused, or `undefined` when it is fine. */
+/**
+ * Why a source URL is refused, or `undefined` when it is fine: it must be
+ * https, or http on a loopback host, and carry no user name or password (the
+ * content API needs none, and a URL is written into every chapter file, the
+ * manifests and the log). Messages never repeat a user name or password.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { urlProblem } from "./schema.ts";
+ *
+ * assert.equal(urlProblem("http://127.0.0.1:8080/api"), undefined);
+ * assert.match(urlProblem("https://me:hunter2@example.org/api")!, /"https:\/\/\*\*\*@example/);
+ * ```
+ */
 export function urlProblem(text: string): string | undefined {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return `expected an https URL, got ${JSON.stringify(text)}`;
+    return `expected an https URL, got ${JSON.stringify(redactUrl(text))}`;
+  }
+  if (url.username !== "" || url.password !== "") {
+    return `expected a URL without a user name or password (the content API needs none, ` +
+      `and the URL is written into every chapter file and log), got ${
+        JSON.stringify(redactUrl(text))
+      }`;
   }
   if (url.protocol === "https:") return undefined;
   const loopback = url.hostname === "localhost" || url.hostname === "[::1]" ||
     /^127\.\d+\.\d+\.\d+$/.test(url.hostname);
   if (url.protocol === "http:" && loopback) return undefined;
   return `expected an https URL (http only for localhost, 127.0.0.0/8 or [::1]), got ${
-    JSON.stringify(text)
+    JSON.stringify(redactUrl(text))
   }`;
+}
+
+/**
+ * `text` with the user name and password of a URL, if any, replaced by `***`,
+ * for messages; works on text that does not parse as a URL too.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { redactUrl } from "./schema.ts";
+ *
+ * assert.equal(redactUrl("http://user:secret@127.0.0.1/api"), "http://***@127.0.0.1/api");
+ * assert.equal(redactUrl("https://example.org/a@b"), "https://example.org/a@b");
+ * ```
+ */
+export function redactUrl(text: string): string {
+  // URL parsing skips leading spaces; the authority ends at the first / ? #
+  // (or \, which it reads as /); the user info ends at the last @ before that.
+  return text.replace(/^(\s*[a-z][a-z\d+.-]*:[\\/]*)[^\\/?#]*@/i, "$1***@");
 }
 
 // The pattern is for editors only: the refinement says what is wrong.

@@ -93,11 +93,20 @@ export function normaliseSpace(text: string): string {
  */
 export function plainText(node: AnyNode): string {
   const parts: string[] = [];
-  _collect(node, parts);
+  // An explicit stack, not recursion: markup of any depth is read in one
+  // linear pass without running out of call stack. A string on the stack is
+  // a separator to emit once the elements above it are done.
+  const stack: (AnyNode | string)[] = [node];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (typeof next === "string") parts.push(next);
+    else _step(next, parts, stack);
+  }
   return normaliseSpace(parts.join(""));
 }
 
-function _collect(node: AnyNode, parts: string[]): void {
+/** Emits the text of `node`, or pushes what of it is still to be read. */
+function _step(node: AnyNode, parts: string[], stack: (AnyNode | string)[]): void {
   if (isText(node)) {
     parts.push(node.data);
     return;
@@ -111,15 +120,59 @@ function _collect(node: AnyNode, parts: string[]): void {
     // A poetry line or a block stands apart from its neighbours: the markup
     // often writes `<span class="line">…</span><span class="line">…</span>`.
     const apart = _BLOCKS.has(node.name) || hasClass(node, "line");
-    if (apart) parts.push(" ");
-    for (const child of node.children) _collect(child, parts);
-    if (apart) parts.push(" ");
+    if (apart) {
+      parts.push(" ");
+      stack.push(" ");
+    }
+    _pushChildren(node.children, stack);
     return;
   }
   // Documents and CDATA hold children; comments and directives hold no text.
-  if (hasChildren(node)) {
-    for (const child of node.children) _collect(child, parts);
+  if (hasChildren(node)) _pushChildren(node.children, stack);
+}
+
+/**
+ * All the text of `node` as written, nothing dropped and whitespace kept
+ * (what `textContent` gives), read without recursion.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDocument } from "htmlparser2";
+ * import { rawText } from "./html_text.ts";
+ *
+ * assert.equal(rawText(parseDocument('<span class="verse-number">1<b>2</b> </span>')), "12 ");
+ * ```
+ */
+export function rawText(node: AnyNode): string {
+  const parts: string[] = [];
+  const stack: AnyNode[] = [node];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (isText(next)) parts.push(next.data);
+    else if (hasChildren(next)) _pushChildren(next.children, stack);
   }
+  return parts.join("");
+}
+
+/**
+ * The first element below `root` (in document order, `root` itself left out)
+ * that passes `test`, or null; read without recursion.
+ */
+export function findElement(root: AnyNode, test: (element: Element) => boolean): Element | null {
+  const stack: AnyNode[] = [];
+  if (hasChildren(root)) _pushChildren(root.children, stack);
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    if (isTag(next) && test(next)) return next;
+    if (hasChildren(next)) _pushChildren(next.children, stack);
+  }
+  return null;
+}
+
+/** Pushes `children` so that they pop in document order. */
+function _pushChildren<T>(children: readonly AnyNode[], stack: (AnyNode | T)[]): void {
+  for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
 }
 
 function _isDropped(element: Element): boolean {

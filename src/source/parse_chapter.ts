@@ -6,13 +6,11 @@
  * @module
  */
 
-import { selectAll, selectOne } from "css-select";
 import type { AnyNode, Document, Element } from "domhandler";
-import { isTag } from "domhandler";
-import { textContent } from "domutils";
-import { parseDocument } from "htmlparser2";
+import { hasChildren, isTag } from "domhandler";
 import { TaskError } from "../exec/types.ts";
-import { hasClass, normaliseSpace, plainText } from "./html_text.ts";
+import { findElement, hasClass, normaliseSpace, plainText, rawText } from "./html_text.ts";
+import { parseMarkup } from "./parse_markup.ts";
 import type { Chapter, Paragraph, Verse } from "./types.ts";
 
 /** What was asked for: the facts a chapter records besides what the page says. */
@@ -120,36 +118,61 @@ export function parseChapter(json: unknown, requested: RequestedChapter): Chapte
     );
   }
 
-  const document = parseDocument(body);
-  const verses = _selectAll("p.verse", document)
-    .filter((p) => !_inNotes(p))
-    .map((p) => _verse(p, uri));
-  // Only outermost blocks: a block nested in another must not give its paragraphs twice.
-  const blocks = _selectAll(".body-block", document)
-    .filter((block) => !_hasAncestor(block, _isBodyBlock));
-  const paragraphs = _paragraphs(document, blocks);
+  const document = parseMarkup(body, { what: uri });
+  return chapterFromMarkup(document, requested, _string(meta?.title));
+}
+
+/**
+ * Reads a chapter out of the parsed markup of its `content.body`, as
+ * {@link parseChapter} does once it has checked the page.
+ *
+ * The work is linear in the size of the markup, whatever its depth: one walk
+ * over the document finds the verses, paragraphs and header fields, then each
+ * of them is read once. A `p` inside another `p` (which an HTML page cannot
+ * hold, but htmlparser2 builds from `<p><span><p>`) is text of the outer one,
+ * not a verse or paragraph of its own.
+ *
+ * @param document The parsed `content.body`.
+ * @param requested The chapter asked for.
+ * @param pageTitle `meta.title`, if the page has one.
+ * @throws {TaskError} Permanent when the markup holds neither verses nor
+ * paragraphs, or when a verse has no integer number or verse numbers do not rise.
+ */
+export function chapterFromMarkup(
+  document: Document,
+  requested: RequestedChapter,
+  pageTitle?: string,
+): Chapter {
+  const { uri } = requested;
+  const found = _scan(document);
+  const verses = found.verses.map((p) => _verse(p, uri));
+  const paragraphs = _paragraphs(found.blocks > 0 ? found.blockParagraphs : found.idParagraphs);
   if (verses.length === 0 && (paragraphs.length === 0 || !requested.proseOnly)) {
-    const found = paragraphs.length === 0 ? "no verses and no paragraphs" : "no verses";
-    throw new TaskError(`Cannot import chapter "${uri}": empty chapter (${found})`, {
+    const what = paragraphs.length === 0 ? "no verses and no paragraphs" : "no verses";
+    throw new TaskError(`Cannot import chapter "${uri}": empty chapter (${what})`, {
       retryable: false,
     });
   }
   _assertAscending(verses, uri);
 
-  const header = (selector: string) => _headerText(document, selector);
-  const number = header("p.title-number");
+  const header = (field: _HeaderField) => {
+    const { outsideBlocks, inHeader } = found.header[field];
+    const element = outsideBlocks ?? inHeader;
+    return element === null ? null : _nonEmpty(plainText(element));
+  };
+  const number = header("number");
   return {
     uri,
     volume: requested.volume,
     book: requested.book,
     chapter: requested.chapter,
     lang: requested.lang,
-    title: _nonEmpty(_string(meta?.title)) ?? header("#title1") ?? number ?? "",
+    title: _nonEmpty(pageTitle) ?? header("title") ?? number ?? "",
     number,
-    subtitle: header("p.subtitle, #subtitle1"),
-    intro: header("p.intro"),
-    studyIntro: header("p.study-intro"),
-    summary: header("p.study-summary"),
+    subtitle: header("subtitle"),
+    intro: header("intro"),
+    studyIntro: header("studyIntro"),
+    summary: header("summary"),
     verses,
     paragraphs,
     source: { url: requested.url, fetchedAt: requested.fetchedAt },
@@ -174,8 +197,8 @@ function _sameUri(pageUri: string, requested: string): boolean {
 }
 
 function _verse(p: Element, uri: string): Verse {
-  const numberElement = _selectOne(".verse-number", p);
-  const rawNumber = numberElement ? normaliseSpace(textContent(numberElement)) : "";
+  const numberElement = findElement(p, (e) => hasClass(e, "verse-number"));
+  const rawNumber = numberElement ? normaliseSpace(rawText(numberElement)) : "";
   const number = verseNumber(rawNumber);
   if (number === undefined) {
     const where = p.attribs.id ? `verse "${p.attribs.id}"` : "a verse";
@@ -186,7 +209,8 @@ function _verse(p: Element, uri: string): Verse {
   }
   let text = plainText(p);
   // Some markups write the ¶ as plain text rather than in span.para-mark.
-  let paragraphStart = _selectOne("span.para-mark", p) !== null;
+  let paragraphStart = findElement(p, (e) => e.name === "span" && hasClass(e, "para-mark")) !==
+    null;
   if (text.startsWith("¶")) {
     text = text.slice(1).trimStart();
     paragraphStart = true;
@@ -240,23 +264,144 @@ function _assertAscending(verses: readonly Verse[], uri: string): void {
   }
 }
 
+/** The header fields, each read from the first element its selector matches. */
+type _HeaderField = "number" | "title" | "subtitle" | "intro" | "studyIntro" | "summary";
+
+/** Which header fields an element can give (`p.title-number`, `#title1`, `p.subtitle, #subtitle1`, ...). */
+function _headerFields(element: Element): _HeaderField[] {
+  const fields: _HeaderField[] = [];
+  const id = element.attribs.id;
+  const p = element.name === "p";
+  if (p && hasClass(element, "title-number")) fields.push("number");
+  if (id === "title1") fields.push("title");
+  if ((p && hasClass(element, "subtitle")) || id === "subtitle1") fields.push("subtitle");
+  if (p && hasClass(element, "intro")) fields.push("intro");
+  if (p && hasClass(element, "study-intro")) fields.push("studyIntro");
+  if (p && hasClass(element, "study-summary")) fields.push("summary");
+  return fields;
+}
+
+/** What one walk over the document finds, each list in document order. */
+interface _Found {
+  /** `p.verse` outside notes. */
+  readonly verses: Element[];
+  /** How many outermost body blocks there are. */
+  blocks: number;
+  /** Other `p`s in (or being) an outermost body block, outside notes, header, figures and tables. */
+  readonly blockParagraphs: Element[];
+  /** Other `p[id]`s anywhere, the same places left out, header paragraphs too. */
+  readonly idParagraphs: Element[];
+  /**
+   * Per header field, the first element outside the notes that is not a body
+   * block itself: the first outside every body block, and the first in a `<header>`.
+   */
+  readonly header: Record<
+    _HeaderField,
+    { outsideBlocks: Element | null; inHeader: Element | null }
+  >;
+}
+
+// Where an element is, as bits: what its ancestors are.
+const _IN_NOTES = 1;
+const _IN_HEADER = 2;
+const _IN_BLOCK = 4;
+const _IN_NON_TEXT = 8;
+const _IN_P = 16;
+
 /**
- * The non-verse paragraphs of the outermost body blocks, in document order.
- * The real markup does not give every paragraph an id, so none is required
- * there. A page without a body block gives the paragraphs with an id: with
- * nothing to say where the text is, an id-less `p` may be anything.
- * Paragraphs of notes, the header, figures and tables are never text.
+ * One walk over the document, in document order, carrying down where each
+ * element is, so that nothing walks back up its ancestors: linear in the
+ * number of nodes whatever the depth, and no recursion.
  */
-function _paragraphs(document: Document, blocks: readonly Element[]): Paragraph[] {
-  // css-select finds nothing under a document given inside an array: pass it alone.
-  const roots: AnyNode | AnyNode[] = blocks.length > 0 ? [...blocks] : document;
+function _scan(document: Document): _Found {
+  const empty = () => ({ outsideBlocks: null, inHeader: null });
+  const found: _Found = {
+    verses: [],
+    blocks: 0,
+    blockParagraphs: [],
+    idParagraphs: [],
+    header: {
+      number: empty(),
+      title: empty(),
+      subtitle: empty(),
+      intro: empty(),
+      studyIntro: empty(),
+      summary: empty(),
+    },
+  };
+  const nodes: AnyNode[] = [];
+  const places: number[] = [];
+  const pushChildren = (node: AnyNode, place: number) => {
+    if (!hasChildren(node)) return;
+    for (let i = node.children.length - 1; i >= 0; i--) {
+      nodes.push(node.children[i]);
+      places.push(place);
+    }
+  };
+  pushChildren(document, 0);
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const place = places.pop()!;
+    if (!isTag(node)) {
+      pushChildren(node, place); // CDATA
+      continue;
+    }
+    _classify(node, place, found);
+    pushChildren(node, place | _placeOfChildren(node));
+  }
+  return found;
+}
+
+/** Records `element`, found at `place`, in every list it belongs to. */
+function _classify(element: Element, place: number, found: _Found): void {
+  const inNotes = (place & _IN_NOTES) !== 0;
+  const inBlock = (place & _IN_BLOCK) !== 0;
+  const isBlock = _isBodyBlock(element);
+  if (isBlock && !inBlock) found.blocks++;
+  if (!inNotes && !isBlock) {
+    for (const field of _headerFields(element)) {
+      const slot = found.header[field];
+      if (!inBlock) slot.outsideBlocks ??= element;
+      if ((place & _IN_HEADER) !== 0) slot.inHeader ??= element;
+    }
+  }
+  if (element.name !== "p" || (place & _IN_P) !== 0) return;
+  if (hasClass(element, "verse")) {
+    if (!inNotes) found.verses.push(element);
+    return;
+  }
+  if (inNotes || (place & (_IN_HEADER | _IN_NON_TEXT)) !== 0) return;
+  if (inBlock || isBlock) found.blockParagraphs.push(element);
+  // Header classes mark the header's paragraphs; inside a body block a
+  // paragraph with such a class is a heading of the text (Psalm 119's letters).
+  if (element.attribs.id !== undefined && !_isHeaderParagraph(element)) {
+    found.idParagraphs.push(element);
+  }
+}
+
+/** What `element` adds to the place of its children. */
+function _placeOfChildren(element: Element): number {
+  let place = 0;
+  if (_NOTE_TAGS.has(element.name) || _NOTE_CLASSES.some((name) => hasClass(element, name))) {
+    place |= _IN_NOTES;
+  }
+  if (element.name === "header") place |= _IN_HEADER;
+  if (_isBodyBlock(element)) place |= _IN_BLOCK;
+  if (_NON_TEXT_TAGS.has(element.name)) place |= _IN_NON_TEXT;
+  if (element.name === "p") place |= _IN_P;
+  return place;
+}
+
+/**
+ * The non-verse paragraphs with text: of the outermost body blocks when
+ * there are any. The real markup does not give every paragraph an id, so
+ * none is required there. A page without a body block gives the paragraphs
+ * with an id: with nothing to say where the text is, an id-less `p` may be
+ * anything.
+ */
+function _paragraphs(candidates: readonly Element[]): Paragraph[] {
   const paragraphs: Paragraph[] = [];
-  for (const p of _selectAll(blocks.length > 0 ? "p" : "p[id]", roots)) {
-    if (hasClass(p, "verse") || _inNotes(p) || _inHeader(p)) continue;
-    if (_hasAncestor(p, (a) => _NON_TEXT_TAGS.has(a.name))) continue;
-    // Header classes mark the header's paragraphs; inside a body block a
-    // paragraph with such a class is a heading of the text (Psalm 119's letters).
-    if (_isHeaderParagraph(p) && blocks.length === 0) continue;
+  for (const p of candidates) {
     const text = plainText(p);
     const id = p.attribs.id;
     if (text !== "") paragraphs.push({ id: id === undefined || id === "" ? null : id, text });
@@ -270,45 +415,6 @@ function _isHeaderParagraph(p: Element): boolean {
 
 function _isBodyBlock(element: Element): boolean {
   return hasClass(element, "body-block");
-}
-
-function _inNotes(element: Element): boolean {
-  return _hasAncestor(
-    element,
-    (a) => _NOTE_TAGS.has(a.name) || _NOTE_CLASSES.some((name) => hasClass(a, name)),
-  );
-}
-
-function _inHeader(element: Element): boolean {
-  return _hasAncestor(element, (a) => a.name === "header");
-}
-
-function _hasAncestor(element: Element, test: (ancestor: Element) => boolean): boolean {
-  for (let node = element.parent; node !== null; node = node.parent) {
-    if (isTag(node) && test(node)) return true;
-  }
-  return false;
-}
-
-/**
- * The text of the first element matching `selector` outside the notes and
- * the body blocks, else the first in a `<header>` inside a body block (a
- * page that wraps its header in the block). Elsewhere in a body block, a
- * header class marks a heading of the text, kept as a paragraph and not read
- * a second time as a header field.
- */
-function _headerText(document: Document, selector: string): string | null {
-  const found = _selectAll(selector, document).filter((e) => !_inNotes(e) && !_isBodyBlock(e));
-  const element = found.find((e) => !_hasAncestor(e, _isBodyBlock)) ?? found.find(_inHeader);
-  return element === undefined ? null : _nonEmpty(plainText(element));
-}
-
-function _selectAll(selector: string, root: AnyNode | AnyNode[]): Element[] {
-  return selectAll<AnyNode, Element>(selector, root);
-}
-
-function _selectOne(selector: string, root: AnyNode | AnyNode[]): Element | null {
-  return selectOne<AnyNode, Element>(selector, root);
 }
 
 function _record(value: unknown): Record<string, unknown> | undefined {

@@ -1,5 +1,6 @@
 /**
- * Reads a response body with a size cap, classifying every way it can fail.
+ * Reads a response body with a size cap and decodes it as strict UTF-8,
+ * classifying every way either can fail.
  *
  * @module
  */
@@ -93,4 +94,106 @@ function _concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
 
 function _describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** Options of {@link decodeUtf8}. */
+export interface DecodeUtf8Options {
+  /** Named in error messages, e.g. the chapter URI. */
+  readonly what: string;
+  /** The response's `Content-Type`, named in the message when it declares another charset. */
+  readonly contentType?: string | null;
+}
+
+/**
+ * Decodes a response body as strict UTF-8, the only encoding JSON may be
+ * exchanged in (RFC 8259): a byte sequence that is not UTF-8 is refused, not
+ * replaced with U+FFFD, so text is never imported damaged. A leading BOM is
+ * dropped.
+ *
+ * @throws {TaskError} Permanent, naming the byte offset of the first invalid
+ * sequence (the same bytes would come again).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeUtf8 } from "./read_body.ts";
+ *
+ * assert.equal(decodeUtf8(new Uint8Array([0x22, 0xc3, 0xa9, 0x22]), { what: "/x" }), '"é"');
+ * assert.throws(
+ *   () => decodeUtf8(new Uint8Array([0x22, 0xe9, 0x22]), { what: "/x" }),
+ *   /not valid UTF-8: invalid byte sequence at byte 1 \(0xe9\)/,
+ * );
+ * ```
+ */
+export function decodeUtf8(bytes: Uint8Array, options: DecodeUtf8Options): string {
+  try {
+    return _strictUtf8.decode(bytes);
+  } catch (error) {
+    const offset = firstInvalidUtf8(bytes);
+    // The scan follows the same standard as the decoder; should they ever
+    // disagree, say only that the decoder refused.
+    const found = offset < 0
+      ? ""
+      : `: invalid byte sequence at byte ${offset} (0x${bytes[offset].toString(16)})`;
+    const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(options.contentType ?? "")?.[1];
+    const declared = charset !== undefined && !/^utf-?8$/i.test(charset)
+      ? `; the response declares charset=${charset}`
+      : "";
+    throw new TaskError(
+      `Cannot read response for "${options.what}": body is not valid UTF-8${found}${declared}`,
+      { retryable: false, cause: error },
+    );
+  }
+}
+
+const _strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The byte offset where the first sequence that is not well-formed UTF-8
+ * starts (overlong forms, surrogates and code points over U+10FFFF included,
+ * as the Encoding standard decides), or -1 when all of `bytes` is UTF-8.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { firstInvalidUtf8 } from "./read_body.ts";
+ *
+ * assert.equal(firstInvalidUtf8(new TextEncoder().encode("ok ✓")), -1);
+ * assert.equal(firstInvalidUtf8(new Uint8Array([0x61, 0xc0, 0xaf])), 1); // an overlong "/"
+ * ```
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.byteLength) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    const expected = _sequence(lead);
+    if (expected === undefined) return i;
+    // The second byte's range excludes overlong forms, surrogates and > U+10FFFF.
+    let [lower, upper] = expected.second;
+    for (let k = 1; k <= expected.continuations; k++) {
+      const byte = bytes[i + k];
+      if (byte === undefined || byte < lower || byte > upper) return i;
+      [lower, upper] = [0x80, 0xbf];
+    }
+    i += expected.continuations + 1;
+  }
+  return -1;
+}
+
+/** The shape of a sequence by its lead byte; undefined for a byte no sequence starts with. */
+function _sequence(
+  lead: number,
+): { continuations: number; second: readonly [number, number] } | undefined {
+  if (lead >= 0xc2 && lead <= 0xdf) return { continuations: 1, second: [0x80, 0xbf] };
+  if (lead === 0xe0) return { continuations: 2, second: [0xa0, 0xbf] };
+  if (lead === 0xed) return { continuations: 2, second: [0x80, 0x9f] };
+  if (lead >= 0xe1 && lead <= 0xef) return { continuations: 2, second: [0x80, 0xbf] };
+  if (lead === 0xf0) return { continuations: 3, second: [0x90, 0xbf] };
+  if (lead === 0xf4) return { continuations: 3, second: [0x80, 0x8f] };
+  if (lead >= 0xf1 && lead <= 0xf3) return { continuations: 3, second: [0x80, 0xbf] };
+  return undefined;
 }

@@ -10,7 +10,8 @@ import type { SourceConfig } from "../manifest/types.ts";
 import { parseChapterUri } from "./chapter_uri.ts";
 import { parseChapter } from "./parse_chapter.ts";
 import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
-import { readBody } from "./read_body.ts";
+import { decodeUtf8, readBody } from "./read_body.ts";
+import { fetchFollowingRedirects } from "./redirects.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import type { Chapter } from "./types.ts";
 
@@ -87,7 +88,8 @@ export function chapterUrl(source: SourceConfig, uri: string): string {
 /**
  * Fetches and parses one chapter.
  *
- * Sends the configured `User-Agent` and `Accept: application/json`, reads the
+ * Sends the configured `User-Agent` and `Accept: application/json`, follows
+ * redirects only within the origin of `source.url`, reads the
  * body with the `maxBodyBytes` cap and parses it with {@link parseChapter}.
  * The response body is always read to the end or cancelled.
  *
@@ -98,7 +100,9 @@ export function chapterUrl(source: SourceConfig, uri: string): string {
  * - a status in `retryOn`: retryable, with `status` and the `Retry-After` delay;
  * - any other non-2xx status: permanent, with `status`;
  * - a network error or a body cut short: retryable;
- * - a body over the cap: permanent;
+ * - a redirect to another origin, to a URL `source.url` could not be, or
+ *   more than 5 redirects: permanent (see {@link fetchFollowingRedirects});
+ * - a body over the cap, or one that is not valid UTF-8: permanent;
  * - unparsable JSON or no `content.body`: retryable;
  * - another page than the one asked for, or an empty chapter: permanent.
  * When `signal` aborts, its reason is rethrown unchanged, so the caller tells
@@ -141,12 +145,15 @@ export async function fetchChapter(
   let response: Response;
   const sentAt = now();
   try {
-    response = await doFetch(url, {
+    response = await fetchFollowingRedirects(url, {
+      fetch: doFetch,
       headers: { "User-Agent": source.userAgent, "Accept": "application/json" },
+      what: uri,
       signal,
     });
   } catch (error) {
     signal?.throwIfAborted();
+    if (error instanceof TaskError) throw error; // a refused redirect
     throw new TaskError(`Cannot fetch chapter "${uri}": network error: ${_describe(error)}`, {
       retryable: true,
       cause: error,
@@ -168,9 +175,10 @@ export async function fetchChapter(
   }
 
   const bytes = await readBody(response, { maxBytes: source.maxBodyBytes, what: uri, signal });
+  const text = decodeUtf8(bytes, { what: uri, contentType: response.headers.get("content-type") });
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder().decode(bytes));
+    json = JSON.parse(text);
   } catch (error) {
     throw new TaskError(`Cannot parse chapter "${uri}": unparsable JSON: ${_describe(error)}`, {
       retryable: true,

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { parseDocument } from "htmlparser2";
-import { normaliseSpace, plainText } from "../../src/source/html_text.ts";
+import {
+  findElement,
+  hasClass,
+  normaliseSpace,
+  plainText,
+  rawText,
+} from "../../src/source/html_text.ts";
+import { countReads, documentOf, element, nested, text } from "./_dom_work.ts";
 
 const cases: [name: string, html: string, expected: string][] = [
   [
@@ -81,4 +88,34 @@ for (const [name, html, expected] of cases) {
 Deno.test("normaliseSpace collapses runs of whitespace and trims", () => {
   assert.equal(normaliseSpace("\n  a \u00a0 b\t\tc  "), "a b c");
   assert.equal(normaliseSpace(" \u00a0 "), "");
+});
+
+Deno.test("plainText, rawText and findElement read 100,000 nested elements without recursion", () => {
+  const deep = () =>
+    documentOf([
+      nested(100_000, [element("span", { class: "verse-number" }, [text("7 ")]), text("deep")], {
+        name: "span",
+        level: (i) => i % 10_000 === 0 ? [text(`${i / 10_000} `)] : [],
+      }),
+    ]);
+  const document = deep();
+  assert.equal(plainText(document), "1 2 3 4 5 6 7 8 9 10 deep");
+  assert.equal(rawText(document), "1 2 3 4 5 6 7 8 9 10 7 deep");
+  assert.equal(rawText(findElement(document, (e) => hasClass(e, "verse-number"))!), "7 ");
+  assert.equal(findElement(document, (e) => e.name === "p"), null);
+});
+
+Deno.test("plainText costs work in proportion to the markup, however deep it nests", () => {
+  const work = (depth: number) => {
+    const document = documentOf([
+      nested(depth, [text("end")], { name: "span", level: (i) => [text(`${i} `)] }),
+    ]);
+    const counter = countReads(document);
+    assert.equal(plainText(document).length > depth, true);
+    return counter.reads;
+  };
+  const small = work(10_000);
+  const large = work(40_000);
+  assert.ok(small >= 10_000, `the reads are counted (${small})`);
+  assert.ok(large / small < 4.5, `4x the nodes cost ${(large / small).toFixed(1)}x the reads`);
 });

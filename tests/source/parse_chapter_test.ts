@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { TaskError } from "../../src/exec/types.ts";
-import { parseChapter, type RequestedChapter } from "../../src/source/parse_chapter.ts";
+import {
+  chapterFromMarkup,
+  parseChapter,
+  type RequestedChapter,
+} from "../../src/source/parse_chapter.ts";
 import type { Chapter } from "../../src/source/types.ts";
+import { countReads, documentOf, element, nested, text } from "./_dom_work.ts";
 
 const FETCHED_AT = "2025-03-01T12:00:00.000Z";
 
@@ -729,4 +734,79 @@ Deno.test("a subtitle or study-intro class inside the body block is a paragraph,
     { id: null, text: "A heading of the text." },
     { id: null, text: "Inside the text." },
   ]);
+});
+
+/**
+ * A body block of `depth` nested divs, each holding verse `i`, a paragraph
+ * and a footnote before the next level: every verse and paragraph has all
+ * the levels above it as ancestors.
+ */
+function comb(depth: number) {
+  const level = (i: number) => [
+    element("p", { class: "verse", id: `p${i}` }, [
+      element("span", { class: "verse-number" }, [text(`${i} `)]),
+      text(`verse ${i}`),
+      element("sup", { class: "marker" }, [text("a")]),
+    ]),
+    element("p", { id: `x${i}` }, [text(`paragraph ${i}`)]),
+    element("footer", { class: "study-notes" }, [element("p", { id: `n${i}` }, [text("note")])]),
+  ];
+  return documentOf([element("div", { class: "body-block" }, [nested(depth, [], { level })])]);
+}
+
+Deno.test("reading a chapter costs work in proportion to its markup, however deep it nests", () => {
+  const work = (depth: number) => {
+    const document = comb(depth);
+    const counter = countReads(document);
+    const chapter = chapterFromMarkup(document, requestFor(URI), "Alma 7");
+    assert.equal(chapter.verses.length, depth);
+    assert.deepEqual(chapter.verses[depth - 1], {
+      number: depth,
+      text: `verse ${depth}`,
+      paragraphStart: false,
+    });
+    assert.equal(chapter.paragraphs.length, depth, "the notes' paragraphs are left out");
+    return counter.reads;
+  };
+  const small = work(2_000);
+  const large = work(8_000);
+  assert.ok(small > 2_000 * 6, `the reads are counted (${small})`);
+  // Linear work gives 4x the reads for 4x the nodes; walking the ancestors of
+  // every verse (what the parser did) gives 16x.
+  assert.ok(large / small < 4.5, `4x the nodes cost ${(large / small).toFixed(1)}x the reads`);
+});
+
+Deno.test("parseChapter fails a body of 100,000 nested divs at once, permanently, saying where", () => {
+  const body = '<div class="body-block">' + "<div>".repeat(100_000) +
+    verse(1, "Deep.", "p1") + "</div>".repeat(100_001);
+  assert.throws(
+    () => parseChapter(page(URI, body), requestFor(URI)),
+    (error: unknown) =>
+      error instanceof TaskError && !error.retryable &&
+      error.message ===
+        `Cannot parse chapter "${URI}": content.body nests elements deeper than 256: ` +
+          `a <div> at character ${24 + 255 * 5}`,
+  );
+});
+
+Deno.test("parseChapter reads a body nested up to the limit", () => {
+  // The block, 253 divs, the verse and its number: 256 deep.
+  const body = '<div class="body-block">' + "<div>".repeat(253) + verse(1, "Deep.", "p1") +
+    "</div>".repeat(254);
+  const chapter = parseChapter(page(URI, body), requestFor(URI));
+  assert.deepEqual(chapter.verses, [{ number: 1, text: "Deep.", paragraphStart: false }]);
+});
+
+Deno.test("a p inside another p (which htmlparser2 builds from <p><span><p>) is text of the outer one", () => {
+  const chapter = parseChapter(
+    page(
+      URI,
+      '<div class="body-block"><p class="verse" id="p1"><span class="verse-number">1 </span>' +
+        'One <span><p class="verse" id="p2"><span class="verse-number">2 </span>two</p></span>' +
+        ' <span><p id="x">three</p></span></p></div>',
+    ),
+    requestFor(URI),
+  );
+  assert.deepEqual(chapter.verses, [{ number: 1, text: "One two three", paragraphStart: false }]);
+  assert.deepEqual(chapter.paragraphs, []);
 });

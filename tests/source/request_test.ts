@@ -232,6 +232,27 @@ for (const [name, body, retryable, message] of bodyCases) {
   });
 }
 
+Deno.test("fetchChapter refuses a body that is not valid UTF-8, permanently, naming the byte", async () => {
+  // A Latin-1 "é" (one byte 0xe9) in the verse, as a server that ignores the charset sends it.
+  const text = await fixtureText("dc-testament_dc_116.json");
+  const utf8 = new TextEncoder().encode(text.replace("Spring Hill", "Spring H\u00e9ll"));
+  const at = new TextEncoder().encode(text.slice(0, text.indexOf("Spring Hill") + 8)).byteLength;
+  const latin1 = new Uint8Array([...utf8.subarray(0, at), 0xe9, ...utf8.subarray(at + 2)]);
+  const { fetch } = fakeFetch(() =>
+    new Response(latin1, {
+      status: 200,
+      headers: { "content-type": "application/json; charset=iso-8859-1" },
+    })
+  );
+  const error = await taskError(fetchChapter(URI, options(fetch)));
+  assert.equal(error.retryable, false);
+  assert.equal(
+    error.message,
+    `Cannot read response for "${URI}": body is not valid UTF-8: invalid byte sequence at byte ` +
+      `${at} (0xe9); the response declares charset=iso-8859-1`,
+  );
+});
+
 Deno.test("fetchChapter refuses a Content-Length over the cap without reading the body", async () => {
   const { stream, state } = trackedStream([new Uint8Array(10)]);
   const { fetch } = fakeFetch(() =>
