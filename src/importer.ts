@@ -6,25 +6,32 @@
  * @module
  */
 
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Clock } from "./exec/clock.ts";
 import { systemClock } from "./exec/clock.ts";
 import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
-import type { Limits, RateHint, RunEvent, RunReport } from "./exec/types.ts";
+import {
+  type Limits,
+  type RateHint,
+  type RunEvent,
+  type RunReport,
+  TaskError,
+} from "./exec/types.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
-import { cleanTempFiles } from "./output/atomic_write.ts";
+import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
 import { type ChapterWriteResult, writeChapter } from "./output/chapter_file.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
 import { rootManifestPath } from "./output/paths.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
 import { writeVolumeManifest } from "./output/volume_manifest.ts";
+import { unwritableOutput } from "./output/write_error.ts";
 import { buildPlan, type Plan } from "./plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "./plan/selection.ts";
 import type { ChapterNode, PlanNode } from "./plan/types.ts";
-import { defaultLogPath, ProgressLog } from "./progress/log.ts";
+import { defaultLogPath, ProgressLog, progressLogProblem } from "./progress/log.ts";
 import type { RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
 import { completedChapters, recordedChecksums } from "./resume.ts";
@@ -66,6 +73,8 @@ export interface ImportOptions {
    * cap at a limit the server announces). @default a new one
    */
   readonly control?: RunControl;
+  /** How the chapter files and manifests are written. @default writeFileAtomic */
+  readonly writeFile?: WriteFile;
 }
 
 /** What {@linkcode runImport} returns. */
@@ -77,7 +86,20 @@ export interface ImportResult {
   readonly warnings: readonly string[];
   /** The progress log written, if any. */
   readonly logPath?: string;
-  /** 0 all imported, 1 some failed or a book's verses do not add up, 130 interrupted. */
+  /**
+   * The failure that stopped the run at once: the output took no more writes
+   * (disk full, quota, read-only, I/O error). What was written before it is kept.
+   */
+  readonly stopped?: { readonly id: string; readonly reason: string };
+  /**
+   * Records of the run that could not be kept, one line each: the progress
+   * log or another sink of the run's events failed (the run went on without it).
+   */
+  readonly recordFailures: readonly string[];
+  /**
+   * 0 all imported; 1 some failed, a book's verses do not add up, the run
+   * stopped on an unwritable output, or a record of the run failed; 130 interrupted.
+   */
   readonly exitCode: 0 | 1 | 130;
 }
 
@@ -114,6 +136,10 @@ export class ImportSetupError extends Error {
 export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const { manifest } = options;
   const clock = options.clock ?? systemClock;
+  if (options.outDir === "" || options.log === "") {
+    const what = options.outDir === "" ? "output directory" : "progress log path";
+    throw new ImportSetupError(`Cannot start the import: the ${what} is empty`);
+  }
   const outDir = resolve(options.outDir ?? manifest.output.dir);
   const plan = buildPlan(manifest, resolveSelection(manifest, options.selection ?? {}));
 
@@ -121,6 +147,8 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const logPath = options.log === false
     ? undefined
     : options.log ?? defaultLogPath(outDir, new Date(clock.now()));
+  // Before the lock: a log that cannot be written must leave nothing behind.
+  if (logPath !== undefined) await _checkLogPath(logPath);
   let lock: OutDirLock | undefined;
   let log: ProgressLog | undefined;
   try {
@@ -134,11 +162,29 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       { cause: error },
     );
   }
+  let result: ImportResult;
   try {
-    return await _execute({ options, plan, outDir, clock, log, logPath });
-  } finally {
-    log?.close();
+    result = await _execute({ options, plan, outDir, clock, log, logPath });
+  } catch (error) {
+    _closeLog(log);
     lock.release();
+    throw error;
+  }
+  // A file system may report a failed write only at the flush.
+  const closeFailure = _closeLog(log);
+  lock.release();
+  if (closeFailure === undefined) return result;
+  const recordFailures = [...result.recordFailures, closeFailure];
+  return { ...result, recordFailures, exitCode: result.exitCode || 1 };
+}
+
+/** Closes the log; returns what went wrong, never throws. */
+function _closeLog(log: ProgressLog | undefined): string | undefined {
+  try {
+    log?.close();
+    return undefined;
+  } catch (error) {
+    return `Cannot flush progress log "${log!.path}": ${(error as Error).message}`;
   }
 }
 
@@ -192,10 +238,29 @@ async function _execute(run: _Run): Promise<ImportResult> {
     apiUrl: manifest.source.url,
   };
   // The collector must see run-end before the log asks it for the summary.
+  // A sink that throws (a log on a full disk) must not end the run: its first
+  // error ends that sink alone, and is reported.
+  const recordFailures: string[] = [];
   const sinks = [
-    collector.add,
-    ...(log ? [log.sink({ header, summarize: () => collector.summary() })] : []),
-    ...(options.onEvent ? [options.onEvent] : []),
+    _guardedSink(
+      collector.add,
+      recordFailures,
+      (detail) => `Cannot summarize the run: ${detail} (the summary misses the events after it)`,
+    ),
+    ...(log
+      ? [_guardedSink(
+        log.sink({ header, summarize: () => collector.summary() }),
+        recordFailures,
+        (detail) =>
+          `Cannot write progress log "${log.path}": ${detail} (it holds the records before it, none after)`,
+      )]
+      : []),
+    ...(options.onEvent
+      ? [
+        _guardedSink(options.onEvent, recordFailures, (detail) =>
+          `Cannot show the run's progress: ${detail} (no event shown after it)`),
+      ]
+      : []),
   ];
 
   const emit = (event: RunEvent) => {
@@ -226,10 +291,63 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const exitCode = report.aborted && options.signal?.aborted
     ? 130
     : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
-        warnings.length > 0
+        warnings.length > 0 || recordFailures.length > 0
     ? 1
     : 0;
-  return { plan, report, summary, warnings, logPath, exitCode };
+  const stopped = report.fatal && { id: report.fatal.id, reason: report.fatal.reason };
+  return {
+    plan,
+    report,
+    summary,
+    warnings,
+    logPath,
+    ...(stopped ? { stopped } : {}),
+    recordFailures,
+    exitCode,
+  };
+}
+
+/** `sink`, made unable to throw: its first error is kept as one line and ends it. */
+function _guardedSink(
+  sink: (event: RunEvent) => void,
+  failures: string[],
+  describe: (detail: string) => string,
+): (event: RunEvent) => void {
+  let failed = false;
+  return (event) => {
+    if (failed) return;
+    try {
+      sink(event);
+    } catch (error) {
+      failed = true;
+      failures.push(describe(error instanceof Error ? error.message : String(error)));
+    }
+  };
+}
+
+/**
+ * An output that takes no more writes (disk full, quota, read-only, I/O
+ * error) as a failure fatal to the run: every other file would fail too, so
+ * the run stops starting work. Any other error is returned as it is.
+ */
+function _outputError(error: unknown): unknown {
+  const unwritable = unwritableOutput(error);
+  if (unwritable === undefined) return error;
+  const where = unwritable.path === undefined ? "the output" : `"${unwritable.path}"`;
+  return new TaskError(`Cannot write ${where}: ${unwritable.problem}`, {
+    retryable: false,
+    fatal: true,
+    cause: error,
+  });
+}
+
+/** Runs `write`, turning an unwritable output into a failure fatal to the run. */
+async function _writing<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    throw _outputError(error);
+  }
 }
 
 /** What the book-manifest sink returns: enough to tell a book whose verses do not add up. */
@@ -291,6 +409,7 @@ function _handlers(
     ),
   );
   const now = () => new Date(clock.now());
+  const { writeFile } = options;
   return {
     tasks: {
       chapter: async (node, context) => {
@@ -306,30 +425,37 @@ function _handlers(
         });
         // With the attempt's signal, an attempt that timed out cannot rename
         // its file into place after the run has moved on.
-        return await writeChapter(outDir, fetched.chapter, { signal: context.signal });
+        return await _writing(() =>
+          writeChapter(outDir, fetched.chapter, { signal: context.signal, writeFile })
+        );
       },
     },
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
         if (node.kind !== "book-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
-        const written = await writeBookManifest(outDir, manifest, node.volume, node.book, deps, {
-          now,
-        });
+        const written = await _writing(() =>
+          writeBookManifest(outDir, manifest, node.volume, node.book, deps, { now, writeFile })
+        );
         const { importedChapters, expectedChapters, verses, expectedVerses, complete } = written;
         return { importedChapters, expectedChapters, verses, expectedVerses, complete };
       },
       "volume-manifest": async (node) => {
         if (node.kind !== "volume-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
-        const written = await writeVolumeManifest(outDir, manifest, node.volume, { now });
+        const written = await _writing(() =>
+          writeVolumeManifest(outDir, manifest, node.volume, { now, writeFile })
+        );
         return { importedChapters: written.totals.importedChapters, complete: written.complete };
       },
       "root-manifest": async () => {
-        const written = await writeRootManifest(outDir, manifest, {
-          now,
-          profile: profile.name,
-          selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
-          tool: TOOL,
-        });
+        const written = await _writing(() =>
+          writeRootManifest(outDir, manifest, {
+            now,
+            profile: profile.name,
+            selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
+            tool: TOOL,
+            writeFile,
+          })
+        );
         return { importedChapters: written.totals.importedChapters, complete: written.complete };
       },
     },
@@ -366,14 +492,18 @@ function _verseWarnings(plan: Plan, report: RunReport): string[] {
  * would be overwritten one by one).
  */
 async function _checkOutDir(outDir: string, lang: string): Promise<void> {
+  let info: Deno.FileInfo;
   try {
-    const info = await Deno.stat(outDir);
-    if (!info.isDirectory) {
-      throw new ImportSetupError(`Cannot import into "${outDir}": it is not a directory`);
-    }
+    info = await Deno.stat(outDir);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return;
-    throw error;
+    const detail = error instanceof Deno.errors.NotADirectory
+      ? `"${await _fileInTheWay(outDir)}" is not a directory`
+      : (error as Error).message;
+    throw new ImportSetupError(`Cannot import into "${outDir}": ${detail}`, { cause: error });
+  }
+  if (!info.isDirectory) {
+    throw new ImportSetupError(`Cannot import into "${outDir}": it is not a directory`);
   }
   let root: { source?: { lang?: unknown } };
   try {
@@ -388,6 +518,49 @@ async function _checkOutDir(outDir: string, lang: string): Promise<void> {
         `(choose another --out for another language)`,
     );
   }
+}
+
+/**
+ * Refuses, before anything is written, a log path that cannot be a progress
+ * log: a directory, a path under a file, or an existing file that is not a
+ * progress log (records appended to a manifest would corrupt it).
+ */
+async function _checkLogPath(logPath: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(logPath);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return; // created with its directories
+    const detail = error instanceof Deno.errors.NotADirectory
+      ? `"${await _fileInTheWay(logPath)}" is not a directory`
+      : (error as Error).message;
+    throw new ImportSetupError(`Cannot write progress log "${logPath}": ${detail}`, {
+      cause: error,
+    });
+  }
+  if (info.isDirectory) {
+    throw new ImportSetupError(
+      `Cannot write progress log "${logPath}": it is a directory (--log takes a file path)`,
+    );
+  }
+  const problem = await progressLogProblem(logPath);
+  if (problem !== undefined) {
+    throw new ImportSetupError(
+      `Cannot append to "${logPath}": ${problem} (--log takes a new file or an earlier run's log)`,
+    );
+  }
+}
+
+/** The nearest ancestor of `path` that exists and is not a directory (stat said ENOTDIR). */
+async function _fileInTheWay(path: string): Promise<string> {
+  for (let at = dirname(resolve(path)); at !== dirname(at); at = dirname(at)) {
+    try {
+      if (!(await Deno.stat(at)).isDirectory) return at;
+    } catch {
+      // Under the file too, or gone meanwhile: look further up.
+    }
+  }
+  return dirname(resolve(path));
 }
 
 function _boundBooks(chapters: readonly ChapterNode[], skipped: ReadonlySet<string>) {
