@@ -6,32 +6,26 @@
  * @module
  */
 
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { Clock } from "./exec/clock.ts";
 import { systemClock } from "./exec/clock.ts";
 import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
-import {
-  type Limits,
-  type RateHint,
-  type RunEvent,
-  type RunReport,
-  TaskError,
-} from "./exec/types.ts";
+import type { Limits, RateHint, RunEvent, RunReport } from "./exec/types.ts";
+import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
 import { type ChapterWriteResult, writeChapter } from "./output/chapter_file.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
-import { rootManifestPath } from "./output/paths.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
 import { writeVolumeManifest } from "./output/volume_manifest.ts";
-import { unwritableOutput } from "./output/write_error.ts";
+import { writingOutput } from "./output/write_error.ts";
 import { buildPlan, type Plan } from "./plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "./plan/selection.ts";
 import type { ChapterNode, PlanNode } from "./plan/types.ts";
-import { defaultLogPath, ProgressLog, progressLogProblem } from "./progress/log.ts";
+import { defaultLogPath, ProgressLog } from "./progress/log.ts";
 import type { RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
 import { completedChapters, recordedChecksums } from "./resume.ts";
@@ -129,9 +123,10 @@ export class ImportSetupError extends Error {
  * root manifests as the run goes.
  *
  * @throws {SelectionError} for a selection that names nothing in the manifest.
- * @throws {ImportSetupError} when the output directory is not a directory, is
- *   used by another running import or holds an import in another language, or
- *   when the log cannot be opened; nothing is written then.
+ * @throws {ImportSetupError} when the output directory is empty, not a
+ *   directory, used by another running import or holds an import in another
+ *   language, or when the log path is a directory, under a file or a file
+ *   that is not a progress log, or cannot be opened; nothing is written then.
  */
 export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const { manifest } = options;
@@ -143,12 +138,13 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const outDir = resolve(options.outDir ?? manifest.output.dir);
   const plan = buildPlan(manifest, resolveSelection(manifest, options.selection ?? {}));
 
-  await _checkOutDir(outDir, manifest.source.lang);
   const logPath = options.log === false
     ? undefined
     : options.log ?? defaultLogPath(outDir, new Date(clock.now()));
-  // Before the lock: a log that cannot be written must leave nothing behind.
-  if (logPath !== undefined) await _checkLogPath(logPath);
+  // Before the lock: a path that cannot be used must leave nothing behind.
+  const problem = await outDirProblem(outDir, manifest.source.lang) ??
+    (logPath === undefined ? undefined : await logPathProblem(logPath));
+  if (problem !== undefined) throw new ImportSetupError(problem);
   let lock: OutDirLock | undefined;
   let log: ProgressLog | undefined;
   try {
@@ -325,31 +321,6 @@ function _guardedSink(
   };
 }
 
-/**
- * An output that takes no more writes (disk full, quota, read-only, I/O
- * error) as a failure fatal to the run: every other file would fail too, so
- * the run stops starting work. Any other error is returned as it is.
- */
-function _outputError(error: unknown): unknown {
-  const unwritable = unwritableOutput(error);
-  if (unwritable === undefined) return error;
-  const where = unwritable.path === undefined ? "the output" : `"${unwritable.path}"`;
-  return new TaskError(`Cannot write ${where}: ${unwritable.problem}`, {
-    retryable: false,
-    fatal: true,
-    cause: error,
-  });
-}
-
-/** Runs `write`, turning an unwritable output into a failure fatal to the run. */
-async function _writing<T>(write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (error) {
-    throw _outputError(error);
-  }
-}
-
 /** What the book-manifest sink returns: enough to tell a book whose verses do not add up. */
 interface _BookResult {
   readonly importedChapters: number;
@@ -425,7 +396,7 @@ function _handlers(
         });
         // With the attempt's signal, an attempt that timed out cannot rename
         // its file into place after the run has moved on.
-        return await _writing(() =>
+        return await writingOutput(() =>
           writeChapter(outDir, fetched.chapter, { signal: context.signal, writeFile })
         );
       },
@@ -433,7 +404,7 @@ function _handlers(
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
         if (node.kind !== "book-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
-        const written = await _writing(() =>
+        const written = await writingOutput(() =>
           writeBookManifest(outDir, manifest, node.volume, node.book, deps, { now, writeFile })
         );
         const { importedChapters, expectedChapters, verses, expectedVerses, complete } = written;
@@ -441,13 +412,13 @@ function _handlers(
       },
       "volume-manifest": async (node) => {
         if (node.kind !== "volume-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
-        const written = await _writing(() =>
+        const written = await writingOutput(() =>
           writeVolumeManifest(outDir, manifest, node.volume, { now, writeFile })
         );
         return { importedChapters: written.totals.importedChapters, complete: written.complete };
       },
       "root-manifest": async () => {
-        const written = await _writing(() =>
+        const written = await writingOutput(() =>
           writeRootManifest(outDir, manifest, {
             now,
             profile: profile.name,
@@ -484,83 +455,6 @@ function _verseWarnings(plan: Plan, report: RunReport): string[] {
     }
   }
   return warnings;
-}
-
-/**
- * Refuses, before anything is written, an output path that is not a
- * directory, and one that holds an import in another language (its files
- * would be overwritten one by one).
- */
-async function _checkOutDir(outDir: string, lang: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(outDir);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    const detail = error instanceof Deno.errors.NotADirectory
-      ? `"${await _fileInTheWay(outDir)}" is not a directory`
-      : (error as Error).message;
-    throw new ImportSetupError(`Cannot import into "${outDir}": ${detail}`, { cause: error });
-  }
-  if (!info.isDirectory) {
-    throw new ImportSetupError(`Cannot import into "${outDir}": it is not a directory`);
-  }
-  let root: { source?: { lang?: unknown } };
-  try {
-    root = JSON.parse(await Deno.readTextFile(rootManifestPath(outDir)));
-  } catch {
-    return; // No readable root manifest: nothing imported there yet.
-  }
-  const held = root.source?.lang;
-  if (typeof held === "string" && held !== lang) {
-    throw new ImportSetupError(
-      `Cannot import "${lang}" into "${outDir}": it holds an import in "${held}" ` +
-        `(choose another --out for another language)`,
-    );
-  }
-}
-
-/**
- * Refuses, before anything is written, a log path that cannot be a progress
- * log: a directory, a path under a file, or an existing file that is not a
- * progress log (records appended to a manifest would corrupt it).
- */
-async function _checkLogPath(logPath: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(logPath);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return; // created with its directories
-    const detail = error instanceof Deno.errors.NotADirectory
-      ? `"${await _fileInTheWay(logPath)}" is not a directory`
-      : (error as Error).message;
-    throw new ImportSetupError(`Cannot write progress log "${logPath}": ${detail}`, {
-      cause: error,
-    });
-  }
-  if (info.isDirectory) {
-    throw new ImportSetupError(
-      `Cannot write progress log "${logPath}": it is a directory (--log takes a file path)`,
-    );
-  }
-  const problem = await progressLogProblem(logPath);
-  if (problem !== undefined) {
-    throw new ImportSetupError(
-      `Cannot append to "${logPath}": ${problem} (--log takes a new file or an earlier run's log)`,
-    );
-  }
-}
-
-/** The nearest ancestor of `path` that exists and is not a directory (stat said ENOTDIR). */
-async function _fileInTheWay(path: string): Promise<string> {
-  for (let at = dirname(resolve(path)); at !== dirname(at); at = dirname(at)) {
-    try {
-      if (!(await Deno.stat(at)).isDirectory) return at;
-    } catch {
-      // Under the file too, or gone meanwhile: look further up.
-    }
-  }
-  return dirname(resolve(path));
 }
 
 function _boundBooks(chapters: readonly ChapterNode[], skipped: ReadonlySet<string>) {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { TaskError } from "../exec/types.ts";
+
 /** A file of the output that could not be written; the I/O error is the `cause`. */
 export class WriteFileError extends Error {
   /** The file that was being written. */
@@ -63,4 +65,37 @@ export function unwritableOutput(error: unknown): UnwritableOutput | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * Runs `write`; when the output takes no more writes ({@linkcode unwritableOutput}),
+ * rejects with a `TaskError` fatal to the run, `Cannot write "<path>": <problem>`:
+ * every other file would fail too, so the run must stop starting work. Any
+ * other error is passed on as it is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TaskError } from "../exec/types.ts";
+ * import { writingOutput } from "./write_error.ts";
+ * const full = Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" });
+ * await assert.rejects(
+ *   writingOutput(() => Promise.reject(full)),
+ *   (error) => error instanceof TaskError && error.fatal && !error.retryable,
+ * );
+ * ```
+ */
+export async function writingOutput<T>(write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (error) {
+    const unwritable = unwritableOutput(error);
+    if (unwritable === undefined) throw error;
+    const where = unwritable.path === undefined ? "the output" : `"${unwritable.path}"`;
+    throw new TaskError(`Cannot write ${where}: ${unwritable.problem}`, {
+      retryable: false,
+      fatal: true,
+      cause: error,
+    });
+  }
 }
