@@ -13,15 +13,16 @@ import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
 import type { Limits, RateHint, RunEvent, RunReport } from "./exec/types.ts";
+import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
-import { cleanTempFiles } from "./output/atomic_write.ts";
+import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
 import { type ChapterWriteResult, writeChapter } from "./output/chapter_file.ts";
 import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
-import { rootManifestPath } from "./output/paths.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
 import { writeVolumeManifest } from "./output/volume_manifest.ts";
+import { writingOutput } from "./output/write_error.ts";
 import { buildPlan, type Plan } from "./plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "./plan/selection.ts";
 import type { ChapterNode, PlanNode } from "./plan/types.ts";
@@ -67,6 +68,8 @@ export interface ImportOptions {
    * cap at a limit the server announces). @default a new one
    */
   readonly control?: RunControl;
+  /** How the chapter files and manifests are written. @default writeFileAtomic */
+  readonly writeFile?: WriteFile;
 }
 
 /** What {@linkcode runImport} returns. */
@@ -78,7 +81,20 @@ export interface ImportResult {
   readonly warnings: readonly string[];
   /** The progress log written, if any. */
   readonly logPath?: string;
-  /** 0 all imported, 1 some failed or a book's verses do not add up, 130 interrupted. */
+  /**
+   * The failure that stopped the run at once: the output took no more writes
+   * (disk full, quota, read-only, I/O error). What was written before it is kept.
+   */
+  readonly stopped?: { readonly id: string; readonly reason: string };
+  /**
+   * Records of the run that could not be kept, one line each: the progress
+   * log or another sink of the run's events failed (the run went on without it).
+   */
+  readonly recordFailures: readonly string[];
+  /**
+   * 0 all imported; 1 some failed, a book's verses do not add up, the run
+   * stopped on an unwritable output, or a record of the run failed; 130 interrupted.
+   */
   readonly exitCode: 0 | 1 | 130;
 }
 
@@ -108,20 +124,28 @@ export class ImportSetupError extends Error {
  * root manifests as the run goes.
  *
  * @throws {SelectionError} for a selection that names nothing in the manifest.
- * @throws {ImportSetupError} when the output directory is not a directory, is
- *   used by another running import or holds an import in another language, or
- *   when the log cannot be opened; nothing is written then.
+ * @throws {ImportSetupError} when the output directory is empty, not a
+ *   directory, used by another running import or holds an import in another
+ *   language, or when the log path is a directory, under a file or a file
+ *   that is not a progress log, or cannot be opened; nothing is written then.
  */
 export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const { manifest } = options;
   const clock = options.clock ?? systemClock;
+  if (options.outDir === "" || options.log === "") {
+    const what = options.outDir === "" ? "output directory" : "progress log path";
+    throw new ImportSetupError(`Cannot start the import: the ${what} is empty`);
+  }
   const outDir = resolve(options.outDir ?? manifest.output.dir);
   const plan = buildPlan(manifest, resolveSelection(manifest, options.selection ?? {}));
 
-  await _checkOutDir(outDir, manifest.source.lang);
   const logPath = options.log === false
     ? undefined
     : options.log ?? defaultLogPath(outDir, new Date(clock.now()));
+  // Before the lock: a path that cannot be used must leave nothing behind.
+  const problem = await outDirProblem(outDir, manifest.source.lang) ??
+    (logPath === undefined ? undefined : await logPathProblem(logPath));
+  if (problem !== undefined) throw new ImportSetupError(problem);
   let lock: OutDirLock | undefined;
   let log: ProgressLog | undefined;
   let journal: ChapterJournal | undefined;
@@ -138,12 +162,31 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
       { cause: error },
     );
   }
+  let result: ImportResult;
   try {
-    return await _execute({ options, plan, outDir, clock, log, logPath, journal });
-  } finally {
-    log?.close();
+    result = await _execute({ options, plan, outDir, clock, log, logPath, journal });
+  } catch (error) {
+    _closeLog(log);
     journal.close();
     lock.release();
+    throw error;
+  }
+  // A file system may report a failed write only at the flush.
+  const closeFailure = _closeLog(log);
+  journal.close();
+  lock.release();
+  if (closeFailure === undefined) return result;
+  const recordFailures = [...result.recordFailures, closeFailure];
+  return { ...result, recordFailures, exitCode: result.exitCode || 1 };
+}
+
+/** Closes the log; returns what went wrong, never throws. */
+function _closeLog(log: ProgressLog | undefined): string | undefined {
+  try {
+    log?.close();
+    return undefined;
+  } catch (error) {
+    return `Cannot flush progress log "${log!.path}": ${(error as Error).message}`;
   }
 }
 
@@ -199,12 +242,31 @@ async function _execute(run: _Run): Promise<ImportResult> {
     apiUrl: manifest.source.url,
   };
   // The collector must see run-end before the log asks it for the summary.
+  // A sink that throws (a log on a full disk) must not end the run: its first
+  // error ends that sink alone, and is reported.
+  const recordFailures: string[] = [];
   // The journal first, so that no other sink's failure keeps a chapter unrecorded.
   const sinks = [
     journalSink(journal),
-    collector.add,
-    ...(log ? [log.sink({ header, summarize: () => collector.summary() })] : []),
-    ...(options.onEvent ? [options.onEvent] : []),
+    _guardedSink(
+      collector.add,
+      recordFailures,
+      (detail) => `Cannot summarize the run: ${detail} (the summary misses the events after it)`,
+    ),
+    ...(log
+      ? [_guardedSink(
+        log.sink({ header, summarize: () => collector.summary() }),
+        recordFailures,
+        (detail) =>
+          `Cannot write progress log "${log.path}": ${detail} (it holds the records before it, none after)`,
+      )]
+      : []),
+    ...(options.onEvent
+      ? [
+        _guardedSink(options.onEvent, recordFailures, (detail) =>
+          `Cannot show the run's progress: ${detail} (no event shown after it)`),
+      ]
+      : []),
   ];
 
   const emit = (event: RunEvent) => {
@@ -235,10 +297,38 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const exitCode = report.aborted && options.signal?.aborted
     ? 130
     : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
-        warnings.length > 0
+        warnings.length > 0 || recordFailures.length > 0
     ? 1
     : 0;
-  return { plan, report, summary, warnings, logPath, exitCode };
+  const stopped = report.fatal && { id: report.fatal.id, reason: report.fatal.reason };
+  return {
+    plan,
+    report,
+    summary,
+    warnings,
+    logPath,
+    ...(stopped ? { stopped } : {}),
+    recordFailures,
+    exitCode,
+  };
+}
+
+/** `sink`, made unable to throw: its first error is kept as one line and ends it. */
+function _guardedSink(
+  sink: (event: RunEvent) => void,
+  failures: string[],
+  describe: (detail: string) => string,
+): (event: RunEvent) => void {
+  let failed = false;
+  return (event) => {
+    if (failed) return;
+    try {
+      sink(event);
+    } catch (error) {
+      failed = true;
+      failures.push(describe(error instanceof Error ? error.message : String(error)));
+    }
+  };
 }
 
 /** What the book-manifest sink returns: enough to tell a book whose verses do not add up. */
@@ -300,6 +390,7 @@ function _handlers(
     ),
   );
   const now = () => new Date(clock.now());
+  const { writeFile } = options;
   return {
     tasks: {
       chapter: async (node, context) => {
@@ -316,31 +407,38 @@ function _handlers(
         // With the attempt's signal, an attempt that timed out cannot rename
         // its file into place after the run has moved on. The time to first
         // byte rides on the value, for the summary's latency and the log.
-        const written = await writeChapter(outDir, fetched.chapter, { signal: context.signal });
+        const written = await writingOutput(() =>
+          writeChapter(outDir, fetched.chapter, { signal: context.signal, writeFile })
+        );
         return { ...written, ttfbMs: fetched.ttfbMs };
       },
     },
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
         if (node.kind !== "book-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
-        const written = await writeBookManifest(outDir, manifest, node.volume, node.book, deps, {
-          now,
-        });
+        const written = await writingOutput(() =>
+          writeBookManifest(outDir, manifest, node.volume, node.book, deps, { now, writeFile })
+        );
         const { importedChapters, expectedChapters, verses, expectedVerses, complete } = written;
         return { importedChapters, expectedChapters, verses, expectedVerses, complete };
       },
       "volume-manifest": async (node) => {
         if (node.kind !== "volume-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
-        const written = await writeVolumeManifest(outDir, manifest, node.volume, { now });
+        const written = await writingOutput(() =>
+          writeVolumeManifest(outDir, manifest, node.volume, { now, writeFile })
+        );
         return { importedChapters: written.totals.importedChapters, complete: written.complete };
       },
       "root-manifest": async () => {
-        const written = await writeRootManifest(outDir, manifest, {
-          now,
-          profile: profile.name,
-          selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
-          tool: TOOL,
-        });
+        const written = await writingOutput(() =>
+          writeRootManifest(outDir, manifest, {
+            now,
+            profile: profile.name,
+            selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
+            tool: TOOL,
+            writeFile,
+          })
+        );
         return { importedChapters: written.totals.importedChapters, complete: written.complete };
       },
     },
@@ -369,36 +467,6 @@ function _verseWarnings(plan: Plan, report: RunReport): string[] {
     }
   }
   return warnings;
-}
-
-/**
- * Refuses, before anything is written, an output path that is not a
- * directory, and one that holds an import in another language (its files
- * would be overwritten one by one).
- */
-async function _checkOutDir(outDir: string, lang: string): Promise<void> {
-  try {
-    const info = await Deno.stat(outDir);
-    if (!info.isDirectory) {
-      throw new ImportSetupError(`Cannot import into "${outDir}": it is not a directory`);
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
-  }
-  let root: { source?: { lang?: unknown } };
-  try {
-    root = JSON.parse(await Deno.readTextFile(rootManifestPath(outDir)));
-  } catch {
-    return; // No readable root manifest: nothing imported there yet.
-  }
-  const held = root.source?.lang;
-  if (typeof held === "string" && held !== lang) {
-    throw new ImportSetupError(
-      `Cannot import "${lang}" into "${outDir}": it holds an import in "${held}" ` +
-        `(choose another --out for another language)`,
-    );
-  }
 }
 
 function _boundBooks(chapters: readonly ChapterNode[], skipped: ReadonlySet<string>) {

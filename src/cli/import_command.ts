@@ -77,6 +77,11 @@ export async function importCommand(options: ImportFlags, deps: CliDeps): Promis
     }
     manifest = { ...manifest, source: { ...manifest.source, lang: options.lang } };
   }
+  // An empty path would resolve to the working directory (the checkout, under `deno task`).
+  if (options.out === "") {
+    throw new UsageError(`Invalid --out "": expected a directory path (--out . for this one)`);
+  }
+  if (options.log === "") throw new UsageError(`Invalid --log "": expected a file path`);
   const outDir = options.out ?? manifest.output.dir;
   let selection: SelectionInput = options;
   if (options.retryFailed) {
@@ -129,13 +134,23 @@ export async function importCommand(options: ImportFlags, deps: CliDeps): Promis
       onEvent: view.handle,
     });
     view.stop();
+    const { summary, warnings, logPath, stopped, recordFailures } = result;
+    if (stopped) {
+      // One line, whatever the view printed: why the run stopped, and that what it wrote stays.
+      deps.stderr(
+        `Import stopped at the first write error: ${stopped.reason}. ` +
+          `The files written before it are kept; make room and run again to import the rest.\n`,
+      );
+    }
     if (options.json) {
-      const { summary, warnings, logPath } = result;
-      deps.stdout(JSON.stringify({ ...summary, warnings, log: logPath ?? null }, null, 2) + "\n");
+      const extra = { warnings, log: logPath ?? null, stopped: stopped ?? null, recordFailures };
+      deps.stdout(JSON.stringify({ ...summary, ...extra }, null, 2) + "\n");
     } else {
-      deps.stdout(formatSummary(result.summary, { color }));
-      for (const warning of result.warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
-      if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
+      deps.stdout(formatSummary(summary, { color }));
+      for (const warning of warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
+      if (stopped) deps.stdout(`Stopped: ${stopped.reason}\n`);
+      for (const failure of recordFailures) deps.stdout(`Not recorded: ${failure}\n`);
+      if (logPath) deps.stdout(`Progress log: ${logPath}\n`);
     }
     return result.exitCode;
   } finally {

@@ -59,7 +59,7 @@ export class DagRun<N extends DagNode> {
 
   #inFlight = 0;
   #sinksRunning = 0;
-  /** No new starts: abort or fail-fast. */
+  /** No new starts: abort, fail-fast or a fatal failure. */
   #stopping = false;
   #swept = false;
   /** The run's signal aborted. */
@@ -249,7 +249,7 @@ export class DagRun<N extends DagNode> {
     }
   }
 
-  /** Abort or fail-fast: every task not started yet (or waiting for a retry) is cancelled. */
+  /** Abort, fail-fast or a fatal failure: every task not started yet (or waiting for a retry) is cancelled. */
   #sweep(): void {
     this.#swept = true;
     this.#retryQueue.clear();
@@ -353,7 +353,10 @@ export class DagRun<N extends DagNode> {
     // The server speaks for the whole client: its pause holds every start,
     // whether or not this task will be retried.
     this.#pauseForServer(index, failure, now);
-    if (failure.retryable && attempt <= this.#options.retry.maxRetries && !this.#stopping) {
+    if (
+      failure.retryable && !failure.fatal && attempt <= this.#options.retry.maxRetries &&
+      !this.#stopping
+    ) {
       this.#scheduleRetry(index, attempt, failure, now);
     } else {
       this.#fail(index, attempt, failure, now);
@@ -392,7 +395,7 @@ export class DagRun<N extends DagNode> {
 
   #fail(index: number, attempts: number, failure: AttemptFailure, now: number): void {
     this.#record.failed(index, attempts, failure, now);
-    if (this.#options.failFast) this.#stopping = true;
+    if (this.#options.failFast || failure.fatal) this.#stopping = true;
   }
 
   #cancel(index: number, wasRunning: boolean, now: number): void {

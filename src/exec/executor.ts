@@ -27,6 +27,10 @@
  *   threw) with `failFast` stops new starts: tasks not started or waiting for
  *   a retry are cancelled, attempts in flight finish (a failure among them is
  *   reported failed, not retried).
+ * - A failure a handler marks fatal (`TaskError` with `fatal: true`, for a
+ *   failure every other node would meet too) is never retried and stops new
+ *   starts as `failFast` does, whatever `failFast` says; the report's `fatal`
+ *   names it.
  * - On abort of `signal`: no new starts, the attempts in flight see their
  *   signal abort and the run waits for them to settle (or time out); one that
  *   still succeeds is done, any other is cancelled; every task not started is

@@ -18,6 +18,8 @@ export interface AttemptFailure {
   readonly status?: number;
   /** The delay the server asked for, ms. */
   readonly retryAfterMs?: number;
+  /** Fatal to the run: not retried, and no task starts after it. */
+  readonly fatal?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export function classifyFailure(error: unknown): AttemptFailure {
       reason: error.message,
       status: error.status,
       retryAfterMs: error.retryAfterMs,
+      ...(error.fatal ? { fatal: true } : {}),
     };
   }
   return { retryable: false, reason: error instanceof Error ? error.message : String(error) };

@@ -26,6 +26,8 @@ export class RunRecord<N extends DagNode> {
   #cancelled = 0;
   #attempts = 0;
   #retries = 0;
+  /** The first fatal failure, for the report. */
+  #fatal: RunReport["fatal"];
   /** The first error `onEvent` threw, if any. */
   eventError: { readonly error: unknown } | undefined;
   /** Emits scope-open (undefined without onEvent, so the scope tree skips the call). */
@@ -132,10 +134,21 @@ export class RunRecord<N extends DagNode> {
       : { status: "failed", reason, attempts, httpStatus: status };
     this.ended++;
     this.#failed++;
-    if (this.#onEvent === undefined) return;
     const { id, kind } = this.#nodes[index];
-    const permanent = !failure.retryable;
-    this.#emit({ type: "task-failed", at, id, kind, attempts, reason, status, permanent });
+    if (failure.fatal) this.#fatal ??= { id, kind, reason };
+    if (this.#onEvent === undefined) return;
+    const permanent = !failure.retryable || failure.fatal === true;
+    this.#emit({
+      type: "task-failed",
+      at,
+      id,
+      kind,
+      attempts,
+      reason,
+      status,
+      permanent,
+      ...(failure.fatal ? { fatal: true as const } : {}),
+    });
   }
 
   /** Records the node as cancelled. */
@@ -172,6 +185,7 @@ export class RunRecord<N extends DagNode> {
       attempts: this.#attempts,
       retries: this.#retries,
       aborted,
+      ...(this.#fatal === undefined ? {} : { fatal: this.#fatal }),
       failures,
       // Built on first read: a caller that only needs the counts never pays for a map of every node.
       get outcomes() {

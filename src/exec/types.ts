@@ -87,6 +87,12 @@ export class TaskError extends Error {
   readonly retryAfterMs?: number;
   /** What the failed answer said about the server's rate limit, if anything. */
   readonly rateHint?: RateHint;
+  /**
+   * The failure is fatal to the whole run, not only to this node: it is not
+   * retried and the run starts no new task (as with `failFast`). For a
+   * failure that every other node would meet too.
+   */
+  readonly fatal: boolean;
 
   constructor(
     reason: string,
@@ -95,12 +101,15 @@ export class TaskError extends Error {
       status?: number;
       retryAfterMs?: number;
       rateHint?: RateHint;
+      /** @default false */
+      fatal?: boolean;
       cause?: unknown;
     },
   ) {
     super(reason, { cause: options.cause });
     this.name = "TaskError";
     this.retryable = options.retryable;
+    this.fatal = options.fatal ?? false;
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     if (options.rateHint !== undefined) this.rateHint = options.rateHint;
@@ -153,8 +162,14 @@ export interface RunReport {
   /** Task attempts started. */
   readonly attempts: number;
   readonly retries: number;
-  /** Whether the run was aborted (signal or fail-fast). */
+  /** Whether the run was aborted (signal, fail-fast or a fatal failure). */
   readonly aborted: boolean;
+  /** The first failure a handler reported as fatal ({@linkcode TaskError.fatal}), which stopped the run. */
+  readonly fatal?: {
+    readonly id: string;
+    readonly kind: string;
+    readonly reason: string;
+  };
   /** Every failed node with its last reason. */
   readonly failures: readonly {
     readonly id: string;
@@ -262,6 +277,8 @@ export type RunEvent =
     readonly reason: string;
     readonly status?: number;
     readonly permanent: boolean;
+    /** Present when the failure was fatal to the run: no task starts after it. */
+    readonly fatal?: true;
   }
   | {
     readonly type: "task-cancelled";

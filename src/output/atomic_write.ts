@@ -7,6 +7,7 @@
  */
 
 import { basename, dirname, join } from "node:path";
+import { WriteFileError } from "./write_error.ts";
 
 /** Options of {@linkcode writeFileAtomic}. */
 export interface WriteFileAtomicOptions {
@@ -17,6 +18,13 @@ export interface WriteFileAtomicOptions {
   /** Checked before the write and before the rename. */
   readonly signal?: AbortSignal;
 }
+
+/** How a file of the output is written: {@linkcode writeFileAtomic}, or a test's stand-in. */
+export type WriteFile = (
+  path: string,
+  data: string | Uint8Array,
+  options?: WriteFileAtomicOptions,
+) => Promise<void>;
 
 /** Temporary files look like `.<name>.<pid>.<random>.tmp`. */
 const TEMP_FILE_PATTERN = /^\..+\.\d+\.[0-9a-f]+\.tmp$/;
@@ -48,7 +56,7 @@ export function isTempFileName(name: string): boolean {
  *
  * @param path The target file.
  * @param data A string (written as UTF-8) or bytes.
- * @throws {Error} `Cannot write file "<path>": <detail>`, with the I/O error as `cause`.
+ * @throws {WriteFileError} `Cannot write file "<path>": <detail>`, with the I/O error as `cause`.
  * @throws The signal's reason when the signal is aborted.
  *
  * @example
@@ -81,7 +89,7 @@ export async function writeFileAtomic(
     if (tempPath !== undefined) await Deno.remove(tempPath).catch(() => {});
     if (signal?.aborted && error === signal.reason) throw error;
     const detail = error instanceof Error ? error.message : String(error);
-    throw new Error(`Cannot write file "${path}": ${detail}`, { cause: error });
+    throw new WriteFileError(path, detail, { cause: error });
   }
   if (syncDirectory) await _syncDirectory(dir);
 }

@@ -8,7 +8,7 @@
 import pLimit from "p-limit";
 import type { Outcome } from "../exec/types.ts";
 import type { Manifest } from "../manifest/types.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
 import { type ChapterVerification, verifyChapterFile } from "./chapter_file.ts";
 import type {
   BookManifest,
@@ -28,6 +28,8 @@ export interface BookManifestOptions {
   readonly concurrency?: number;
   /** Checked before each chapter file is read and before the write. */
   readonly signal?: AbortSignal;
+  /** How the file is written. @default writeFileAtomic */
+  readonly writeFile?: WriteFile;
 }
 
 /**
@@ -60,7 +62,7 @@ export async function writeBookManifest(
   outcomes: ReadonlyMap<string, Outcome>,
   options: BookManifestOptions = {},
 ): Promise<BookManifest> {
-  const { now = () => new Date(), concurrency = 16, signal } = options;
+  const { now = () => new Date(), concurrency = 16, signal, writeFile = writeFileAtomic } = options;
   const { book } = _findBook(manifest, volumeId, bookId);
   const numbers = Array.from({ length: book.chapters }, (_, index) => index + 1);
 
@@ -128,7 +130,7 @@ export async function writeBookManifest(
       (book.verses === undefined || verses === book.verses),
     updatedAt: now().toISOString(),
   };
-  await writeFileAtomic(
+  await writeFile(
     bookManifestPath(outDir, volumeId, bookId),
     JSON.stringify(bookManifest, null, 2) + "\n",
     { signal },

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { basename, dirname } from "node:path";
 import type { Chapter } from "../source/types.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
 import { sha256Hex } from "./digest.ts";
 import { chapterUri } from "../source/chapter_uri.ts";
 import { chapterPath } from "./paths.ts";
@@ -89,6 +89,14 @@ export function serializeChapter(chapter: Chapter): string {
   return JSON.stringify(ordered, null, 2) + "\n";
 }
 
+/** Options of {@linkcode writeChapter}. */
+export interface WriteChapterOptions {
+  /** Checked before the write and before the rename. */
+  readonly signal?: AbortSignal;
+  /** How the file is written. @default writeFileAtomic */
+  readonly writeFile?: WriteFile;
+}
+
 /**
  * Writes a chapter atomically to `<out>/<volume>/<book>/<chapter>.json`.
  *
@@ -114,11 +122,12 @@ export function serializeChapter(chapter: Chapter): string {
 export async function writeChapter(
   outDir: string,
   chapter: Chapter,
-  options: { readonly signal?: AbortSignal } = {},
+  options: WriteChapterOptions = {},
 ): Promise<ChapterWriteResult> {
+  const { signal, writeFile = writeFileAtomic } = options;
   const path = chapterPath(outDir, chapter.volume, chapter.book, chapter.chapter);
   const bytes = new TextEncoder().encode(serializeChapter(chapter));
-  await writeFileAtomic(path, bytes, { signal: options.signal });
+  await writeFile(path, bytes, { signal });
   return {
     path,
     bytes: bytes.length,

@@ -6,7 +6,7 @@
  */
 
 import type { Manifest } from "../manifest/types.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
 import type { RootManifest, RootManifestVolume } from "./manifest_types.ts";
 import { rootManifestPath, volumeManifestPath } from "./paths.ts";
 import { readVolumeManifest } from "./read_manifest.ts";
@@ -23,6 +23,8 @@ export interface RootManifestOptions {
   readonly tool?: { readonly name: string; readonly version: string };
   /** Checked before the reads and before the write. */
   readonly signal?: AbortSignal;
+  /** How the file is written. @default writeFileAtomic */
+  readonly writeFile?: WriteFile;
 }
 
 /**
@@ -41,7 +43,7 @@ export async function writeRootManifest(
   manifest: Manifest,
   options: RootManifestOptions = {},
 ): Promise<RootManifest> {
-  const { now = () => new Date(), signal } = options;
+  const { now = () => new Date(), signal, writeFile = writeFileAtomic } = options;
   signal?.throwIfAborted();
 
   const volumes: RootManifestVolume[] = await Promise.all(
@@ -97,7 +99,7 @@ export async function writeRootManifest(
     },
     complete: volumes.every((volume) => volume.complete),
   };
-  await writeFileAtomic(rootManifestPath(outDir), JSON.stringify(rootManifest, null, 2) + "\n", {
+  await writeFile(rootManifestPath(outDir), JSON.stringify(rootManifest, null, 2) + "\n", {
     signal,
   });
   return rootManifest;

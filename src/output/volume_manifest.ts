@@ -7,7 +7,7 @@
 
 import pLimit from "p-limit";
 import type { Manifest } from "../manifest/types.ts";
-import { writeFileAtomic } from "./atomic_write.ts";
+import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
 import type { VolumeManifest, VolumeManifestBook } from "./manifest_types.ts";
 import { bookManifestPath, volumeManifestPath } from "./paths.ts";
 import { readBookManifest } from "./read_manifest.ts";
@@ -21,6 +21,8 @@ export interface VolumeManifestOptions {
   readonly concurrency?: number;
   /** Checked before each book manifest is read and before the write. */
   readonly signal?: AbortSignal;
+  /** How the file is written. @default writeFileAtomic */
+  readonly writeFile?: WriteFile;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function writeVolumeManifest(
   volumeId: string,
   options: VolumeManifestOptions = {},
 ): Promise<VolumeManifest> {
-  const { now = () => new Date(), concurrency = 16, signal } = options;
+  const { now = () => new Date(), concurrency = 16, signal, writeFile = writeFileAtomic } = options;
   const volume = _findVolume(manifest, volumeId);
 
   const limit = pLimit(concurrency);
@@ -93,7 +95,7 @@ export async function writeVolumeManifest(
     complete: books.every((book) => book.complete),
     updatedAt: now().toISOString(),
   };
-  await writeFileAtomic(
+  await writeFile(
     volumeManifestPath(outDir, volumeId),
     JSON.stringify(volumeManifest, null, 2) + "\n",
     { signal },

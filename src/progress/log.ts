@@ -43,7 +43,10 @@ export async function latestLogPath(outDir: string): Promise<string | undefined>
       if (entry.isFile && entry.name.endsWith(".ndjson")) names.push(entry.name);
     }
   } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
+    // No such directory, or a file in the way: no log there either way.
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
     throw error;
   }
   names.sort();
@@ -140,6 +143,75 @@ export class ProgressLog {
       file.close();
     }
   }
+}
+
+/** How far {@linkcode progressLogProblem} reads for the end of the first line. */
+const _FIRST_LINE_LIMIT = 1 << 20;
+
+/**
+ * Why this run may not append its records to the existing file `path`, or
+ * `undefined` when it may: an empty file or a progress log, whose first line
+ * is a `run-start` record. Anything but a regular file is refused: a later
+ * run reads its log back, and a device such as `/dev/zero` never ends. Reads
+ * at most the first line (up to 1 MiB), and never echoes what it read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { progressLogProblem } from "./log.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${dir}/import.yaml`, "volumes:\n  - id: ot\n");
+ * assert.match((await progressLogProblem(`${dir}/import.yaml`))!, /not a progress log/);
+ * await Deno.writeTextFile(`${dir}/empty.ndjson`, "");
+ * assert.equal(await progressLogProblem(`${dir}/empty.ndjson`), undefined);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function progressLogProblem(path: string): Promise<string | undefined> {
+  // Not opened unless a regular file: opening a FIFO to read would wait for a writer.
+  const info = await Deno.stat(path);
+  if (!info.isFile) return "it is not a regular file";
+  if (info.size === 0) return undefined;
+  using file = await Deno.open(path, { read: true });
+  const chunks: Uint8Array[] = [];
+  const buffer = new Uint8Array(64 * 1024);
+  let size = 0;
+  let ended = false;
+  while (size < _FIRST_LINE_LIMIT) {
+    const n = await file.read(buffer);
+    if (n === null) break;
+    const newline = buffer.subarray(0, n).indexOf(0x0a);
+    chunks.push(buffer.slice(0, newline < 0 ? n : newline));
+    size += n;
+    if (newline >= 0) {
+      ended = true;
+      break;
+    }
+  }
+  if (size === 0) return undefined;
+  const notALog = "it is not a progress log";
+  if (!ended && size >= _FIRST_LINE_LIMIT) return `${notALog} (no line ends in its first 1 MiB)`;
+  let line: string;
+  try {
+    line = new TextDecoder("utf-8", { fatal: true }).decode(_concat(chunks));
+  } catch {
+    return `${notALog} (it is not UTF-8 text)`;
+  }
+  const record = _parse(line);
+  if (typeof record === "string" || record.type !== "run-start") {
+    return `${notALog} (its first line is not a "run-start" record)`;
+  }
+  return undefined;
+}
+
+function _concat(chunks: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return bytes;
 }
 
 /** A progress log that cannot be read; `line` is 1-based. */

@@ -89,6 +89,8 @@ export type LogRecord =
     readonly attempts: number;
     readonly status?: number;
     readonly permanent: boolean;
+    /** The failure stopped the run: no task started after it. */
+    readonly fatal?: true;
   }
   | _Stamp & { readonly type: "task-cancelled"; readonly id: string; readonly kind: string }
   | _Stamp & {
@@ -196,13 +198,14 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
         ..._defined({ sha256: _fields(event.value).sha256 }),
       };
     case "task-failed": {
-      const { id, kind, reason, attempts, status, permanent } = event;
+      const { id, kind, reason, attempts, status, permanent, fatal } = event;
       return {
         type: event.type,
         ...stamp,
         ...{ id, kind, reason, attempts },
         ..._defined({ status }),
         permanent,
+        ..._defined({ fatal }),
       };
     }
     case "task-cancelled":

@@ -131,8 +131,9 @@ export class TerminalView {
     this.#trailing = undefined;
     if (this.#o.quiet || this.#finished) return;
     this.#finished = true;
+    // No event seen: the run never started (a refused --out or --log), so there is no progress to show.
+    if (this.#startedAt === undefined) return;
     const now = this.#o.clock.now();
-    this.#startedAt ??= now;
     if (this.#o.isTerminal) {
       this.#draw(now);
       this.#o.output.write("\n");

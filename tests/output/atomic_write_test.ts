@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { cleanTempFiles, isTempFileName, writeFileAtomic } from "../../src/output/atomic_write.ts";
+import { WriteFileError } from "../../src/output/write_error.ts";
 import { SIZE } from "./_atomic_writer_child.ts";
 import { listFiles, withTempDir } from "./_fixtures.ts";
 
@@ -48,7 +49,10 @@ Deno.test("writeFileAtomic rejects when the parent directory is a file, leaving 
     await Deno.writeTextFile(`${dir}/volume`, "not a directory");
     await assert.rejects(
       writeFileAtomic(`${dir}/volume/book/1.json`, "{}"),
-      /^Error: Cannot write file ".*\/volume\/book\/1\.json": /,
+      (error) =>
+        error instanceof WriteFileError && error.path === `${dir}/volume/book/1.json` &&
+        /^Cannot write file ".*\/volume\/book\/1\.json": /.test(error.message) &&
+        error.cause instanceof Deno.errors.NotADirectory,
     );
     assert.deepEqual(await listFiles(dir), ["volume"]);
     assert.equal(await Deno.readTextFile(`${dir}/volume`), "not a directory");

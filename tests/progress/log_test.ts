@@ -4,6 +4,7 @@ import {
   latestLogPath,
   ProgressLog,
   ProgressLogError,
+  progressLogProblem,
   readProgressLog,
   unfinishedIds,
 } from "../../src/progress/log.ts";
@@ -236,5 +237,60 @@ Deno.test("progress log writes a rate-change record and reads it back, refusing 
       readProgressLog(path),
       /line 1 is not a "rate-change" record: field "to" is number, expected object/,
     );
+  });
+});
+
+Deno.test("progressLogProblem accepts only a new, empty or progress-log file, and never echoes it", async () => {
+  await inTempDir(async (dir) => {
+    const runStart = JSON.stringify(
+      toLogRecord({ type: "run-start", at: T0, nodes: 3, tasks: 1, sinks: 2 }, {
+        header: HEADER,
+        summarize: () => SUMMARY,
+      }),
+    );
+    const taskStart = JSON.stringify({
+      type: "task-start",
+      time: "2026-11-29T12:00:00.000Z",
+      at: T0,
+      id: "pgp/moses/1",
+      kind: "chapter",
+      role: "task",
+      attempt: 1,
+    });
+    const notALog = "it is not a progress log";
+    const rows: [string, string | Uint8Array, string | undefined][] = [
+      ["empty.ndjson", "", undefined],
+      ["log.ndjson", `${runStart}\n${taskStart}\n`, undefined],
+      ["one-record.ndjson", runStart, undefined],
+      [
+        "import.yaml",
+        "volumes:\n  - id: secret-volume\n",
+        `${notALog} (its first line is not a "run-start" record)`,
+      ],
+      [
+        "manifest.json",
+        '{"volume":"bofm"}\n',
+        `${notALog} (its first line is not a "run-start" record)`,
+      ],
+      [
+        "tail.ndjson",
+        `${taskStart}\n${runStart}\n`,
+        `${notALog} (its first line is not a "run-start" record)`,
+      ],
+      [
+        "binary.bin",
+        new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0xff, 0xfe, 0x0a]),
+        `${notALog} (it is not UTF-8 text)`,
+      ],
+      ["huge.txt", "x".repeat(2 << 20), `${notALog} (no line ends in its first 1 MiB)`],
+    ];
+    for (const [name, content, expected] of rows) {
+      const path = `${dir}/${name}`;
+      if (typeof content === "string") await Deno.writeTextFile(path, content);
+      else await Deno.writeFile(path, content);
+      assert.equal(await progressLogProblem(path), expected, name);
+    }
+    // A device never ends when a later run reads the log back.
+    assert.equal(await progressLogProblem("/dev/zero"), "it is not a regular file");
   });
 });

@@ -218,3 +218,11 @@ Deno.test("terminal view shows the current rate and in-flight limit once a rate-
     "rate unlimited\n",
   ]);
 });
+
+Deno.test("terminal view prints nothing on stop() when no run started (a refused setup)", () => {
+  for (const isTerminal of [false, true]) {
+    const { writes, view } = setup({ isTerminal });
+    view.stop();
+    assert.deepEqual(writes, []);
+  }
+});
