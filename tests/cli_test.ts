@@ -212,6 +212,48 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "import --retry-failed reads the failures from --log when the log is kept elsewhere",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    const { startFakeApi } = await import("../src/fake_api/server.ts");
+    const { loadManifest } = await import("../src/manifest/load.ts");
+    const text = (await Deno.readTextFile(manifest)).replaceAll(/, verses: \d+/g, "");
+    const { dir, file } = await project(text);
+    const canon = await loadManifest(file);
+    const pgp = canon.volumes.filter((v) => v.id === "pgp");
+    const partial = await startFakeApi({
+      volumes: pgp.map((v) => ({
+        ...v,
+        books: v.books.map((b) => b.id === "moses" ? { ...b, chapters: 7 } : b),
+      })),
+    });
+    const full = await startFakeApi({ volumes: pgp });
+    const out = join(dir, "data");
+    const log = join(dir, "elsewhere", "run.ndjson");
+    const common = ["import", "-m", file, "--out", out, "--source", "pgp", "--json"];
+    try {
+      const first = await run([...common, "--api-url", partial.apiUrl, "--log", log]);
+      assert.equal(first.code, 1);
+      const retry = await run([
+        ...common,
+        "--api-url",
+        full.apiUrl,
+        "--log",
+        log,
+        "--retry-failed",
+      ]);
+      assert.equal(retry.code, 0, retry.stderr);
+      assert.deepEqual(Object.keys(full.stats().byUri), ["/scriptures/pgp/moses/8"]);
+    } finally {
+      await partial.close();
+      await full.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("import refuses a plain-http --api-url to a remote host before writing anything", async () => {
   const out = join(await Deno.makeTempDir(), "never");
   const { code, stderr } = await run([

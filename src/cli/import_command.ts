@@ -85,10 +85,15 @@ export async function importCommand(options: ImportFlags, deps: CliDeps): Promis
   const outDir = options.out ?? manifest.output.dir;
   let selection: SelectionInput = options;
   if (options.retryFailed) {
-    const last = await latestLogPath(outDir);
+    // A log kept elsewhere (--log FILE) holds the last run of its own: read it
+    // when it exists, else the newest log kept with the output.
+    const last = options.log !== undefined && await _isFile(options.log)
+      ? options.log
+      : await latestLogPath(outDir);
     if (last === undefined) {
       throw new UsageError(
-        `Cannot --retry-failed: no progress log in ${join(outDir, ".import", "runs")}`,
+        `Cannot --retry-failed: no progress log in ${join(outDir, ".import", "runs")}` +
+          (options.log === undefined ? "" : ` nor at --log "${options.log}"`),
       );
     }
     // Failed and cancelled (an interrupted run) chapters alike were not imported.
@@ -155,5 +160,13 @@ export async function importCommand(options: ImportFlags, deps: CliDeps): Promis
     return result.exitCode;
   } finally {
     view.stop();
+  }
+}
+
+async function _isFile(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isFile;
+  } catch {
+    return false;
   }
 }
