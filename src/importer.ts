@@ -220,7 +220,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const collector = new SummaryCollector({
     chapters: chapters.length,
     limits: profile,
-    books: (skipped) => _boundBooks(chapters, skipped),
+    books: (notRequested) => _boundBooks(chapters, notRequested),
   });
   const header: RunHeader = {
     tool: TOOL,
@@ -469,10 +469,10 @@ function _verseWarnings(plan: Plan, report: RunReport): string[] {
   return warnings;
 }
 
-function _boundBooks(chapters: readonly ChapterNode[], skipped: ReadonlySet<string>) {
+function _boundBooks(chapters: readonly ChapterNode[], notRequested: ReadonlySet<string>) {
   const books = new Map<string, { volume: string; chapters: number }>();
   for (const node of chapters) {
-    if (skipped.has(node.id)) continue;
+    if (notRequested.has(node.id)) continue;
     const key = `${node.volume}/${node.book}`;
     const entry = books.get(key) ?? { volume: node.volume, chapters: 0 };
     entry.chapters++;

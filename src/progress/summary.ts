@@ -93,8 +93,9 @@ export interface SummaryCollectorOptions {
   readonly limits: BoundLimits;
   /**
    * The books of the requested chapters, for the theoretical minimum. A function
-   * receives the ids of the chapters skipped so far, so the caller can leave
-   * them out when skips are only known during the run.
+   * receives the ids of the chapters not requested so far (skipped, or
+   * cancelled before they started: a stopped run is measured on what it ran),
+   * so the caller can leave them out when these are only known during the run.
    */
   readonly books:
     | readonly BoundBook[]
@@ -129,6 +130,8 @@ export class SummaryCollector {
   readonly #chapterKind: string;
   readonly #taskIds = new Set<string>();
   readonly #skipped = new Set<string>();
+  /** Chapters skipped, or cancelled before they started: not in the bound. */
+  readonly #notRequested = new Set<string>();
   readonly #failures: SummaryFailure[] = [];
   readonly #attempts: AttemptTiming[] = [];
   readonly #statusCounts: Record<string, number> = {};
@@ -172,7 +175,10 @@ export class SummaryCollector {
         if (isChapter) this.#counts.imported++;
         break;
       case "task-skipped":
-        if (isChapter) this.#skipped.add(event.id);
+        if (isChapter) {
+          this.#skipped.add(event.id);
+          this.#notRequested.add(event.id);
+        }
         break;
       case "task-failed":
         this.#countStatus(event.status);
@@ -187,6 +193,7 @@ export class SummaryCollector {
         break;
       case "task-cancelled":
         if (isChapter) this.#counts.cancelled++;
+        if (isChapter && !this.#taskIds.has(event.id)) this.#notRequested.add(event.id);
         break;
       case "run-end":
         this.#ended = { durationMs: event.report.durationMs, aborted: event.report.aborted };
@@ -221,7 +228,7 @@ export class SummaryCollector {
       (this.#lastAt ?? 0) - (this.#startedAt ?? 0);
     const latency = latencyBreakdown(this.#attempts);
     const books = typeof this.#options.books === "function"
-      ? this.#options.books(this.#skipped)
+      ? this.#options.books(this.#notRequested)
       : this.#options.books;
     // At the server's latency, never at the mean: the client's own delays
     // would raise the bound with the duration and hide them.

@@ -299,3 +299,30 @@ Deno.test("summary counts rate changes with the range and the last setting, only
     /\nRate: 1 change, unlimited, last unlimited\n/,
   );
 });
+
+Deno.test("a stopped run's bound counts only the chapters it requested, not those cancelled unstarted", () => {
+  // Two chapters ran at 100 ms each, one after the other; three were cancelled
+  // before they started (the run stopped): the minimum is that of the two.
+  const events: RunEvent[] = [
+    ev.runStart(0, 5, 5, 0),
+    ev.start(0, "bofm/1-ne/1"),
+    ev.done(100, "bofm/1-ne/1", 100),
+    ev.start(100, "bofm/1-ne/2"),
+    ev.done(200, "bofm/1-ne/2", 100),
+    ev.cancelled(200, "bofm/1-ne/3"),
+    ev.cancelled(200, "bofm/1-ne/4"),
+    ev.cancelled(200, "bofm/1-ne/5"),
+    ev.end(200, { durationMs: 200, aborted: true }),
+  ];
+  let notRequested: ReadonlySet<string> = new Set();
+  const summary = collect(events, {
+    limits: { ...LIMITS, chaptersPerBook: 1 },
+    books: (ids) => {
+      notRequested = ids;
+      return [{ volume: "bofm", chapters: 5 - ids.size }];
+    },
+  });
+  assert.deepEqual([...notRequested].sort(), ["bofm/1-ne/3", "bofm/1-ne/4", "bofm/1-ne/5"]);
+  assert.equal(summary.bound?.ms, 200);
+  assert.equal(summary.efficiency, 1);
+});
