@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { AimdRate } from "../../../src/exec/adaptive/aimd_rate.ts";
 import { adaptiveParams } from "../../../src/exec/adaptive/params.ts";
 
-const PARAMS = adaptiveParams();
+// The mechanics at the slow start the helpers below were written for; the defaults have their own test.
+const PARAMS = adaptiveParams({ slowStartDoublingMs: 250 });
 const GROW = { grow: true } as const;
 
 /** An AimdRate that grew from 10/s to 40/s by t = 0 (two doublings of slow start). */
@@ -21,15 +22,18 @@ function atPlateau(): AimdRate {
   return aimd;
 }
 
-Deno.test("slow start doubles every 250 ms, or every four baseline latencies if longer", () => {
+Deno.test("slow start doubles every slowStartDoublingMs, or every two baseline latencies if longer", () => {
   const aimd = new AimdRate(PARAMS, { maxRate: Infinity, at: 0 });
   assert.equal(aimd.rate, 10);
   assert.equal(aimd.advance(250, GROW)?.rate, 20);
   assert.equal(aimd.advance(250, GROW), undefined, "no time passed");
-  const decision = aimd.advance(1050, { grow: true, baselineMs: 200 });
+  const decision = aimd.advance(1050, { grow: true, baselineMs: 400 });
   assert.equal(decision?.rate, 40);
   assert.equal(decision?.cause, "slow-start");
   assert.equal(decision?.reason, "no limit seen yet: doubling every 800 ms");
+  // By default every 150 ms: 10/s to 100/s in half a second.
+  const fast = new AimdRate(adaptiveParams(), { maxRate: Infinity, at: 0 });
+  assert.equal(fast.advance(150, { grow: true, baselineMs: 50 })?.rate, 20);
 });
 
 Deno.test("time without growth (a pause, a hold) is not made up for", () => {
@@ -135,23 +139,25 @@ Deno.test("a probe that passes 1.5 x the ceiling forgets it and grows on", () =>
 
 Deno.test("a 429 again before the rate recovered means the limit dropped: x0.67, then halving", () => {
   const aimd = atPlateau();
-  aimd.onLimit(12_000, { startedAt: 11_900, startRate: 38.8, what: "HTTP 429" });
+  // Under 10 s after the last refusal: not timing noise at the plateau.
+  aimd.onLimit(9_500, { startedAt: 9_400, startRate: 38.8, what: "HTTP 429" });
   assert.ok(Math.abs(aimd.rate - 34.92) < 1e-9);
-  const second = aimd.onLimit(13_100, { startedAt: 13_050, startRate: 34.92, what: "HTTP 429" })!;
+  const second = aimd.onLimit(10_600, { startedAt: 10_550, startRate: 34.92, what: "HTTP 429" })!;
   assert.equal(
     second.reason,
-    "HTTP 429 again at 34.9/s within 3.0 s of the last decrease: the limit dropped, rate x0.67",
+    "HTTP 429 again at 34.9/s within 3.0 s of the last decrease: the limit dropped, " +
+      "ceiling 34.9/s, rate x0.67",
   );
-  const third = aimd.onLimit(14_200, {
-    startedAt: 14_150,
+  const third = aimd.onLimit(11_700, {
+    startedAt: 11_650,
     startRate: aimd.rate,
     what: "HTTP 429",
   })!;
   assert.match(third.reason, /rate x0\.5$/);
   // A 429 after the rate recovered past where it was decreased to is a plain one.
-  aimd.advance(20_000, GROW);
-  const plain = aimd.onLimit(21_000, {
-    startedAt: 20_900,
+  aimd.advance(17_500, GROW);
+  const plain = aimd.onLimit(18_500, {
+    startedAt: 18_400,
     startRate: aimd.rate,
     what: "HTTP 429",
   })!;
@@ -160,15 +166,16 @@ Deno.test("a 429 again before the rate recovered means the limit dropped: x0.67,
 
 Deno.test("below 80 % of a recent peak the ceiling is probed after 4 s; the peak fades with a 30 s half-life", () => {
   const aimd = atPlateau();
-  // Held 40/s for 20 s: a peak. Then the limit drops to 10/s.
-  aimd.onLimit(20_000, { startedAt: 19_900, startRate: 38.8, what: "HTTP 429" });
-  aimd.onLimit(21_100, { startedAt: 21_050, startRate: aimd.rate, what: "HTTP 429" });
-  aimd.onLimit(22_200, { startedAt: 22_150, startRate: 10, what: "HTTP 429" });
+  // Held 40/s for 9 s (over 5 s: a peak; under 10 s: not timing noise).
+  // Then the limit drops to 10/s.
+  aimd.onLimit(9_000, { startedAt: 8_900, startRate: 38.8, what: "HTTP 429" });
+  aimd.onLimit(10_100, { startedAt: 10_050, startRate: aimd.rate, what: "HTTP 429" });
+  aimd.onLimit(11_200, { startedAt: 11_150, startRate: 10, what: "HTTP 429" });
   assert.equal(aimd.ceiling, 10);
-  assert.equal(aimd.advance(30_000, GROW)?.reason, "at 9.7/s (the ceiling 10.0/s less 3 %)");
-  assert.equal(aimd.advance(30_100, GROW)?.cause, "probe", "4 s after the last refusal were up");
+  assert.equal(aimd.advance(17_000, GROW)?.reason, "at 9.7/s (the ceiling 10.0/s less 3 %)");
+  assert.equal(aimd.advance(17_100, GROW)?.cause, "probe", "4 s after the last refusal were up");
   // The probe fails: the ceiling holds.
-  aimd.onLimit(30_300, { startedAt: 30_200, startRate: 10.5, what: "HTTP 429" });
+  aimd.onLimit(17_300, { startedAt: 17_200, startRate: 10.5, what: "HTTP 429" });
   assert.equal(aimd.ceiling, 10);
   // Minutes later the peak has faded: a refusal at the plateau confirms the
   // ceiling again, and the next probe waits 30 s x 2^2.
