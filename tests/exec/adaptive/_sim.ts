@@ -83,6 +83,13 @@ export interface SimArrival {
 /** The simulated server. */
 export class SimServer {
   readonly arrivals: SimArrival[] = [];
+  /**
+   * Requests that arrived while a Retry-After the server sent was still
+   * running, later than a round trip after it (those already on their way).
+   */
+  beforeRetryAfter = 0;
+  /** Retry-After windows still running: [counted from, until], ms from the origin. */
+  #windows: [number, number][] = [];
   readonly #o: SimServerOptions;
   readonly #clock: VirtualClock;
   readonly #random: () => number;
@@ -112,6 +119,8 @@ export class SimServer {
     const stalled = this.#stalledUntil(this.#clock.now() - this.#origin);
     if (stalled > 0) await this.#clock.sleep(stalled, signal);
     const at = this.#clock.now() - this.#origin;
+    this.#windows = this.#windows.filter(([, until]) => until > at);
+    if (this.#windows.some(([from]) => at > from)) this.beforeRetryAfter++;
     const rate = typeof o.rate === "number" ? o.rate : o.rate(at);
     const wait = this.#take(rate, at);
     const announce = rate < Infinity && (o.announce === true || (o.announce && wait > 0));
@@ -121,6 +130,9 @@ export class SimServer {
       this.arrivals.push({ at, status: 429, rate });
       await this.#clock.sleep(down, signal);
       const retryAfterMs = Math.max(1, Math.ceil(wait / 1000)) * 1000;
+      // Counted from when the refusal is back with the client, and a trip more.
+      const grace = down + o.latencyMs + 2 * (o.transitJitterMs ?? 0.2) + 1;
+      this.#windows.push([at + grace, at + down + retryAfterMs]);
       throw new TaskError("HTTP 429", {
         retryable: true,
         status: 429,
