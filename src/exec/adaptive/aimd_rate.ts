@@ -30,27 +30,40 @@ export type OverloadKind = "overload" | "latency";
  * The request rate of an adaptive run.
  *
  * - **Slow start.** With no limit seen, the rate doubles every
- *   `slowStartDoublingMs` (or four baseline latencies, if longer).
- * - **Ceiling.** A refusal for rate (429) records the rate its request was
- *   sent at as the ceiling and multiplies the rate by `limitDecrease`; a
- *   refusal again within `repeatWindowMs`, for a request sent before the
- *   rate recovered from that decrease, means the limit dropped: the first
- *   time by the geometric mean of both factors (x0.67), then by
- *   `repeatDecrease`. Refusals of requests sent before the
- *   last decrease are the same episode and ignored.
- * - **Recovery.** Below the plateau (`ceiling × (1 - margin)`) the rate
- *   closes the gap exponentially with `recoveryTimeMs`: quickly at first,
- *   slowly near the ceiling, where refusals are likely.
+ *   `slowStartDoublingMs` (or two baseline latencies, if longer).
+ * - **Ceiling.** A refusal for rate (429) sets the ceiling at what the starts
+ *   before it read (see `LimitEstimate`), never above the rate its request
+ *   was sent at, and the rate goes to the plateau under it (the pause
+ *   refilled the server's bucket); without a reading, the rate refused, and
+ *   the rate times `limitDecrease`. A refusal again within `repeatWindowMs`
+ *   that no reading explains, for a request sent before the rate recovered
+ *   from that decrease, means the limit dropped: the first time by the
+ *   geometric mean of both factors (x0.67), then by `repeatDecrease`.
+ *   Refusals of requests sent before the last decrease are the same episode
+ *   and ignored.
+ * - **Timing noise.** A refusal at the plateau, 10 s or more after the last,
+ *   that the starts read at about the rate sent leaves the ceiling and adds
+ *   `marginStep` to the margin, won back after `marginRecoveryMs` without
+ *   another. Under an announced limit every refusal at it does.
+ * - **Margin.** The plateau is `ceiling × (1 - margin × cost)` less the
+ *   steps, where `cost` is the share of a refusal's pause the server's
+ *   bucket does not bank (a bucket of a second refills in a second's pause:
+ *   nearly free), but at least one over the bucket's requests.
+ * - **Recovery.** Below the plateau the rate closes the gap exponentially
+ *   with `recoveryTimeMs`: quickly at first, slowly near the ceiling.
  * - **Probe.** After holding at the plateau for a while (long for a ceiling
- *   at its highest, doubled for each refusal confirming it; short for a
- *   ceiling below the recent peak), the rate doubles every `probeDoublingMs`
- *   until a refusal sets a new ceiling; past 1.5 × the ceiling it is
- *   forgotten and slow start resumes.
+ *   at its highest, doubled for each refusal confirming it, and longer by
+ *   the refusal's cost; short for a ceiling below the recent peak), the
+ *   rate doubles every `probeDoublingMs` until a refusal; past 1.5 × the
+ *   ceiling it is forgotten and slow start resumes.
  * - **Overload.** A server error, a timeout or a latency surge multiplies the
  *   rate by `overloadDecrease` or `latencyDecrease` and marks a soft
  *   ceiling, recovered the same way but probed after `overloadProbeDelayMs`.
  * - **Caps.** The rate never exceeds `maxRate` (the profile's limits and any
  *   announced limit); an announced limit replaces what refusals taught.
+ * - **A bucket found.** {@linkcode bucketFound}: a burst after the pause
+ *   found the bucket smaller than a reading assumed; the reading read again
+ *   at it is the ceiling.
  *
  * @example
  * ```ts
@@ -59,8 +72,8 @@ export type OverloadKind = "overload" | "latency";
  * import { adaptiveParams } from "./params.ts";
  * const aimd = new AimdRate(adaptiveParams(), { maxRate: Infinity, at: 0 });
  * assert.equal(aimd.rate, 10);
- * aimd.advance(1000, { grow: true });
- * assert.equal(aimd.rate, 160); // four doublings in a second
+ * aimd.advance(600, { grow: true });
+ * assert.equal(aimd.rate, 160); // four doublings in 600 ms
  * const decision = aimd.onLimit(1100, { startedAt: 1050, startRate: 40, what: "HTTP 429" });
  * assert.equal(decision?.rate, 36);
  * assert.equal(aimd.ceiling, 40);
@@ -192,10 +205,10 @@ export class AimdRate {
     const read = _read(reading, refusedAt);
     const old = this.#ceiling;
     const held = Math.min(this.#plateau(old), this.#announced ? this.#capNow() : Infinity);
-    // Refused at the plateau (or the announced limit), and the server took
-    // about what was sent: the pacing left too little room for the timing
-    // between client and server.
-    // Under an announced limit, a refusal at it is that, whatever the reading.
+    // Refused at the plateau, long after the last refusal, and the server
+    // took about what was sent: the pacing left too little room for the
+    // timing between client and server. Under an announced limit, a refusal
+    // at it is that, whatever the reading.
     const underAnnounced = this.#announced && old === Infinity &&
       refusedAt <= 1.01 * this.#capNow();
     const bunched = underAnnounced || (held < Infinity &&
