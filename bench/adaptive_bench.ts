@@ -1,13 +1,17 @@
 /**
  * The adaptive controller against the in-process fake API at 50 ms latency
- * behind a limit of 40 requests/s (a one-second token bucket, `429` with a
- * whole-second `Retry-After` above it), at most 10 requests in flight:
+ * behind a limit of 40 requests/s (`429` with a whole-second `Retry-After`
+ * above it), at most 10 requests in flight, behind two bucket shapes: one
+ * holding a second of tokens (40 in any second, as the `RateLimit-Policy`
+ * the fake announces says) and a strict one holding 100 ms (4):
  *
- * - group `retry-after-only`: the server says nothing but 429 and Retry-After;
- *   the `adaptive` profile has to find the limit;
+ * - groups `retry-after-only`: the server says nothing but 429 and
+ *   Retry-After; the `adaptive` profile has to find the limit;
+ * - groups `on-429`: the server says `X-RateLimit-Limit: 40` on its 429s
+ *   only; `adaptive` and the fixed `aggressive` (40 requests/s, exactly the
+ *   limit) are both paced by it once refused;
  * - group `announced`: the server announces its limit in `RateLimit-Policy`,
- *   `RateLimit` and `X-RateLimit-*`; the `adaptive` profile and the fixed
- *   `aggressive` one (40 requests/s, exactly the limit) are both paced by it.
+ *   `RateLimit` and `X-RateLimit-*` on every answer (one-second bucket).
  *
  *     deno bench --allow-read --allow-write --allow-net --allow-env bench/adaptive_bench.ts
  *
@@ -15,10 +19,11 @@
  * its 429s, the requests the fake saw before a Retry-After it sent had run
  * out (always 0: the executor pauses every start), and how the rate moved.
  * Deno 2.9 calls each bench once untimed (here one chapter) and then twice
- * timed. 1 and 2 Nephi (55 chapters) by default, about 20 s; `BENCH_BOFM=1`
- * the Book of Mormon (239 chapters), about a minute; `BENCH_FULL=1` the whole
- * canon (1,584 chapters, the acceptance run), about 5 minutes. Client and fake share one event loop here, so their timing
- * jitter is larger than with `deno task fake-api` in a process of its own.
+ * timed. 1 and 2 Nephi (55 chapters) by default, about 40 s; `BENCH_BOFM=1`
+ * the Book of Mormon (239 chapters), about two minutes; `BENCH_FULL=1` the
+ * whole canon (1,584 chapters, the acceptance run), about 10 minutes. Client
+ * and fake share one event loop here, so their timing jitter is larger than
+ * with `deno task fake-api` in a process of its own.
  *
  * @module
  */
@@ -47,7 +52,14 @@ const selection: SelectionInput = Deno.env.get("BENCH_FULL") === "1"
   : { only: ["bofm/1-ne", "bofm/2-ne"] };
 const WARM_UP: SelectionInput = { only: ["bofm/1-ne/1"] };
 
-function adaptiveBench(profile: Profile, group: string, announce: boolean): void {
+/** How the fake limits and what it says. */
+interface _Server {
+  /** The bucket's capacity (default: a second's worth). */
+  readonly burst?: number;
+  readonly rateLimitHeaders: boolean | "on-429";
+}
+
+function adaptiveBench(profile: Profile, group: string, server: _Server): void {
   let calls = 0;
   Deno.bench({
     name: profile.name,
@@ -62,7 +74,8 @@ function adaptiveBench(profile: Profile, group: string, announce: boolean): void
         volumes: canon.volumes,
         latencyMs: LATENCY_MS,
         ratePerSecond: LIMIT_PER_SECOND,
-        rateLimitHeaders: announce,
+        burst: server.burst,
+        rateLimitHeaders: server.rateLimitHeaders,
       });
       try {
         bench.start();
@@ -101,6 +114,21 @@ function adaptiveBench(profile: Profile, group: string, announce: boolean): void
   });
 }
 
-adaptiveBench(adaptive, "retry-after-only: 40/s, 429 + Retry-After, 50 ms", false);
-adaptiveBench(adaptive, "announced: 40/s in RateLimit headers, 50 ms", true);
-adaptiveBench(aggressive, "announced: 40/s in RateLimit headers, 50 ms", true);
+const SECOND = {};
+const STRICT = { burst: LIMIT_PER_SECOND / 10 };
+for (const [shape, bucket] of [["1 s bucket", SECOND], ["100 ms bucket", STRICT]] as const) {
+  adaptiveBench(adaptive, `retry-after-only: 40/s, ${shape}, 429 + Retry-After, 50 ms`, {
+    ...bucket,
+    rateLimitHeaders: false,
+  });
+  for (const profile of [adaptive, aggressive]) {
+    adaptiveBench(profile, `on-429: 40/s, ${shape}, X-RateLimit-Limit on 429s only, 50 ms`, {
+      ...bucket,
+      rateLimitHeaders: "on-429",
+    });
+  }
+}
+adaptiveBench(adaptive, "announced: 40/s in RateLimit headers, 50 ms", { rateLimitHeaders: true });
+adaptiveBench(aggressive, "announced: 40/s in RateLimit headers, 50 ms", {
+  rateLimitHeaders: true,
+});

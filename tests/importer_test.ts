@@ -374,8 +374,8 @@ serverTest(
         ["start", 1],
         ["announced", 1],
       ]);
-      assert.equal(changes[1].reason, "the server announces 200.0/s: at most 194.0/s");
-      assert.equal(changes[1].to.ratePerSecond, 194);
+      assert.equal(changes[1].reason, "the server announces 200.0/s: at most 196.0/s");
+      assert.equal(changes[1].to.ratePerSecond, 196);
       // The first answer lifts the one-request limit (Little's law, within the profile's 10).
       assert.equal(changes[2].cause, "start");
       assert.ok(changes[2].to.maxInFlight! > 1 && changes[2].to.maxInFlight! <= 10);
@@ -408,16 +408,16 @@ serverTest(
       assert.deepEqual(changes.map((c) => [c.cause, c.from, c.to]), [[
         "announced",
         { ratePerSecond: 100, maxInFlight: 1 },
-        { ratePerSecond: 19.4, maxInFlight: 1 },
+        { ratePerSecond: 19.6, maxInFlight: 1 },
       ]]);
-      // Every request after the cap starts at least 1/19.4 s after the one before.
+      // Every request after the cap starts at least 1/19.6 s after the one before.
       const capAt = changes[0].at;
       const starts = records.flatMap((r) =>
         r.type === "task-start" && r.role === "task" ? [r.at] : []
       );
       const after = starts.filter((at) => at > capAt);
       assert.ok(after.length >= 6);
-      for (let i = 1; i < after.length; i++) assert.ok(after[i] - after[i - 1] >= 1000 / 19.4 - 1);
+      for (let i = 1; i < after.length; i++) assert.ok(after[i] - after[i - 1] >= 1000 / 19.6 - 1);
     });
   },
 );

@@ -4,6 +4,7 @@
  *
  *     deno task fake-api --port 8787 --latency 80 --jitter 40 --rate 20 --error-rate 0.02
  *     deno task fake-api --latency 50 --rate-schedule "0s:40,20s:10,40s:40" --ratelimit-headers
+ *     deno task fake-api --latency 50 --rate 40 --burst 4 --ratelimit-headers on-429
  *
  * @module
  */
@@ -67,9 +68,10 @@ export function parseFakeApiArgs(
       _schedule,
     )
     .option(
-      "--ratelimit-headers",
-      "announce the rate limit in RateLimit-Policy, RateLimit and X-RateLimit-* headers",
-      false,
+      "--ratelimit-headers [when]",
+      "announce the rate limit in RateLimit-Policy, RateLimit and X-RateLimit-* headers of " +
+        'every answer ("all", the default), or only X-RateLimit-Limit on 429s ("on-429")',
+      _announce,
     )
     .option(
       "--max-inflight <n>",
@@ -124,7 +126,7 @@ export function parseFakeApiArgs(
     burst: o.burst,
     // Only when given, so the settings read the same as before these flags existed.
     ...(o.rateSchedule === undefined ? {} : { rateSchedule: o.rateSchedule as RateStep[] }),
-    ...(o.ratelimitHeaders ? { rateLimitHeaders: true } : {}),
+    ...(o.ratelimitHeaders === undefined ? {} : { rateLimitHeaders: o.ratelimitHeaders }),
     maxInFlight: o.maxInflight,
     errorRate: o.errorRate,
     resetRate: o.resetRate,
@@ -203,6 +205,15 @@ function _schedule(value: string): RateStep[] {
       `Invalid --rate-schedule "${value}": ${(error as Error).message}`,
     );
   }
+}
+
+/** `--ratelimit-headers` alone means every answer. */
+function _announce(value: string): true | "on-429" {
+  if (value === "all") return true;
+  if (value === "on-429") return value;
+  throw new InvalidArgumentError(
+    `Invalid --ratelimit-headers "${value}": expected "all" or "on-429"`,
+  );
 }
 
 function _fraction(flag: string) {

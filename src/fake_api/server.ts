@@ -43,10 +43,13 @@ export interface FakeApiOptions extends FaultOptions {
    */
   readonly rateSchedule?: readonly RateStep[];
   /**
-   * Announce the rate limit in every content response: `RateLimit-Policy`,
-   * `RateLimit` and `X-RateLimit-Limit` / `-Remaining` / `-Reset`. @default false
+   * Announce the rate limit: `true` in every content response
+   * (`RateLimit-Policy`, `RateLimit` and `X-RateLimit-Limit` / `-Remaining` /
+   * `-Reset`); `"on-429"` only on its refusals, and only the limit
+   * (`X-RateLimit-Limit: 40`, or `RateLimit-Policy` for a rate that is no
+   * whole number per second), as many servers do. @default false
    */
-  readonly rateLimitHeaders?: boolean;
+  readonly rateLimitHeaders?: boolean | "on-429";
   /**
    * A request that arrives this long after a 429 and before its Retry-After
    * ran out is counted in `beforeRetryAfter`; earlier ones were already on
@@ -96,7 +99,8 @@ export interface FakeApi {
  * same as `X-RateLimit-Limit` (only for a one-second window),
  * `X-RateLimit-Remaining` and `X-RateLimit-Reset`. A bucket smaller than the
  * quota (a `burst` below the rate) announces the policy alone: its tokens are
- * not the quota left in a window.
+ * not the quota left in a window. With `rateLimitHeaders: "on-429"` only the
+ * refusals announce the limit, as `X-RateLimit-Limit` alone.
  *
  * @example
  * ```ts
@@ -149,7 +153,7 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
         limit.refused(arrivedAt, seconds * 1000);
         return _json(outcome = 429, { error: "Too many requests" }, {
           "retry-after": String(seconds),
-          ...limit.headers(arrivedAt),
+          ...limit.headers(arrivedAt, { refusal: true }),
         });
       }
       if (stats.inFlight > maxInFlight) {
@@ -258,7 +262,7 @@ function _cutOff(body: Uint8Array, headers: Record<string, string>): Response {
 class _RateLimitState {
   readonly #bucket: TokenBucket | undefined;
   readonly #schedule: readonly RateStep[] | undefined;
-  readonly #announce: boolean;
+  readonly #announce: boolean | "on-429";
   readonly #oneSecondBurst: boolean;
   readonly #graceMs: number;
   /** The first content request, where the schedule starts. */
@@ -270,7 +274,7 @@ class _RateLimitState {
     bucket: TokenBucket | undefined,
     schedule: readonly RateStep[] | undefined,
     options: {
-      readonly rateLimitHeaders?: boolean;
+      readonly rateLimitHeaders?: boolean | "on-429";
       readonly retryAfterGraceMs?: number;
       readonly oneSecondBurst?: boolean;
     },
@@ -304,11 +308,20 @@ class _RateLimitState {
     this.#windows.push([now + this.#graceMs, now + retryAfterMs]);
   }
 
-  /** The headers that announce the limit at `now`; none unless asked for and limited. */
-  headers(now: number): Record<string, string> {
+  /**
+   * The headers that announce the limit at `now` on an answer (a refusal
+   * with `refusal`); none unless asked for and limited.
+   */
+  headers(now: number, options: { readonly refusal?: boolean } = {}): Record<string, string> {
     const bucket = this.#bucket;
     if (!this.#announce || bucket === undefined) return {};
     const { quota, windowSeconds } = _quota(bucket.ratePerSecond);
+    if (this.#announce === "on-429") {
+      if (!options.refusal) return {};
+      return windowSeconds === 1
+        ? { "x-ratelimit-limit": String(quota) }
+        : { "ratelimit-policy": `"default";q=${quota};w=${windowSeconds}` };
+    }
     const policy = {
       "ratelimit-policy": `"default";q=${quota};w=${windowSeconds}`,
       // Without a window, X-RateLimit-Limit is commonly read per second: only send it then.

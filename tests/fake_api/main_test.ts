@@ -75,6 +75,14 @@ Deno.test("parseFakeApiArgs reads --rate-schedule and --ratelimit-headers, and r
     { atMs: 40_000, ratePerSecond: 40 },
   ]);
   assert.equal(parsed.rateLimitHeaders, true);
+  for (
+    const [args, expected] of [[["all"], true], [["on-429"], "on-429"], [[], undefined]] as const
+  ) {
+    const given = args.length === 0 ? [] : ["--ratelimit-headers", ...args];
+    const options = parseFakeApiArgs(["--rate", "40", ...given], deps);
+    assert.ok(!("exit" in options));
+    assert.equal(options.rateLimitHeaders, expected, given.join(" "));
+  }
   assert.deepEqual(parseFakeApiArgs(["--rate", "5", "--rate-schedule", "0s:40"], deps), {
     exit: 2,
   });
@@ -95,6 +103,10 @@ const invalid: [args: string[], message: string][] = [
   [["--max-inflight", "0"], 'Invalid --max-inflight "0": expected a number >= 1'],
   [["--latency", "fast"], 'Invalid --latency "fast": expected a number >= 0'],
   [["--colour"], "unknown option '--colour'"],
+  [
+    ["--rate", "40", "--ratelimit-headers", "sometimes"],
+    'Invalid --ratelimit-headers "sometimes": expected "all" or "on-429"',
+  ],
 ];
 
 for (const [args, message] of invalid) {

@@ -393,6 +393,52 @@ Deno.test({
 });
 
 Deno.test({
+  name:
+    "--ratelimit-headers on-429 announces the limit on refusals only, as X-RateLimit-Limit alone",
+  ...sanitized,
+  fn: async () => {
+    const clock = new VirtualClock(1_000_000);
+    const names = [
+      "ratelimit-policy",
+      "ratelimit",
+      "x-ratelimit-limit",
+      "x-ratelimit-remaining",
+      "x-ratelimit-reset",
+    ];
+    const fields = async (api: FakeApi, uri: string) => {
+      const response = await fetch(`${api.apiUrl}?lang=eng&uri=${encodeURIComponent(uri)}`);
+      await response.body?.cancel();
+      const present = names.filter((name) => response.headers.has(name));
+      return [response.status, ...present.map((name) => `${name}: ${response.headers.get(name)}`)];
+    };
+    await withApi(
+      { ratePerSecond: 40, burst: 1, rateLimitHeaders: "on-429", clock },
+      async (api) => {
+        assert.deepEqual(await fields(api, "/scriptures/ot/gen/1"), [200]);
+        assert.deepEqual(await fields(api, "/scriptures/ot/gen/2"), [429, "x-ratelimit-limit: 40"]);
+        const { rateHint } = await fetchChapter("/scriptures/ot/gen/2", {
+          source: sourceOf(api),
+          retryOn: RETRY_ON,
+          now: () => clock.now(),
+        }).catch((error) => error);
+        assert.deepEqual(rateHint, { ratePerSecond: 40 });
+      },
+    );
+    // A rate that is no whole number per second is a quota over a longer window.
+    await withApi(
+      { ratePerSecond: 2.5, burst: 1, rateLimitHeaders: "on-429", clock },
+      async (api) => {
+        assert.deepEqual(await fields(api, "/scriptures/ot/gen/1"), [200]);
+        assert.deepEqual(await fields(api, "/scriptures/ot/gen/2"), [
+          429,
+          'ratelimit-policy: "default";q=5;w=2',
+        ]);
+      },
+    );
+  },
+});
+
+Deno.test({
   name: "--rate-schedule changes the limit from the first request on",
   ...sanitized,
   fn: async () => {

@@ -8,6 +8,7 @@
  */
 
 import type { RateChangeCause } from "../types.ts";
+import type { LimitReading } from "./limit_estimate.ts";
 import type { AdaptiveParams } from "./params.ts";
 
 /** A new rate and why. */
@@ -18,6 +19,8 @@ export interface RateDecision {
   readonly reason: string;
   /** Apply it even when it is a small change: a decrease, or a landmark such as the plateau. */
   readonly force: boolean;
+  /** A refusal at the plateau that bunched arrivals explain: it paced lower, the ceiling held. */
+  readonly bunched?: boolean;
 }
 
 /** What an overload signal was: a server error or timeout, or latency. */
@@ -27,27 +30,40 @@ export type OverloadKind = "overload" | "latency";
  * The request rate of an adaptive run.
  *
  * - **Slow start.** With no limit seen, the rate doubles every
- *   `slowStartDoublingMs` (or four baseline latencies, if longer).
- * - **Ceiling.** A refusal for rate (429) records the rate its request was
- *   sent at as the ceiling and multiplies the rate by `limitDecrease`; a
- *   refusal again within `repeatWindowMs`, for a request sent before the
- *   rate recovered from that decrease, means the limit dropped: the first
- *   time by the geometric mean of both factors (x0.67), then by
- *   `repeatDecrease`. Refusals of requests sent before the
- *   last decrease are the same episode and ignored.
- * - **Recovery.** Below the plateau (`ceiling × (1 - margin)`) the rate
- *   closes the gap exponentially with `recoveryTimeMs`: quickly at first,
- *   slowly near the ceiling, where refusals are likely.
+ *   `slowStartDoublingMs` (or two baseline latencies, if longer).
+ * - **Ceiling.** A refusal for rate (429) sets the ceiling at what the starts
+ *   before it read (see `LimitEstimate`), never above the rate its request
+ *   was sent at, and the rate goes to the plateau under it (the pause
+ *   refilled the server's bucket); without a reading, the rate refused, and
+ *   the rate times `limitDecrease`. A refusal again within `repeatWindowMs`
+ *   that no reading explains, for a request sent before the rate recovered
+ *   from that decrease, means the limit dropped: the first time by the
+ *   geometric mean of both factors (x0.67), then by `repeatDecrease`.
+ *   Refusals of requests sent before the last decrease are the same episode
+ *   and ignored.
+ * - **Timing noise.** A refusal at the plateau, 10 s or more after the last,
+ *   that the starts read at about the rate sent leaves the ceiling and adds
+ *   `marginStep` to the margin, won back after `marginRecoveryMs` without
+ *   another. Under an announced limit every refusal at it does.
+ * - **Margin.** The plateau is `ceiling × (1 - margin × cost)` less the
+ *   steps, where `cost` is the share of a refusal's pause the server's
+ *   bucket does not bank (a bucket of a second refills in a second's pause:
+ *   nearly free), but at least one over the bucket's requests.
+ * - **Recovery.** Below the plateau the rate closes the gap exponentially
+ *   with `recoveryTimeMs`: quickly at first, slowly near the ceiling.
  * - **Probe.** After holding at the plateau for a while (long for a ceiling
- *   at its highest, doubled for each refusal confirming it; short for a
- *   ceiling below the recent peak), the rate doubles every `probeDoublingMs`
- *   until a refusal sets a new ceiling; past 1.5 × the ceiling it is
- *   forgotten and slow start resumes.
+ *   at its highest, doubled for each refusal confirming it, and longer by
+ *   the refusal's cost; short for a ceiling below the recent peak), the
+ *   rate doubles every `probeDoublingMs` until a refusal; past 1.5 × the
+ *   ceiling it is forgotten and slow start resumes.
  * - **Overload.** A server error, a timeout or a latency surge multiplies the
  *   rate by `overloadDecrease` or `latencyDecrease` and marks a soft
  *   ceiling, recovered the same way but probed after `overloadProbeDelayMs`.
  * - **Caps.** The rate never exceeds `maxRate` (the profile's limits and any
  *   announced limit); an announced limit replaces what refusals taught.
+ * - **A bucket found.** {@linkcode bucketFound}: a burst after the pause
+ *   found the bucket smaller than a reading assumed; the reading read again
+ *   at it is the ceiling.
  *
  * @example
  * ```ts
@@ -56,8 +72,8 @@ export type OverloadKind = "overload" | "latency";
  * import { adaptiveParams } from "./params.ts";
  * const aimd = new AimdRate(adaptiveParams(), { maxRate: Infinity, at: 0 });
  * assert.equal(aimd.rate, 10);
- * aimd.advance(1000, { grow: true });
- * assert.equal(aimd.rate, 160); // four doublings in a second
+ * aimd.advance(600, { grow: true });
+ * assert.equal(aimd.rate, 160); // four doublings in 600 ms
  * const decision = aimd.onLimit(1100, { startedAt: 1050, startRate: 40, what: "HTTP 429" });
  * assert.equal(decision?.rate, 36);
  * assert.equal(aimd.ceiling, 40);
@@ -68,8 +84,22 @@ export class AimdRate {
   #rate: number;
   #maxRate: number;
   #capReason = "the profile's limit";
-  /** The rate of the last refusal for rate; Infinity when none. */
+  /** Whether `#maxRate` is a limit the server announced (less its headroom). */
+  #announced = false;
+  /** The limit the last refusals for rate read; Infinity when none. */
   #ceiling = Infinity;
+  /** Margin steps added by refusals at the plateau, each won back after `marginRecoveryMs` without one. */
+  #extraSteps = 0;
+  #extraSince = -Infinity;
+  /**
+   * The share of a refusal's pause the server's bucket does not bank
+   * (undefined while no reading told): the base margin is kept in that
+   * proportion (all of it when unknown), since a bucket that refills during
+   * the pause makes a refusal almost free, and probes wait longer by it.
+   */
+  #refusalCost: number | undefined;
+  /** The rate the last refusal's request was sent at. */
+  #lastRefusedAt = Infinity;
   /** Refusals that confirmed the same ceiling in a row. */
   #confirmations = 0;
   /** The highest ceiling seen, re-anchored at `#peakAt`. */
@@ -126,21 +156,27 @@ export class AimdRate {
     this.#lastAt = Math.max(this.#lastAt, at);
     this.#maxRate = maxRate;
     this.#capReason = reason;
+    this.#announced = true;
     this.#ceiling = Infinity;
     this.#soft = Infinity;
     this.#confirmations = 0;
-    this.#rate = this.#clamp(maxRate);
+    this.#extraSteps = 0;
+    // Refusals of requests sent before (the answer that announced it may be
+    // one) are what the announcement already answers.
+    this.#lastDecreaseAt = Math.max(this.#lastDecreaseAt, at);
+    this.#rateAfterDecrease = 0;
+    this.#rate = this.#clamp(this.#capNow());
     return { rate: this.#rate, cause: "announced", reason, force: true };
   }
 
   /**
    * A refusal for rate of a request sent at `startedAt` with the rate then
    * `startRate`; undefined when it belongs to an episode already acted on.
-   * `acceptedRate`, when known, is what the server took over the cycle
-   * before (pause and sending): well below the refused rate (under 60 %),
-   * the server's bucket let the run above its limit for a while, and the
-   * ceiling is the geometric mean of both: far enough down to stop the
-   * refusals soon, not so far that a strict limit's edge is lost.
+   * `reading`, when known, is what the starts before it say of the limit
+   * (see {@linkcode LimitEstimate}): the ceiling, where it is lower than the
+   * rate refused. A refusal at the plateau that the reading cannot tell from
+   * arrivals bunching on their way (it reads about the rate sent) leaves the
+   * ceiling and paces one `marginStep` lower.
    */
   onLimit(
     at: number,
@@ -148,22 +184,49 @@ export class AimdRate {
       readonly startedAt: number;
       readonly startRate: number;
       readonly what: string;
-      readonly acceptedRate?: number;
+      readonly reading?: LimitReading;
+      /** The pause the refusal asked for (its `Retry-After`), ms. */
+      readonly pauseMs?: number;
     },
   ): RateDecision | undefined {
     if (signal.startedAt < this.#lastDecreaseAt) return undefined;
     const p = this.#p;
+    this.#winBackMargin(at);
+    // What a refusal costs: the pause, less what the bucket banks meanwhile.
+    if (
+      signal.reading !== undefined && signal.reading.rate < Infinity &&
+      signal.pauseMs !== undefined && signal.pauseMs > 0
+    ) {
+      this.#refusalCost = _refusalCost(signal.reading, signal.pauseMs);
+    }
     const refusedAt = Math.min(signal.startRate, this.#rate);
-    const accepted = signal.acceptedRate;
-    const overran = accepted !== undefined && accepted < _OVERRAN_SHARE * refusedAt;
-    const sent = overran ? Math.sqrt(refusedAt * accepted) : refusedAt;
+    this.#lastRefusedAt = refusedAt;
+    const reading = signal.reading;
+    const read = _read(reading, refusedAt);
     const old = this.#ceiling;
-    // Refused above the ceiling: a probe failed, the ceiling holds.
-    const probe = old < Infinity && sent > old;
-    // Refused again soon, before the rate even recovered from the last decrease: the limit dropped.
-    const repeat = !probe && signal.startedAt - this.#lastDecreaseAt < p.repeatWindowMs &&
-      sent <= 1.01 * this.#rateAfterDecrease;
-    this.#confirmations = old < Infinity && (probe || Math.abs(sent - old) <= 0.1 * old)
+    const held = Math.min(this.#plateau(old), this.#announced ? this.#capNow() : Infinity);
+    // Refused at the plateau, long after the last refusal, and the server
+    // took about what was sent: the pacing left too little room for the
+    // timing between client and server. Under an announced limit, a refusal
+    // at it is that, whatever the reading.
+    const underAnnounced = this.#announced && old === Infinity &&
+      refusedAt <= 1.01 * this.#capNow();
+    const bunched = underAnnounced || (held < Infinity &&
+      Math.abs(refusedAt - held) <= 0.01 * held &&
+      read >= (1 - p.marginStep) * refusedAt && at - this.#lastLimitAt >= _BUNCHED_QUIET_MS);
+    // Refused above the ceiling: a probe failed, the ceiling holds unless the reading is higher.
+    const probe = !bunched && old < Infinity && refusedAt > old;
+    // Refused again soon, before the rate even recovered from the last
+    // decrease: the limit dropped. Unless the reading explains it (it reads
+    // lower than the ceiling refused under): a reading to follow.
+    const informed = reading?.bucketKnown === true && reading.rate < Infinity;
+    const repeat = !probe && !informed &&
+      signal.startedAt - this.#lastDecreaseAt < p.repeatWindowMs &&
+      refusedAt <= 1.01 * this.#rateAfterDecrease &&
+      !(old < Infinity && read < refusedAt && read < (1 - p.marginStep) * old);
+    // A probe's refusal raises the ceiling only on a reading of a known bucket.
+    const ceiling = bunched ? old : probe ? (informed ? Math.max(old, read) : old) : read;
+    this.#confirmations = old < Infinity && (probe || Math.abs(ceiling - old) <= 0.1 * old)
       ? this.#confirmations + 1
       : 0;
     // A ceiling held for a while is a level the limit may come back to.
@@ -171,7 +234,6 @@ export class AimdRate {
       this.#peak = Math.max(this.#peakEffective(at), old);
       this.#peakAt = at;
     }
-    const ceiling = probe ? old : sent;
     if (ceiling < this.#ceiling) {
       // Re-anchor the peak's decay on the new, lower ceiling.
       this.#peak = this.#peakEffective(at);
@@ -179,6 +241,10 @@ export class AimdRate {
     }
     this.#ceiling = ceiling;
     this.#soft = Infinity;
+    if (bunched) {
+      this.#extraSteps = Math.min(this.#extraSteps + 1, _MAX_EXTRA_STEPS);
+      this.#extraSince = at;
+    }
     // The first repeat may still be the edge of the limit (a slow start that
     // overshot): meet halfway; from the second on, halve.
     this.#repeats = repeat ? this.#repeats + 1 : 0;
@@ -187,23 +253,104 @@ export class AimdRate {
       : this.#repeats === 1
       ? _round2(Math.sqrt(p.limitDecrease * p.repeatDecrease))
       : p.repeatDecrease;
-    this.#rate = this.#rateAfterDecrease = this.#clamp(factor * ceiling);
+    const target = bunched
+      ? Math.min(this.#plateau(ceiling), this.#announced ? this.#capNow() : Infinity)
+      : ceiling;
+    // With a reading the pause refilled the bucket: straight to the new
+    // plateau. Without one (refused with nothing sent before it since the
+    // last pause), or refused again soon, down by the factor.
+    const next = reading !== undefined && !repeat && !probe
+      ? (bunched ? target : this.#plateau(ceiling))
+      : factor * target;
+    this.#rate = this.#rateAfterDecrease = this.#clamp(next);
     this.#lastDecreaseAt = this.#lastLimitAt = this.#lastAt = Math.max(this.#lastAt, at);
-    const refused = overran
-      ? `${_rate(refusedAt)} (the server took ${_rate(accepted)} since its last pause)`
-      : _rate(refusedAt);
-    const reason = probe
+    const read_ = read < refusedAt
+      ? ` (the starts before it read ${_rate(read)}${
+        reading?.bucketKnown
+          ? `, a bucket of ${_count((reading.rate * reading.bucketMs) / 1000)}`
+          : ""
+      })`
+      : "";
+    const refused = `${_rate(refusedAt)}${read_}`;
+    const reason = underAnnounced
+      ? `${signal.what} at ${_rate(refusedAt)} under the announced limit: pacing ${
+        _percent(p.marginStep)
+      } lower, at most ${_rate(this.#capNow())}`
+      : bunched
+      ? `${signal.what} at ${refused} at the plateau of the ceiling ${_rate(old)}: pacing ${
+        _percent(this.#marginNow())
+      } under it, rate x${factor}`
+      : probe
       ? `${signal.what} at ${refused} while probing: the ceiling ${
-        _rate(old)
+        _rate(ceiling)
       } holds, rate x${factor}`
       : repeat
       ? `${signal.what} again at ${refused} within ${
         _seconds(p.repeatWindowMs)
-      } of the last decrease: the limit dropped${
-        overran ? `, ceiling ${_rate(sent)}` : ""
-      }, rate x${factor}`
-      : `${signal.what} at ${refused}: ceiling ${_rate(sent)}, rate x${factor}`;
-    return { rate: this.#rate, cause: "limit", reason, force: true };
+      } of the last decrease: the limit dropped, ceiling ${_rate(ceiling)}, rate x${factor}`
+      : `${signal.what} at ${refused}: ceiling ${_rate(ceiling)}, rate x${factor}`;
+    return {
+      rate: this.#rate,
+      cause: "limit",
+      reason,
+      force: true,
+      ...(bunched ? { bunched } : {}),
+    };
+  }
+
+  /**
+   * A burst after a pause found the server's bucket smaller than a reading
+   * assumed: `reading`, read again at the bucket found, is the ceiling.
+   */
+  bucketFound(
+    at: number,
+    signal: { readonly reading: LimitReading; readonly pauseMs?: number; readonly what: string },
+  ): RateDecision {
+    const { reading, pauseMs } = signal;
+    if (pauseMs !== undefined && pauseMs > 0) {
+      this.#refusalCost = _refusalCost(reading, pauseMs);
+    }
+    this.#ceiling = Math.min(_read(reading, this.#lastRefusedAt), this.#maxRate);
+    this.#confirmations = 0;
+    this.#repeats = 0;
+    this.#rate = this.#rateAfterDecrease = this.#clamp(this.#plateau(this.#ceiling));
+    this.#lastDecreaseAt = this.#lastLimitAt = this.#lastAt = Math.max(this.#lastAt, at);
+    return {
+      rate: this.#rate,
+      cause: "limit",
+      reason: `${signal.what}: the starts before the last refusal read ${
+        _rate(reading.rate)
+      } at that bucket: ceiling ${_rate(this.#ceiling)}`,
+      force: true,
+    };
+  }
+
+  /** The margin under the ceiling now: the base and the steps refusals at the plateau added. */
+  #marginNow(): number {
+    const p = this.#p;
+    return Math.min(0.5, p.margin * (this.#refusalCost ?? 1) + this.#extraSteps * p.marginStep);
+  }
+
+  /** The cap less the margin steps refusals under an announced limit added. */
+  #capNow(): number {
+    const extra = this.#extraSteps * this.#p.marginStep;
+    return this.#announced ? this.#maxRate * (1 - extra) : this.#maxRate;
+  }
+
+  /** The rate the ceiling's plateau holds at. */
+  #plateau(ceiling: number): number {
+    return ceiling * (1 - this.#marginNow());
+  }
+
+  /** One margin step won back for each `marginRecoveryMs` without a refusal at the plateau. */
+  #winBackMargin(at: number): boolean {
+    let won = false;
+    while (this.#extraSteps > 0 && at - this.#extraSince >= this.#p.marginRecoveryMs) {
+      this.#extraSteps--;
+      this.#extraSince += this.#p.marginRecoveryMs;
+      won = true;
+    }
+    return won;
   }
 
   /**
@@ -248,12 +395,13 @@ export class AimdRate {
     const dt = at - this.#lastAt;
     if (dt <= 0) return undefined;
     this.#lastAt = at;
-    if (!options.grow || this.#rate >= this.#maxRate) return undefined;
+    if (!options.grow || this.#rate >= this.#capNow()) return undefined;
     const p = this.#p;
-    const plateau = (ceiling: number) => ceiling * (1 - p.margin);
+    this.#winBackMargin(at);
+    const plateau = (ceiling: number) => this.#plateau(ceiling);
     if (this.#ceiling === Infinity && this.#soft === Infinity) {
       if (this.#lastDecreaseAt === -Infinity) {
-        const doublingMs = Math.max(p.slowStartDoublingMs, 4 * (options.baselineMs ?? 0));
+        const doublingMs = Math.max(p.slowStartDoublingMs, 2 * (options.baselineMs ?? 0));
         return this.#grow(
           this.#rate * 2 ** (dt / doublingMs),
           "slow-start",
@@ -270,7 +418,7 @@ export class AimdRate {
     }
     const softPlateau = plateau(this.#soft);
     const limitPlateau = plateau(this.#ceiling);
-    const target = Math.min(softPlateau, limitPlateau, this.#maxRate);
+    const target = Math.min(softPlateau, limitPlateau, this.#capNow());
     if (this.#rate < target) {
       const gap = (target - this.#rate) * Math.exp(-dt / p.recoveryTimeMs);
       const landed = gap <= 0.005 * target;
@@ -281,7 +429,7 @@ export class AimdRate {
         landed ? target : target - gap,
         "recover",
         `${landed ? "at" : "recovering toward"} ${_rate(target)} (${what} less ${
-          _percent(p.margin)
+          _percent(this.#marginNow())
         })`,
         landed,
       );
@@ -331,11 +479,16 @@ export class AimdRate {
     return Math.max(this.#p.probeDoublingMs, 8 * (baselineMs ?? 0));
   }
 
-  /** How long to hold at the ceiling's plateau before probing, ms. */
+  /**
+   * How long to hold at the ceiling's plateau before probing, ms: a refused
+   * probe costs a pause, so the more of it the bucket does not bank, the
+   * longer (up to twice).
+   */
   #probeDelay(at: number): number {
     const p = this.#p;
     if (this.#ceiling < 0.8 * this.#peakEffective(at)) return p.dropProbeDelayMs;
-    return Math.min(p.probeDelayMaxMs, p.probeDelayMs * 2 ** this.#confirmations);
+    const delay = p.probeDelayMs * 2 ** this.#confirmations * (1 + (this.#refusalCost ?? 0));
+    return Math.min(p.probeDelayMaxMs, delay);
   }
 
   /** The peak, its excess over the ceiling halving every `peakHalfLifeMs`. */
@@ -346,11 +499,12 @@ export class AimdRate {
   }
 
   #grow(rate: number, cause: RateChangeCause, reason: string): RateDecision {
-    const capped = rate >= this.#maxRate;
+    const cap = this.#capNow();
+    const capped = rate >= cap;
     return this.#set(
-      rate,
+      Math.min(rate, cap),
       cause,
-      capped ? `at the cap ${_rate(this.#maxRate)} (${this.#capReason})` : reason,
+      capped ? `at the cap ${_rate(cap)} (${this.#capReason})` : reason,
       capped,
     );
   }
@@ -367,12 +521,14 @@ export class AimdRate {
 }
 
 /**
- * A server that took less than this share of the refused rate since its last
- * pause let the run far above its limit. A higher share may as well be a
- * strict limit refusing at its edge some seconds after a pause that banked
- * nothing: the refused rate then stays the ceiling.
+ * A refusal at the plateau reads as bunched arrivals only this long after
+ * the last refusal, ms: timing noise refuses now and then, a pace too fast
+ * for the limit again and again.
  */
-const _OVERRAN_SHARE = 0.6;
+const _BUNCHED_QUIET_MS = 10_000;
+
+/** At most this many margin steps are added by refusals at the plateau. */
+const _MAX_EXTRA_STEPS = 5;
 
 function _rate(perSecond: number): string {
   return `${perSecond.toFixed(1)}/s`;
@@ -384,6 +540,40 @@ function _seconds(ms: number): string {
 
 function _percent(fraction: number): string {
   return `${Math.round(fraction * 100)} %`;
+}
+
+/**
+ * The limit a reading says, for a refusal of a request sent at `refusedAt`
+ * (above the limit): the reading, never above `refusedAt`; for a known
+ * bucket, whose reading is the middle of what its stretch allows, never
+ * above a third of the way from its least to `refusedAt` either: a strict
+ * spacing's stretches are a single gap wide, and it refuses as soon as the
+ * pace passes it, so the rate refused is over by the last step of a rising
+ * pace.
+ */
+function _read(reading: LimitReading | undefined, refusedAt: number): number {
+  if (reading === undefined || reading.rate === Infinity) return refusedAt;
+  const quarter = reading.bucketKnown && refusedAt < Infinity
+    ? reading.least + (refusedAt - reading.least) / 3
+    : Infinity;
+  return Math.min(reading.rate, refusedAt, quarter);
+}
+
+/**
+ * The share of the base margin kept: what a refusal's pause costs, less
+ * what the bucket banks meanwhile; but never under one over the bucket's
+ * requests, the room a few bunched arrivals leave in a small bucket.
+ */
+function _refusalCost(reading: LimitReading, pauseMs: number): number {
+  const tokens = Math.max(1, (reading.rate * reading.bucketMs) / 1000);
+  const cost = 1 - reading.bucketMs / pauseMs;
+  return Math.max(0, Math.min(1, Math.max(cost, 1 / tokens)));
+}
+
+/** "1 request", "4 requests", "2.5 requests". */
+function _count(requests: number): string {
+  const n = Math.round(requests * 10) / 10;
+  return `${n} request${n === 1 ? "" : "s"}`;
 }
 
 function _round2(n: number): number {

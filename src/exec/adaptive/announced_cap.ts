@@ -20,8 +20,10 @@ export interface AnnouncedCapOptions {
   readonly clock: Clock;
   /** The profile's limits, restored when the announced limit is above them. */
   readonly limits: Limits;
-  /** Pace this fraction below the announced rate. @default DEFAULT_ADAPTIVE_PARAMS.announcedHeadroom (0.03) */
+  /** Pace this fraction below the announced rate. @default DEFAULT_ADAPTIVE_PARAMS.announcedHeadroom (0.02) */
   readonly headroom?: number;
+  /** Each refusal under the cap paces this fraction lower. @default DEFAULT_ADAPTIVE_PARAMS.marginStep (0.03) */
+  readonly step?: number;
   /** Failure statuses that mean "too many requests". @default [429] */
   readonly limitStatuses?: readonly number[];
   /** After this long without a refusal, one headroom step is won back, ms. @default DEFAULT_ADAPTIVE_PARAMS.probeDelayMs (30 s) */
@@ -35,7 +37,7 @@ export interface AnnouncedCapOptions {
  * headroom, and lifts the cap when a later announcement is above the
  * profile's own rate. A refusal (429) while the cap binds means the pacing
  * left too little room for the timing jitter between client and server: the
- * cap moves one more headroom lower (refusals of requests sent before that
+ * cap moves one `step` lower (refusals of requests sent before that
  * are the same episode); a new announced rate starts afresh. Each stretch
  * of `recoverAfterMs` without a refusal wins one step back, so that a few
  * refusals in a long run (jitter, another client sharing the quota) do not
@@ -59,6 +61,7 @@ export interface AnnouncedCapOptions {
 export class AnnouncedCap {
   readonly #clock: Clock;
   readonly #headroom: number;
+  readonly #step: number;
   readonly #limitStatuses: ReadonlySet<number>;
   readonly #setter: RateSetter;
   readonly #recoverAfterMs: number;
@@ -76,6 +79,12 @@ export class AnnouncedCap {
     if (!(this.#headroom >= 0 && this.#headroom < 1)) {
       throw new RangeError(
         `Cannot cap at announced limits with headroom "${this.#headroom}": expected from 0 to below 1`,
+      );
+    }
+    this.#step = options.step ?? DEFAULT_ADAPTIVE_PARAMS.marginStep;
+    if (!(this.#step >= 0 && this.#step < 1)) {
+      throw new RangeError(
+        `Cannot cap at announced limits with step "${this.#step}": expected from 0 to below 1`,
       );
     }
     this.#limitStatuses = new Set(options.limitStatuses ?? DEFAULT_LIMIT_STATUSES);
@@ -113,7 +122,7 @@ export class AnnouncedCap {
           "limit",
           `HTTP ${event.status} at ${_rate(this.#setter.setting.ratePerSecond)} under the ` +
             `announced ${_rate(this.#announced)}: pacing ${
-              Math.round(this.#headroom * 100)
+              Math.round(this.#step * 100)
             } % lower, at most ${_rate(this.#cap())}`,
         );
         break;
@@ -156,9 +165,9 @@ export class AnnouncedCap {
     this.#apply(at, "announced", reason);
   }
 
-  /** The announced rate less one headroom per refusal, plus one. */
+  /** The announced rate less the headroom, and one step per refusal. */
   #cap(): number {
-    return this.#announced * (1 - this.#headroom) ** (1 + this.#refusals);
+    return this.#announced * (1 - this.#headroom) * (1 - this.#step) ** this.#refusals;
   }
 
   #apply(at: number, cause: "announced" | "limit" | "recover", reason: string): void {

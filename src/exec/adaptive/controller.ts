@@ -10,7 +10,9 @@ import type { Clock } from "../clock.ts";
 import type { RunControl } from "../run_control.ts";
 import type { Limits, RateChangeCause, RateHint, RateSetting, RunEvent } from "../types.ts";
 import { AimdRate, type RateDecision } from "./aimd_rate.ts";
+import { BucketCheck } from "./bucket_check.ts";
 import { LatencyGradient } from "./latency_gradient.ts";
+import { LimitEstimate, type LimitReading } from "./limit_estimate.ts";
 import { type AdaptiveParams, adaptiveParams } from "./params.ts";
 import { RateSetter } from "./rate_setter.ts";
 
@@ -23,15 +25,6 @@ export const DEFAULT_OVERLOAD_STATUSES: readonly number[] = [500, 502, 503, 504]
 const _TIMEOUT = /^timeout after \d+(\.\d+)? ms$/;
 /** Starts over which the achieved rate is measured. */
 const _SPACING_STARTS = 5;
-/**
- * A refusal this soon after a pause, in pauses, reads as a bucket emptied
- * again (see `#acceptedRate`); a later one may be the edge of a strict limit.
- */
-const _SHORT_CYCLE_PAUSES = 3;
-/** Two measures of what the server took agree within this share of the larger. */
-const _ACCEPTED_AGREEMENT = 0.25;
-/** ... and come at most this far apart, ms. */
-const _ACCEPTED_AGREE_WITHIN_MS = 15_000;
 
 /** Options of {@linkcode AdaptiveController}. */
 export interface AdaptiveControllerOptions {
@@ -102,15 +95,16 @@ export class AdaptiveController {
   #holdGrowth = false;
   /** Whether each of the last `overloadWindow` answers was a 5xx or a timeout, oldest first. */
   readonly #overloads: boolean[] = [];
-  /**
-   * The last pause ([from, until]; extensions of it merged in), the starts
-   * since it ended and the rate of the first of them; and the same of the
-   * pause before (a refusal's own pause comes before the refusal's event).
-   */
-  #cycle: _Cycle | undefined;
-  #previousCycle: _Cycle | undefined;
-  /** The last measure of what the server took over a cycle, and when. */
-  #lastTaken: { readonly rate: number; readonly at: number } | undefined;
+  /** What the starts before a refusal say of the limit. */
+  readonly #estimate: LimitEstimate;
+  /** A burst after a pause checking the bucket a reading assumed; undefined when none is due. */
+  #check: BucketCheck | undefined;
+  /** Whether a check already ran: one per run tells small buckets from strict spacings. */
+  #checked = false;
+  /** The pause a refusal among the burst asked for, ms. */
+  #checkPauseMs: number | undefined;
+  /** After a burst, the next start waits out the burst's spacing; then the setting's spacing. */
+  #afterBurst = false;
   #announced = Infinity;
 
   /** @throws {RangeError} on invalid parameters. */
@@ -125,6 +119,7 @@ export class AdaptiveController {
       at: options.clock.now(),
     });
     this.#latency = new LatencyGradient({ window: this.#params.latencyWindow });
+    this.#estimate = new LimitEstimate({ priorBucketMs: this.#params.priorBucketMs });
   }
 
   /** The setting in effect (before the run starts, the profile's). */
@@ -151,6 +146,7 @@ export class AdaptiveController {
       case "task-done": {
         const start = this.#take(event.id);
         if (start === undefined) break;
+        this.#checkAnswered(event.at, event.id, false);
         this.#noteAnswer(false);
         this.#latency.add(event.durationMs);
         this.#answer(event.at);
@@ -163,7 +159,7 @@ export class AdaptiveController {
         const start = this.#take(event.id);
         if (start === undefined) break;
         this.#answer(event.at);
-        this.#failed(event.at, start, event.status, event.reason);
+        this.#failed(event.at, start, event);
         this.#tick(event.at);
         break;
       }
@@ -171,14 +167,15 @@ export class AdaptiveController {
         this.#starts.delete(event.id);
         break;
       case "rate-pause":
+        // A burst under way stops there; its answers may still tell.
+        if (this.#check !== undefined && !this.#check.armed) {
+          this.#check.paused();
+          this.#afterBurst = false;
+          this.#setter.releaseSpacing();
+        }
         this.#tick(event.at);
         this.#pausedUntil = Math.max(this.#pausedUntil, event.until);
-        if (this.#cycle !== undefined && event.at <= this.#cycle.until) {
-          this.#cycle.until = Math.max(this.#cycle.until, event.until);
-        } else {
-          this.#previousCycle = this.#cycle;
-          this.#cycle = { from: event.at, until: event.until, starts: [], firstRate: 0 };
-        }
+        this.#estimate.paused(event.at);
         // The gap a pause leaves says nothing of the rate the run sends at.
         this.#recentStarts = [];
         break;
@@ -186,6 +183,10 @@ export class AdaptiveController {
         // The paused time is not made up for: advance without growth.
         this.#aimd.advance(event.at, { grow: false });
         this.#pausedUntil = -Infinity;
+        if (this.#check?.armed) {
+          this.#check.resumed();
+          this.#setter.overrideSpacing(0);
+        } else if (this.#check !== undefined && !this.#check.done) this.#endCheck();
         break;
       case "scope-open":
       case "scope-close":
@@ -233,56 +234,62 @@ export class AdaptiveController {
     const achieved = since.length < 2 ? undefined : _startsPerSecond(since);
     const rate = achieved !== undefined && achieved < 0.7 * applied ? achieved : applied;
     this.#starts.set(id, { at, rate });
-    const cycle = this.#cycle;
-    // Only the stretch a refusal can be measured over is kept (see `#acceptedRate`).
-    if (
-      cycle !== undefined && at >= cycle.until &&
-      at - cycle.until <= _SHORT_CYCLE_PAUSES * (cycle.until - cycle.from)
-    ) {
-      if (cycle.starts.length === 0) cycle.firstRate = rate;
-      cycle.starts.push(at);
+    this.#estimate.started(at);
+    const check = this.#check;
+    if (this.#afterBurst) {
+      this.#afterBurst = false;
+      this.#setter.releaseSpacing();
+    } else if (check?.sending && check.started(id)) {
+      // The start after the burst comes when it would have come had the
+      // burst been spaced: the bucket is as full then as without the burst.
+      this.#afterBurst = true;
+      this.#setter.overrideSpacing(check.size * this.#setter.spacingMs);
     }
     this.#tick(at);
   }
 
+  /** A request of the burst was answered; when it was the last, what the burst says. */
+  #checkAnswered(at: number, id: string, refused: boolean): void {
+    const check = this.#check;
+    const result = check?.answered(id, refused);
+    if (result?.kind === "holds") this.#estimate.bucketHolds(result.size);
+    if (check === undefined || result?.kind !== "smaller" || result.tokens < 1) return;
+    const reading = this.#estimate.bucketFound(result.tokens);
+    if (reading === undefined) return;
+    this.#apply(
+      this.#aimd.bucketFound(at, {
+        reading,
+        pauseMs: this.#checkPauseMs,
+        what: `${check.size - result.tokens} of ${check.size} requests sent at once after ` +
+          `the pause answered 429: the bucket holds ${result.tokens}`,
+      }),
+      at,
+    );
+  }
+
+  #endCheck(): void {
+    this.#check?.cancel();
+    this.#afterBurst = false;
+    this.#setter.releaseSpacing();
+  }
+
   /**
-   * What the server took, requests/s, over the cycle before a refused
-   * request: the last pause and the sending after it. A server whose bucket
-   * holds a burst lets a client run above its limit until the bucket is
-   * empty, so the rate a request is refused at can be far above the limit;
-   * the bucket refills during the pause, and over pause and sending
-   * together it took no more than its limit. Measured only when the refusal
-   * came soon after the pause (a bucket emptied again; a late one may be
-   * the edge of a strictly spaced limit, which the pause did not refill),
-   * but not at once (nothing banked: a strict spacing), and the run sent at
-   * about the refused rate all along; and trusted only when the cycle before
-   * measured about the same.
+   * After a reading that assumed the bucket (no fit yet), the first requests
+   * after the pause go at once, as many as the bucket assumed: a strict
+   * spacing refuses the second, a bucket holds them (see {@linkcode BucketCheck}).
    */
-  #acceptedRate(start: { readonly at: number; readonly rate: number }): number | undefined {
-    // Once per episode: later refusals of requests sent before its decrease are the same.
-    if (start.at < this.#aimd.lastDecreaseAt) return undefined;
-    const cycle = [this.#cycle, this.#previousCycle]
-      .find((c) => c !== undefined && c.until <= start.at);
-    if (cycle === undefined) return undefined;
-    const { from, until } = cycle;
-    const sending = start.at - until;
-    const pause = until - from;
-    // Refused right after the pause: nothing was banked, a strict spacing.
-    if (sending < pause / 4 || sending > _SHORT_CYCLE_PAUSES * pause) return undefined;
-    if (cycle.firstRate < 0.9 * start.rate) return undefined;
-    // Every request sent before the refused one went through: the refusal is the first of its episode.
-    const taken = cycle.starts.reduce((n, at) => at < start.at ? n + 1 : n, 0);
-    if (taken === 0) return undefined;
-    const rate = (taken * 1000) / (start.at - from);
-    // Trusted when two cycles in a row agree: behind a bucket what it takes
-    // is its limit, cycle after cycle; after a strict limit's jitter refusal
-    // it is a chance figure.
-    const last = this.#lastTaken;
-    this.#lastTaken = { rate, at: start.at };
-    if (last === undefined || start.at - last.at > _ACCEPTED_AGREE_WITHIN_MS) return undefined;
-    return Math.abs(rate - last.rate) <= _ACCEPTED_AGREEMENT * Math.max(rate, last.rate)
-      ? rate
-      : undefined;
+  #armCheck(reading: LimitReading | undefined): void {
+    if (this.#checked || reading === undefined || reading.bucketKnown) return;
+    if (this.#announced < Infinity) return; // the server said its limit
+    if (this.#setter.profileDelayMs > 0) return; // the profile's spacing is a ceiling
+    // As many as the reading's bucket holds at the limit it read, as many as may be in flight.
+    const size = Math.min(
+      Math.round((reading.bucketMs * reading.rate) / 1000),
+      this.#setter.setting.maxInFlight,
+    );
+    if (size < 2) return;
+    this.#checked = true;
+    this.#check = new BucketCheck(size);
   }
 
   /** Starts per second over the last few starts; undefined before two. */
@@ -309,16 +316,30 @@ export class AdaptiveController {
   #failed(
     at: number,
     start: { readonly at: number; readonly rate: number },
-    status: number | undefined,
-    reason: string,
+    event: Extract<RunEvent, { type: "task-retry" | "task-failed" }>,
   ): void {
+    const { status, reason } = event;
     const signal = { startedAt: start.at, startRate: start.rate };
-    if (status !== undefined && this.#limitStatuses.has(status)) {
-      const acceptedRate = this.#acceptedRate(start);
-      this.#apply(
-        this.#aimd.onLimit(at, { ...signal, what: `HTTP ${status}`, acceptedRate }),
-        at,
-      );
+    const limit = status !== undefined && this.#limitStatuses.has(status);
+    if (this.#check?.has(event.id)) {
+      // A refusal among the burst is the check's: what it says, once all are answered.
+      if (limit && event.type === "task-retry") this.#checkPauseMs = event.retryAfterMs;
+      this.#checkAnswered(at, event.id, limit);
+      if (limit) return;
+    }
+    if (limit) {
+      // Once per episode: later refusals of requests sent before its decrease are the same.
+      if (start.at < this.#aimd.lastDecreaseAt) return;
+      const reading = this.#estimate.read(start.at);
+      const decision = this.#aimd.onLimit(at, {
+        ...signal,
+        what: `HTTP ${status}`,
+        reading,
+        pauseMs: event.type === "task-retry" ? event.retryAfterMs : undefined,
+      });
+      if (reading !== undefined && !decision?.bunched) this.#estimate.remember(reading);
+      this.#apply(decision, at);
+      if (decision !== undefined && !decision.bunched) this.#armCheck(reading);
     } else if (
       (status !== undefined && this.#overloadStatuses.has(status)) ||
       (status === undefined && _TIMEOUT.test(reason))
@@ -400,14 +421,6 @@ export class AdaptiveController {
     const inFlight = Math.ceil((rate * baseline * this.#params.inFlightHeadroom) / 1000) + 1;
     return { ratePerSecond: rate, maxInFlight: inFlight };
   }
-}
-
-/** A pause of the server and the sending after it. */
-interface _Cycle {
-  readonly from: number;
-  until: number;
-  readonly starts: number[];
-  firstRate: number;
 }
 
 /** Starts per second over `starts` (two or more, in order). */

@@ -22,14 +22,35 @@ export interface AdaptiveParams {
    */
   readonly margin: number;
   /**
+   * A refusal at the plateau that the starts before it cannot tell from
+   * arrivals bunching on their way (the server took about what was sent)
+   * adds this fraction to the margin, won back after `marginRecoveryMs`
+   * without another. @default 0.03
+   */
+  readonly marginStep: number;
+  /** See `marginStep`, ms. @default 30000 */
+  readonly marginRecoveryMs: number;
+  /**
+   * A server's token bucket is read as holding this many ms of tokens until
+   * two refusals after different sending tell its size (see
+   * `LimitEstimate`). Smaller reads a refusal after a burst as a higher
+   * limit. @default 100
+   */
+  readonly priorBucketMs: number;
+  /**
    * A limit the server announces is paced this fraction below, for the same
-   * reason. Applies to every profile. @default 0.03
+   * reason. Applies to every profile. Each refusal under it adds
+   * `marginStep` (fixed profiles: one headroom step), won back after 30 s
+   * without one: a bucket of a few requests absorbs timing noise, a strict
+   * spacing needs the steps. @default 0.02
    */
   readonly announcedHeadroom: number;
   /**
    * With no limit seen, the rate doubles this often, ms, and at least every
-   * four baseline latencies, so each doubling is seen in the answers before
-   * the next. @default 250
+   * two baseline latencies, so each doubling is seen in the answers before
+   * the next. Faster costs a larger overshoot (more requests refused at
+   * once, retried after the pause); slower costs time below the limit,
+   * which at 100/s from 10/s is most of what finding it costs. @default 150
    */
   readonly slowStartDoublingMs: number;
   /**
@@ -106,8 +127,11 @@ export const DEFAULT_ADAPTIVE_PARAMS: AdaptiveParams = Object.freeze({
   startRate: 10,
   minRate: 0.5,
   margin: 0.03,
-  announcedHeadroom: 0.03,
-  slowStartDoublingMs: 250,
+  marginStep: 0.03,
+  marginRecoveryMs: 30_000,
+  priorBucketMs: 100,
+  announcedHeadroom: 0.02,
+  slowStartDoublingMs: 150,
   limitDecrease: 0.9,
   repeatDecrease: 0.5,
   repeatWindowMs: 3000,
@@ -152,7 +176,7 @@ export function adaptiveParams(overrides: Partial<AdaptiveParams> = {}): Adaptiv
     (n) => n > 0 && n <= params.startRate,
     "above 0, at most startRate",
   );
-  for (const name of ["margin", "announcedHeadroom", "stepRatio"] as const) {
+  for (const name of ["margin", "marginStep", "announcedHeadroom", "stepRatio"] as const) {
     _check(name, params[name], (n) => n >= 0 && n < 1, "from 0 to below 1");
   }
   for (
@@ -197,10 +221,17 @@ export function adaptiveParams(overrides: Partial<AdaptiveParams> = {}): Adaptiv
       "peakHalfLifeMs",
       "overloadProbeDelayMs",
       "probeDoublingMs",
+      "marginRecoveryMs",
     ] as const
   ) {
     _check(name, params[name], (n) => n > 0 && n < Infinity, "a finite number of ms above 0");
   }
+  _check(
+    "priorBucketMs",
+    params.priorBucketMs,
+    (n) => n >= 0 && n <= 2000,
+    "a number of ms from 0 to 2000",
+  );
   _check(
     "probeDelayMaxMs",
     params.probeDelayMaxMs,

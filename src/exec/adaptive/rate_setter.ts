@@ -51,6 +51,8 @@ export class RateSetter {
   readonly #maxInFlight: number;
   readonly #onChange: ((event: RunEvent) => void) | undefined;
   #setting: RateSetting;
+  /** A spacing in force instead of the setting's, ms (see {@linkcode overrideSpacing}). */
+  #override: number | undefined;
 
   constructor(options: RateSetterOptions) {
     this.#control = options.control;
@@ -69,6 +71,11 @@ export class RateSetter {
   /** The profile's rate limit, requests/s (Infinity for none). */
   get maxRate(): number {
     return this.#maxRate;
+  }
+
+  /** The profile's minimum spacing between starts, ms (0 for none). */
+  get profileDelayMs(): number {
+    return this.#delayMs;
   }
 
   /** The profile's in-flight limit (Infinity for none). */
@@ -97,12 +104,33 @@ export class RateSetter {
     // events must already see (and follow) this change.
     this.#setting = to;
     this.#onChange?.({ type: "rate-change", at, from, to, cause, reason });
-    this.#control.setDelayMs(
-      to.ratePerSecond === Infinity
-        ? this.#delayMs
-        : Math.max(this.#delayMs, 1000 / to.ratePerSecond),
-    );
+    if (this.#override === undefined) this.#control.setDelayMs(this.spacingMs);
     if (to.maxInFlight !== from.maxInFlight) this.#control.setMaxInFlight(to.maxInFlight);
     return true;
+  }
+
+  /** The spacing between starts the setting asks for, ms. */
+  get spacingMs(): number {
+    const rate = this.#setting.ratePerSecond;
+    return rate === Infinity ? this.#delayMs : Math.max(this.#delayMs, 1000 / rate);
+  }
+
+  /**
+   * Spaces the next starts `delayMs` apart (never closer than the profile's
+   * delay) instead of as the setting asks, until {@linkcode releaseSpacing};
+   * rate changes meanwhile are recorded, not applied. No `rate-change`: the
+   * rate over the stretch stays the setting's.
+   */
+  overrideSpacing(delayMs: number): void {
+    if (!this.#control.attached) return;
+    this.#override = Math.max(this.#delayMs, delayMs);
+    this.#control.setDelayMs(this.#override);
+  }
+
+  /** Back to the setting's spacing. */
+  releaseSpacing(): void {
+    if (this.#override === undefined) return;
+    this.#override = undefined;
+    if (this.#control.attached) this.#control.setDelayMs(this.spacingMs);
   }
 }

@@ -2,9 +2,11 @@
  * A simulated server on virtual time, and a run of N requests against it
  * driven by the real executor with a rate governor. The server is a token
  * bucket of a rate the client does not know (429 with a whole-second
- * Retry-After above it), with a latency model, optional outages (503), an
- * optional single worker whose queue slows answers under load, and optional
- * announcements of its limit.
+ * Retry-After above it) holding a strict spacing's single token, or some ms
+ * of tokens, with a latency model, stalls that bunch arrivals, optional
+ * outages (503), an optional single worker whose queue slows answers under
+ * load, and optional announcements of its limit (in every answer, or on
+ * refusals only).
  *
  * @module
  */
@@ -31,19 +33,33 @@ export interface SimServerOptions {
   /** Requests/s its bucket allows, or a schedule; Infinity for no limit. */
   readonly rate: number | ((at: number) => number);
   /**
-   * The bucket's capacity: 1 for a strict spacing, or as many as the first
-   * rate allows in a second (a one-second window, which lets a client run
-   * above the limit until the bucket is empty). @default 1
+   * The bucket holds this many ms of tokens at the first rate, at least one:
+   * 1000 for as many as the rate allows in a second (a one-second window,
+   * which lets a client run above the limit until the bucket is empty), 100
+   * for a tenth of that (4 tokens at 40/s). @default one token: a strict spacing
    */
-  readonly burst?: 1 | "one-second";
+  readonly bucketMs?: number;
   /** Round trip without queueing, ms: half before the server sees the request, half after. */
   readonly latencyMs: number;
+  /**
+   * The server's work on a request it takes, ms, before the answer's half of
+   * the trip; a refusal is answered at once, as most servers and gateways do.
+   * @default 0
+   */
+  readonly processingMs?: number;
   /** The arrival of each request varies uniformly by up to this, ms. @default 0.2 */
   readonly transitJitterMs?: number;
+  /**
+   * The server stalls now and then (a collection, another request's work):
+   * requests arriving during a stall are seen together at its end, closer
+   * than they were sent. Stalls start this many times a second on average
+   * and last `meanMs` on average (both exponential). @default none
+   */
+  readonly stalls?: { readonly perSecond: number; readonly meanMs: number };
   /** The answer's half of the trip varies by up to this fraction. @default 0.2 */
   readonly latencySpread?: number;
-  /** Send the limit with every answer. @default false */
-  readonly announce?: boolean;
+  /** Send the limit with every answer (`true`), or only on refusals (`"on-429"`). @default false */
+  readonly announce?: boolean | "on-429";
   /** Requests arriving in these [from, to) windows are answered 503. */
   readonly outages?: readonly (readonly [number, number])[];
   /** Every this-many-th request is answered 503, whatever the load. */
@@ -67,12 +83,21 @@ export interface SimArrival {
 /** The simulated server. */
 export class SimServer {
   readonly arrivals: SimArrival[] = [];
+  /**
+   * Requests that arrived while a Retry-After the server sent was still
+   * running, later than a round trip after it (those already on their way).
+   */
+  beforeRetryAfter = 0;
+  /** Retry-After windows still running: [counted from, until], ms from the origin. */
+  #windows: [number, number][] = [];
   readonly #o: SimServerOptions;
   readonly #clock: VirtualClock;
   readonly #random: () => number;
   readonly #origin: number;
   #bucket: TokenBucket | undefined;
   #workerFreeAt = -Infinity;
+  /** The current or next stall, ms from the origin. */
+  #stall: { from: number; to: number } | undefined;
 
   constructor(options: SimServerOptions, clock: VirtualClock) {
     this.#o = options;
@@ -91,15 +116,23 @@ export class SimServer {
     const o = this.#o;
     const jitter = (this.#random() * 2 - 1) * (o.transitJitterMs ?? 0.2);
     await this.#clock.sleep(Math.max(0, o.latencyMs / 2 + jitter), signal);
+    const stalled = this.#stalledUntil(this.#clock.now() - this.#origin);
+    if (stalled > 0) await this.#clock.sleep(stalled, signal);
     const at = this.#clock.now() - this.#origin;
+    this.#windows = this.#windows.filter(([, until]) => until > at);
+    if (this.#windows.some(([from]) => at > from)) this.beforeRetryAfter++;
     const rate = typeof o.rate === "number" ? o.rate : o.rate(at);
     const wait = this.#take(rate, at);
-    const hint = o.announce && rate < Infinity ? this.#hint(rate, at) : undefined;
+    const announce = rate < Infinity && (o.announce === true || (o.announce && wait > 0));
+    const hint = announce ? this.#hint(rate, at, o.announce === "on-429") : undefined;
     const down = (o.latencyMs / 2) * (1 + (this.#random() * 2 - 1) * (o.latencySpread ?? 0.2));
     if (wait > 0) {
       this.arrivals.push({ at, status: 429, rate });
       await this.#clock.sleep(down, signal);
       const retryAfterMs = Math.max(1, Math.ceil(wait / 1000)) * 1000;
+      // Counted from when the refusal is back with the client, and a trip more.
+      const grace = down + o.latencyMs + 2 * (o.transitJitterMs ?? 0.2) + 1;
+      this.#windows.push([at + grace, at + down + retryAfterMs]);
       throw new TaskError("HTTP 429", {
         retryable: true,
         status: 429,
@@ -118,15 +151,29 @@ export class SimServer {
       throw new TaskError("HTTP 503", { retryable: true, status: 503 });
     }
     this.arrivals.push({ at, status: 200, rate });
-    await this.#clock.sleep(queued + down, signal);
+    await this.#clock.sleep(queued + (o.processingMs ?? 0) + down, signal);
     return hint;
+  }
+
+  /** Ms until the stall the server is in at `at` ends; 0 when it is in none. */
+  #stalledUntil(at: number): number {
+    const stalls = this.#o.stalls;
+    if (stalls === undefined) return 0;
+    const exponential = (mean: number) => -Math.log(1 - this.#random()) * mean;
+    let stall = this.#stall;
+    while (stall === undefined || stall.to <= at) {
+      const from = (stall?.to ?? 0) + exponential(1000 / stalls.perSecond);
+      stall = this.#stall = { from, to: from + exponential(stalls.meanMs) };
+    }
+    return at >= stall.from ? stall.to - at : 0;
   }
 
   /** 0 when the bucket had a token, else ms until it will. */
   #take(rate: number, at: number): number {
     if (rate === Infinity) return 0;
     if (this.#bucket === undefined) {
-      const burst = this.#o.burst === "one-second" ? Math.max(1, Math.ceil(rate)) : 1;
+      const bucketMs = this.#o.bucketMs;
+      const burst = bucketMs === undefined ? 1 : Math.max(1, Math.round((rate * bucketMs) / 1000));
       this.#bucket = new TokenBucket({ ratePerSecond: rate, burst }, at);
     } else if (this.#bucket.ratePerSecond !== rate) this.#bucket.setRate(rate, at);
     return this.#bucket.take(at);
@@ -143,7 +190,8 @@ export class SimServer {
     return this.#workerFreeAt - at;
   }
 
-  #hint(rate: number, at: number): RateHint {
+  #hint(rate: number, at: number, limitOnly: boolean): RateHint {
+    if (limitOnly) return { ratePerSecond: rate };
     const bucket = this.#bucket!;
     return {
       ratePerSecond: rate,

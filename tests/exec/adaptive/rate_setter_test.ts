@@ -88,3 +88,37 @@ sanitizedTest(
     );
   },
 );
+
+sanitizedTest(
+  "RateSetter.overrideSpacing spaces starts otherwise until released, never closer than the profile's delay, and changes no setting",
+  async () => {
+    const clock = new VirtualClock();
+    const control = new RunControl();
+    const events: RunEvent[] = [];
+    const limits = { scopes: [1], tasksPerScope: 10, delayMs: 10 };
+    const setter = new RateSetter({ control, limits, onChange: (e) => events.push(e) });
+    const delays: number[] = [];
+    const run = runDag(Dag.from([task("a", ["s"])]), {
+      tasks: { work: () => clock.sleep(10) },
+      limits,
+      retry: noRetry,
+      clock,
+      control,
+      onEvent: (event) => {
+        if (event.type !== "run-start") return;
+        setter.set({ ratePerSecond: 20, maxInFlight: 4 }, event.at, "start", "20/s");
+        delays.push(control.delayMs);
+        setter.overrideSpacing(0);
+        delays.push(control.delayMs);
+        // A change meanwhile is recorded, and applied at the release.
+        setter.set({ ratePerSecond: 40, maxInFlight: 4 }, event.at, "recover", "40/s");
+        delays.push(control.delayMs);
+        setter.releaseSpacing();
+        delays.push(control.delayMs);
+      },
+    });
+    await drive(clock, run);
+    assert.deepEqual(delays, [50, 10, 10, 25]);
+    assert.deepEqual(events.map((e) => e.type === "rate-change" && e.reason), ["20/s", "40/s"]);
+  },
+);
