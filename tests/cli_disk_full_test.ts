@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { cliArgs } from "./_cli.ts";
 import { startFakeApi } from "../src/fake_api/server.ts";
 import { loadManifest } from "../src/manifest/load.ts";
 import { isTempFileName } from "../src/output/atomic_write.ts";
@@ -44,12 +45,7 @@ Deno.test({
       );
       const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
         args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-net",
-          "--allow-env",
-          "src/cli.ts",
+          ...cliArgs(),
           "import",
           "--api-url",
           api.apiUrl,

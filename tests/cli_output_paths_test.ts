@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../src/cli.ts";
+import { cliArgs, runMain as run } from "./_cli.ts";
 import { startFakeApi } from "../src/fake_api/server.ts";
 import { loadManifest } from "../src/manifest/load.ts";
 import { readProgressLog } from "../src/progress/log.ts";
@@ -12,16 +12,6 @@ import { readProgressLog } from "../src/progress/log.ts";
 const root = new URL("..", import.meta.url).pathname;
 const manifest = join(root, "import.yaml");
 const canon = await loadManifest(manifest);
-
-async function run(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout, stderr };
-}
 
 /** Every path under `dir`, relative, sorted. */
 async function tree(dir: string, prefix = ""): Promise<string[]> {
@@ -123,12 +113,7 @@ Deno.test('--out "" exits 2 and imports nothing into the working directory', asy
   try {
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
-        "run",
-        "--allow-read",
-        "--allow-write",
-        "--allow-net",
-        "--allow-env",
-        join(root, "src", "cli.ts"),
+        ...cliArgs(),
         "import",
         "-m",
         manifest,

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { cliArgs } from "./_cli.ts";
 import { randomInt, seededRandom } from "../src/fake_api/random.ts";
 import { startFakeApi } from "../src/fake_api/server.ts";
 import { loadManifest } from "../src/manifest/load.ts";
@@ -27,16 +28,7 @@ async function fastProfile(dir: string): Promise<string> {
 
 function spawnImport(args: string[]): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-env",
-      "src/cli.ts",
-      "import",
-      ...args,
-    ],
+    args: cliArgs("import", ...args),
     cwd: root,
     stdin: "null",
     stdout: "piped",

@@ -1,20 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../src/cli.ts";
+import { runMain as run } from "./_cli.ts";
 import { TOOL } from "../src/version.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const manifest = join(root, "import.yaml");
-
-async function run(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout, stderr };
-}
 
 /** A temporary project: a manifest text and the shipped profiles. */
 async function project(manifestText: string): Promise<{ dir: string; file: string }> {

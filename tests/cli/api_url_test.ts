@@ -1,22 +1,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { main } from "../../src/cli.ts";
+import { runMain as run } from "../_cli.ts";
 import { startFakeApi } from "../../src/fake_api/server.ts";
 import { loadManifest } from "../../src/manifest/load.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const shipped = join(root, "import.yaml");
 const canon = await loadManifest(shipped);
-
-async function run(args: string[]) {
-  let stdout = "";
-  let stderr = "";
-  const code = await main(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-  });
-  return { code, stdout, stderr };
-}
 
 /** Every file under `dir` whose bytes hold `secret`, or [] when `dir` does not exist. */
 async function filesHolding(dir: string, secret: string): Promise<string[]> {
