@@ -132,6 +132,8 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
   const closing = new AbortController();
 
   const handle = async (request: Request): Promise<Response> => {
+    // First of all, so that the arrival is timed as closely as the event loop allows.
+    const arrivedAt = clock.now();
     const url = new URL(request.url);
     if (url.pathname === "/__stats") return _json(200, stats.snapshot());
     const isContent = url.pathname === CONTENT_PATH && request.method === "GET";
@@ -141,7 +143,7 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
     try {
       if (!isContent) return _json(outcome = 404, { error: `No such path: ${url.pathname}` });
 
-      const arrivedAt = clock.now();
+      stats.arrive(arrivedAt);
       if (limit.arrive(arrivedAt)) stats.countBeforeRetryAfter();
       const waitMs = bucket?.take(arrivedAt) ?? 0;
       if (waitMs > 0) {
@@ -166,10 +168,12 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
       const body = plan.fault === "error"
         ? undefined
         : _render(canon, uri, url.searchParams.get("lang") ?? "eng");
-      if (plan.delayMs > 0) {
+      // The latency counts from the arrival: the render is part of it.
+      const leftMs = arrivedAt + plan.delayMs - clock.now();
+      if (leftMs > 0) {
         try {
           // Not request.signal: reading it makes Deno warn about its legacy abort.
-          await clock.sleep(plan.delayMs, closing.signal);
+          await clock.sleep(leftMs, closing.signal);
         } catch {
           return _json(outcome = 503, { error: "Shutting down" });
         }
