@@ -16,7 +16,7 @@ import type { Limits, RateHint, RunEvent, RunReport } from "./exec/types.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
-import { type ChapterWriteResult, writeChapter } from "./output/chapter_file.ts";
+import { type ChapterWriteResult, writeEncodedChapter } from "./output/chapter_file.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
 import { rootManifestPath } from "./output/paths.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
@@ -28,7 +28,8 @@ import { defaultLogPath, ProgressLog } from "./progress/log.ts";
 import type { RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
 import { completedChapters, recordedChecksums } from "./resume.ts";
-import { fetchChapter } from "./source/request.ts";
+import { fetchChapterBody } from "./source/request.ts";
+import { ChapterEncoder } from "./offload/chapter_encoder.ts";
 import { quotaPause } from "./exec/adaptive/quota.ts";
 import { TOOL } from "./version.ts";
 
@@ -66,6 +67,12 @@ export interface ImportOptions {
    * cap at a limit the server announces). @default a new one
    */
   readonly control?: RunControl;
+  /**
+   * Workers that parse, serialize and hash the chapters, so that the main
+   * thread is free to send each request on time; 0 does it all on the main
+   * thread. @default one per core beyond the first, at most 4 (see `defaultChapterWorkers`)
+   */
+  readonly chapterWorkers?: number;
 }
 
 /** What {@linkcode runImport} returns. */
@@ -117,6 +124,20 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   const outDir = resolve(options.outDir ?? manifest.output.dir);
   const plan = buildPlan(manifest, resolveSelection(manifest, options.selection ?? {}));
 
+  // Started first, so the workers load their modules while the run sets up.
+  const encoder = new ChapterEncoder({ workers: options.chapterWorkers });
+  try {
+    return await _setUpAndRun(options, { plan, outDir, clock, encoder });
+  } finally {
+    encoder.close();
+  }
+}
+
+async function _setUpAndRun(
+  options: ImportOptions,
+  { plan, outDir, clock, encoder }: Pick<_Run, "plan" | "outDir" | "clock" | "encoder">,
+): Promise<ImportResult> {
+  const { manifest } = options;
   await _checkOutDir(outDir, manifest.source.lang);
   const logPath = options.log === false
     ? undefined
@@ -135,7 +156,7 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
     );
   }
   try {
-    return await _execute({ options, plan, outDir, clock, log, logPath });
+    return await _execute({ options, plan, outDir, clock, log, logPath, encoder });
   } finally {
     log?.close();
     lock.release();
@@ -149,6 +170,7 @@ interface _Run {
   readonly clock: Clock;
   readonly log?: ProgressLog;
   readonly logPath?: string;
+  readonly encoder: ChapterEncoder;
 }
 
 async function _execute(run: _Run): Promise<ImportResult> {
@@ -281,7 +303,7 @@ function _handlers(
   run: _Run,
   onHint: (hint: RateHint) => void,
 ): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
-  const { options, plan, outDir, clock } = run;
+  const { options, plan, outDir, clock, encoder } = run;
   const { manifest, profile } = options;
   // A book declared with `verses: 0` (the Official Declarations) is prose: its
   // chapters have paragraphs and no verses. Any other chapter without verses is empty.
@@ -295,7 +317,7 @@ function _handlers(
     tasks: {
       chapter: async (node, context) => {
         if (node.kind !== "chapter") throw new TypeError(`Unexpected node "${node.id}"`);
-        const fetched = await fetchChapter(node.uri, {
+        const body = await fetchChapterBody(node.uri, {
           source: manifest.source,
           retryOn: manifest.retry.retryOn,
           fetch: options.fetch,
@@ -304,9 +326,13 @@ function _handlers(
           now: () => clock.now(),
           onRateHint: onHint,
         });
+        // Parsed off the main thread; a failure comes back as it was thrown.
+        const encoded = await encoder.encode(body.bytes, body.requested, {
+          signal: context.signal,
+        });
         // With the attempt's signal, an attempt that timed out cannot rename
         // its file into place after the run has moved on.
-        return await writeChapter(outDir, fetched.chapter, { signal: context.signal });
+        return await writeEncodedChapter(outDir, encoded, { signal: context.signal });
       },
     },
     sinks: {
