@@ -23,6 +23,13 @@ export interface Clock {
    * `sleep(at - now())`.
    */
   sleepUntil?(at: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves once the event loop has turned: I/O that the code running now
+   * began (a request's bytes) has been handed on by then. Rejects like
+   * `sleep`. A clock without an event loop of its own (a virtual one) need
+   * not have it.
+   */
+  nextTurn?(signal?: AbortSignal): Promise<void>;
 }
 
 /** The precise wait never yields through the event loop for longer than this before its target, ms. */
@@ -87,7 +94,7 @@ const _now = () => performance.timeOrigin + performance.now();
  * assert.ok(systemClock.now() >= at);
  * ```
  */
-export const systemClock: Clock & Required<Pick<Clock, "sleepUntil">> = {
+export const systemClock: Clock & Required<Pick<Clock, "sleepUntil" | "nextTurn">> = {
   now: _now,
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (Number.isNaN(ms)) return Promise.reject(new RangeError("Cannot sleep NaN ms"));
@@ -104,6 +111,11 @@ export const systemClock: Clock & Required<Pick<Clock, "sleepUntil">> = {
       }, Math.max(0, ms));
       signal?.addEventListener("abort", onAbort, { once: true });
     });
+  },
+  nextTurn(signal?: AbortSignal): Promise<void> {
+    // A 0 ms timer fires on a later turn than the one it was set in, after
+    // the runtime has polled the I/O begun in this one.
+    return systemClock.sleep(0, signal);
   },
   sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
     if (Number.isNaN(at)) return Promise.reject(new RangeError("Cannot sleep until NaN"));

@@ -70,6 +70,8 @@ export class DagRun<N extends DagNode> {
   #finished = false;
   #startedAt = 0;
   #detachControl: (() => void) | undefined;
+  /** Aborts the waits for the end of a start's turn when the run ends. */
+  #turns: AbortController | undefined;
   #resolve: (report: RunReport) => void = _ignore;
   #reject: (error: unknown) => void = _ignore;
 
@@ -233,12 +235,15 @@ export class DagRun<N extends DagNode> {
       this.#readySinks = [];
       for (const index of sinks) this.#startSink(index, now);
     }
+    let started = false;
     while (
       !this.#stopping && this.#inFlight < this.#maxInFlight && scopes.hasStartable &&
       (!limited || limiter.tryStart(now))
     ) {
       this.#startTask(scopes.takeNext(), now);
+      started = true;
     }
+    if (started && limited) this.#spaceFromTurnEnd();
     if (this.#record.ended === nodes.length) return this.#finish();
     this.#armWakeTimer(now);
     if (
@@ -296,6 +301,23 @@ export class DagRun<N extends DagNode> {
       (value) => this.#taskSucceeded(index, attempt, value),
       (error) => this.#taskThrew(index, attempt, error),
     );
+  }
+
+  /**
+   * What a task starts (a request's bytes) goes out only when the event loop
+   * turns, which work in the same turn may hold up: the limits hold between
+   * what goes out when the next start is spaced from then, not from the
+   * decision. A clock without turns (a virtual one) leaves the start as
+   * decided.
+   */
+  #spaceFromTurnEnd(): void {
+    const clock = this.#clock;
+    if (clock.nextTurn === undefined) return;
+    const start = this.#limiter.starts;
+    this.#turns ??= new AbortController();
+    clock.nextTurn(this.#turns.signal).then(() => {
+      if (!this.#finished) this.#limiter.startWentOutAt(clock.now(), start);
+    }, _ignore);
   }
 
   #isCurrent(index: number, attempt: number): boolean {
@@ -463,6 +485,7 @@ export class DagRun<N extends DagNode> {
   #end(): void {
     this.#finished = true;
     this.#wakeTimer.cancel();
+    this.#turns?.abort();
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
     this.#detachControl?.();
   }
