@@ -48,6 +48,8 @@ export class DagRun<N extends DagNode> {
   readonly #state: _NodeState[];
   readonly #attempts: Int32Array;
   readonly #attemptStartedAt: Float64Array;
+  /** 1 while the node's running attempt holds its slot. */
+  readonly #holdsSlot: Uint8Array;
   readonly #retryQueue = new MinHeap<_Retry>(_retryFirst);
   #readySinks: number[] = [];
   readonly #wakeTimer: WakeTimer;
@@ -57,7 +59,10 @@ export class DagRun<N extends DagNode> {
   /** Sinks run to the end even on abort (they record what is complete): their signal never aborts. */
   readonly #sinkContext = { signal: new AbortController().signal };
 
+  /** Running attempts that hold their slot (count against maxInFlight and their scope). */
   #inFlight = 0;
+  /** Running attempts that gave their slot up early (`TaskContext.releaseSlot`). */
+  #released = 0;
   #sinksRunning = 0;
   /** No new starts: abort or fail-fast. */
   #stopping = false;
@@ -92,6 +97,7 @@ export class DagRun<N extends DagNode> {
     this.#state = new Array(n).fill("blocked");
     this.#attempts = new Int32Array(n);
     this.#attemptStartedAt = new Float64Array(n);
+    this.#holdsSlot = new Uint8Array(n);
     this.#wakeTimer = new WakeTimer(this.#clock, () => this.#pump());
     const timeoutMs = options.attemptTimeoutMs ?? Infinity;
     if (timeoutMs !== Infinity) {
@@ -247,7 +253,8 @@ export class DagRun<N extends DagNode> {
     if (this.#record.ended === nodes.length) return this.#finish();
     this.#armWakeTimer(now);
     if (
-      this.#inFlight === 0 && this.#sinksRunning === 0 && !this.#wakeTimer.armed &&
+      this.#inFlight === 0 && this.#released === 0 && this.#sinksRunning === 0 &&
+      !this.#wakeTimer.armed &&
       this.#readySinks.length === 0 && !this.#pumpAgain
     ) {
       throw this.#deadlock();
@@ -287,13 +294,17 @@ export class DagRun<N extends DagNode> {
     const attempt = ++this.#attempts[index];
     this.#state[index] = "running";
     this.#inFlight++;
+    this.#holdsSlot[index] = 1;
     this.#attemptStartedAt[index] = now;
     this.#dag.scopes.start(this.#dag.leaf[index]!, this.#record.onScopeOpen);
     this.#record.started(index, attempt, now);
     const signal = this.#timeouts?.arm(index, attempt) ?? this.#runAbort.signal;
+    const releaseSlot = () => this.#releaseSlot(index, attempt);
     let result: Promise<unknown>;
     try {
-      result = Promise.resolve(this.#dag.tasks.get(node.kind)!(node, { signal, attempt }));
+      result = Promise.resolve(
+        this.#dag.tasks.get(node.kind)!(node, { signal, attempt, releaseSlot }),
+      );
     } catch (error) {
       result = Promise.reject(error);
     }
@@ -320,6 +331,34 @@ export class DagRun<N extends DagNode> {
     }, _ignore);
   }
 
+  /** `TaskContext.releaseSlot`: the attempt runs on, but another may start in its slot. */
+  #releaseSlot(index: number, attempt: number): void {
+    if (!this.#isCurrent(index, attempt) || this.#holdsSlot[index] === 0) return;
+    this.#hold();
+    try {
+      this.#giveUpSlot(index);
+      this.#released++;
+      this.#dag.scopes.release(this.#dag.leaf[index]!);
+    } finally {
+      this.#release();
+    }
+  }
+
+  /**
+   * The running attempt leaves its slot (it ends, waits for a retry or
+   * releases it): returns whether it still held it, so that its scope's
+   * running count is lowered once.
+   */
+  #giveUpSlot(index: number): boolean {
+    if (this.#holdsSlot[index] === 0) {
+      this.#released--;
+      return false;
+    }
+    this.#holdsSlot[index] = 0;
+    this.#inFlight--;
+    return true;
+  }
+
   #isCurrent(index: number, attempt: number): boolean {
     return !this.#finished && this.#state[index] === "running" && this.#attempts[index] === attempt;
   }
@@ -330,9 +369,9 @@ export class DagRun<N extends DagNode> {
     this.#hold();
     try {
       this.#timeouts?.clear(index);
-      this.#inFlight--;
+      const held = this.#giveUpSlot(index);
       this.#record.done(index, attempt, value, this.#attemptStartedAt[index]);
-      this.#dag.scopes.end(this.#dag.leaf[index]!, true, this.#record.onScopeClose);
+      this.#dag.scopes.end(this.#dag.leaf[index]!, held, this.#record.onScopeClose);
       this.#settle(index);
     } finally {
       this.#release();
@@ -364,20 +403,20 @@ export class DagRun<N extends DagNode> {
 
   #attemptFailed(index: number, attempt: number, failure: AttemptFailure): void {
     const now = this.#clock.now();
-    this.#inFlight--;
+    const held = this.#giveUpSlot(index);
     if (this.#aborted) {
       // Most likely caused by the abort itself: report it as cancelled, not as a failure.
-      this.#cancel(index, true, now);
+      this.#cancel(index, held, now);
       return;
     }
     // The server speaks for the whole client: its pause holds every start,
     // whether or not this task will be retried.
     this.#pauseForServer(index, failure, now);
     if (failure.retryable && attempt <= this.#options.retry.maxRetries && !this.#stopping) {
-      this.#scheduleRetry(index, attempt, failure, now);
+      this.#scheduleRetry(index, attempt, failure, held, now);
     } else {
       this.#fail(index, attempt, failure, now);
-      this.#dag.scopes.end(this.#dag.leaf[index]!, true, this.#record.onScopeClose);
+      this.#dag.scopes.end(this.#dag.leaf[index]!, held, this.#record.onScopeClose);
       this.#settle(index);
     }
   }
@@ -398,14 +437,21 @@ export class DagRun<N extends DagNode> {
   }
 
   /** The task frees its running slot (its scopes stay open) and waits in the retry queue. */
-  #scheduleRetry(index: number, attempt: number, failure: AttemptFailure, now: number): void {
+  #scheduleRetry(
+    index: number,
+    attempt: number,
+    failure: AttemptFailure,
+    held: boolean,
+    now: number,
+  ): void {
     const { retry, random = Math.random } = this.#options;
     const backoffMs = backoffDelay(attempt, retry, random);
     const delayMs = failure.retryAfterMs === undefined
       ? backoffMs
       : retryAfterDelay(failure.retryAfterMs, backoffMs);
     this.#state[index] = "waiting-retry";
-    this.#dag.scopes.release(this.#dag.leaf[index]!);
+    // An attempt that released its slot early has already left its running count.
+    if (held) this.#dag.scopes.release(this.#dag.leaf[index]!);
     this.#record.retrying(index, attempt, delayMs, failure, now);
     this.#retryQueue.push({ due: now + delayMs, index });
   }
