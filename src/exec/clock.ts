@@ -113,9 +113,21 @@ export const systemClock: Clock & Required<Pick<Clock, "sleepUntil" | "nextTurn"
     });
   },
   nextTurn(signal?: AbortSignal): Promise<void> {
-    // A 0 ms timer fires on a later turn than the one it was set in, after
-    // the runtime has polled the I/O begun in this one.
-    return systemClock.sleep(0, signal);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // An immediate runs once the current turn has let the runtime go on with
+    // the I/O begun in it: a request on a connection already open has then
+    // been written (a 0 ms timer would come a millisecond or two later).
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearImmediate(immediate);
+        reject(signal!.reason);
+      };
+      const immediate = setImmediate(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
   },
   sleepUntil(at: number, signal?: AbortSignal): Promise<void> {
     if (Number.isNaN(at)) return Promise.reject(new RangeError("Cannot sleep until NaN"));

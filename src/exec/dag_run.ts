@@ -23,6 +23,7 @@ import { RateLimiter } from "./rate_limiter.ts";
 import type { ControlTarget } from "./run_control.ts";
 import { RunRecord } from "./run_record.ts";
 import type { DagNode, RunReport } from "./types.ts";
+import { TurnSpacing } from "./turn_spacing.ts";
 import { WakeTimer } from "./wake_timer.ts";
 
 /** Where a node is in its life. A task waiting for a retry keeps its scopes open. */
@@ -75,8 +76,8 @@ export class DagRun<N extends DagNode> {
   #finished = false;
   #startedAt = 0;
   #detachControl: (() => void) | undefined;
-  /** Aborts the waits for the end of a start's turn when the run ends. */
-  #turns: AbortController | undefined;
+  /** Records rate-limited starts when they went out (see turn_spacing.ts). */
+  readonly #turnSpacing: TurnSpacing | undefined;
   #resolve: (report: RunReport) => void = _ignore;
   #reject: (error: unknown) => void = _ignore;
 
@@ -93,6 +94,7 @@ export class DagRun<N extends DagNode> {
     this.#record = new RunRecord(dag.nodes, this.#clock, options.onEvent);
     const { delayMs, tokenBucket, maxInFlight } = options.limits;
     this.#limiter = new RateLimiter({ delayMs, tokenBucket }, this.#clock);
+    this.#turnSpacing = TurnSpacing.for(this.#clock, this.#limiter);
     this.#maxInFlight = maxInFlight ?? Infinity;
     this.#state = new Array(n).fill("blocked");
     this.#attempts = new Int32Array(n);
@@ -249,7 +251,7 @@ export class DagRun<N extends DagNode> {
       this.#startTask(scopes.takeNext(), now);
       started = true;
     }
-    if (started && limited) this.#spaceFromTurnEnd();
+    if (started && limited) this.#turnSpacing?.started(now);
     if (this.#record.ended === nodes.length) return this.#finish();
     this.#armWakeTimer(now);
     if (
@@ -312,23 +314,6 @@ export class DagRun<N extends DagNode> {
       (value) => this.#taskSucceeded(index, attempt, value),
       (error) => this.#taskThrew(index, attempt, error),
     );
-  }
-
-  /**
-   * What a task starts (a request's bytes) goes out only when the event loop
-   * turns, which work in the same turn may hold up: the limits hold between
-   * what goes out when the next start is spaced from then, not from the
-   * decision. A clock without turns (a virtual one) leaves the start as
-   * decided.
-   */
-  #spaceFromTurnEnd(): void {
-    const clock = this.#clock;
-    if (clock.nextTurn === undefined) return;
-    const start = this.#limiter.starts;
-    this.#turns ??= new AbortController();
-    clock.nextTurn(this.#turns.signal).then(() => {
-      if (!this.#finished) this.#limiter.startWentOutAt(clock.now(), start);
-    }, _ignore);
   }
 
   /** `TaskContext.releaseSlot`: the attempt runs on, but another may start in its slot. */
@@ -531,7 +516,7 @@ export class DagRun<N extends DagNode> {
   #end(): void {
     this.#finished = true;
     this.#wakeTimer.cancel();
-    this.#turns?.abort();
+    this.#turnSpacing?.stop();
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
     this.#detachControl?.();
   }
