@@ -126,16 +126,45 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
 
   // Started first, so the workers load their modules while the run sets up.
   const encoder = new ChapterEncoder({ workers: options.chapterWorkers });
+  const warmedUp = options.fetch === undefined ? _warmUpFetch() : Promise.resolve();
   try {
-    return await _setUpAndRun(options, { plan, outDir, clock, encoder });
+    return await _setUpAndRun(options, { plan, outDir, clock, encoder, warmedUp });
   } finally {
     encoder.close();
+    await warmedUp;
+  }
+}
+
+/**
+ * Sets up the runtime's HTTP client before the run: the first request of a
+ * process otherwise goes out some 10-40 ms after `fetch` is called, so late
+ * that the next one, sent on time, reaches the server right behind it. A
+ * request that no server sees does it: to port 1 of 127.0.0.1, refused at
+ * once by the system. Skipped without the permission to connect there
+ * (never prompts); given up after a second.
+ */
+async function _warmUpFetch(): Promise<void> {
+  const status = await Deno.permissions.query({ name: "net", host: "127.0.0.1:1" });
+  if (status.state !== "granted") return;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 1000);
+  try {
+    const response = await fetch("http://127.0.0.1:1/", { signal: controller.signal });
+    await response.body?.cancel();
+  } catch {
+    // Refused, as intended.
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 async function _setUpAndRun(
   options: ImportOptions,
-  { plan, outDir, clock, encoder }: Pick<_Run, "plan" | "outDir" | "clock" | "encoder">,
+  { plan, outDir, clock, encoder, warmedUp }:
+    & Pick<_Run, "plan" | "outDir" | "clock" | "encoder">
+    & {
+      readonly warmedUp: Promise<void>;
+    },
 ): Promise<ImportResult> {
   const { manifest } = options;
   await _checkOutDir(outDir, manifest.source.lang);
@@ -156,6 +185,7 @@ async function _setUpAndRun(
     );
   }
   try {
+    await warmedUp;
     return await _execute({ options, plan, outDir, clock, log, logPath, encoder });
   } finally {
     log?.close();
@@ -299,6 +329,13 @@ function _rates(
   };
 }
 
+/**
+ * Chapters fetched and waiting to be parsed and written beyond which a
+ * request keeps its slot until its chapter is written: bounds the bodies
+ * held in memory when the disk or the parser is slower than the server.
+ */
+const _MAX_CHAPTERS_BEHIND = 32;
+
 function _handlers(
   run: _Run,
   onHint: (hint: RateHint) => void,
@@ -313,6 +350,8 @@ function _handlers(
     ),
   );
   const now = () => new Date(clock.now());
+  /** Chapters fetched and not yet written. */
+  let behind = 0;
   return {
     tasks: {
       chapter: async (node, context) => {
@@ -326,13 +365,22 @@ function _handlers(
           now: () => clock.now(),
           onRateHint: onHint,
         });
-        // Parsed off the main thread; a failure comes back as it was thrown.
-        const encoded = await encoder.encode(body.bytes, body.requested, {
-          signal: context.signal,
-        });
-        // With the attempt's signal, an attempt that timed out cannot rename
-        // its file into place after the run has moved on.
-        return await writeEncodedChapter(outDir, encoded, { signal: context.signal });
+        // The request is over: its slot goes to the next one while this
+        // chapter is parsed (off the main thread) and written, unless too
+        // many wait for that already (then requests wait for the writing).
+        if (behind < _MAX_CHAPTERS_BEHIND) context.releaseSlot();
+        behind++;
+        try {
+          // A parse failure comes back from the worker as it was thrown.
+          const encoded = await encoder.encode(body.bytes, body.requested, {
+            signal: context.signal,
+          });
+          // With the attempt's signal, an attempt that timed out cannot rename
+          // its file into place after the run has moved on.
+          return await writeEncodedChapter(outDir, encoded, { signal: context.signal });
+        } finally {
+          behind--;
+        }
       },
     },
     sinks: {

@@ -11,6 +11,9 @@ import type { RequestedChapter } from "../source/parse_chapter.ts";
 import { parseChapterBody } from "../source/request.ts";
 import { WorkerPool } from "./worker_pool.ts";
 
+/** A buffer this much longer than the body it starts is still handed over whole, bytes. */
+const _SPARE_BYTES = 64 * 1024;
+
 /** One chapter's body and what was asked for: a chapter worker's job. */
 export interface ChapterJob {
   readonly bytes: Uint8Array;
@@ -80,8 +83,9 @@ export class ChapterEncoder {
   }
 
   /**
-   * Parses, serializes and hashes one chapter. `bytes` is handed over to
-   * the worker: do not use it afterwards.
+   * Parses, serializes and hashes one chapter. `bytes`, and the buffer it
+   * views when it starts that buffer, are handed over to the worker: use
+   * neither afterwards.
    *
    * @throws {TaskError} as `parseChapterBody` does.
    * @throws the signal's reason when it aborts first.
@@ -95,9 +99,10 @@ export class ChapterEncoder {
       options.signal?.throwIfAborted();
       return await encodeChapter(parseChapterBody(bytes, requested));
     }
-    // Only a buffer of its own can be handed over; a view into a larger one is copied.
+    // A view from the start of its buffer (what readBody returns) hands the
+    // buffer over; a view into the middle of one may share it: copied.
     const own: Uint8Array<ArrayBuffer> = bytes.buffer instanceof ArrayBuffer &&
-        bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+        bytes.byteOffset === 0 && bytes.buffer.byteLength - bytes.byteLength <= _SPARE_BYTES
       ? bytes as Uint8Array<ArrayBuffer>
       : new Uint8Array(bytes);
     return await this.#pool.run({ bytes: own, requested }, {
