@@ -17,7 +17,7 @@ import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
-import { type ChapterWriteResult, writeChapter } from "./output/chapter_file.ts";
+import { type ChapterWriteResult, writeEncodedChapter } from "./output/chapter_file.ts";
 import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
@@ -30,7 +30,8 @@ import { defaultLogPath, ProgressLog } from "./progress/log.ts";
 import type { RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
 import { journalSink, trustedChapters } from "./resume.ts";
-import { fetchChapter } from "./source/request.ts";
+import { fetchChapterBody } from "./source/request.ts";
+import { ChapterEncoder } from "./offload/chapter_encoder.ts";
 import { quotaPause } from "./exec/adaptive/quota.ts";
 import { TOOL } from "./version.ts";
 
@@ -70,6 +71,12 @@ export interface ImportOptions {
   readonly control?: RunControl;
   /** How the chapter files and manifests are written. @default writeFileAtomic */
   readonly writeFile?: WriteFile;
+  /**
+   * Workers that parse, serialize and hash the chapters, so that the main
+   * thread is free to send each request on time; 0 does it all on the main
+   * thread. @default one per core beyond the first, at most 4 (see `defaultChapterWorkers`)
+   */
+  readonly chapterWorkers?: number;
 }
 
 /** What {@linkcode runImport} returns. */
@@ -138,7 +145,47 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   }
   const outDir = resolve(options.outDir ?? manifest.output.dir);
   const plan = buildPlan(manifest, resolveSelection(manifest, options.selection ?? {}));
+  // Started first, so the workers load their modules while the run sets up.
+  const encoder = new ChapterEncoder({ workers: options.chapterWorkers });
+  const warmedUp = options.fetch === undefined ? _warmUpFetch() : Promise.resolve();
+  try {
+    return await _setUpAndRun(options, { plan, outDir, clock, encoder, warmedUp });
+  } finally {
+    encoder.close();
+    await warmedUp;
+  }
+}
 
+/**
+ * Sets up the runtime's HTTP client before the run: the first request of a
+ * process otherwise goes out some 10-40 ms after `fetch` is called, so late
+ * that the next one, sent on time, reaches the server right behind it. A
+ * request that no server sees does it: to port 1 of 127.0.0.1, refused at
+ * once by the system. Skipped without the permission to connect there
+ * (never prompts); given up after a second.
+ */
+async function _warmUpFetch(): Promise<void> {
+  const status = await Deno.permissions.query({ name: "net", host: "127.0.0.1:1" });
+  if (status.state !== "granted") return;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 1000);
+  try {
+    const response = await fetch("http://127.0.0.1:1/", { signal: controller.signal });
+    await response.body?.cancel();
+  } catch {
+    // Refused, as intended.
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function _setUpAndRun(
+  options: ImportOptions,
+  { plan, outDir, clock, encoder, warmedUp }:
+    & Pick<_Run, "plan" | "outDir" | "clock" | "encoder">
+    & { readonly warmedUp: Promise<void> },
+): Promise<ImportResult> {
+  const { manifest } = options;
   const logPath = options.log === false
     ? undefined
     : options.log ?? defaultLogPath(outDir, new Date(clock.now()));
@@ -164,7 +211,8 @@ export async function runImport(options: ImportOptions): Promise<ImportResult> {
   }
   let result: ImportResult;
   try {
-    result = await _execute({ options, plan, outDir, clock, log, logPath, journal });
+    await warmedUp;
+    result = await _execute({ options, plan, outDir, clock, log, logPath, journal, encoder });
   } catch (error) {
     _closeLog(log);
     journal.close();
@@ -199,6 +247,8 @@ interface _Run {
   readonly logPath?: string;
   /** Vouches for the chapter files on resume, whatever the log. */
   readonly journal: ChapterJournal;
+  /** Parses, serializes and hashes the chapters (on workers). */
+  readonly encoder: ChapterEncoder;
 }
 
 async function _execute(run: _Run): Promise<ImportResult> {
@@ -376,11 +426,18 @@ function _rates(
   };
 }
 
+/**
+ * Chapters fetched and waiting to be parsed and written beyond which a
+ * request keeps its slot until its chapter is written: bounds the bodies
+ * held in memory when the disk or the parser is slower than the server.
+ */
+const _MAX_CHAPTERS_BEHIND = 32;
+
 function _handlers(
   run: _Run,
   onHint: (hint: RateHint) => void,
 ): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
-  const { options, plan, outDir, clock } = run;
+  const { options, plan, outDir, clock, encoder } = run;
   const { manifest, profile } = options;
   // A book declared with `verses: 0` (the Official Declarations) is prose: its
   // chapters have paragraphs and no verses. Any other chapter without verses is empty.
@@ -391,11 +448,13 @@ function _handlers(
   );
   const now = () => new Date(clock.now());
   const { writeFile } = options;
+  /** Chapters fetched and not yet written. */
+  let behind = 0;
   return {
     tasks: {
       chapter: async (node, context) => {
         if (node.kind !== "chapter") throw new TypeError(`Unexpected node "${node.id}"`);
-        const fetched = await fetchChapter(node.uri, {
+        const body = await fetchChapterBody(node.uri, {
           source: manifest.source,
           retryOn: manifest.retry.retryOn,
           fetch: options.fetch,
@@ -404,13 +463,27 @@ function _handlers(
           now: () => clock.now(),
           onRateHint: onHint,
         });
-        // With the attempt's signal, an attempt that timed out cannot rename
-        // its file into place after the run has moved on. The time to first
-        // byte rides on the value, for the summary's latency and the log.
-        const written = await writingOutput(() =>
-          writeChapter(outDir, fetched.chapter, { signal: context.signal, writeFile })
-        );
-        return { ...written, ttfbMs: fetched.ttfbMs };
+        // The request is over: its slot goes to the next one while this
+        // chapter is parsed (off the main thread) and written, unless too
+        // many wait for that already (then requests wait for the writing).
+        if (behind < _MAX_CHAPTERS_BEHIND) context.releaseSlot();
+        behind++;
+        try {
+          // A parse failure comes back from the worker as it was thrown.
+          const encoded = await encoder.encode(body.bytes, body.requested, {
+            signal: context.signal,
+            contentType: body.contentType,
+          });
+          // With the attempt's signal, an attempt that timed out cannot rename
+          // its file into place after the run has moved on. The time to first
+          // byte rides on the value, for the summary's latency and the log.
+          const written = await writingOutput(() =>
+            writeEncodedChapter(outDir, encoded, { signal: context.signal, writeFile })
+          );
+          return { ...written, ttfbMs: body.ttfbMs };
+        } finally {
+          behind--;
+        }
       },
     },
     sinks: {

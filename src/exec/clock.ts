@@ -23,6 +23,13 @@ export interface Clock {
    * `sleep(at - now())`.
    */
   sleepUntil?(at: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves once the event loop has turned: I/O that the code running now
+   * began (a request's bytes) has been handed on by then. Rejects like
+   * `sleep`. A clock without an event loop of its own (a virtual one) need
+   * not have it.
+   */
+  nextTurn?(signal?: AbortSignal): Promise<void>;
 }
 
 /** The precise wait never yields through the event loop for longer than this before its target, ms. */
@@ -87,7 +94,7 @@ const _now = () => performance.timeOrigin + performance.now();
  * assert.ok(systemClock.now() >= at);
  * ```
  */
-export const systemClock: Clock & Required<Pick<Clock, "sleepUntil">> = {
+export const systemClock: Clock & Required<Pick<Clock, "sleepUntil" | "nextTurn">> = {
   now: _now,
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (Number.isNaN(ms)) return Promise.reject(new RangeError("Cannot sleep NaN ms"));
@@ -102,6 +109,23 @@ export const systemClock: Clock & Required<Pick<Clock, "sleepUntil">> = {
         signal?.removeEventListener("abort", onAbort);
         resolve();
       }, Math.max(0, ms));
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  },
+  nextTurn(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    // An immediate runs once the current turn has let the runtime go on with
+    // the I/O begun in it: a request on a connection already open has then
+    // been written (a 0 ms timer would come a millisecond or two later).
+    return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        clearImmediate(immediate);
+        reject(signal!.reason);
+      };
+      const immediate = setImmediate(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      });
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   },

@@ -23,6 +23,7 @@ import { RateLimiter } from "./rate_limiter.ts";
 import type { ControlTarget } from "./run_control.ts";
 import { RunRecord } from "./run_record.ts";
 import type { DagNode, RunReport } from "./types.ts";
+import { TurnSpacing } from "./turn_spacing.ts";
 import { WakeTimer } from "./wake_timer.ts";
 
 /** Where a node is in its life. A task waiting for a retry keeps its scopes open. */
@@ -48,6 +49,8 @@ export class DagRun<N extends DagNode> {
   readonly #state: _NodeState[];
   readonly #attempts: Int32Array;
   readonly #attemptStartedAt: Float64Array;
+  /** 1 while the node's running attempt holds its slot. */
+  readonly #holdsSlot: Uint8Array;
   readonly #retryQueue = new MinHeap<_Retry>(_retryFirst);
   #readySinks: number[] = [];
   readonly #wakeTimer: WakeTimer;
@@ -57,7 +60,10 @@ export class DagRun<N extends DagNode> {
   /** Sinks run to the end even on abort (they record what is complete): their signal never aborts. */
   readonly #sinkContext = { signal: new AbortController().signal };
 
+  /** Running attempts that hold their slot (count against maxInFlight and their scope). */
   #inFlight = 0;
+  /** Running attempts that gave their slot up early (`TaskContext.releaseSlot`). */
+  #released = 0;
   #sinksRunning = 0;
   /** No new starts: abort, fail-fast or a fatal failure. */
   #stopping = false;
@@ -70,6 +76,8 @@ export class DagRun<N extends DagNode> {
   #finished = false;
   #startedAt = 0;
   #detachControl: (() => void) | undefined;
+  /** Records rate-limited starts when they went out (see turn_spacing.ts). */
+  readonly #turnSpacing: TurnSpacing | undefined;
   #resolve: (report: RunReport) => void = _ignore;
   #reject: (error: unknown) => void = _ignore;
 
@@ -86,10 +94,12 @@ export class DagRun<N extends DagNode> {
     this.#record = new RunRecord(dag.nodes, this.#clock, options.onEvent);
     const { delayMs, tokenBucket, maxInFlight } = options.limits;
     this.#limiter = new RateLimiter({ delayMs, tokenBucket }, this.#clock);
+    this.#turnSpacing = TurnSpacing.for(this.#clock, this.#limiter);
     this.#maxInFlight = maxInFlight ?? Infinity;
     this.#state = new Array(n).fill("blocked");
     this.#attempts = new Int32Array(n);
     this.#attemptStartedAt = new Float64Array(n);
+    this.#holdsSlot = new Uint8Array(n);
     this.#wakeTimer = new WakeTimer(this.#clock, () => this.#pump());
     const timeoutMs = options.attemptTimeoutMs ?? Infinity;
     if (timeoutMs !== Infinity) {
@@ -233,16 +243,20 @@ export class DagRun<N extends DagNode> {
       this.#readySinks = [];
       for (const index of sinks) this.#startSink(index, now);
     }
+    let started = false;
     while (
       !this.#stopping && this.#inFlight < this.#maxInFlight && scopes.hasStartable &&
       (!limited || limiter.tryStart(now))
     ) {
       this.#startTask(scopes.takeNext(), now);
+      started = true;
     }
+    if (started && limited) this.#turnSpacing?.started(now);
     if (this.#record.ended === nodes.length) return this.#finish();
     this.#armWakeTimer(now);
     if (
-      this.#inFlight === 0 && this.#sinksRunning === 0 && !this.#wakeTimer.armed &&
+      this.#inFlight === 0 && this.#released === 0 && this.#sinksRunning === 0 &&
+      !this.#wakeTimer.armed &&
       this.#readySinks.length === 0 && !this.#pumpAgain
     ) {
       throw this.#deadlock();
@@ -282,13 +296,17 @@ export class DagRun<N extends DagNode> {
     const attempt = ++this.#attempts[index];
     this.#state[index] = "running";
     this.#inFlight++;
+    this.#holdsSlot[index] = 1;
     this.#attemptStartedAt[index] = now;
     this.#dag.scopes.start(this.#dag.leaf[index]!, this.#record.onScopeOpen);
     this.#record.started(index, attempt, now);
     const signal = this.#timeouts?.arm(index, attempt) ?? this.#runAbort.signal;
+    const releaseSlot = () => this.#releaseSlot(index, attempt);
     let result: Promise<unknown>;
     try {
-      result = Promise.resolve(this.#dag.tasks.get(node.kind)!(node, { signal, attempt }));
+      result = Promise.resolve(
+        this.#dag.tasks.get(node.kind)!(node, { signal, attempt, releaseSlot }),
+      );
     } catch (error) {
       result = Promise.reject(error);
     }
@@ -296,6 +314,34 @@ export class DagRun<N extends DagNode> {
       (value) => this.#taskSucceeded(index, attempt, value),
       (error) => this.#taskThrew(index, attempt, error),
     );
+  }
+
+  /** `TaskContext.releaseSlot`: the attempt runs on, but another may start in its slot. */
+  #releaseSlot(index: number, attempt: number): void {
+    if (!this.#isCurrent(index, attempt) || this.#holdsSlot[index] === 0) return;
+    this.#hold();
+    try {
+      this.#giveUpSlot(index);
+      this.#released++;
+      this.#dag.scopes.release(this.#dag.leaf[index]!);
+    } finally {
+      this.#release();
+    }
+  }
+
+  /**
+   * The running attempt leaves its slot (it ends, waits for a retry or
+   * releases it): returns whether it still held it, so that its scope's
+   * running count is lowered once.
+   */
+  #giveUpSlot(index: number): boolean {
+    if (this.#holdsSlot[index] === 0) {
+      this.#released--;
+      return false;
+    }
+    this.#holdsSlot[index] = 0;
+    this.#inFlight--;
+    return true;
   }
 
   #isCurrent(index: number, attempt: number): boolean {
@@ -308,9 +354,9 @@ export class DagRun<N extends DagNode> {
     this.#hold();
     try {
       this.#timeouts?.clear(index);
-      this.#inFlight--;
+      const held = this.#giveUpSlot(index);
       this.#record.done(index, attempt, value, this.#attemptStartedAt[index]);
-      this.#dag.scopes.end(this.#dag.leaf[index]!, true, this.#record.onScopeClose);
+      this.#dag.scopes.end(this.#dag.leaf[index]!, held, this.#record.onScopeClose);
       this.#settle(index);
     } finally {
       this.#release();
@@ -342,10 +388,10 @@ export class DagRun<N extends DagNode> {
 
   #attemptFailed(index: number, attempt: number, thrown: AttemptFailure): void {
     const now = this.#clock.now();
-    this.#inFlight--;
+    const held = this.#giveUpSlot(index);
     if (this.#aborted) {
       // Most likely caused by the abort itself: report it as cancelled, not as a failure.
-      this.#cancel(index, true, now);
+      this.#cancel(index, held, now);
       return;
     }
     // A wait beyond the policy's cap is refused: that task fails, the run goes on unpaused.
@@ -357,10 +403,10 @@ export class DagRun<N extends DagNode> {
       failure.retryable && !failure.fatal && attempt <= this.#options.retry.maxRetries &&
       !this.#stopping
     ) {
-      this.#scheduleRetry(index, attempt, failure, now);
+      this.#scheduleRetry(index, attempt, failure, held, now);
     } else {
       this.#fail(index, attempt, failure, now);
-      this.#dag.scopes.end(this.#dag.leaf[index]!, true, this.#record.onScopeClose);
+      this.#dag.scopes.end(this.#dag.leaf[index]!, held, this.#record.onScopeClose);
       this.#settle(index);
     }
   }
@@ -381,14 +427,21 @@ export class DagRun<N extends DagNode> {
   }
 
   /** The task frees its running slot (its scopes stay open) and waits in the retry queue. */
-  #scheduleRetry(index: number, attempt: number, failure: AttemptFailure, now: number): void {
+  #scheduleRetry(
+    index: number,
+    attempt: number,
+    failure: AttemptFailure,
+    held: boolean,
+    now: number,
+  ): void {
     const { retry, random = Math.random } = this.#options;
     const backoffMs = backoffDelay(attempt, retry, random);
     const delayMs = failure.retryAfterMs === undefined
       ? backoffMs
       : retryAfterDelay(failure.retryAfterMs, backoffMs);
     this.#state[index] = "waiting-retry";
-    this.#dag.scopes.release(this.#dag.leaf[index]!);
+    // An attempt that released its slot early has already left its running count.
+    if (held) this.#dag.scopes.release(this.#dag.leaf[index]!);
     this.#record.retrying(index, attempt, delayMs, failure, now);
     this.#retryQueue.push({ due: now + delayMs, index });
   }
@@ -468,6 +521,7 @@ export class DagRun<N extends DagNode> {
   #end(): void {
     this.#finished = true;
     this.#wakeTimer.cancel();
+    this.#turnSpacing?.stop();
     this.#options.signal?.removeEventListener("abort", this.#onAbort);
     this.#detachControl?.();
   }

@@ -57,6 +57,12 @@ export class RateLimiter {
   /** Theoretical arrival time of the next start (GCRA). */
   #arrivalAt = -Infinity;
   #lastStartAt = -Infinity;
+  /**
+   * The theoretical arrival time before the last start was recorded, to
+   * record that start again later; NaN once the bucket changed since.
+   */
+  #arrivalBeforeLast = -Infinity;
+  #starts = 0;
   #pausedUntil = -Infinity;
 
   /**
@@ -117,6 +123,8 @@ export class RateLimiter {
       }
     }
     const now = this.#clock.now();
+    // A start recorded under the old bucket is not moved in the new one.
+    this.#arrivalBeforeLast = Number.NaN;
     const tokens = this.#bucket === undefined ? Infinity : this.#tokensAt(now);
     this.#bucket = bucket;
     if (bucket === undefined) {
@@ -168,6 +176,28 @@ export class RateLimiter {
     return true;
   }
 
+  /** Starts recorded so far (by `tryStart` and `reserve`): names the last one for {@linkcode startWentOutAt}. */
+  get starts(): number {
+    return this.#starts;
+  }
+
+  /**
+   * Says that start number `start` (the value of {@linkcode starts} just
+   * after it was recorded) took effect only at clock time `at`, later than
+   * recorded: the next start is spaced from then. What a start begins (a
+   * request) may go out only once the event loop has turned, and the limits
+   * are meant between what goes out. Ignored when a later start has been
+   * recorded since (it is spaced from that one) or when `at` is not later.
+   */
+  startWentOutAt(at: number, start: number): void {
+    if (start !== this.#starts || !(at > this.#lastStartAt)) return;
+    this.#lastStartAt = at;
+    if (this.#bucket !== undefined && !Number.isNaN(this.#arrivalBeforeLast)) {
+      this.#arrivalAt = (this.#arrivalBeforeLast > at ? this.#arrivalBeforeLast : at) +
+        this.#intervalMs;
+    }
+  }
+
   /** Reserves the next allowed start time (now or later) and returns it, clock ms. */
   reserve(): number {
     const now = this.#clock.now();
@@ -188,7 +218,9 @@ export class RateLimiter {
   }
 
   #record(at: number): void {
+    this.#starts++;
     this.#lastStartAt = at;
+    this.#arrivalBeforeLast = this.#arrivalAt;
     if (this.#bucket !== undefined) {
       this.#arrivalAt = (this.#arrivalAt > at ? this.#arrivalAt : at) + this.#intervalMs;
     }

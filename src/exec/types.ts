@@ -134,6 +134,16 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** 1 for the first attempt. */
   readonly attempt: number;
+  /**
+   * Gives up the attempt's place under the concurrency limits (`maxInFlight`
+   * and its scope's running slots) before it ends, so that the next task may
+   * start: for local work that follows the part the limits are meant for
+   * (e.g. parsing and writing what a request brought). The attempt runs on
+   * and ends as any other (done, failed, retried, timed out), its scopes stay
+   * open until then, and a retry takes a slot again. Calling it again, or
+   * after the attempt ended, does nothing.
+   */
+  readonly releaseSlot: () => void;
 }
 
 /** Runs one attempt of a task node. Throws `TaskError` to classify a failure. */

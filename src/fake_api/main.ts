@@ -152,7 +152,8 @@ export async function main(args: readonly string[], deps: FakeApiMainDeps): Prom
     deps.stderr(error.message + "\n");
     return 2;
   }
-  const api = await startFakeApi({ ...options, volumes });
+  // Its own process times arrivals best with the renders off its event loop.
+  const api = await startFakeApi({ ...options, volumes, renderWorker: true });
   const chapters = volumes.reduce((n, v) => n + v.books.reduce((m, b) => m + b.chapters, 0), 0);
   deps.stdout(
     `Fake content API serving ${chapters} chapters of ${manifestPath}\n` +

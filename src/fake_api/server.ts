@@ -10,10 +10,9 @@ import type { Clock } from "../exec/clock.ts";
 import { systemClock } from "../exec/clock.ts";
 import type { Volume } from "../manifest/types.ts";
 import { FakeCanon } from "./fake_canon.ts";
-import { fakeChapter } from "./fake_chapter.ts";
-import { chapterPage, contentsPage } from "./fake_page.ts";
 import { type FaultOptions, planFaults } from "./fault_plan.ts";
 import { rateAt, type RateStep } from "./rate_schedule.ts";
+import { PageRenderer } from "./render.ts";
 import { type FakeApiStats, StatsRecorder } from "./stats.ts";
 import { TokenBucket } from "./token_bucket.ts";
 
@@ -60,6 +59,14 @@ export interface FakeApiOptions extends FaultOptions {
   readonly maxInFlight?: number;
   /** Times the rate limit and the delays. @default systemClock */
   readonly clock?: Clock;
+  /**
+   * Render the pages on a worker, off the event loop that times the
+   * arrivals: a render there (a millisecond or more, tens when it collects
+   * garbage) delays the timing of requests arriving meanwhile, and the rate
+   * limit and the arrival gaps would judge a client by the fake's own
+   * stalls. `deno task fake-api` does. @default false
+   */
+  readonly renderWorker?: boolean;
 }
 
 /** A running fake API. */
@@ -134,8 +141,11 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
   });
   const maxInFlight = options.maxInFlight ?? Infinity;
   const closing = new AbortController();
+  const renderer = new PageRenderer(canon, { worker: options.renderWorker });
 
   const handle = async (request: Request): Promise<Response> => {
+    // First of all, so that the arrival is timed as closely as the event loop allows.
+    const arrivedAt = clock.now();
     const url = new URL(request.url);
     if (url.pathname === "/__stats") return _json(200, stats.snapshot());
     const isContent = url.pathname === CONTENT_PATH && request.method === "GET";
@@ -145,7 +155,7 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
     try {
       if (!isContent) return _json(outcome = 404, { error: `No such path: ${url.pathname}` });
 
-      const arrivedAt = clock.now();
+      stats.arrive(arrivedAt);
       if (limit.arrive(arrivedAt)) stats.countBeforeRetryAfter();
       const waitMs = bucket?.take(arrivedAt) ?? 0;
       if (waitMs > 0) {
@@ -163,17 +173,19 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
       }
 
       const plan = planFaults(seed, uri, nth, options);
-      // Rendered on arrival rather than after the delay: a render holds the
-      // event loop for a few ms, and a later one would delay (and bunch up)
-      // the arrivals the rate limit times, refusing requests that were sent
-      // far enough apart.
+      // Rendered on arrival rather than after the delay: a render on the
+      // serving loop holds it for a few ms, and a later one would delay (and
+      // bunch up) the arrivals the rate limit times, refusing requests that
+      // were sent far enough apart (hence also the render worker).
       const body = plan.fault === "error"
         ? undefined
-        : _render(canon, uri, url.searchParams.get("lang") ?? "eng");
-      if (plan.delayMs > 0) {
+        : await renderer.render(uri, url.searchParams.get("lang") ?? "eng");
+      // The latency counts from the arrival: the render is part of it.
+      const leftMs = arrivedAt + plan.delayMs - clock.now();
+      if (leftMs > 0) {
         try {
           // Not request.signal: reading it makes Deno warn about its legacy abort.
-          await clock.sleep(plan.delayMs, closing.signal);
+          await clock.sleep(leftMs, closing.signal);
         } catch {
           return _json(outcome = 503, { error: "Shutting down" });
         }
@@ -213,6 +225,7 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
             closed ??= (async () => {
               closing.abort(new Error("Fake API closing"));
               await server.shutdown();
+              renderer.close();
             })();
             return closed;
           },
@@ -223,13 +236,6 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
 }
 
 const _JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
-
-/** The JSON body for `uri`: its chapter, or a table of contents when it is none. */
-function _render(canon: FakeCanon, uri: string, lang: string): Uint8Array<ArrayBuffer> {
-  const fake = fakeChapter(canon, uri);
-  const page = fake === undefined ? contentsPage(canon, uri, lang) : chapterPage(fake, lang);
-  return new TextEncoder().encode(JSON.stringify(page));
-}
 
 function _json(status: number, value: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(value), { status, headers: { ..._JSON_HEADERS, ...headers } });

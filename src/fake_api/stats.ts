@@ -29,7 +29,43 @@ export interface FakeApiStats {
    * ignored a Retry-After.
    */
   readonly beforeRetryAfter: number;
+  /** When content requests arrived: the gaps between consecutive arrivals. */
+  readonly arrivals: ArrivalGaps;
 }
+
+/**
+ * The gaps between consecutive content requests, as the server's clock saw
+ * them arrive (the spacing a rate limit on the server judges). Kept in a
+ * histogram of fixed size, so a long run costs no more memory than a short one.
+ */
+export interface ArrivalGaps {
+  /** Content requests timed. */
+  readonly count: number;
+  /** The smallest gap, ms, exact; null before the second arrival. */
+  readonly minGapMs: number | null;
+  /**
+   * Percentiles of the gaps, ms, to the histogram's resolution (the lower
+   * edge of the bucket holding it); null before the second arrival.
+   */
+  readonly gapPercentilesMs: {
+    readonly p1: number;
+    readonly p5: number;
+    readonly p50: number;
+    readonly p95: number;
+  } | null;
+  /**
+   * Gaps by bucket: the key is the bucket's lower edge in ms, each bucket
+   * {@linkcode GAP_BUCKET_MS} wide, the last one open-ended at
+   * {@linkcode GAP_HISTOGRAM_MS}; empty buckets left out.
+   */
+  readonly gapHistogram: Readonly<Record<string, number>>;
+}
+
+/** The width of a bucket of {@linkcode ArrivalGaps.gapHistogram}, ms. */
+export const GAP_BUCKET_MS = 0.5;
+/** Gaps from this many ms on share the histogram's last bucket. */
+export const GAP_HISTOGRAM_MS = 200;
+const _GAP_BUCKETS = GAP_HISTOGRAM_MS / GAP_BUCKET_MS + 1;
 
 /** Mutable counters behind {@link FakeApiStats}. */
 export class StatsRecorder {
@@ -40,6 +76,10 @@ export class StatsRecorder {
   #inFlight = 0;
   #resets = 0;
   #beforeRetryAfter = 0;
+  #arrivals = 0;
+  #lastArrivalAt = -Infinity;
+  #minGapMs = Infinity;
+  #gaps = new Uint32Array(_GAP_BUCKETS);
 
   /** Requests being handled now. */
   get inFlight(): number {
@@ -69,6 +109,21 @@ export class StatsRecorder {
     else this.#byStatus.set(outcome, (this.#byStatus.get(outcome) ?? 0) + 1);
   }
 
+  /**
+   * Times the arrival of a content request, at clock time `at` (ms), for
+   * {@linkcode ArrivalGaps}. Arrivals are taken in the order they are
+   * reported; one earlier than the last counts as a gap of 0.
+   */
+  arrive(at: number): void {
+    this.#arrivals++;
+    if (this.#lastArrivalAt !== -Infinity) {
+      const gap = Math.max(0, at - this.#lastArrivalAt);
+      if (gap < this.#minGapMs) this.#minGapMs = gap;
+      this.#gaps[Math.min(_GAP_BUCKETS - 1, Math.floor(gap / GAP_BUCKET_MS))]++;
+    }
+    if (at > this.#lastArrivalAt) this.#lastArrivalAt = at;
+  }
+
   /** Counts a request that arrived before a Retry-After the fake sent had run out. */
   countBeforeRetryAfter(): void {
     this.#beforeRetryAfter++;
@@ -82,6 +137,10 @@ export class StatsRecorder {
     this.#byUri.clear();
     this.#peak = this.#inFlight;
     this.#resets = 0;
+    this.#arrivals = 0;
+    this.#lastArrivalAt = -Infinity;
+    this.#minGapMs = Infinity;
+    this.#gaps.fill(0);
   }
 
   /** A copy of the counters. */
@@ -97,6 +156,36 @@ export class StatsRecorder {
       tooManyRequests: this.#byStatus.get(429) ?? 0,
       resets: this.#resets,
       beforeRetryAfter: this.#beforeRetryAfter,
+      arrivals: this.#arrivalGaps(),
+    };
+  }
+
+  #arrivalGaps(): ArrivalGaps {
+    const gaps = this.#gaps;
+    const histogram: Record<string, number> = {};
+    let total = 0;
+    for (let i = 0; i < gaps.length; i++) {
+      if (gaps[i] === 0) continue;
+      histogram[String(i * GAP_BUCKET_MS)] = gaps[i];
+      total += gaps[i];
+    }
+    const percentile = (p: number): number => {
+      // The smallest bucket holding at least p % of the gaps.
+      const rank = Math.max(1, Math.ceil((p / 100) * total));
+      let seen = 0;
+      for (let i = 0; i < gaps.length; i++) {
+        seen += gaps[i];
+        if (seen >= rank) return i * GAP_BUCKET_MS;
+      }
+      return GAP_HISTOGRAM_MS;
+    };
+    return {
+      count: this.#arrivals,
+      minGapMs: total === 0 ? null : this.#minGapMs,
+      gapPercentilesMs: total === 0
+        ? null
+        : { p1: percentile(1), p5: percentile(5), p50: percentile(50), p95: percentile(95) },
+      gapHistogram: histogram,
     };
   }
 }

@@ -10,8 +10,11 @@ import { basename, dirname } from "node:path";
 import type { Chapter } from "../source/types.ts";
 import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
 import { sha256Hex } from "./digest.ts";
+import { encodeChapter, type EncodedChapter } from "./chapter_encoding.ts";
 import { chapterUri } from "../source/chapter_uri.ts";
 import { chapterPath } from "./paths.ts";
+
+export { encodeChapter, type EncodedChapter, serializeChapter } from "./chapter_encoding.ts";
 
 /** What {@linkcode writeChapter} wrote. */
 export interface ChapterWriteResult {
@@ -57,39 +60,7 @@ export type ChapterVerification =
   }
   | { readonly ok: false; readonly problem: ChapterFileProblem; readonly reason: string };
 
-/**
- * The JSON text of a chapter: keys in the order of the `Chapter` type
- * (whatever order the object was built in), two-space indent, final newline.
- * Every key is always written: absent header fields and paragraph ids as null.
- */
-export function serializeChapter(chapter: Chapter): string {
-  const ordered: Chapter = {
-    uri: chapter.uri,
-    volume: chapter.volume,
-    book: chapter.book,
-    chapter: chapter.chapter,
-    lang: chapter.lang,
-    title: chapter.title,
-    number: chapter.number,
-    subtitle: chapter.subtitle,
-    intro: chapter.intro,
-    studyIntro: chapter.studyIntro,
-    summary: chapter.summary,
-    verses: chapter.verses.map((verse) => ({
-      number: verse.number,
-      text: verse.text,
-      paragraphStart: verse.paragraphStart,
-    })),
-    paragraphs: chapter.paragraphs.map((paragraph) => ({
-      id: paragraph.id,
-      text: paragraph.text,
-    })),
-    source: { url: chapter.source.url, fetchedAt: chapter.source.fetchedAt },
-  };
-  return JSON.stringify(ordered, null, 2) + "\n";
-}
-
-/** Options of {@linkcode writeChapter}. */
+/** Options of {@linkcode writeChapter} and {@linkcode writeEncodedChapter}. */
 export interface WriteChapterOptions {
   /** Checked before the write and before the rename. */
   readonly signal?: AbortSignal;
@@ -124,17 +95,27 @@ export async function writeChapter(
   chapter: Chapter,
   options: WriteChapterOptions = {},
 ): Promise<ChapterWriteResult> {
+  // The path first: a chapter whose volume is no slug is refused before any work.
+  chapterPath(outDir, chapter.volume, chapter.book, chapter.chapter);
+  return writeEncodedChapter(outDir, await encodeChapter(chapter), options);
+}
+
+/**
+ * Writes an {@linkcode encodeChapter}ed chapter atomically to
+ * `<out>/<volume>/<book>/<chapter>.json`; throws as {@linkcode writeChapter}.
+ * With `signal`, an attempt aborted before the rename never puts its file
+ * into place.
+ */
+export async function writeEncodedChapter(
+  outDir: string,
+  encoded: EncodedChapter,
+  options: WriteChapterOptions = {},
+): Promise<ChapterWriteResult> {
   const { signal, writeFile = writeFileAtomic } = options;
-  const path = chapterPath(outDir, chapter.volume, chapter.book, chapter.chapter);
-  const bytes = new TextEncoder().encode(serializeChapter(chapter));
-  await writeFile(path, bytes, { signal });
-  return {
-    path,
-    bytes: bytes.length,
-    sha256: await sha256Hex(bytes),
-    verses: chapter.verses.length,
-    paragraphs: chapter.paragraphs.length,
-  };
+  const path = chapterPath(outDir, encoded.volume, encoded.book, encoded.chapter);
+  await writeFile(path, encoded.bytes, { signal });
+  const { sha256, verses, paragraphs } = encoded;
+  return { path, bytes: encoded.bytes.length, sha256, verses, paragraphs };
 }
 
 // Files written before `subtitle` and `studyIntro` existed lack them and are

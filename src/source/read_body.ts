@@ -20,7 +20,9 @@ export interface ReadBodyOptions {
 /**
  * The whole body of `response`, read as a stream that stops as soon as it
  * passes `maxBytes` (a `Content-Length` over the cap is refused before
- * reading). The body is always either read to the end or cancelled.
+ * reading). The body is always either read to the end or cancelled. A byte
+ * stream (a fetch body) is read straight into one buffer; the result is then
+ * a view from offset 0 of a buffer no one else holds.
  *
  * @throws {TaskError} Permanent when the body is over `maxBytes`; retryable
  * when the stream fails mid-way (a truncated body).
@@ -48,25 +50,23 @@ export async function readBody(response: Response, options: ReadBodyOptions): Pr
   }
   if (response.body === null) return new Uint8Array(0);
 
-  const reader = response.body.getReader();
+  const body = response.body;
+  const byob = _byobReader(body);
+  const reader = byob ?? body.getReader();
   // fetch aborts its own body on the signal, but an injected fetch may not:
   // cancelling the reader ends a pending read either way.
   const onAbort = () => void reader.cancel(signal?.reason).catch(() => {});
   signal?.addEventListener("abort", onAbort, { once: true });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
   let done = false;
   try {
     signal?.throwIfAborted();
-    while (true) {
-      const result = await reader.read();
-      if (result.done) break;
-      size += result.value.byteLength;
-      if (size > maxBytes) throw tooLarge();
-      chunks.push(result.value);
-    }
+    const bytes = byob === undefined
+      ? await _readChunks(reader as ReadableStreamDefaultReader<Uint8Array>, maxBytes)
+      : await _readInto(byob, declared >= 0 ? declared : _FIRST_BUFFER_BYTES, maxBytes);
+    if (bytes === undefined) throw tooLarge();
     signal?.throwIfAborted();
     done = true;
+    return bytes;
   } catch (error) {
     signal?.throwIfAborted();
     if (error instanceof TaskError) throw error;
@@ -78,6 +78,65 @@ export async function readBody(response: Response, options: ReadBodyOptions): Pr
     signal?.removeEventListener("abort", onAbort);
     if (!done) await reader.cancel().catch(() => {});
     reader.releaseLock();
+  }
+}
+
+/** The first buffer of a body without a declared length, bytes. */
+const _FIRST_BUFFER_BYTES = 64 * 1024;
+
+/** A reader that reads into our own buffer, when the body is a byte stream. */
+function _byobReader(body: ReadableStream<Uint8Array>): ReadableStreamBYOBReader | undefined {
+  try {
+    return body.getReader({ mode: "byob" });
+  } catch {
+    return undefined; // Not a byte stream: read its chunks.
+  }
+}
+
+/**
+ * Reads a byte stream into one buffer, sized to the declared length (plus the
+ * byte that tells whether more follows) and grown when the body is longer:
+ * a body costs one buffer, not its chunks and then a copy. The result is a
+ * view from offset 0 of a buffer of its own.
+ *
+ * @returns undefined when the body is over `maxBytes`.
+ */
+async function _readInto(
+  reader: ReadableStreamBYOBReader,
+  expected: number,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  let buffer = new ArrayBuffer(Math.min(maxBytes, expected) + 1);
+  let size = 0;
+  while (true) {
+    if (size === buffer.byteLength) {
+      if (size > maxBytes) return undefined;
+      // Each read hands the buffer over and back: grow the one returned.
+      const larger = new ArrayBuffer(Math.min(maxBytes + 1, buffer.byteLength * 2));
+      new Uint8Array(larger).set(new Uint8Array(buffer));
+      buffer = larger;
+    }
+    const { value, done } = await reader.read(new Uint8Array(buffer, size));
+    if (value !== undefined) buffer = value.buffer as ArrayBuffer;
+    if (done) break;
+    size += value.byteLength;
+  }
+  if (size > maxBytes) return undefined;
+  return new Uint8Array(buffer, 0, size);
+}
+
+async function _readChunks(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  maxBytes: number,
+): Promise<Uint8Array | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (true) {
+    const result = await reader.read();
+    if (result.done) break;
+    size += result.value.byteLength;
+    if (size > maxBytes) return undefined;
+    chunks.push(result.value);
   }
   return _concat(chunks, size);
 }

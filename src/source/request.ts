@@ -8,7 +8,7 @@
 import { type RateHint, TaskError } from "../exec/types.ts";
 import type { SourceConfig } from "../manifest/types.ts";
 import { parseChapterUri } from "./chapter_uri.ts";
-import { parseChapter } from "./parse_chapter.ts";
+import { parseChapter, type RequestedChapter } from "./parse_chapter.ts";
 import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
 import { decodeUtf8, readBody } from "./read_body.ts";
 import { fetchFollowingRedirects } from "./redirects.ts";
@@ -134,6 +134,44 @@ export async function fetchChapter(
   uri: string,
   options: FetchChapterOptions,
 ): Promise<FetchedChapter> {
+  const body = await fetchChapterBody(uri, options);
+  const chapter = parseChapterBody(body.bytes, body.requested, body.contentType);
+  const { rateHint, ttfbMs } = body;
+  return {
+    chapter,
+    bytes: body.bytes.byteLength,
+    url: body.requested.url,
+    ttfbMs,
+    ...(rateHint === undefined ? {} : { rateHint }),
+  };
+}
+
+/** A chapter's answer, read whole but not parsed yet (see {@link fetchChapterBody}). */
+export interface FetchedChapterBody {
+  /** The body, as received. */
+  readonly bytes: Uint8Array;
+  /** What was asked for, as {@link parseChapterBody} needs it. */
+  readonly requested: RequestedChapter;
+  /** The answer's `Content-Type`, for {@link parseChapterBody}. */
+  readonly contentType: string | null;
+  /** Time to first byte, ms: as {@link FetchedChapter}'s. */
+  readonly ttfbMs: number;
+  /** The rate limit the response announced (RateLimit or X-RateLimit headers), if any. */
+  readonly rateHint?: RateHint;
+}
+
+/**
+ * The first half of {@link fetchChapter}: the request and its body, with
+ * every failure of {@link fetchChapter} but those of parsing. Parse the body
+ * with {@link parseChapterBody}, here or in a worker (both halves are pure
+ * of each other: the body bytes and `requested` are all the second needs).
+ *
+ * @throws {TypeError} When `uri` is not a chapter URI.
+ */
+export async function fetchChapterBody(
+  uri: string,
+  options: FetchChapterOptions,
+): Promise<FetchedChapterBody> {
   const { source, retryOn, signal } = options;
   const doFetch = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
@@ -175,31 +213,42 @@ export async function fetchChapter(
   }
 
   const bytes = await readBody(response, { maxBytes: source.maxBodyBytes, what: uri, signal });
-  const text = decodeUtf8(bytes, { what: uri, contentType: response.headers.get("content-type") });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TaskError(`Cannot parse chapter "${uri}": unparsable JSON: ${_describe(error)}`, {
-      retryable: true,
-      cause: error,
-    });
-  }
-  const chapter = parseChapter(json, {
+  const requested: RequestedChapter = {
     uri,
     ...ref,
     lang: source.lang,
     url,
     fetchedAt,
-    proseOnly: options.proseOnly,
-  });
-  return {
-    chapter,
-    bytes: bytes.byteLength,
-    url,
-    ttfbMs,
-    ...(rateHint === undefined ? {} : { rateHint }),
+    ...(options.proseOnly === undefined ? {} : { proseOnly: options.proseOnly }),
   };
+  const contentType = response.headers.get("content-type");
+  return { bytes, requested, contentType, ttfbMs, ...(rateHint === undefined ? {} : { rateHint }) };
+}
+
+/**
+ * The second half of {@link fetchChapter}: decodes (strict UTF-8) and parses
+ * a chapter's body, with the same failures (not UTF-8: permanent, naming the
+ * byte; unparsable JSON: retryable; and those of {@link parseChapter}).
+ * `contentType` is the answer's, named when its charset explains a bad byte.
+ *
+ * @throws {TaskError} When the body is not the chapter asked for.
+ */
+export function parseChapterBody(
+  bytes: Uint8Array,
+  requested: RequestedChapter,
+  contentType?: string | null,
+): Chapter {
+  const text = decodeUtf8(bytes, { what: requested.uri, contentType });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TaskError(
+      `Cannot parse chapter "${requested.uri}": unparsable JSON: ${_describe(error)}`,
+      { retryable: true, cause: error },
+    );
+  }
+  return parseChapter(json, requested);
 }
 
 function _statusError(

@@ -183,3 +183,35 @@ sanitizedTest(
     ]);
   },
 );
+
+sanitizedTest(
+  "a start that went out later than decided is spaced from then, unless another start came since",
+  () => {
+    const clock = new VirtualClock(1000);
+    const limiter = new RateLimiter({ delayMs: 25 }, clock);
+    assert.ok(limiter.tryStart(1000));
+    assert.equal(limiter.starts, 1);
+    limiter.startWentOutAt(1007, 1);
+    assert.equal(limiter.nextStartAt(), 1032, "25 ms after it went out");
+    limiter.startWentOutAt(1003, 1);
+    assert.equal(limiter.nextStartAt(), 1032, "never earlier");
+    assert.ok(limiter.tryStart(1032));
+    limiter.startWentOutAt(1040, 1);
+    assert.equal(limiter.nextStartAt(), 1057, "a report on an older start is ignored");
+  },
+);
+
+sanitizedTest("a start that went out late moves a token bucket's arrivals with it", () => {
+  const clock = new VirtualClock(0);
+  const limiter = new RateLimiter({ tokenBucket: { ratePerSecond: 40, burst: 1 } }, clock);
+  assert.ok(limiter.tryStart(0));
+  assert.equal(limiter.nextStartAt(), 25);
+  limiter.startWentOutAt(3, limiter.starts);
+  assert.equal(limiter.nextStartAt(), 28);
+  // A bucket changed since the start leaves that start where the new bucket put it.
+  assert.ok(limiter.tryStart(28));
+  limiter.setTokenBucket({ ratePerSecond: 20, burst: 1 });
+  const before = limiter.nextStartAt();
+  limiter.startWentOutAt(30, limiter.starts);
+  assert.equal(limiter.nextStartAt(), Math.max(before, 30));
+});

@@ -22,6 +22,7 @@ Deno.test("StatsRecorder counts requests, statuses, duplicates, peak in flight a
     tooManyRequests: 1,
     resets: 1,
     beforeRetryAfter: 0,
+    arrivals: { count: 0, minGapMs: null, gapPercentilesMs: null, gapHistogram: {} },
   });
 });
 
@@ -36,4 +37,40 @@ Deno.test("StatsRecorder.reset keeps requests in flight in the peak", () => {
   assert.equal(snapshot.inFlight, 1);
   assert.equal(snapshot.peakInFlight, 1);
   assert.deepEqual(snapshot.byUri, {});
+});
+
+Deno.test("StatsRecorder times the gaps between arrivals: the exact minimum and percentiles from a fixed histogram", () => {
+  const stats = new StatsRecorder();
+  assert.deepEqual(stats.snapshot().arrivals, {
+    count: 0,
+    minGapMs: null,
+    gapPercentilesMs: null,
+    gapHistogram: {},
+  });
+  // Gaps 25, 25.3, 18.6, 30 and, for an arrival reported out of order, 0.
+  for (const at of [1000, 1025, 1050.3, 1068.9, 1098.9, 1090]) stats.arrive(at);
+  const arrivals = stats.snapshot().arrivals;
+  assert.equal(arrivals.count, 6);
+  assert.ok(Math.abs(arrivals.minGapMs! - 0) < 1e-9);
+  assert.deepEqual(arrivals.gapHistogram, { "0": 1, "18.5": 1, "25": 2, "30": 1 });
+  assert.deepEqual(arrivals.gapPercentilesMs, { p1: 0, p5: 0, p50: 25, p95: 30 });
+  // The gap after the late report is counted from the latest arrival.
+  stats.arrive(1123.9);
+  assert.equal(stats.snapshot().arrivals.gapHistogram["25"], 3);
+});
+
+Deno.test("StatsRecorder keeps gaps beyond the histogram in its last bucket, and reset forgets every arrival", () => {
+  const stats = new StatsRecorder();
+  stats.arrive(0);
+  stats.arrive(5000);
+  assert.deepEqual(stats.snapshot().arrivals.gapHistogram, { "200": 1 });
+  assert.equal(stats.snapshot().arrivals.minGapMs, 5000);
+  stats.reset();
+  stats.arrive(6000);
+  assert.deepEqual(stats.snapshot().arrivals, {
+    count: 1,
+    minGapMs: null,
+    gapPercentilesMs: null,
+    gapHistogram: {},
+  });
 });
