@@ -10,12 +10,10 @@
 
 import { Command, CommanderError, Option } from "commander";
 import { DagError } from "./exec/dag.ts";
-import { startFakeApi } from "./fake_api/server.ts";
 import { ManifestError } from "./manifest/load.ts";
-import { renderPlanDot, renderPlanJson, renderPlanText, summarizePlan } from "./plan/render.ts";
 import { SelectionError } from "./plan/selection.ts";
 import { ProgressLogError } from "./progress/log.ts";
-import { reportCommand, type ReportCommandOptions } from "./report/report_command.ts";
+import type { ReportCommandOptions } from "./report/report_command.ts";
 import { TOOL } from "./version.ts";
 import {
   addImportOptions,
@@ -85,6 +83,10 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
       const { manifest, profile } = await loadInputs(options);
       const plan = planSelection(manifest, options);
       const latencyMs = durationFlag("--latency", options.latency);
+      // Loaded by the commands that use them: an import starts sooner and lighter.
+      const { renderPlanDot, renderPlanJson, renderPlanText, summarizePlan } = await import(
+        "./plan/render.ts"
+      );
       const summary = summarizePlan(plan, profile, latencyMs);
       if (options.format === "json") deps.stdout(renderPlanJson(plan, summary));
       else if (options.format === "dot") deps.stdout(renderPlanDot(plan));
@@ -105,6 +107,7 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
     .action(async (options: ImportFlags & { latency: string }) => {
       const latencyMs = durationFlag("--latency", options.latency);
       const { manifest } = await loadInputs(options);
+      const { startFakeApi } = await import("./fake_api/server.ts");
       const api = await startFakeApi({ volumes: manifest.volumes, latencyMs });
       try {
         deps.stderr(`Fake API listening on ${api.url}\n`);
@@ -137,6 +140,7 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
       "keep the imports and logs here, with --run-profiles (default: a temporary directory, removed)",
     )
     .action(async (logs: string[], options: Omit<ReportCommandOptions, "logs">) => {
+      const { reportCommand } = await import("./report/report_command.ts");
       code = await reportCommand({ ...options, logs }, deps);
     });
 

@@ -427,11 +427,14 @@ function _rates(
 }
 
 /**
- * Chapters fetched and waiting to be parsed and written beyond which a
- * request keeps its slot until its chapter is written: bounds the bodies
- * held in memory when the disk or the parser is slower than the server.
+ * Chapters fetched and not yet written beyond which a request keeps its slot
+ * until its chapter is written. A chapter takes a few ms to parse and write,
+ * so at the load the slots were made for (10 in flight at 50 ms: 200/s)
+ * fewer than one is behind on average; the bound keeps what a kill -9 can
+ * lose, and the bodies held in memory, to `maxInFlight` + 2 when the disk or
+ * the parser falls behind the server.
  */
-const _MAX_CHAPTERS_BEHIND = 32;
+export const MAX_CHAPTERS_BEHIND = 8;
 
 function _handlers(
   run: _Run,
@@ -466,7 +469,7 @@ function _handlers(
         // The request is over: its slot goes to the next one while this
         // chapter is parsed (off the main thread) and written, unless too
         // many wait for that already (then requests wait for the writing).
-        if (behind < _MAX_CHAPTERS_BEHIND) context.releaseSlot();
+        if (behind < MAX_CHAPTERS_BEHIND) context.releaseSlot();
         behind++;
         try {
           // A parse failure comes back from the worker as it was thrown.

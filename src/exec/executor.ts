@@ -45,6 +45,14 @@
  * - `report.outcomes` is built on first read.
  * - `control` (a `RunControl`) changes `maxInFlight`, `delayMs` and the token
  *   bucket while the run goes, for an adaptive controller.
+ * - A task may give up its slot before it ends (`TaskContext.releaseSlot`):
+ *   the next task starts in it while the first finishes local work; its
+ *   scopes stay open until it ends, and a retry takes a slot again.
+ * - Under a rate limit, on a clock with turns (the system clock), a start
+ *   counts from the end of the event-loop turn it was made in, when what it
+ *   began (a request) has gone out, less the least recent cost of a start,
+ *   plus a margin of min(0.5 ms, 2 % of the spacing): the spacing holds
+ *   between what goes out, not only between decisions (see turn_spacing.ts).
  *
  * @module
  */

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { TaskError } from "../../src/exec/types.ts";
+import { ChapterEncoder, defaultChapterWorkers } from "../../src/offload/chapter_encoder.ts";
+import { encodeChapter } from "../../src/output/chapter_encoding.ts";
+import type { RequestedChapter } from "../../src/source/parse_chapter.ts";
+import { parseChapterBody } from "../../src/source/request.ts";
+
+const sanitized = { sanitizeOps: true, sanitizeResources: true };
+
+async function fixture(name: string): Promise<Uint8Array> {
+  return await Deno.readFile(new URL(`../fixtures/${name}`, import.meta.url));
+}
+
+function requested(uri: string, proseOnly = false): RequestedChapter {
+  const [, , volume, book, chapter] = uri.split("/");
+  return {
+    uri,
+    volume,
+    book,
+    chapter: Number(chapter),
+    lang: "eng",
+    url: `https://example.org/api?uri=${uri}`,
+    fetchedAt: "2025-01-01T00:00:00.000Z",
+    proseOnly,
+  };
+}
+
+/** What parsing here throws, or undefined. */
+function inlineError(bytes: Uint8Array, asked: RequestedChapter): TaskError | undefined {
+  try {
+    parseChapterBody(bytes, asked);
+    return undefined;
+  } catch (error) {
+    return error as TaskError;
+  }
+}
+
+Deno.test({
+  name: "a chapter encoded on a worker is byte for byte the one encoded here",
+  ...sanitized,
+  fn: async () => {
+    const encoder = new ChapterEncoder({ workers: 1 });
+    try {
+      for (
+        const [name, uri, prose] of [
+          ["bofm_1-ne_3.json", "/scriptures/bofm/1-ne/3", false],
+          ["ot_ps_3.json", "/scriptures/ot/ps/3", false],
+          ["dc-testament_od_1.json", "/scriptures/dc-testament/od/1", true],
+        ] as const
+      ) {
+        const bytes = await fixture(name);
+        const here = await encodeChapter(parseChapterBody(bytes, requested(uri, prose)));
+        const there = await encoder.encode(bytes.slice(), requested(uri, prose));
+        assert.deepEqual(there, here, name);
+      }
+    } finally {
+      encoder.close();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "a worker fails a bad body, another page or an empty chapter with the class, reason and retryability of parsing here",
+  ...sanitized,
+  fn: async () => {
+    const encoder = new ChapterEncoder({ workers: 1 });
+    try {
+      const cases: [string, Uint8Array, RequestedChapter][] = [
+        [
+          "unparsable JSON",
+          new TextEncoder().encode('{"meta": '),
+          requested("/scriptures/ot/gen/2"),
+        ],
+        ["another page", await fixture("ot_gen_2.json"), requested("/scriptures/ot/gen/3")],
+        [
+          "an empty chapter",
+          await fixture("nt_matt_5_empty.json"),
+          requested("/scriptures/nt/matt/5"),
+        ],
+        ["no content.body", new TextEncoder().encode("{}"), requested("/scriptures/ot/gen/2")],
+      ];
+      for (const [what, bytes, asked] of cases) {
+        const expected = inlineError(bytes, asked);
+        assert.ok(expected instanceof TaskError, `${what} fails here`);
+        const actual = await encoder.encode(bytes.slice(), asked).catch((error) => error);
+        assert.ok(actual instanceof TaskError, `${what}: ${actual}`);
+        assert.equal(actual.message, expected.message, what);
+        assert.equal(actual.retryable, expected.retryable, what);
+      }
+    } finally {
+      encoder.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "an encoding whose attempt is aborted rejects with the signal's reason at once",
+  ...sanitized,
+  fn: async () => {
+    const encoder = new ChapterEncoder({ workers: 1 });
+    try {
+      const abort = new AbortController();
+      const bytes = await fixture("bofm_1-ne_3.json");
+      const pending = encoder.encode(bytes, requested("/scriptures/bofm/1-ne/3"), {
+        signal: abort.signal,
+      });
+      const reason = new Error("timeout after 30000 ms");
+      abort.abort(reason);
+      await assert.rejects(pending, (error) => error === reason);
+      // The worker still answers the next one.
+      const again = await encoder.encode(
+        await fixture("bofm_1-ne_3.json"),
+        requested("/scriptures/bofm/1-ne/3"),
+      );
+      assert.ok(again.verses > 0);
+    } finally {
+      encoder.close();
+    }
+  },
+});
+
+Deno.test("without workers a chapter is encoded here, with the same result", async () => {
+  const encoder = new ChapterEncoder({ workers: 0 });
+  assert.equal(encoder.workers, 0);
+  const bytes = await fixture("bofm_1-ne_3.json");
+  const here = await encodeChapter(parseChapterBody(bytes, requested("/scriptures/bofm/1-ne/3")));
+  assert.deepEqual(await encoder.encode(bytes, requested("/scriptures/bofm/1-ne/3")), here);
+  encoder.close();
+});
+
+Deno.test("the default is one worker per core beyond the first, from 1 to 4", () => {
+  assert.deepEqual([1, 2, 3, 8, 64].map(defaultChapterWorkers), [1, 1, 2, 4, 4]);
+  assert.throws(() => new ChapterEncoder({ workers: -1 }), RangeError);
+});
