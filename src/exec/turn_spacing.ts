@@ -14,7 +14,8 @@
  * of the recent ones is taken as that cost and anticipated, so that the
  * spacing between what goes out stays the configured one plus a small
  * margin (the jitter a strict server must not see as a shortfall), instead
- * of growing by that cost at every start.
+ * of growing by that cost at every start. The first starts of a run, which
+ * open the connections, get a wider margin.
  *
  * @module
  */
@@ -24,10 +25,26 @@ import type { RateLimiter } from "./rate_limiter.ts";
 
 /** Recent starts whose cost is remembered. */
 const _WINDOW = 16;
+/**
+ * The most of a start's cost that is anticipated, ms: more is a start held
+ * up (the first ones, cold, take tens of ms), and anticipating it would
+ * space the next, prompt start too close.
+ */
+const _MAX_ANTICIPATED_MS = 1;
 /** The margin added to the spacing between what goes out, ms, at most. */
 const _MAX_MARGIN_MS = 0.5;
 /** ... and at most this fraction of the spacing. */
 const _MARGIN_FRACTION = 0.02;
+/**
+ * The first starts of a run are the ones that open connections, whose
+ * set-up holds a request back by a millisecond or more beyond the end of
+ * its turn (the very first by more); they get a wider margin.
+ */
+const _OPENING_STARTS = 16;
+/** The margin of those first starts, ms, at most ... */
+const _MAX_OPENING_MARGIN_MS = 3;
+/** ... and at most this fraction of the spacing. */
+const _OPENING_MARGIN_FRACTION = 0.1;
 
 /** Records each start of `limiter` at the end of its turn; see the module doc. */
 export class TurnSpacing {
@@ -37,6 +54,8 @@ export class TurnSpacing {
   /** Decision to end of turn of recent starts, ms; NaN until measured. */
   readonly #costs = new Float64Array(_WINDOW).fill(Number.NaN);
   #next = 0;
+  /** Starts that have gone out. */
+  #outCount = 0;
 
   /**
    * @returns undefined for a clock without turns (a virtual one): starts
@@ -72,9 +91,11 @@ export class TurnSpacing {
     this.#costs[this.#next] = cost;
     this.#next = (this.#next + 1) % _WINDOW;
     // Until costs are known, none is anticipated: the first starts are spaced widest.
-    const anticipated = least === Infinity ? 0 : Math.min(least, cost);
+    const anticipated = least === Infinity ? 0 : Math.min(least, cost, _MAX_ANTICIPATED_MS);
     const spacing = this.#spacingMs();
-    const margin = Math.min(_MAX_MARGIN_MS, spacing * _MARGIN_FRACTION);
+    const margin = this.#outCount++ < _OPENING_STARTS
+      ? Math.min(_MAX_OPENING_MARGIN_MS, spacing * _OPENING_MARGIN_FRACTION)
+      : Math.min(_MAX_MARGIN_MS, spacing * _MARGIN_FRACTION);
     this.#limiter.startWentOutAt(outAt - anticipated + margin, start);
   }
 
