@@ -471,20 +471,24 @@ function _handlers(
         // many wait for that already (then requests wait for the writing).
         if (behind < MAX_CHAPTERS_BEHIND) context.releaseSlot();
         behind++;
+        // What was fetched is written even when the run is cancelled (a few
+        // ms); the attempt's timeout still stops it.
+        const local = _unlessCancelled(context.signal, options.signal);
         try {
           // A parse failure comes back from the worker as it was thrown.
           const encoded = await encoder.encode(body.bytes, body.requested, {
-            signal: context.signal,
+            signal: local.signal,
             contentType: body.contentType,
           });
           // With the attempt's signal, an attempt that timed out cannot rename
           // its file into place after the run has moved on. The time to first
           // byte rides on the value, for the summary's latency and the log.
           const written = await writingOutput(() =>
-            writeEncodedChapter(outDir, encoded, { signal: context.signal, writeFile })
+            writeEncodedChapter(outDir, encoded, { signal: local.signal, writeFile })
           );
           return { ...written, ttfbMs: body.ttfbMs };
         } finally {
+          local.dispose();
           behind--;
         }
       },
@@ -518,6 +522,27 @@ function _handlers(
         return { importedChapters: written.totals.importedChapters, complete: written.complete };
       },
     },
+  };
+}
+
+/**
+ * A signal that aborts when `attempt` does, unless the run was cancelled
+ * (`run` aborted) by then: local work on what a request brought is worth
+ * finishing on Ctrl-C, never after its attempt timed out.
+ */
+function _unlessCancelled(
+  attempt: AbortSignal,
+  run: AbortSignal | undefined,
+): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onAbort = () => {
+    if (!run?.aborted) controller.abort(attempt.reason);
+  };
+  if (attempt.aborted) onAbort();
+  else attempt.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => attempt.removeEventListener("abort", onAbort),
   };
 }
 
