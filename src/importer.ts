@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import type { Clock } from "./exec/clock.ts";
 import { systemClock } from "./exec/clock.ts";
 import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
+import { limitsRate } from "./exec/adaptive/rate_setter.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
 import type { Limits, RateHint, RunEvent, RunReport } from "./exec/types.ts";
@@ -392,8 +393,10 @@ interface _BookResult {
 
 /**
  * The run's rate governor, wired: for an adaptive profile a controller from
- * the start; for a fixed one, a cap created at the first limit the server
- * announces (no profile runs faster than announced), and nothing before.
+ * the start; for a fixed one that paces, a cap from the start (at the limit
+ * the server announces, or a step under its own rate after a refusal); for
+ * one that does not, a cap created at the first limit the server announces
+ * (no profile runs faster than announced), and nothing before.
  * For every profile, an answer saying the quota is used up pauses every
  * start until its reset.
  */
@@ -411,8 +414,13 @@ function _rates(
     overloadStatuses: retryOn.filter((status) => status >= 500),
     onChange,
   };
+  // A fixed profile that paces steps a little lower on a refusal at its own
+  // rate (a strict server refusing the jitter), so it needs its cap from the
+  // start; one that does not pace gets one at the first announced limit.
   let governor: RateGovernor | undefined = profile.adaptive
     ? createRateGovernor({ ...options, adaptive: profile.adaptive })
+    : limitsRate(options.limits) < Infinity
+    ? createRateGovernor({ ...options, adaptive: false })
     : undefined;
   return {
     observe: (event) => governor?.observe(event),

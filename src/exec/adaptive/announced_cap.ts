@@ -68,7 +68,7 @@ export class AnnouncedCap {
   /** Start time of each running attempt. */
   readonly #starts = new Map<string, number>();
   #announced = Infinity;
-  /** Refusals while capped at the current announcement. */
+  /** Refusals while capped at the current announcement (or at the profile's own rate). */
   #refusals = 0;
   #lastCutAt = -Infinity;
 
@@ -113,17 +113,17 @@ export class AnnouncedCap {
         this.#starts.delete(event.id);
         if (
           startedAt === undefined || startedAt < this.#lastCutAt || event.status === undefined ||
-          !this.#limitStatuses.has(event.status) || this.#cap() >= this.#setter.maxRate
+          !this.#limitStatuses.has(event.status) || !this.#binds()
         ) break;
+        const sentAt = this.#setter.setting.ratePerSecond;
         this.#refusals++;
         this.#lastCutAt = event.at;
         this.#apply(
           event.at,
           "limit",
-          `HTTP ${event.status} at ${_rate(this.#setter.setting.ratePerSecond)} under the ` +
-            `announced ${_rate(this.#announced)}: pacing ${
-              Math.round(this.#step * 100)
-            } % lower, at most ${_rate(this.#cap())}`,
+          `HTTP ${event.status} at ${_rate(sentAt)} ${this.#under()}: pacing ${
+            Math.round(this.#step * 100)
+          } % lower, at most ${_rate(this.#cap())}`,
         );
         break;
       }
@@ -144,9 +144,8 @@ export class AnnouncedCap {
     this.#apply(
       at,
       "recover",
-      `no refusal for ${Math.round(this.#recoverAfterMs / 1000)} s under the announced ${
-        _rate(this.#announced)
-      }: pacing a step closer, at most ${_rate(this.#cap())}`,
+      `no refusal for ${Math.round(this.#recoverAfterMs / 1000)} s ${this.#under()}: ` +
+        `pacing a step closer, at most ${_rate(this.#cap())}`,
     );
   }
 
@@ -165,9 +164,33 @@ export class AnnouncedCap {
     this.#apply(at, "announced", reason);
   }
 
-  /** The announced rate less the headroom, and one step per refusal. */
+  /**
+   * The announced rate less the headroom (with none announced, the profile's
+   * own rate), and one step per refusal.
+   */
   #cap(): number {
-    return this.#announced * (1 - this.#headroom) * (1 - this.#step) ** this.#refusals;
+    const base = Number.isFinite(this.#announced)
+      ? this.#announced * (1 - this.#headroom)
+      : this.#setter.maxRate;
+    return base * (1 - this.#step) ** this.#refusals;
+  }
+
+  /**
+   * Whether a refusal says the pacing is at the server's edge: under an
+   * announced limit, when the cap binds; with none, when the profile paces at
+   * all (a server refusing a profile at its own rate, a strict spacing say,
+   * refuses the jitter between client and server: a step lower leaves room).
+   */
+  #binds(): boolean {
+    return Number.isFinite(this.#announced)
+      ? this.#cap() < this.#setter.maxRate
+      : Number.isFinite(this.#setter.maxRate);
+  }
+
+  #under(): string {
+    return Number.isFinite(this.#announced)
+      ? `under the announced ${_rate(this.#announced)}`
+      : `at the profile's own ${_rate(this.#setter.maxRate)}`;
   }
 
   #apply(at: number, cause: "announced" | "limit" | "recover", reason: string): void {

@@ -147,3 +147,28 @@ sanitizedTest(
     ]);
   },
 );
+
+sanitizedTest(
+  "a fixed profile refused at its own rate by a strict server steps 3 % lower, never above its own rate",
+  async () => {
+    // A strict spacing (one token) at exactly the profile's 40/s, arrivals
+    // jittered by 1.5 ms: refusals at 40/s, none once the pacing leaves room.
+    const sim = await simulate({
+      server: { rate: 40, latencyMs: 50, transitJitterMs: 1.5 },
+      tasks: 1000,
+      adaptive: false,
+      limits: { delayMs: 25, maxInFlight: 10 },
+    });
+    const limits = sim.changes.filter((c) => c.cause === "limit");
+    assert.ok(limits.length >= 1, "a refusal at the profile's own rate steps it lower");
+    assert.equal(limits[0].to.ratePerSecond, 40 * 0.97);
+    assert.match(
+      limits[0].reason,
+      /^HTTP 429 at 40\.0\/s at the profile's own 40\.0\/s: pacing 3 % lower/,
+    );
+    assert.ok(sim.changes.every((c) => (c.to.ratePerSecond ?? Infinity) <= 40));
+    const refused = sim.server.arrivals.filter((a) => a.status === 429).length;
+    // Each 429 costs a whole second; with no step the run is refused again and again.
+    assert.ok(refused <= 5, `${refused} refused`);
+  },
+);
