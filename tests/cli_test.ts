@@ -153,27 +153,33 @@ Deno.test("the version in deno.json is the tool's version", async () => {
   assert.equal(config.version, TOOL.version);
 });
 
+/**
+ * A project importing the Pearl of Great Price from two fake servers: the
+ * first lacks Moses 8 (it answers with a table of contents), the second has it.
+ */
+async function retryProject() {
+  const { startFakeApi } = await import("../src/fake_api/server.ts");
+  const { loadManifest } = await import("../src/manifest/load.ts");
+  // Two servers whose verse totals cannot agree: this manifest declares none.
+  const text = (await Deno.readTextFile(manifest)).replaceAll(/, verses: \d+/g, "");
+  const { dir, file } = await project(text);
+  const pgp = (await loadManifest(file)).volumes.filter((v) => v.id === "pgp");
+  const partial = await startFakeApi({
+    volumes: pgp.map((v) => ({
+      ...v,
+      books: v.books.map((b) => b.id === "moses" ? { ...b, chapters: 7 } : b),
+    })),
+  });
+  const full = await startFakeApi({ volumes: pgp });
+  return { dir, file, out: join(dir, "data"), partial, full };
+}
+
 Deno.test({
   name: "import --retry-failed runs only the chapters that failed in the last run",
   sanitizeOps: true,
   sanitizeResources: true,
   async fn() {
-    const { startFakeApi } = await import("../src/fake_api/server.ts");
-    const { loadManifest } = await import("../src/manifest/load.ts");
-    // Two servers whose verse totals cannot agree: this manifest declares none.
-    const text = (await Deno.readTextFile(manifest)).replaceAll(/, verses: \d+/g, "");
-    const { dir, file } = await project(text);
-    const canon = await loadManifest(file);
-    const pgp = canon.volumes.filter((v) => v.id === "pgp");
-    // The first server lacks Moses 8, so it answers with a table of contents.
-    const partial = await startFakeApi({
-      volumes: pgp.map((v) => ({
-        ...v,
-        books: v.books.map((b) => b.id === "moses" ? { ...b, chapters: 7 } : b),
-      })),
-    });
-    const full = await startFakeApi({ volumes: pgp });
-    const out = join(dir, "data");
+    const { dir, file, out, partial, full } = await retryProject();
     const common = ["import", "-m", file, "--out", out, "--source", "pgp", "--json"];
     try {
       const first = await run([...common, "--api-url", partial.apiUrl]);
@@ -207,20 +213,7 @@ Deno.test({
   sanitizeOps: true,
   sanitizeResources: true,
   async fn() {
-    const { startFakeApi } = await import("../src/fake_api/server.ts");
-    const { loadManifest } = await import("../src/manifest/load.ts");
-    const text = (await Deno.readTextFile(manifest)).replaceAll(/, verses: \d+/g, "");
-    const { dir, file } = await project(text);
-    const canon = await loadManifest(file);
-    const pgp = canon.volumes.filter((v) => v.id === "pgp");
-    const partial = await startFakeApi({
-      volumes: pgp.map((v) => ({
-        ...v,
-        books: v.books.map((b) => b.id === "moses" ? { ...b, chapters: 7 } : b),
-      })),
-    });
-    const full = await startFakeApi({ volumes: pgp });
-    const out = join(dir, "data");
+    const { dir, file, out, partial, full } = await retryProject();
     const log = join(dir, "elsewhere", "run.ndjson");
     const common = ["import", "-m", file, "--out", out, "--source", "pgp", "--json"];
     try {
