@@ -8,6 +8,7 @@ import { cliArgs, runMain as run } from "./_cli.ts";
 import { startFakeApi } from "../src/fake_api/server.ts";
 import { loadManifest } from "../src/manifest/load.ts";
 import { readProgressLog } from "../src/progress/log.ts";
+import { sanitizedTest } from "./exec/_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const manifest = join(root, "import.yaml");
@@ -24,10 +25,7 @@ async function tree(dir: string, prefix = ""): Promise<string[]> {
   return found.sort();
 }
 
-const serverTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, sanitizeOps: true, sanitizeResources: true, fn });
-
-serverTest(
+sanitizedTest(
   "an --out or --log path that cannot be used exits 2 naming it, and writes nothing (no lock either)",
   async () => {
     const api = await startFakeApi({ volumes: canon.volumes });
@@ -81,7 +79,7 @@ serverTest(
   },
 );
 
-serverTest("--log an earlier run's log appends this run's records to it", async () => {
+sanitizedTest("--log an earlier run's log appends this run's records to it", async () => {
   const api = await startFakeApi({ volumes: canon.volumes });
   const dir = await Deno.makeTempDir();
   try {

@@ -15,6 +15,7 @@ import type { BookManifest, RootManifest } from "../src/output/manifest_types.ts
 import { WriteFileError } from "../src/output/write_error.ts";
 import { readProgressLog } from "../src/progress/log.ts";
 import { mountTmpfs } from "./_tmpfs.ts";
+import { sanitizedTest } from "./exec/_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const canon = await loadManifest(join(root, "import.yaml"));
@@ -45,10 +46,7 @@ async function withFake(fn: (api: FakeApi, out: string) => Promise<void>): Promi
   }
 }
 
-const serverTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, sanitizeOps: true, sanitizeResources: true, fn });
-
-serverTest(
+sanitizedTest(
   "a disk that fills up stops the run at the first write error; the files written and the manifests stay valid",
   async () => {
     await withFake(async (api, out) => {
@@ -113,7 +111,7 @@ serverTest(
   },
 );
 
-serverTest(
+sanitizedTest(
   "a progress log on a full disk does not end the run: the import completes, the log keeps the records before, and says so",
   async () => {
     // One page: the log fills it within the run.
@@ -141,7 +139,7 @@ serverTest(
   },
 );
 
-serverTest(
+sanitizedTest(
   "a sink of the run's events that throws does not end the run, and is reported once",
   async () => {
     await withFake(async (api, out) => {

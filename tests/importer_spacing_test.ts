@@ -11,6 +11,7 @@ import { runImport } from "../src/importer.ts";
 import { loadManifest, loadProfile } from "../src/manifest/load.ts";
 import type { Manifest, Profile } from "../src/manifest/types.ts";
 import { type FakeApiProcess, startFakeApiProcess } from "../src/fake_api/process.ts";
+import { sanitizedTest } from "./exec/_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const canon = await loadManifest(join(root, "import.yaml"));
@@ -45,10 +46,7 @@ async function withFakeProcess(
   }
 }
 
-const processTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, sanitizeOps: true, sanitizeResources: true, fn });
-
-processTest(
+sanitizedTest(
   "with delay 50 ms and 6 in flight, no request reaches the server sooner than 45 ms after the one before",
   () =>
     withFakeProcess(["--latency", "100", "--jitter", "40"], async (api, out) => {
@@ -71,7 +69,7 @@ processTest(
     }),
 );
 
-processTest(
+sanitizedTest(
   "a server allowing 40 requests/s with a bucket of one token refuses almost none of a client spaced 25 ms",
   () =>
     withFakeProcess(

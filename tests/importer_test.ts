@@ -9,6 +9,7 @@ import type { BookManifest, RootManifest, VolumeManifest } from "../src/output/m
 import { verifyChapterFile } from "../src/output/chapter_file.ts";
 import { readProgressLog } from "../src/progress/log.ts";
 import type { Chapter } from "../src/source/types.ts";
+import { sanitizedTest } from "./exec/_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const canon = await loadManifest(join(root, "import.yaml"));
@@ -57,10 +58,7 @@ async function withFake(
 const setupError = (pattern: RegExp) => (error: unknown) =>
   error instanceof ImportSetupError && pattern.test(error.message);
 
-const serverTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, sanitizeOps: true, sanitizeResources: true, fn });
-
-serverTest(
+sanitizedTest(
   "a full-canon import writes 1,584 valid chapters and manifests that match the canon",
   async () => {
     await withFake({ volumes: canon.volumes }, async (api, out) => {
@@ -129,7 +127,7 @@ serverTest(
   },
 );
 
-serverTest(
+sanitizedTest(
   "with 5% 503s and 1% dropped connections every chapter still arrives, each written once",
   async () => {
     await withFake({
@@ -162,7 +160,7 @@ serverTest(
   },
 );
 
-serverTest(
+sanitizedTest(
   "a chapter answered with another page fails with that reason, and its book manifest lists it",
   async () => {
     // The importer asks for 1 Nephi 23, which the server does not have: it answers
@@ -203,7 +201,7 @@ serverTest(
   },
 );
 
-serverTest("a second run skips every chapter already on disk and requests nothing", async () => {
+sanitizedTest("a second run skips every chapter already on disk and requests nothing", async () => {
   await withFake({ volumes: canon.volumes }, async (api, out) => {
     const options = {
       manifest: against(canon, api.apiUrl),
@@ -227,7 +225,7 @@ serverTest("a second run skips every chapter already on disk and requests nothin
   });
 });
 
-serverTest(
+sanitizedTest(
   "chapters written with the log elsewhere, or none, are vouched for inside the output folder",
   async () => {
     await withFake({ volumes: canon.volumes }, async (api, out) => {
@@ -267,7 +265,7 @@ serverTest(
   },
 );
 
-serverTest(
+sanitizedTest(
   "two imports into one output directory: the second is refused while the first runs",
   async () => {
     await withFake({ volumes: canon.volumes, latencyMs: 20 }, async (api, out) => {
@@ -320,7 +318,7 @@ Deno.test("an output path that is a file, or holds another language, is refused 
   }
 });
 
-serverTest(
+sanitizedTest(
   "a book whose chapters all arrive but whose verses do not add up makes the run exit 1",
   async () => {
     // The server invents verses for Moses that add up to 300; import.yaml declares 356.
@@ -350,7 +348,7 @@ serverTest(
 
 const adaptive = await loadProfile("adaptive", { profilesDir: join(root, "profiles") });
 
-serverTest(
+sanitizedTest(
   "an adaptive import paces by the limit the server announces and logs each rate change with its reason",
   async () => {
     await withFake({
@@ -388,7 +386,7 @@ serverTest(
   },
 );
 
-serverTest(
+sanitizedTest(
   "a fixed profile is capped at the limit the server announces from its first answer, and only then",
   async () => {
     await withFake({
@@ -422,22 +420,25 @@ serverTest(
   },
 );
 
-serverTest("a fixed profile against a server that announces nothing changes nothing", async () => {
-  await withFake({ volumes: canon.volumes, ratePerSecond: 1000 }, async (api, out) => {
-    const result = await runImport({
-      manifest: against(canon, api.apiUrl),
-      profile: fast,
-      selection: { only: ["pgp/moses"] },
-      outDir: out,
+sanitizedTest(
+  "a fixed profile against a server that announces nothing changes nothing",
+  async () => {
+    await withFake({ volumes: canon.volumes, ratePerSecond: 1000 }, async (api, out) => {
+      const result = await runImport({
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        selection: { only: ["pgp/moses"] },
+        outDir: out,
+      });
+      assert.equal(result.exitCode, 0);
+      const { records } = await readProgressLog(result.logPath!);
+      assert.equal(records.filter((r) => r.type === "rate-change").length, 0);
+      assert.equal(result.summary.rate, undefined);
     });
-    assert.equal(result.exitCode, 0);
-    const { records } = await readProgressLog(result.logPath!);
-    assert.equal(records.filter((r) => r.type === "rate-change").length, 0);
-    assert.equal(result.summary.rate, undefined);
-  });
-});
+  },
+);
 
-serverTest(
+sanitizedTest(
   "an answer saying the quota is used up holds every start until its reset, for a fixed profile too",
   async () => {
     await withFake({ volumes: canon.volumes }, async (api, out) => {
@@ -481,7 +482,7 @@ serverTest(
   },
 );
 
-serverTest(
+sanitizedTest(
   "every imported chapter carries its time to first byte into the log, and the bound is at it",
   async () => {
     await withFake({ volumes: canon.volumes, latencyMs: 20 }, async (api, out) => {

@@ -5,15 +5,13 @@ import { compareRuns } from "../../src/report/compare_runs.ts";
 import { readRunLogs } from "../../src/report/read_logs.ts";
 import { renderReport } from "../../src/report/render_report.ts";
 import { orderByPace, runProfiles } from "../../src/report/run_profiles.ts";
+import { sanitizedTest } from "../exec/_helpers.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
 const profilesDir = join(root, "profiles");
 const canon = await loadManifest(join(root, "import.yaml"));
 
-const serverTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, sanitizeOps: true, sanitizeResources: true, fn });
-
-serverTest(
+sanitizedTest(
   "two profiles import 1 Nephi's first chapters from the fake API and the report measures them",
   async () => {
     const out = await Deno.makeTempDir();
@@ -65,7 +63,7 @@ serverTest(
   },
 );
 
-serverTest("an aborted signal runs no profile", async () => {
+sanitizedTest("an aborted signal runs no profile", async () => {
   const controller = new AbortController();
   controller.abort();
   const runs = await runProfiles({

@@ -3,12 +3,10 @@ import { TaskError } from "../../src/exec/types.ts";
 import type { SourceConfig } from "../../src/manifest/types.ts";
 import { fetchFollowingRedirects } from "../../src/source/redirects.ts";
 import { chapterUrl, fetchChapter } from "../../src/source/request.ts";
+import { sanitizedTest } from "../exec/_helpers.ts";
 
 const URI = "/scriptures/dc-testament/dc/116";
 const START = "https://api.example.org/study/content?lang=eng&uri=x";
-
-const serverTest = (name: string, fn: () => Promise<void>) =>
-  Deno.test({ name, sanitizeOps: true, sanitizeResources: true, fn });
 
 /** A fetch that answers each URL from `routes` (else 404) and records every call. */
 function routedFetch(routes: Record<string, () => Response>) {
@@ -194,7 +192,7 @@ function source(url: string): SourceConfig {
   return { url, lang: "eng", userAgent: "test", timeoutMs: 5_000, maxBodyBytes: 1_000_000 };
 }
 
-serverTest(
+sanitizedTest(
   "fetchChapter refuses a redirect to another loopback origin and sends nothing there",
   async () => {
     const other = serve(() => new Response(chapterJson(URI)));
@@ -216,25 +214,28 @@ serverTest(
   },
 );
 
-serverTest("fetchChapter follows a redirect within the origin to the page asked for", async () => {
-  const api = serve((url) =>
-    url.pathname === "/old"
-      ? Response.redirect(url.href.replace("/old", "/new"), 308)
-      : new Response(chapterJson(url.searchParams.get("uri") ?? ""))
-  );
-  try {
-    const config = source(`${api.base}/old`);
-    const fetched = await fetchChapter(URI, { source: config, retryOn: [503] });
-    assert.deepEqual(fetched.chapter.verses.map((v) => v.text), ["Spring Hill."]);
-    // The chapter names the URL its source.url gives, the one the user can check.
-    assert.equal(fetched.url, chapterUrl(config, URI));
-    assert.deepEqual(api.seen.map((s) => s.split("?")[0]), ["/old", "/new"]);
-  } finally {
-    await api.close();
-  }
-});
+sanitizedTest(
+  "fetchChapter follows a redirect within the origin to the page asked for",
+  async () => {
+    const api = serve((url) =>
+      url.pathname === "/old"
+        ? Response.redirect(url.href.replace("/old", "/new"), 308)
+        : new Response(chapterJson(url.searchParams.get("uri") ?? ""))
+    );
+    try {
+      const config = source(`${api.base}/old`);
+      const fetched = await fetchChapter(URI, { source: config, retryOn: [503] });
+      assert.deepEqual(fetched.chapter.verses.map((v) => v.text), ["Spring Hill."]);
+      // The chapter names the URL its source.url gives, the one the user can check.
+      assert.equal(fetched.url, chapterUrl(config, URI));
+      assert.deepEqual(api.seen.map((s) => s.split("?")[0]), ["/old", "/new"]);
+    } finally {
+      await api.close();
+    }
+  },
+);
 
-serverTest(
+sanitizedTest(
   "fetchChapter still refuses another page when a redirect within the origin leads to one",
   async () => {
     const api = serve((url) =>
