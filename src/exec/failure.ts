@@ -5,7 +5,7 @@
  * @module
  */
 
-import { formatDuration } from "../progress/format.ts";
+import { formatDuration } from "./format_duration.ts";
 import { TaskError } from "./types.ts";
 
 /** What the executor needs to know about one failed attempt. */
