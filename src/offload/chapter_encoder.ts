@@ -7,8 +7,7 @@
  */
 
 import { encodeChapter, type EncodedChapter } from "../output/chapter_encoding.ts";
-import type { RequestedChapter } from "../source/parse_chapter.ts";
-import { parseChapterBody } from "../source/request.ts";
+import { parseChapterBody, type RequestedChapter } from "../source/parse_chapter.ts";
 import { WorkerPool } from "./worker_pool.ts";
 
 /** A buffer this much longer than the body it starts is still handed over whole, bytes. */

@@ -7,7 +7,7 @@
  */
 
 import { encodeChapter, type EncodedChapter } from "../output/chapter_encoding.ts";
-import { parseChapterBody } from "../source/request.ts";
+import { parseChapterBody } from "../source/parse_chapter.ts";
 import type { ChapterJob } from "./chapter_encoder.ts";
 import { serveJobs } from "./worker_pool.ts";
 

@@ -11,6 +11,7 @@ import { hasChildren, isTag } from "domhandler";
 import { TaskError } from "../exec/types.ts";
 import { findElement, hasClass, normaliseSpace, plainText, rawText } from "./html_text.ts";
 import { parseMarkup } from "./parse_markup.ts";
+import { decodeUtf8 } from "./read_body.ts";
 import type { Chapter, Paragraph, Verse } from "./types.ts";
 
 /** What was asked for: the facts a chapter records besides what the page says. */
@@ -48,6 +49,34 @@ const _NOTE_CLASSES = ["study-notes", "study-note", "footnotes", "footnote"];
 const _NOTE_TAGS = new Set(["footer", "aside", "nav"]);
 /** Containers whose paragraphs are not text of the chapter: captions of images, tables. */
 const _NON_TEXT_TAGS = new Set(["figure", "figcaption", "table"]);
+
+/**
+ * The second half of `fetchChapter` (request.ts): decodes (strict UTF-8) and parses
+ * a chapter's body, with the same failures (not UTF-8: permanent, naming the
+ * byte; unparsable JSON: retryable; and those of {@linkcode parseChapter}).
+ * `contentType` is the answer's, named when its charset explains a bad byte.
+ *
+ * @throws {TaskError} When the body is not the chapter asked for.
+ */
+export function parseChapterBody(
+  bytes: Uint8Array,
+  requested: RequestedChapter,
+  contentType?: string | null,
+): Chapter {
+  const text = decodeUtf8(bytes, { what: requested.uri, contentType });
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new TaskError(
+      `Cannot parse chapter "${requested.uri}": unparsable JSON: ${
+        error instanceof Error ? error.message : String(error)
+      }`,
+      { retryable: true, cause: error },
+    );
+  }
+  return parseChapter(json, requested);
+}
 
 /**
  * Parses a content-API response body (already JSON-decoded).

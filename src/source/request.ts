@@ -8,14 +8,14 @@
 import { type RateHint, TaskError } from "../exec/types.ts";
 import type { SourceConfig } from "../manifest/types.ts";
 import { parseChapterUri } from "./chapter_uri.ts";
-import { parseChapter, type RequestedChapter } from "./parse_chapter.ts";
+import { parseChapterBody, type RequestedChapter } from "./parse_chapter.ts";
 import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
-import { decodeUtf8, readBody } from "./read_body.ts";
+import { readBody } from "./read_body.ts";
 import { fetchFollowingRedirects } from "./redirects.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import type { Chapter } from "./types.ts";
 
-export { parseRetryAfter };
+export { parseChapterBody, parseRetryAfter };
 
 /** Options of {@link fetchChapter}. */
 export interface FetchChapterOptions {
@@ -223,32 +223,6 @@ export async function fetchChapterBody(
   };
   const contentType = response.headers.get("content-type");
   return { bytes, requested, contentType, ttfbMs, ...(rateHint === undefined ? {} : { rateHint }) };
-}
-
-/**
- * The second half of {@link fetchChapter}: decodes (strict UTF-8) and parses
- * a chapter's body, with the same failures (not UTF-8: permanent, naming the
- * byte; unparsable JSON: retryable; and those of {@link parseChapter}).
- * `contentType` is the answer's, named when its charset explains a bad byte.
- *
- * @throws {TaskError} When the body is not the chapter asked for.
- */
-export function parseChapterBody(
-  bytes: Uint8Array,
-  requested: RequestedChapter,
-  contentType?: string | null,
-): Chapter {
-  const text = decodeUtf8(bytes, { what: requested.uri, contentType });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TaskError(
-      `Cannot parse chapter "${requested.uri}": unparsable JSON: ${_describe(error)}`,
-      { retryable: true, cause: error },
-    );
-  }
-  return parseChapter(json, requested);
 }
 
 function _statusError(

@@ -133,3 +133,24 @@ Deno.test("the default is one worker per core beyond the first, from 1 to 4", ()
   assert.deepEqual([1, 2, 3, 8, 64].map(defaultChapterWorkers), [1, 1, 2, 4, 4]);
   assert.throws(() => new ChapterEncoder({ workers: -1 }), RangeError);
 });
+
+Deno.test("the chapter worker loads only what parsing needs: no zod, yaml or manifest schema", async () => {
+  // Each worker is an isolate of its own: every module in its graph is loaded,
+  // compiled and kept again there, in start-up time and in resident memory.
+  const worker = new URL("../../src/offload/chapter_worker.ts", import.meta.url);
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", worker.pathname],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.ok(output.success, new TextDecoder().decode(output.stderr));
+  const graph: { modules: { specifier: string }[] } = JSON.parse(
+    new TextDecoder().decode(output.stdout),
+  );
+  const specifiers = graph.modules.map((module) => module.specifier);
+  assert.ok(specifiers.some((s) => s.endsWith("/src/source/parse_chapter.ts")), "parses");
+  const heavy = specifiers.filter((s) =>
+    /^npm:\/(zod|yaml|commander)@/.test(s) || s.includes("/src/manifest/")
+  );
+  assert.deepEqual(heavy, []);
+});
