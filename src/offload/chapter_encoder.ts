@@ -7,7 +7,7 @@
  */
 
 import { encodeChapter, type EncodedChapter } from "../output/chapter_encoding.ts";
-import { parseChapterBody, type RequestedChapter } from "../source/parse_chapter.ts";
+import type { RequestedChapter } from "../source/parse_chapter.ts";
 import { WorkerPool } from "./worker_pool.ts";
 
 /** A buffer this much longer than the body it starts is still handed over whole, bytes. */
@@ -98,6 +98,8 @@ export class ChapterEncoder {
   ): Promise<EncodedChapter> {
     const { contentType } = options;
     if (this.#pool === undefined) {
+      // Loaded only here: with workers, the calling thread never loads the parser.
+      const { parseChapterBody } = await import("../source/parse_chapter.ts");
       options.signal?.throwIfAborted();
       return await encodeChapter(parseChapterBody(bytes, requested, contentType));
     }

@@ -8,14 +8,14 @@
 import { type RateHint, TaskError } from "../exec/types.ts";
 import type { SourceConfig } from "../manifest/types.ts";
 import { parseChapterUri } from "./chapter_uri.ts";
-import { parseChapterBody, type RequestedChapter } from "./parse_chapter.ts";
+import type { RequestedChapter } from "./parse_chapter.ts";
 import { parseRateLimitHeaders } from "./rate_limit_headers.ts";
 import { readBody } from "./read_body.ts";
 import { fetchFollowingRedirects } from "./redirects.ts";
 import { parseRetryAfter } from "./retry_after.ts";
 import type { Chapter } from "./types.ts";
 
-export { parseChapterBody, parseRetryAfter };
+export { parseRetryAfter };
 
 /** Options of {@link fetchChapter}. */
 export interface FetchChapterOptions {
@@ -90,7 +90,7 @@ export function chapterUrl(source: SourceConfig, uri: string): string {
  *
  * Sends the configured `User-Agent` and `Accept: application/json`, follows
  * redirects only within the origin of `source.url`, reads the
- * body with the `maxBodyBytes` cap and parses it with {@link parseChapter}.
+ * body with the `maxBodyBytes` cap and parses it with `parseChapter` (parse_chapter.ts).
  * The response body is always read to the end or cancelled.
  *
  * A rate limit the response announces (see {@link parseRateLimitHeaders}) is
@@ -135,6 +135,9 @@ export async function fetchChapter(
   options: FetchChapterOptions,
 ): Promise<FetchedChapter> {
   const body = await fetchChapterBody(uri, options);
+  // Loaded when first used: the importer parses on workers, and its main
+  // thread then never loads the HTML parser.
+  const { parseChapterBody } = await import("./parse_chapter.ts");
   const chapter = parseChapterBody(body.bytes, body.requested, body.contentType);
   const { rateHint, ttfbMs } = body;
   return {
@@ -150,9 +153,9 @@ export async function fetchChapter(
 export interface FetchedChapterBody {
   /** The body, as received. */
   readonly bytes: Uint8Array;
-  /** What was asked for, as {@link parseChapterBody} needs it. */
+  /** What was asked for, as `parseChapterBody` (parse_chapter.ts) needs it. */
   readonly requested: RequestedChapter;
-  /** The answer's `Content-Type`, for {@link parseChapterBody}. */
+  /** The answer's `Content-Type`, for `parseChapterBody` (parse_chapter.ts). */
   readonly contentType: string | null;
   /** Time to first byte, ms: as {@link FetchedChapter}'s. */
   readonly ttfbMs: number;
@@ -163,7 +166,7 @@ export interface FetchedChapterBody {
 /**
  * The first half of {@link fetchChapter}: the request and its body, with
  * every failure of {@link fetchChapter} but those of parsing. Parse the body
- * with {@link parseChapterBody}, here or in a worker (both halves are pure
+ * with `parseChapterBody` (parse_chapter.ts), here or in a worker (both halves are pure
  * of each other: the body bytes and `requested` are all the second needs).
  *
  * @throws {TypeError} When `uri` is not a chapter URI.
