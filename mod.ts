@@ -55,7 +55,7 @@ export {
   parseProfile,
 } from "./src/manifest/load.ts";
 export type { Diagnostic } from "./src/manifest/diagnostic.ts";
-export { formatDuration, parseDuration } from "./src/manifest/duration.ts";
+export { formatDurationLiteral, parseDuration } from "./src/manifest/duration.ts";
 
 export type { Plan, PlanCounts } from "./src/plan/planner.ts";
 export { buildPlan, planBound } from "./src/plan/planner.ts";

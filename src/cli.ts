@@ -85,7 +85,7 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
       const latencyMs = durationFlag("--latency", options.latency);
       // Loaded by the commands that use them: an import starts sooner and lighter.
       const { renderPlanDot, renderPlanJson, renderPlanText, summarizePlan } = await import(
-        "./plan/render.ts"
+        "./progress/plan_view.ts"
       );
       const summary = summarizePlan(plan, profile, latencyMs);
       if (options.format === "json") deps.stdout(renderPlanJson(plan, summary));

@@ -16,13 +16,12 @@ import { backoffDelay, retryAfterDelay } from "./backoff.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { CompiledDag } from "./compiled_dag.ts";
 import type { Dag } from "./dag.ts";
-import type { RunOptions } from "./executor.ts";
 import { type AttemptFailure, classifyFailure, refuseLongWait, timeoutFailure } from "./failure.ts";
 import { MinHeap } from "./heap.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import type { ControlTarget } from "./run_control.ts";
 import { RunRecord } from "./run_record.ts";
-import type { DagNode, RunReport } from "./types.ts";
+import type { DagNode, RunOptions, RunReport } from "./types.ts";
 import { TurnSpacing } from "./turn_spacing.ts";
 import { WakeTimer } from "./wake_timer.ts";
 

@@ -57,47 +57,11 @@
  * @module
  */
 
-import type { Clock } from "./clock.ts";
 import type { Dag } from "./dag.ts";
 import { DagRun } from "./dag_run.ts";
-import type { RunControl } from "./run_control.ts";
-import type {
-  DagNode,
-  Limits,
-  RetryPolicy,
-  RunEvent,
-  RunReport,
-  SinkHandler,
-  TaskHandler,
-} from "./types.ts";
+import type { DagNode, Limits, RetryPolicy, RunOptions, RunReport } from "./types.ts";
 
-/** Options of {@linkcode runDag}. */
-export interface RunOptions<N extends DagNode> {
-  /** Task handlers by node kind, for role "task". */
-  tasks: Readonly<Record<string, TaskHandler<N>>>;
-  /** Sink handlers by node kind, for role "sink". @default {} */
-  sinks?: Readonly<Record<string, SinkHandler<N>>>;
-  /** Concurrency and rate limits. */
-  limits: Limits;
-  /** How failed task attempts are retried. */
-  retry: RetryPolicy;
-  /** Time limit of one task attempt, ms. @default Infinity */
-  attemptTimeoutMs?: number;
-  /** @default systemClock */
-  clock?: Clock;
-  /** Random source for backoff jitter, in [0, 1). @default Math.random */
-  random?: () => number;
-  /** Aborting it cancels the run (see the module doc). */
-  signal?: AbortSignal;
-  /** Stop starting new work after the first node failure. @default false */
-  failFast?: boolean;
-  /** Values of nodes already complete (resume): not run, reported `skipped`. Unknown ids are ignored. */
-  preResolved?: ReadonlyMap<string, unknown>;
-  /** Receives every event, synchronously and in order. */
-  onEvent?: (event: RunEvent) => void;
-  /** Lets a controller change `maxInFlight` and the start rate while the run goes. */
-  control?: RunControl;
-}
+export type { RunOptions } from "./types.ts";
 
 /** `runDag` rejects with this when `onEvent` threw; the run itself completed. */
 export class RunEventError extends Error {

@@ -5,6 +5,9 @@
  * @module
  */
 
+import type { Clock } from "./clock.ts";
+import type { RunControl } from "./run_control.ts";
+
 /** One node of a DAG the executor can run. */
 export interface DagNode {
   /** Unique id within the DAG. */
@@ -318,3 +321,31 @@ export type RunEvent =
 
 /** The kind of every event. */
 export type RunEventType = RunEvent["type"];
+
+/** Options of `runDag` (src/exec/executor.ts). */
+export interface RunOptions<N extends DagNode> {
+  /** Task handlers by node kind, for role "task". */
+  tasks: Readonly<Record<string, TaskHandler<N>>>;
+  /** Sink handlers by node kind, for role "sink". @default {} */
+  sinks?: Readonly<Record<string, SinkHandler<N>>>;
+  /** Concurrency and rate limits. */
+  limits: Limits;
+  /** How failed task attempts are retried. */
+  retry: RetryPolicy;
+  /** Time limit of one task attempt, ms. @default Infinity */
+  attemptTimeoutMs?: number;
+  /** @default systemClock */
+  clock?: Clock;
+  /** Random source for backoff jitter, in [0, 1). @default Math.random */
+  random?: () => number;
+  /** Aborting it cancels the run (see the module doc). */
+  signal?: AbortSignal;
+  /** Stop starting new work after the first node failure. @default false */
+  failFast?: boolean;
+  /** Values of nodes already complete (resume): not run, reported `skipped`. Unknown ids are ignored. */
+  preResolved?: ReadonlyMap<string, unknown>;
+  /** Receives every event, synchronously and in order. */
+  onEvent?: (event: RunEvent) => void;
+  /** Lets a controller change `maxInFlight` and the start rate while the run goes. */
+  control?: RunControl;
+}

@@ -11,7 +11,7 @@
 import { quote } from "./describe.ts";
 import type { PathSegment } from "./diagnostic.ts";
 import { suggestionSuffix } from "./did_you_mean.ts";
-import { formatDuration, parseDuration } from "./duration.ts";
+import { formatDurationLiteral, parseDuration } from "./duration.ts";
 import type { Finding } from "./located_yaml.ts";
 import { ADAPTIVE_DEFAULTS, MANIFEST_BOUNDS, MANIFEST_DEFAULTS, SLUG_PATTERN } from "./schema.ts";
 
@@ -131,13 +131,13 @@ function _retryDelays(retry: Record<string, unknown>): Finding[] {
   const max = _durationOr(retry.maxDelay, MANIFEST_DEFAULTS.maxDelay);
   if (base === undefined || max === undefined || max >= base) return [];
   if ("maxDelay" in retry) {
-    const message = `expected at least baseDelay (${formatDuration(base)}), got ${
-      formatDuration(max)
+    const message = `expected at least baseDelay (${formatDurationLiteral(base)}), got ${
+      formatDurationLiteral(max)
     }`;
     return [{ path: ["retry", "maxDelay"], message }];
   }
-  const message = `expected at most maxDelay (${formatDuration(max)} by default), got ${
-    formatDuration(base)
+  const message = `expected at most maxDelay (${formatDurationLiteral(max)} by default), got ${
+    formatDurationLiteral(base)
   }`;
   return [{ path: ["retry", "baseDelay"], message }];
 }

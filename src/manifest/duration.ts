@@ -61,7 +61,7 @@ export function durationProblem(value: unknown): string | undefined {
 
 /**
  * Writes milliseconds in the largest unit that shows them exactly (up to three
- * decimals), so that `parseDuration(formatDuration(ms)) === ms` for whole ms.
+ * decimals), so that `parseDuration(formatDurationLiteral(ms)) === ms` for whole ms.
  *
  * @param ms A non-negative, finite number of milliseconds.
  * @returns A duration string such as `"50ms"`, `"1.5s"` or `"2m"`.
@@ -70,15 +70,15 @@ export function durationProblem(value: unknown): string | undefined {
  * @example Show durations to a user
  * ```ts
  * import assert from "node:assert/strict";
- * import { formatDuration } from "./duration.ts";
+ * import { formatDurationLiteral } from "./duration.ts";
  *
- * assert.equal(formatDuration(50), "50ms");
- * assert.equal(formatDuration(1_500), "1.5s");
- * assert.equal(formatDuration(120_000), "2m");
- * assert.equal(formatDuration(100_000), "100s");
+ * assert.equal(formatDurationLiteral(50), "50ms");
+ * assert.equal(formatDurationLiteral(1_500), "1.5s");
+ * assert.equal(formatDurationLiteral(120_000), "2m");
+ * assert.equal(formatDurationLiteral(100_000), "100s");
  * ```
  */
-export function formatDuration(ms: number): string {
+export function formatDurationLiteral(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) {
     throw new RangeError(`Cannot format duration ${ms}: expected a non-negative number of ms`);
   }

@@ -22,7 +22,7 @@ export {
   ProfileNotFoundError,
   renderDiagnostic,
 } from "./diagnostic.ts";
-export { formatDuration, parseDuration } from "./duration.ts";
+export { formatDurationLiteral, parseDuration } from "./duration.ts";
 export {
   listProfiles,
   loadProfile,

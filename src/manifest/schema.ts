@@ -9,7 +9,12 @@
 import { z } from "zod";
 import { DEFAULT_ADAPTIVE_PARAMS } from "../exec/adaptive/params.ts";
 import { describeValue } from "./describe.ts";
-import { DURATION_EXPECTED, DURATION_PATTERN, formatDuration, parseDuration } from "./duration.ts";
+import {
+  DURATION_EXPECTED,
+  DURATION_PATTERN,
+  formatDurationLiteral,
+  parseDuration,
+} from "./duration.ts";
 import { TOOL } from "../version.ts";
 
 /** Slugs of volumes, books and profiles: safe as a path segment and in a URI. */
@@ -94,7 +99,7 @@ function _expected(what: string): (issue: _Issue) => string {
 
 /** A manifest duration bound as a user writes it: `10m`. */
 function _max(bound: "timeoutMs" | "retryDelayMs" | "maxRetryAfterMs"): string {
-  return formatDuration(MANIFEST_BOUNDS[bound]);
+  return formatDurationLiteral(MANIFEST_BOUNDS[bound]);
 }
 
 /** `expected at most 1000, got 5000`: a bound's message, whatever the type. */
@@ -153,10 +158,10 @@ function _duration(fallback: string | number, maxMs: number) {
     z.number({ error }).min(0, { error }).meta({ maximum: maxMs }),
     z.string({ error }).regex(DURATION_PATTERN, { error }),
   ], { error });
-  const max = formatDuration(maxMs);
+  const max = formatDurationLiteral(maxMs);
   // 1e20 ms reads better as written than as 27777777777777.777h.
   const show = (ms: unknown) =>
-    Number.isSafeInteger(ms) ? formatDuration(ms as number) : `${describeValue(ms)} ms`;
+    Number.isSafeInteger(ms) ? formatDurationLiteral(ms as number) : `${describeValue(ms)} ms`;
   return written.transform((value) => parseDuration(value))
     .refine((ms) => ms <= maxMs, { error: _atMost(max, show), abort: true })
     .prefault(fallback);
@@ -320,7 +325,7 @@ export const profileSchema = z.strictObject({
     .describe("Global cap on requests in flight."),
   delay: _duration(0, PROFILE_BOUNDS.delayMs).describe(
     "Minimum time between the starts of any two requests in the run (50ms = at most 20/s); " +
-      `at most ${formatDuration(PROFILE_BOUNDS.delayMs)}.`,
+      `at most ${formatDurationLiteral(PROFILE_BOUNDS.delayMs)}.`,
   ),
   requestsPerSecond: _rate().optional().describe("Token bucket rate on request starts."),
   burst: _positiveInt(PROFILE_BOUNDS.burst).optional()

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { durationProblem, formatDuration, parseDuration } from "../../src/manifest/duration.ts";
+import {
+  durationProblem,
+  formatDurationLiteral,
+  parseDuration,
+} from "../../src/manifest/duration.ts";
 
 const GOOD: [unknown, number][] = [
   [0, 0],
@@ -61,7 +65,7 @@ Deno.test("durationProblem words the diagnostic and is silent for good durations
   for (const [written] of GOOD) assert.equal(durationProblem(written), undefined);
 });
 
-Deno.test("formatDuration picks the largest unit that shows the value exactly", () => {
+Deno.test("formatDurationLiteral picks the largest unit that shows the value exactly", () => {
   const table: [number, string][] = [
     [0, "0ms"],
     [0.5, "0.5ms"],
@@ -78,14 +82,16 @@ Deno.test("formatDuration picks the largest unit that shows the value exactly", 
     [3_600_000, "1h"],
     [5_400_000, "1.5h"],
   ];
-  for (const [ms, text] of table) assert.equal(formatDuration(ms), text, String(ms));
-  assert.throws(() => formatDuration(-1), RangeError);
-  assert.throws(() => formatDuration(Number.NaN), RangeError);
+  for (const [ms, text] of table) assert.equal(formatDurationLiteral(ms), text, String(ms));
+  assert.throws(() => formatDurationLiteral(-1), RangeError);
+  assert.throws(() => formatDurationLiteral(Number.NaN), RangeError);
 });
 
-Deno.test("formatDuration output parses back to the same milliseconds", () => {
-  for (let ms = 0; ms < 200_000; ms += 997) assert.equal(parseDuration(formatDuration(ms)), ms);
+Deno.test("formatDurationLiteral output parses back to the same milliseconds", () => {
+  for (let ms = 0; ms < 200_000; ms += 997) {
+    assert.equal(parseDuration(formatDurationLiteral(ms)), ms);
+  }
   for (const ms of [1, 10, 60_000, 61_000, 3_599_999, 7_200_000]) {
-    assert.equal(parseDuration(formatDuration(ms)), ms);
+    assert.equal(parseDuration(formatDurationLiteral(ms)), ms);
   }
 });

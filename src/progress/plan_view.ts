@@ -6,9 +6,9 @@
  */
 
 import type { Profile } from "../manifest/types.ts";
-import { formatDuration } from "../progress/format.ts";
-import type { Bound } from "./bound.ts";
-import { type Plan, planBound } from "./planner.ts";
+import { formatDuration } from "./format.ts";
+import type { Bound } from "../plan/bound.ts";
+import { type Plan, planBound } from "../plan/planner.ts";
 
 /** The plan summary printed by `plan` and embedded in `plan --format json`. */
 export interface PlanSummary {
