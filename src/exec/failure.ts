@@ -20,6 +20,8 @@ export interface AttemptFailure {
   readonly retryAfterMs?: number;
   /** Fatal to the run: not retried, and no task starts after it. */
   readonly fatal?: boolean;
+  /** The attempt ran out of its time limit (the executor's attempt timeout). */
+  readonly timedOut?: true;
 }
 
 /**
@@ -51,7 +53,7 @@ export function classifyFailure(error: unknown): AttemptFailure {
 
 /** The failure of an attempt that its timeout aborted: always retryable. */
 export function timeoutFailure(timeoutMs: number): AttemptFailure {
-  return { retryable: true, reason: `timeout after ${timeoutMs} ms` };
+  return { retryable: true, reason: `timeout after ${timeoutMs} ms`, timedOut: true };
 }
 
 /**

@@ -113,6 +113,7 @@ export class RunRecord<N extends DagNode> {
       reason,
       status,
       retryAfterMs,
+      ...(failure.timedOut ? { timedOut: true as const } : {}),
     });
   }
 
@@ -148,6 +149,7 @@ export class RunRecord<N extends DagNode> {
       status,
       permanent,
       ...(failure.fatal ? { fatal: true as const } : {}),
+      ...(failure.timedOut ? { timedOut: true as const } : {}),
     });
   }
 

@@ -263,6 +263,8 @@ export type RunEvent =
     readonly reason: string;
     readonly status?: number;
     readonly retryAfterMs?: number;
+    /** Present when the attempt ran out of its time limit. */
+    readonly timedOut?: true;
   }
   | {
     readonly type: "task-done";
@@ -292,6 +294,8 @@ export type RunEvent =
     readonly permanent: boolean;
     /** Present when the failure was fatal to the run: no task starts after it. */
     readonly fatal?: true;
+    /** Present when the last attempt ran out of its time limit. */
+    readonly timedOut?: true;
   }
   | {
     readonly type: "task-cancelled";

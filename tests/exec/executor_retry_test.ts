@@ -300,6 +300,7 @@ sanitizedTest(
     );
     assert.deepEqual(log.starts(), ["t@0#1", "t@31000#2"]);
     assert.equal(log.of("task-retry")[0].reason, "timeout after 30000 ms");
+    assert.equal(log.of("task-retry")[0].timedOut, true, "the event says it timed out, as a field");
     assert.equal((reasons[0] as DOMException).name, "TimeoutError");
     assert.deepEqual(report.outcomes.get("t"), {
       status: "done",

@@ -21,5 +21,9 @@ Deno.test("any other thrown value is permanent, with its message as reason", () 
 });
 
 Deno.test("a timeout is retryable and names its limit", () => {
-  assert.deepEqual(timeoutFailure(30_000), { retryable: true, reason: "timeout after 30000 ms" });
+  assert.deepEqual(timeoutFailure(30_000), {
+    retryable: true,
+    reason: "timeout after 30000 ms",
+    timedOut: true,
+  });
 });

@@ -21,8 +21,6 @@ export const DEFAULT_LIMIT_STATUSES: readonly number[] = [429];
 /** Statuses read as an overloaded server by default. */
 export const DEFAULT_OVERLOAD_STATUSES: readonly number[] = [500, 502, 503, 504];
 
-/** The reason the executor gives a timed-out attempt (`timeoutFailure` in failure.ts). */
-const _TIMEOUT = /^timeout after \d+(\.\d+)? ms$/;
 /** Starts over which the achieved rate is measured. */
 const _SPACING_STARTS = 5;
 
@@ -342,7 +340,7 @@ export class AdaptiveController {
       if (decision !== undefined && !decision.bunched) this.#armCheck(reading);
     } else if (
       (status !== undefined && this.#overloadStatuses.has(status)) ||
-      (status === undefined && _TIMEOUT.test(reason))
+      (status === undefined && event.timedOut === true)
     ) {
       const count = this.#noteAnswer(true);
       if (count < this.#params.overloadCount) return; // one alone is noise
