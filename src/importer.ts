@@ -464,7 +464,6 @@ function _handlers(
   return {
     tasks: {
       chapter: async (node, context) => {
-        if (node.kind !== "chapter") throw new TypeError(`Unexpected node "${node.id}"`);
         const body = await fetchChapterBody(node.uri, {
           source: manifest.source,
           retryOn: manifest.retry.retryOn,
@@ -503,7 +502,6 @@ function _handlers(
     },
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
-        if (node.kind !== "book-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
         const written = await writingOutput(() =>
           writeBookManifest(outDir, manifest, node.volume, node.book, deps, { now, writeFile })
         );
@@ -511,7 +509,6 @@ function _handlers(
         return { importedChapters, expectedChapters, verses, expectedVerses, complete };
       },
       "volume-manifest": async (node) => {
-        if (node.kind !== "volume-manifest") throw new TypeError(`Unexpected node "${node.id}"`);
         const written = await writingOutput(() =>
           writeVolumeManifest(outDir, manifest, node.volume, { now, writeFile })
         );

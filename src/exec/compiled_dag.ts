@@ -8,12 +8,12 @@
 
 import type { Dag } from "./dag.ts";
 import { type Scope, type ScopeLimits, ScopeTree } from "./scope_tree.ts";
-import type { DagNode, SinkHandler, TaskHandler } from "./types.ts";
+import type { DagNode, SinkHandler, SinkHandlers, TaskHandler, TaskHandlers } from "./types.ts";
 
 /** What compiling needs from the run options. */
 export interface CompileOptions<N extends DagNode> {
-  readonly tasks: Readonly<Record<string, TaskHandler<N>>>;
-  readonly sinks?: Readonly<Record<string, SinkHandler<N>>>;
+  readonly tasks: TaskHandlers<N>;
+  readonly sinks?: SinkHandlers<N>;
   readonly limits: ScopeLimits;
   readonly preResolved?: ReadonlyMap<string, unknown>;
 }
@@ -43,8 +43,10 @@ export class CompiledDag<N extends DagNode> {
     const nodes = dag.nodes;
     const n = nodes.length;
     this.nodes = nodes;
-    this.tasks = new Map(Object.entries(options.tasks));
-    this.sinks = new Map(Object.entries(options.sinks ?? {}));
+    // The one place where a handler typed to its kind is widened: the run
+    // calls it only with nodes of that kind.
+    this.tasks = new Map(Object.entries(options.tasks) as [string, TaskHandler<N>][]);
+    this.sinks = new Map(Object.entries(options.sinks ?? {}) as [string, SinkHandler<N>][]);
     this.scopes = new ScopeTree(options.limits);
     this.leaf = new Array(n);
     this.preResolved = new Uint8Array(n);

@@ -162,6 +162,25 @@ export type SinkHandler<N extends DagNode, R = unknown> = (
   context: { readonly signal: AbortSignal },
 ) => Promise<R>;
 
+/** The kinds of `N`'s nodes that may have `role`. */
+type KindsOf<N extends DagNode, Role extends DagNode["role"]> = N extends unknown
+  ? Role extends N["role"] ? N["kind"] : never
+  : never;
+
+/**
+ * Task handlers by node kind. For a node union with literal kinds (the
+ * importer's plan), one handler per task kind, each given its own node type:
+ * no guard or cast on the node. For nodes whose kind is any string, a record.
+ */
+export type TaskHandlers<N extends DagNode> = string extends N["kind"]
+  ? Readonly<Record<string, TaskHandler<N>>>
+  : { readonly [K in KindsOf<N, "task">]: TaskHandler<Extract<N, { readonly kind: K }>> };
+
+/** Sink handlers by node kind, typed per kind as {@linkcode TaskHandlers}. */
+export type SinkHandlers<N extends DagNode> = string extends N["kind"]
+  ? Readonly<Record<string, SinkHandler<N>>>
+  : { readonly [K in KindsOf<N, "sink">]: SinkHandler<Extract<N, { readonly kind: K }>> };
+
 /** Counts at the end of a run. */
 export interface RunReport {
   readonly startedAt: number;
@@ -329,9 +348,9 @@ export type RunEventType = RunEvent["type"];
 /** Options of `runDag` (src/exec/executor.ts). */
 export interface RunOptions<N extends DagNode> {
   /** Task handlers by node kind, for role "task". */
-  tasks: Readonly<Record<string, TaskHandler<N>>>;
+  tasks: TaskHandlers<N>;
   /** Sink handlers by node kind, for role "sink". @default {} */
-  sinks?: Readonly<Record<string, SinkHandler<N>>>;
+  sinks?: SinkHandlers<N>;
   /** Concurrency and rate limits. */
   limits: Limits;
   /** How failed task attempts are retried. */
