@@ -119,7 +119,7 @@ Deno.test("an unknown --source exits 2 and lists the valid names", async () => {
   assert.equal(code, 2);
   assert.equal(
     stderr,
-    'Cannot select source "bom": no such volume (valid: all, ot, nt, bofm, dc-testament, pgp, dc)\n',
+    'Cannot select source "bom": no such volume (valid: all, ot, nt, bofm, dc-testament, pgp, dc); did you mean "bofm"?\n',
   );
 });
 

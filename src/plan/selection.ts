@@ -5,6 +5,7 @@
  * @module
  */
 
+import { suggestionSuffix } from "../manifest/did_you_mean.ts";
 import type { Manifest } from "../manifest/types.ts";
 
 /** Thrown for a selection that names nothing in the manifest. Exit code 2. */
@@ -61,23 +62,26 @@ function _split(values: readonly string[] | undefined): string[] {
  */
 export function resolveSelection(manifest: Manifest, input: SelectionInput): Selection {
   const volumeIds = manifest.volumes.map((v) => v.id);
+  // Slugs are lower case: `OT` and `1-Ne` mean `ot` and `1-ne`.
   const resolveVolume = (word: string): string => {
-    const id = VOLUME_ALIASES[word] ?? word;
+    const lower = word.toLowerCase();
+    const id = VOLUME_ALIASES[lower] ?? lower;
     if (!volumeIds.includes(id)) {
       const aliases = Object.keys(VOLUME_ALIASES).filter((a) =>
         volumeIds.includes(VOLUME_ALIASES[a])
       );
+      const valid = [...volumeIds, ...aliases];
       throw new SelectionError(
-        `Cannot select source "${word}": no such volume (valid: all, ${
-          [...volumeIds, ...aliases].join(", ")
-        })`,
+        `Cannot select source "${word}": no such volume (valid: all, ${valid.join(", ")})${
+          suggestionSuffix(word, valid)
+        }`,
       );
     }
     return id;
   };
 
   const sourceWords = _split(input.source);
-  const all = sourceWords.length === 0 || sourceWords.includes("all");
+  const all = sourceWords.length === 0 || sourceWords.some((w) => w.toLowerCase() === "all");
   const sources = all ? volumeIds : [...new Set(sourceWords.map(resolveVolume))];
   const onlyWords = _split(input.only);
 
@@ -110,12 +114,13 @@ export function resolveSelection(manifest: Manifest, input: SelectionInput): Sel
       );
     }
     const volume = manifest.volumes.find((v) => v.id === volumeId)!;
-    const book = volume.books.find((b) => b.id === parts[1]);
+    const book = volume.books.find((b) => b.id === parts[1].toLowerCase());
     if (!book) {
+      const valid = volume.books.map((b) => b.id);
       throw new SelectionError(
         `Cannot select "${word}": no book "${parts[1]}" in ${volumeId} (valid: ${
-          volume.books.map((b) => b.id).join(", ")
-        })`,
+          valid.join(", ")
+        })${suggestionSuffix(parts[1], valid)}`,
       );
     }
     const key = `${volumeId}/${book.id}`;
@@ -128,7 +133,12 @@ export function resolveSelection(manifest: Manifest, input: SelectionInput): Sel
     const range = /^(\d+)(?:-(\d+))?$/.exec(parts[2]);
     const from = range ? Number(range[1]) : NaN;
     const to = range?.[2] !== undefined ? Number(range[2]) : from;
-    if (!range || from < 1 || to < from || to > book.chapters) {
+    if (range && to < from) {
+      throw new SelectionError(
+        `Cannot select "${word}": the range "${parts[2]}" is reversed (write ${to}-${from})`,
+      );
+    }
+    if (!range || from < 1 || to > book.chapters) {
       throw new SelectionError(
         `Cannot select "${word}": chapters "${
           parts[2]
@@ -148,7 +158,7 @@ export function resolveSelection(manifest: Manifest, input: SelectionInput): Sel
   }
   return {
     labels: onlyWords.map((w) => {
-      const [v, ...rest] = w.split("/");
+      const [v, ...rest] = w.toLowerCase().split("/");
       return [VOLUME_ALIASES[v] ?? v, ...rest].join("/");
     }),
     books,

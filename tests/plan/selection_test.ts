@@ -37,22 +37,37 @@ Deno.test("overlapping --only ranges select each chapter once", () => {
   assert.deepEqual(selection.books[0].chapters, [3, 4, 5, 6]);
 });
 
+Deno.test("--source and --only slugs are accepted in any case", () => {
+  const selection = resolveSelection(manifest, { source: ["BofM"], only: ["BOFM/1-Ne/3"] });
+  assert.deepEqual(selection.labels, ["bofm/1-ne/3"]);
+  assert.deepEqual(selection.books, [{ volume: "bofm", book: "1-ne", chapters: [3] }]);
+  assert.deepEqual(resolveSelection(manifest, { source: ["DC", "ALL"] }).labels, ["all"]);
+});
+
 const bad: [input: { source?: string[]; only?: string[] }, message: string][] = [
   [
     { source: ["bom"] },
-    'Cannot select source "bom": no such volume (valid: all, bofm, dc-testament, dc)',
+    'Cannot select source "bom": no such volume (valid: all, bofm, dc-testament, dc); did you mean "bofm"?',
+  ],
+  [
+    { source: ["bofn"] },
+    'Cannot select source "bofn": no such volume (valid: all, bofm, dc-testament, dc); did you mean "bofm"?',
+  ],
+  [
+    { only: ["bofm/1-nee"] },
+    'Cannot select "bofm/1-nee": no book "1-nee" in bofm (valid: 1-ne, enos); did you mean "1-ne"?',
+  ],
+  [
+    { only: ["bofm/1-ne/5-3"] },
+    'Cannot select "bofm/1-ne/5-3": the range "5-3" is reversed (write 3-5)',
   ],
   [
     { only: ["bofm/2-ne"] },
-    'Cannot select "bofm/2-ne": no book "2-ne" in bofm (valid: 1-ne, enos)',
+    'Cannot select "bofm/2-ne": no book "2-ne" in bofm (valid: 1-ne, enos); did you mean "1-ne"?',
   ],
   [
     { only: ["bofm/1-ne/23"] },
     'Cannot select "bofm/1-ne/23": chapters "23" are not within bofm/1-ne (1-22)',
-  ],
-  [
-    { only: ["bofm/1-ne/5-3"] },
-    'Cannot select "bofm/1-ne/5-3": chapters "5-3" are not within bofm/1-ne (1-22)',
   ],
   [
     { only: ["bofm"] },
