@@ -8,34 +8,17 @@
  * @module
  */
 
-import { Command, CommanderError, Option } from "commander";
-import { DagError } from "./exec/dag.ts";
-import { ManifestError } from "./manifest/load.ts";
-import { SelectionError } from "./plan/selection.ts";
-import { ProgressLogError } from "./progress/log.ts";
-import type { ReportCommandOptions } from "./report/report_command.ts";
+import { Command, CommanderError } from "commander";
+import { UserError } from "./exec/user_error.ts";
 import { TOOL } from "./version.ts";
-import {
-  addImportOptions,
-  importCommand,
-  type ImportFlags,
-  ImportSetupError,
-} from "./cli/import_command.ts";
-import {
-  addCommonOptions,
-  addSelectOptions,
-  type CliDeps,
-  collect,
-  type CommonOptions,
-  durationFlag,
-  EXIT,
-  loadInputs,
-  planSelection,
-  type SelectOptions,
-  UsageError,
-} from "./cli/options.ts";
-import { validateCommand } from "./cli/validate_command.ts";
+import { addBenchProfilesCommand } from "./cli/bench_profiles_command.ts";
+import { addDemoCommand } from "./cli/demo_command.ts";
+import { addImportCommand } from "./cli/import_command.ts";
 import { listenForInterrupts } from "./cli/interrupt.ts";
+import { type CliDeps, EXIT } from "./cli/options.ts";
+import { addPlanCommand } from "./cli/plan_command.ts";
+import { addReportCommand } from "./cli/report_command.ts";
+import { addValidateCommand } from "./cli/validate_command.ts";
 
 export { type CliDeps, EXIT } from "./cli/options.ts";
 
@@ -64,85 +47,18 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
     .showSuggestionAfterError(true)
     .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
 
-  addCommonOptions(program.command("validate"))
-    .description("Check the manifest and every profile, reporting every problem with its location.")
-    .action(async (options: CommonOptions) => {
-      code = await validateCommand(options, deps);
-    });
-
-  addSelectOptions(addCommonOptions(program.command("plan")))
-    .description(
-      "Show what an import would do: the DAG, the limits and the theoretical minimum time.",
-    )
-    .addOption(
-      new Option("-f, --format <format>", "output format").choices(["text", "json", "dot"])
-        .default("text"),
-    )
-    .option("--latency <duration>", "request latency for the theoretical minimum", "100ms")
-    .action(async (options: SelectOptions & { format: string; latency: string }) => {
-      const { manifest, profile } = await loadInputs(options);
-      const plan = planSelection(manifest, options);
-      const latencyMs = durationFlag("--latency", options.latency);
-      // Loaded by the commands that use them: an import starts sooner and lighter.
-      const { renderPlanDot, renderPlanJson, renderPlanText, summarizePlan } = await import(
-        "./progress/plan_view.ts"
-      );
-      const summary = summarizePlan(plan, profile, latencyMs);
-      if (options.format === "json") deps.stdout(renderPlanJson(plan, summary));
-      else if (options.format === "dot") deps.stdout(renderPlanDot(plan));
-      else deps.stdout(renderPlanText(summary));
-    });
-
-  addImportOptions(addSelectOptions(addCommonOptions(program.command("import"))))
-    .description("Import the selected chapters into clean JSON files and manifests.")
-    .action(async (options: ImportFlags) => {
-      code = await importCommand(options, deps);
-    });
-
-  addImportOptions(addSelectOptions(addCommonOptions(program.command("demo"))))
-    .description(
-      "Import from the built-in fake API, started in-process on a free port (works offline).",
-    )
-    .option("--latency <duration>", "the fake API's mean latency", "50ms")
-    .action(async (options: ImportFlags & { latency: string }) => {
-      const latencyMs = durationFlag("--latency", options.latency);
-      const { manifest } = await loadInputs(options);
-      const { startFakeApi } = await import("./fake_api/server.ts");
-      const api = await startFakeApi({ volumes: manifest.volumes, latencyMs });
-      try {
-        deps.stderr(`Fake API listening on ${api.url}\n`);
-        code = await importCommand({ ...options, apiUrl: api.apiUrl }, deps);
-      } finally {
-        await api.close();
-      }
-    });
-
-  addSelectOptions(program.command("report"))
-    .description(
-      "Compare runs from their progress logs: speed, speedup and efficiency against the theoretical minimum.",
-    )
-    .argument("[logs...]", "progress logs (.ndjson), or directories of them")
-    .addOption(
-      new Option("-f, --format <format>", "output format").choices(["table", "markdown", "json"])
-        .default("table"),
-    )
-    .option(
-      "--run-profiles",
-      "first import the selection (default: bofm) once per profile from the in-process fake API",
-    )
-    .option("-m, --manifest <file>", "the manifest, with --run-profiles", "./import.yaml")
-    .option("--profiles <names>", "profiles to run (comma list or repeated; default: all)", collect)
-    .option("--latency <duration>", "the fake API's latency, with --run-profiles (default: 150ms)")
-    .option("--rate <n>", "requests/s the fake API allows (429 above it), with --run-profiles")
-    .option("--burst <n>", "the fake API's rate-limit burst, with --rate (default: the rate)")
-    .option(
-      "-o, --out <dir>",
-      "keep the imports and logs here, with --run-profiles (default: a temporary directory, removed)",
-    )
-    .action(async (logs: string[], options: Omit<ReportCommandOptions, "logs">) => {
-      const { reportCommand } = await import("./report/report_command.ts");
-      code = await reportCommand({ ...options, logs }, deps);
-    });
+  // One module per command, in src/cli/; each action hands back its exit code.
+  const setExit = (exit: number) => void (code = exit);
+  for (
+    const add of [
+      addValidateCommand,
+      addPlanCommand,
+      addImportCommand,
+      addDemoCommand,
+      addReportCommand,
+      addBenchProfilesCommand,
+    ]
+  ) add(program, deps, setExit);
 
   for (const command of program.commands) {
     command.exitOverride().configureOutput({
@@ -168,13 +84,10 @@ function _report(error: unknown, deps: CliDeps): number {
     ) return EXIT.ok;
     return EXIT.usage;
   }
-  if (
-    error instanceof ManifestError || error instanceof SelectionError ||
-    error instanceof UsageError || error instanceof DagError ||
-    error instanceof ImportSetupError || error instanceof ProgressLogError
-  ) {
+  // Every error in the user's input (flags, manifest, profile, selection, logs) is one class.
+  if (error instanceof UserError) {
     deps.stderr(error.message + "\n");
-    return EXIT.usage;
+    return error.exitCode;
   }
   throw error;
 }

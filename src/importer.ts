@@ -14,6 +14,7 @@ import { limitsRate } from "./exec/adaptive/rate_setter.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
 import type { Limits, RateHint, RunEvent, RunReport } from "./exec/types.ts";
+import { UserError } from "./exec/user_error.ts";
 import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
@@ -120,7 +121,7 @@ export function profileLimits(profile: Profile): Limits {
 }
 
 /** A problem found before the import wrote anything: a bad or busy output directory or log. */
-export class ImportSetupError extends Error {
+export class ImportSetupError extends UserError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ImportSetupError";

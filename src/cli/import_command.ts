@@ -6,7 +6,6 @@
  */
 
 import type { Command } from "commander";
-import { join } from "node:path";
 import { systemClock } from "../exec/clock.ts";
 import { ImportSetupError, runImport } from "../importer.ts";
 import { redactUrl, urlProblem } from "../manifest/schema.ts";
@@ -16,13 +15,15 @@ import { colorEnabled } from "../progress/format.ts";
 import { latestLogPath, readProgressLog, unfinishedIds } from "../progress/log.ts";
 import { formatSummary } from "../progress/summary.ts";
 import { TerminalView } from "../progress/terminal.ts";
+import { languageFlag, progressLogDirOf, UsageError } from "./flags.ts";
 import {
+  addCommonOptions,
+  addSelectOptions,
   type CliDeps,
   EXIT,
   loadInputs,
   planSelection,
   type SelectOptions,
-  UsageError,
 } from "./options.ts";
 
 export { ImportSetupError };
@@ -40,14 +41,22 @@ export interface ImportFlags extends SelectOptions {
   failFast?: boolean;
 }
 
-/** Adds the flags of `import` and `demo`. */
-export function addImportOptions(command: Command): Command {
-  return command
-    .option("-o, --out <dir>", "output directory (default: the manifest's output.dir)")
-    .option(
+/** Which of the import flags a command offers. */
+export interface ImportOptionsChoice {
+  /** `--api-url`; `demo` serves its own API. @default true */
+  readonly apiUrl?: boolean;
+}
+
+/** Adds `import`'s flags (`demo` offers them all but `--api-url`). */
+export function addImportOptions(command: Command, choice: ImportOptionsChoice = {}): Command {
+  command.option("-o, --out <dir>", "output directory (default: the manifest's output.dir)");
+  if (choice.apiUrl !== false) {
+    command.option(
       "--api-url <url>",
       "content API endpoint, replaces source.url (https, or http on loopback)",
-    )
+    );
+  }
+  return command
     .option("--lang <code>", "language code, replaces source.lang (e.g. spa)")
     .option("--log <file>", "progress log path (default: <out>/.import/runs/<start>.ndjson)")
     .option("-q, --quiet", "print only the summary")
@@ -55,6 +64,19 @@ export function addImportOptions(command: Command): Command {
     .option("--force", "fetch every selected chapter again, even those already on disk")
     .option("--retry-failed", "run only the chapters that failed in the last run")
     .option("--fail-fast", "stop starting new work after the first failure");
+}
+
+/** Adds `import` to the program; its action sets the exit code. */
+export function addImportCommand(
+  program: Command,
+  deps: CliDeps,
+  setExit: (code: number) => void,
+): void {
+  addImportOptions(addSelectOptions(addCommonOptions(program.command("import"))))
+    .description("Import the selected chapters into clean JSON files and manifests.")
+    .action(async (options: ImportFlags) => {
+      setExit(await importCommand(options, deps));
+    });
 }
 
 /** Runs an import; returns its exit code. */
@@ -70,12 +92,7 @@ export async function importCommand(options: ImportFlags, deps: CliDeps): Promis
     manifest = { ...manifest, source: { ...manifest.source, url: options.apiUrl } };
   }
   if (options.lang !== undefined) {
-    if (!/^[a-z]{2,3}$/.test(options.lang)) {
-      throw new UsageError(
-        `Invalid --lang "${options.lang}": expected a 2-3 letter lowercase language code`,
-      );
-    }
-    manifest = { ...manifest, source: { ...manifest.source, lang: options.lang } };
+    manifest = { ...manifest, source: { ...manifest.source, lang: languageFlag(options.lang) } };
   }
   // An empty path would resolve to the working directory (the checkout, under `deno task`).
   if (options.out === "") {
@@ -92,7 +109,7 @@ export async function importCommand(options: ImportFlags, deps: CliDeps): Promis
       : await latestLogPath(outDir);
     if (last === undefined) {
       throw new UsageError(
-        `Cannot --retry-failed: no progress log in ${join(outDir, ".import", "runs")}` +
+        `Cannot --retry-failed: no progress log in ${progressLogDirOf(outDir)}` +
           (options.log === undefined ? "" : ` nor at --log "${options.log}"`),
       );
     }

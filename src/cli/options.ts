@@ -1,18 +1,18 @@
 /**
- * What every command shares: the CLI's dependencies, exit codes, the usage
- * error, the common and selection flags, and loading the manifest and profile.
+ * What every command shares: the CLI's dependencies, exit codes, the common
+ * and selection flags, and loading the manifest and profile. The flag parsers
+ * are in flags.ts.
  *
  * @module
  */
 
 import type { Command } from "commander";
-import { dirname, join } from "node:path";
 import type { Clock } from "../exec/clock.ts";
-import { parseDuration } from "../manifest/duration.ts";
 import { loadManifest, loadProfile } from "../manifest/load.ts";
 import type { Manifest, Profile } from "../manifest/types.ts";
 import { buildPlan, type Plan } from "../plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "../plan/selection.ts";
+import { collect, profilesDirOf } from "./flags.ts";
 
 /** What the CLI touches outside itself; tests pass their own. */
 export interface CliDeps {
@@ -33,14 +33,6 @@ export interface CliDeps {
 /** Exit codes, as documented in the README. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
-/** A mistake in the command line: printed, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
 export interface CommonOptions {
   manifest: string;
   profile?: string;
@@ -50,9 +42,6 @@ export interface SelectOptions extends CommonOptions {
   source?: string[];
   only?: string[];
 }
-
-/** Collects a repeated flag's values. */
-export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Adds `--manifest` and `--profile`. */
 export function addCommonOptions(command: Command): Command {
@@ -83,7 +72,7 @@ export function addSelectOptions(command: Command): Command {
 export async function loadInputs(
   options: CommonOptions,
 ): Promise<{ manifest: Manifest; profile: Profile }> {
-  const profilesDir = join(dirname(options.manifest), "profiles");
+  const profilesDir = profilesDirOf(options.manifest);
   const manifest = await loadManifest(options.manifest, { profilesDir });
   const profile = await loadProfile(options.profile ?? manifest.profile, { profilesDir });
   return { manifest, profile };
@@ -92,13 +81,4 @@ export async function loadInputs(
 /** The plan of the selection the flags name. */
 export function planSelection(manifest: Manifest, options: SelectionInput): Plan {
   return buildPlan(manifest, resolveSelection(manifest, options));
-}
-
-/** Parses a duration flag, or throws a UsageError naming the flag. */
-export function durationFlag(flag: string, value: string): number {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    throw new UsageError(`Invalid ${flag} "${value}": ${(error as Error).message}`);
-  }
 }

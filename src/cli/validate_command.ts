@@ -5,14 +5,28 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
 import { listProfiles, loadManifest, loadProfile, ManifestError } from "../manifest/load.ts";
 import type { Manifest } from "../manifest/types.ts";
-import { type CliDeps, type CommonOptions, EXIT } from "./options.ts";
+import type { Command } from "commander";
+import { profilesDirOf } from "./flags.ts";
+import { addCommonOptions, type CliDeps, type CommonOptions, EXIT } from "./options.ts";
+
+/** Adds `validate` to the program; its action sets the exit code. */
+export function addValidateCommand(
+  program: Command,
+  deps: CliDeps,
+  setExit: (code: number) => void,
+): void {
+  addCommonOptions(program.command("validate"))
+    .description("Check the manifest and every profile, reporting every problem with its location.")
+    .action(async (options: CommonOptions) => {
+      setExit(await validateCommand(options, deps));
+    });
+}
 
 /** Runs `validate`; returns 0, or 2 with every problem printed. */
 export async function validateCommand(options: CommonOptions, deps: CliDeps): Promise<number> {
-  const profilesDir = join(dirname(options.manifest), "profiles");
+  const profilesDir = profilesDirOf(options.manifest);
   const problems: string[] = [];
   let manifest: Manifest | undefined;
   try {

@@ -5,9 +5,10 @@
  */
 
 import type { DagNode } from "./types.ts";
+import { UserError } from "./user_error.ts";
 
 /** Thrown when nodes do not form a valid DAG. The message names the nodes. */
-export class DagError extends Error {
+export class DagError extends UserError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "DagError";

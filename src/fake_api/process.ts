@@ -1,5 +1,5 @@
 /**
- * The fake API in a process of its own (`deno run src/fake_api/main.ts`), for
+ * The fake API in a process of its own (`deno run src/cli/fake_api_command.ts`), for
  * tests and benches: what it measures (arrival times) then runs on its own
  * event loop, not on the event loop of the client under test, and the
  * client's CPU is the client's alone.
@@ -37,7 +37,7 @@ export interface FakeApiProcessOptions {
 }
 
 /**
- * Starts `deno run src/fake_api/main.ts --port 0 <args>` serving the canon of
+ * Starts `deno run src/cli/fake_api_command.ts --port 0 <args>` serving the canon of
  * the project's import.yaml, and waits until it listens. Needs
  * `--allow-run` (for Deno's own executable, and `nice`) and
  * `--allow-net=127.0.0.1`.
@@ -55,7 +55,7 @@ export async function startFakeApiProcess(
     "--allow-read",
     "--allow-net=127.0.0.1",
     "--allow-env",
-    new URL("src/fake_api/main.ts", ROOT).pathname,
+    new URL("src/cli/fake_api_command.ts", ROOT).pathname,
     "--manifest",
     new URL("import.yaml", ROOT).pathname,
     "--port",

@@ -5,6 +5,7 @@
  */
 
 import { quote } from "./describe.ts";
+import { UserError } from "../exec/user_error.ts";
 
 /** One step of a YAML path: a mapping key or a list index. */
 export type PathSegment = string | number;
@@ -66,7 +67,7 @@ export function formatPath(path: readonly PathSegment[]): string {
  * A file that cannot be read at all has no diagnostics and says why in the
  * message.
  */
-export class ManifestError extends Error {
+export class ManifestError extends UserError {
   /** Every problem found, in file order. */
   readonly diagnostics: Diagnostic[];
 

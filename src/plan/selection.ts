@@ -5,11 +5,12 @@
  * @module
  */
 
+import { UserError } from "../exec/user_error.ts";
 import { suggestionSuffix } from "../manifest/did_you_mean.ts";
 import type { Manifest } from "../manifest/types.ts";
 
 /** Thrown for a selection that names nothing in the manifest. Exit code 2. */
-export class SelectionError extends Error {
+export class SelectionError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = "SelectionError";

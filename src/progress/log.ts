@@ -8,6 +8,7 @@
 
 import { dirname, join } from "node:path";
 import type { RunEvent } from "../exec/types.ts";
+import { UserError } from "../exec/user_error.ts";
 import {
   type LogRecord,
   type LogRecordContext,
@@ -215,7 +216,7 @@ function _concat(chunks: readonly Uint8Array[]): Uint8Array {
 }
 
 /** A progress log that cannot be read; `line` is 1-based. */
-export class ProgressLogError extends Error {
+export class ProgressLogError extends UserError {
   readonly path: string;
   readonly line: number;
 

@@ -6,12 +6,13 @@
  */
 
 import { join } from "node:path";
+import { UserError } from "../exec/user_error.ts";
 import { ProgressLogError, readProgressLog } from "../progress/log.ts";
 import type { LogRecord } from "../progress/log_record.ts";
 import { type MeasuredRun, measureRun, type MeasureRunOptions } from "./measure_run.ts";
 
 /** A path given to the report that is not a readable progress log. Exit code 2. */
-export class ReportInputError extends Error {
+export class ReportInputError extends UserError {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "ReportInputError";
@@ -23,7 +24,10 @@ export type ReadRunLogsOptions = Pick<MeasureRunOptions, "canonChapters" | "chap
 
 /**
  * Measures every run of the progress logs at `paths`, in the order given; a
- * directory stands for its `*.ndjson` files in name order (so by start time).
+ * directory stands for its `*.ndjson` files in name order (so by start time),
+ * or, having none, for those of its `.import/runs` (an output directory), or
+ * of each `<folder>/.import/runs` in it (one folder per profile, as
+ * `bench:profiles --out` keeps them).
  * A log that ends without `run-end`, or with a torn last line, is measured as
  * far as it goes and marked so.
  *
@@ -63,16 +67,43 @@ async function _logFiles(path: string): Promise<string[]> {
     );
   }
   if (!info.isDirectory) return [path];
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(path)) {
-    if (entry.isFile && entry.name.endsWith(".ndjson")) names.push(entry.name);
+  // A folder of logs; else an output directory (its logs in .import/runs);
+  // else a folder of them, one per profile, as `bench:profiles --out` keeps.
+  const files = await _ndjsonIn(path) ?? await _ndjsonIn(join(path, ".import", "runs"));
+  if (files !== undefined) return files;
+  const nested: string[] = [];
+  for (const sub of await _subfolders(path)) {
+    nested.push(...await _ndjsonIn(join(path, sub, ".import", "runs")) ?? []);
   }
-  if (names.length === 0) {
+  if (nested.length === 0) {
     throw new ReportInputError(
-      `Cannot read progress logs in "${path}": the directory has no .ndjson file`,
+      `Cannot read progress logs in "${path}": the directory has no .ndjson file ` +
+        `(nor has its .import/runs, nor any <folder>/.import/runs in it)`,
     );
   }
-  return names.sort().map((name) => join(path, name));
+  return nested;
+}
+
+// The `.ndjson` files of a folder in name order (so by start time); undefined for none or no folder.
+async function _ndjsonIn(dir: string): Promise<string[] | undefined> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".ndjson")) names.push(entry.name);
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound || error instanceof Deno.errors.NotADirectory) {
+      return undefined;
+    }
+    throw error;
+  }
+  return names.length === 0 ? undefined : names.sort().map((name) => join(dir, name));
+}
+
+async function _subfolders(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) if (entry.isDirectory) names.push(entry.name);
+  return names.sort();
 }
 
 async function _readLog(path: string, options: ReadRunLogsOptions): Promise<MeasuredRun[]> {

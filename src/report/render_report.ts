@@ -19,7 +19,8 @@ export interface RenderReportOptions {
   readonly format: ReportFormat;
   /**
    * Add a last column naming each run's log file (and `#n` for the n-th run of
-   * a log holding several). Ignored by `json`, which always has `log` and `run`.
+   * a log holding several) when the profile names alone do not tell the rows
+   * apart. Ignored by `json`, which always has `log` and `run`.
    * @default true
    */
   readonly logColumn?: boolean;
@@ -29,23 +30,56 @@ interface _Column {
   readonly header: string;
   readonly align: "left" | "right";
   readonly cell: (row: ReportRow) => string;
+  /** A count the text table leaves out when it is 0 in every row. */
+  readonly zeroHidden?: boolean;
+  /** Left out of the text table, lowest first, while it is wider than {@linkcode REPORT_WIDTH}. */
+  readonly fitOrder?: number;
+  /** With `fitOrder`: left out only when it holds the same value in every row. */
+  readonly onlyIfSame?: boolean;
+  /** A narrower form the text table takes first when it is too wide. */
+  readonly compact?: _Column;
 }
+
+/** The width the text table fits in when it can: a terminal, less than a screen's half. */
+export const REPORT_WIDTH = 100;
 
 const _COLUMNS: readonly _Column[] = [
   { header: "profile", align: "left", cell: (r) => r.profile.name },
-  { header: "selection", align: "left", cell: (r) => r.selection.join(",") },
-  { header: "chapters", align: "right", cell: (r) => formatCount(r.chapters.imported) },
+  {
+    header: "selection",
+    align: "left",
+    cell: (r) => r.selection.join(","),
+    fitOrder: 3,
+    onlyIfSame: true,
+  },
+  {
+    header: "chapters",
+    align: "right",
+    cell: (r) => formatCount(r.chapters.imported),
+    fitOrder: 5,
+    onlyIfSame: true,
+  },
   { header: "duration", align: "right", cell: (r) => formatDuration(r.durationMs) },
-  { header: "chapters/s", align: "right", cell: (r) => r.chaptersPerSecond.toFixed(1) },
+  {
+    header: "ch/s",
+    align: "right",
+    cell: (r) => r.chaptersPerSecond.toFixed(1),
+    fitOrder: 6,
+  },
   {
     header: "speedup",
     align: "right",
     cell: (r) => r.speedup === null ? "—" : `${r.speedup.toFixed(2)}x`,
   },
   { header: "requests", align: "right", cell: (r) => formatCount(r.requests) },
-  { header: "retries", align: "right", cell: (r) => formatCount(r.retries) },
-  { header: "429s", align: "right", cell: (r) => formatCount(r.status429) },
-  { header: "failed", align: "right", cell: (r) => formatCount(r.chapters.failed) },
+  { header: "retries", align: "right", cell: (r) => formatCount(r.retries), zeroHidden: true },
+  { header: "429s", align: "right", cell: (r) => formatCount(r.status429), zeroHidden: true },
+  {
+    header: "failed",
+    align: "right",
+    cell: (r) => formatCount(r.chapters.failed),
+    zeroHidden: true,
+  },
   {
     header: "latency",
     align: "right",
@@ -56,14 +90,16 @@ const _COLUMNS: readonly _Column[] = [
     // a log without times to first byte.
     header: "server",
     align: "right",
+    fitOrder: 2,
     cell: (r) =>
       r.latency.serverMs === null
         ? "—"
         : `${formatDuration(r.latency.serverMs)} (${r.latency.serverFrom})`,
   },
   {
-    header: "client added",
+    header: "+client",
     align: "right",
+    fitOrder: 1,
     cell: (r) =>
       r.latency.clientAddedMs === null ? "—" : `+${formatDuration(r.latency.clientAddedMs)}`,
   },
@@ -73,13 +109,14 @@ const _COLUMNS: readonly _Column[] = [
     cell: (r) => r.bound === null ? "—" : `${formatDuration(r.bound.ms)} (${r.bound.limitedBy})`,
   },
   {
-    header: "efficiency",
+    header: "eff.",
     align: "right",
     cell: (r) => r.efficiency === null ? "—" : `${(r.efficiency * 100).toFixed(1)}%`,
   },
   {
-    header: "whole canon",
+    header: "canon",
     align: "right",
+    fitOrder: 4,
     cell: (r) => r.canonEstimateMs === null ? "—" : formatDuration(r.canonEstimateMs),
   },
   { header: "note", align: "left", cell: runNote },
@@ -90,6 +127,11 @@ const _RATE_COLUMN: _Column = {
   header: "rate",
   align: "left",
   cell: (r) => r.rate === null ? "—" : `${r.rate.sparkline} ${_range(r.rate)}`,
+  compact: {
+    header: "rate",
+    align: "left",
+    cell: (r) => r.rate === null ? "—" : _range(r.rate),
+  },
 };
 
 const _LOG_COLUMN: _Column = {
@@ -123,6 +165,14 @@ export function runNote(row: ReportRow): string {
  * text formats add a `rate` column before `note`: a sparkline of the rate over
  * the run and the range of the rates set, e.g. `▃▆██▇▇▇▇ 10.0-40.1/s`.
  *
+ * Both text formats leave out a column that is empty (or `—`) in every row.
+ * The `table` also leaves out retries, 429s and failed when they are 0 in
+ * every row, and then, while it is wider than {@linkcode REPORT_WIDTH}, what
+ * the JSON and Markdown still hold: the client's added latency, the server's
+ * latency, the selection when it is the same in every row, the whole-canon
+ * estimate, the chapters when the same in every row, chapters per second;
+ * and the rate column shows the range alone.
+ *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -133,8 +183,15 @@ export function runNote(row: ReportRow): string {
 export function renderReport(rows: readonly ReportRow[], options: RenderReportOptions): string {
   if (options.format === "json") return JSON.stringify({ runs: rows }, null, 2) + "\n";
   const rate = rows.some((row) => row.rate !== null) ? [_RATE_COLUMN] : [];
-  const log = options.logColumn === false ? [] : [_LOG_COLUMN];
-  const columns = [..._COLUMNS.slice(0, -1), ...rate, ..._COLUMNS.slice(-1), ...log];
+  const names = rows.map((row) => row.profile.name);
+  const log = options.logColumn === false || new Set(names).size === names.length
+    ? []
+    : [_LOG_COLUMN];
+  const columns = _fit(
+    [..._COLUMNS.slice(0, -1), ...rate, ..._COLUMNS.slice(-1), ...log],
+    rows,
+    options.format,
+  );
   const cells = [
     columns.map((c) => c.header),
     ...rows.map((row) => columns.map((c) => c.cell(row))),
@@ -156,6 +213,35 @@ export function renderReport(rows: readonly ReportRow[], options: RenderReportOp
   return cells.map((line) =>
     line.map((cell, i) => _pad(cell, widths[i], columns[i].align)).join("  ").trimEnd()
   ).join("\n") + "\n";
+}
+
+// The columns worth printing: none empty in every row; the table's within REPORT_WIDTH if it can.
+function _fit(
+  columns: readonly _Column[],
+  rows: readonly ReportRow[],
+  format: "table" | "markdown",
+): _Column[] {
+  const cellsOf = (column: _Column) => rows.map(column.cell);
+  const blank = (cell: string) => cell === "" || cell === "—";
+  let kept = columns.filter((column) => rows.length === 0 || !cellsOf(column).every(blank));
+  if (format === "markdown") return kept;
+  kept = kept.filter((column) => !column.zeroHidden || cellsOf(column).some((c) => c !== "0"));
+  const width = (list: readonly _Column[]) =>
+    list.reduce(
+      (sum, column) =>
+        sum + Math.max(column.header.length, ...cellsOf(column).map((c) => c.length)),
+      2 * (list.length - 1),
+    );
+  if (width(kept) > REPORT_WIDTH) kept = kept.map((column) => column.compact ?? column);
+  const droppable = kept.filter((column) =>
+    column.fitOrder !== undefined &&
+    (!column.onlyIfSame || new Set(cellsOf(column)).size <= 1)
+  ).sort((a, b) => a.fitOrder! - b.fitOrder!);
+  for (const column of droppable) {
+    if (width(kept) <= REPORT_WIDTH) break;
+    kept = kept.filter((c) => c !== column);
+  }
+  return kept;
 }
 
 // "10.0-40.1/s"; "unlimited" for no limit.

@@ -126,7 +126,8 @@ Deno.test("bad input is refused with a message naming the path and the problem",
     await assert.rejects(
       readRunLogs([empty]),
       new ReportInputError(
-        `Cannot read progress logs in "${empty}": the directory has no .ndjson file`,
+        `Cannot read progress logs in "${empty}": the directory has no .ndjson file ` +
+          `(nor has its .import/runs, nor any <folder>/.import/runs in it)`,
       ),
     );
   });

@@ -1,18 +1,21 @@
 /**
  * `deno task fake-api`: runs the fake content API on 127.0.0.1 over the canon
- * of a manifest, until interrupted.
+ * of a manifest, until interrupted. A program of its own (it serves; the
+ * other commands import), with the flag parsers of the other commands:
+ * durations read as `demo --latency` does (`50ms`, `1.5s`, a number is ms).
  *
- *     deno task fake-api --port 8787 --latency 80 --jitter 40 --rate 20 --error-rate 0.02
+ *     deno task fake-api --port 8787 --latency 80ms --jitter 40ms --rate 20 --error-rate 0.02
  *     deno task fake-api --latency 50 --rate-schedule "0s:40,20s:10,40s:40" --ratelimit-headers
- *     deno task fake-api --latency 50 --rate 40 --burst 4 --ratelimit-headers on-429
+ *     deno task fake-api --latency 50ms --rate 40 --burst 4 --ratelimit-headers on-429
  *
  * @module
  */
 
 import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { parseRateSchedule, type RateStep } from "../fake_api/rate_schedule.ts";
+import { type FakeApiOptions, startFakeApi } from "../fake_api/server.ts";
 import { loadManifest, ManifestError } from "../manifest/load.ts";
-import { parseRateSchedule, type RateStep } from "./rate_schedule.ts";
-import { type FakeApiOptions, startFakeApi } from "./server.ts";
+import { durationFlag, numberFlag, type NumberFlagOptions } from "./flags.ts";
 
 /** The settings the command line gives. */
 export type FakeApiCliOptions = Omit<FakeApiOptions, "volumes" | "clock"> & {
@@ -45,11 +48,16 @@ export function parseFakeApiArgs(
     .option("--manifest <path>", "manifest whose volumes are served", "./import.yaml")
     .option("--port <n>", "port on 127.0.0.1 (0: any free port)", _integer("--port", 0), 8787)
     .option("--seed <n>", "seed of texts, verse counts and faults", _integer("--seed", 0), 1)
-    .option("--latency <ms>", "mean delay before each answer", _number("--latency", 0), 0)
     .option(
-      "--jitter <ms>",
+      "--latency <duration>",
+      "mean delay before each answer (50ms, 1.5s; a number is ms)",
+      _duration("--latency"),
+      0,
+    )
+    .option(
+      "--jitter <duration>",
       "the delay varies uniformly by up to this much",
-      _number("--jitter", 0),
+      _duration("--jitter"),
       0,
     )
     .option(
@@ -96,7 +104,7 @@ export function parseFakeApiArgs(
       _fraction("--slow-rate"),
       0,
     )
-    .option("--slow-ms <ms>", "extra delay of a slow request", _number("--slow-ms", 0), 5000)
+    .option("--slow-ms <duration>", "extra delay of a slow request", _duration("--slow-ms"), 5000)
     .exitOverride()
     .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
   try {
@@ -168,34 +176,35 @@ export async function main(args: readonly string[], deps: FakeApiMainDeps): Prom
   return 0;
 }
 
-function _number(flag: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === "" || !Number.isFinite(n) || n < min) {
-      throw new InvalidArgumentError(`Invalid ${flag} "${value}": expected a number >= ${min}`);
+// Commander prints an InvalidArgumentError as `error: <message>` and exits 2.
+function _flag<T>(parse: (value: string) => T) {
+  return (value: string): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
     }
-    return n;
   };
+}
+
+function _duration(flag: string) {
+  return _flag((value) => durationFlag(flag, value));
+}
+
+function _numeric(flag: string, options: NumberFlagOptions) {
+  return _flag((value) => numberFlag(flag, value, options));
 }
 
 function _positive(flag: string) {
-  return (value: string): number => {
-    const n = _number(flag, 0)(value);
-    if (n === 0) {
-      throw new InvalidArgumentError(`Invalid ${flag} "${value}": expected a number above 0`);
-    }
-    return n;
-  };
+  return _numeric(flag, { aboveMin: true });
 }
 
 function _integer(flag: string, min: number) {
-  return (value: string): number => {
-    const n = _number(flag, min)(value);
-    if (!Number.isInteger(n)) {
-      throw new InvalidArgumentError(`Invalid ${flag} "${value}": expected an integer >= ${min}`);
-    }
-    return n;
-  };
+  return _numeric(flag, { min, integer: true });
+}
+
+function _fraction(flag: string) {
+  return _numeric(flag, { max: 1 });
 }
 
 function _schedule(value: string): RateStep[] {
@@ -215,16 +224,6 @@ function _announce(value: string): true | "on-429" {
   throw new InvalidArgumentError(
     `Invalid --ratelimit-headers "${value}": expected "all" or "on-429"`,
   );
-}
-
-function _fraction(flag: string) {
-  return (value: string): number => {
-    const n = _number(flag, 0)(value);
-    if (n > 1) {
-      throw new InvalidArgumentError(`Invalid ${flag} "${value}": expected a fraction from 0 to 1`);
-    }
-    return n;
-  };
 }
 
 if (import.meta.main) {

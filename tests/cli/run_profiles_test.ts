@@ -4,7 +4,7 @@ import { listProfiles, loadManifest, loadProfile } from "../../src/manifest/load
 import { compareRuns } from "../../src/report/compare_runs.ts";
 import { readRunLogs } from "../../src/report/read_logs.ts";
 import { renderReport } from "../../src/report/render_report.ts";
-import { orderByPace, runProfiles } from "../../src/report/run_profiles.ts";
+import { orderByPace, runProfiles } from "../../src/cli/run_profiles.ts";
 import { sanitizedTest } from "../exec/_helpers.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -53,10 +53,10 @@ sanitizedTest(
       });
       assert.equal(rows[0].speedup, 1);
       assert.equal(rows[1].speedup, rows[1].chaptersPerSecond / rows[0].chaptersPerSecond);
-      const table = renderReport(rows, { format: "table", logColumn: false }).split("\n");
-      assert.equal(table.length, 4);
-      assert.match(table[1], /^sequential {2}bofm\/1-ne\/1-4 +4 /);
-      assert.match(table[2], /^default {5}bofm\/1-ne\/1-4 +4 /);
+      const table = renderReport(rows, { format: "markdown", logColumn: false }).split("\n");
+      assert.equal(table.length, 5);
+      assert.match(table[2], /^\| sequential \| bofm\/1-ne\/1-4 \| +4 \|/);
+      assert.match(table[3], /^\| default {4}\| bofm\/1-ne\/1-4 \| +4 \|/);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { main, parseFakeApiArgs } from "../../src/fake_api/main.ts";
+import { main, parseFakeApiArgs } from "../../src/cli/fake_api_command.ts";
 
 function capture() {
   const out = { stdout: "", stderr: "" };
@@ -96,18 +96,31 @@ const invalid: [args: string[], message: string][] = [
     ["--rate-schedule", "5s:40"],
     'Invalid --rate-schedule "5s:40": Cannot parse rate schedule step "5s:40": expected the first step at 0s',
   ],
-  [["--error-rate", "1.5"], 'Invalid --error-rate "1.5": expected a fraction from 0 to 1'],
-  [["--reset-rate", "-0.1"], 'Invalid --reset-rate "-0.1": expected a number >= 0'],
+  [["--error-rate", "1.5"], 'Invalid --error-rate "1.5": expected a number from 0 to 1'],
+  [["--reset-rate", "-0.1"], 'Invalid --reset-rate "-0.1": expected a number from 0 to 1'],
   [["--rate", "0"], 'Invalid --rate "0": expected a number above 0'],
   [["--port", "80.5"], 'Invalid --port "80.5": expected an integer >= 0'],
-  [["--max-inflight", "0"], 'Invalid --max-inflight "0": expected a number >= 1'],
-  [["--latency", "fast"], 'Invalid --latency "fast": expected a number >= 0'],
+  [["--max-inflight", "0"], 'Invalid --max-inflight "0": expected an integer >= 1'],
+  [
+    ["--latency", "fast"],
+    'Invalid --latency "fast": expected a duration like 50ms, 1.5s or 2m, got "fast"',
+  ],
   [["--colour"], "unknown option '--colour'"],
   [
     ["--rate", "40", "--ratelimit-headers", "sometimes"],
     'Invalid --ratelimit-headers "sometimes": expected "all" or "on-429"',
   ],
 ];
+
+Deno.test("fake-api reads durations as demo does: 50ms, 1.5s, or a plain number of ms", () => {
+  const { out, deps } = capture();
+  const parsed = parseFakeApiArgs(
+    ["--latency", "50ms", "--jitter", "1.5s", "--slow-ms", "250"],
+    deps,
+  );
+  assert.ok(!("exit" in parsed), out.stderr);
+  assert.deepEqual([parsed.latencyMs, parsed.jitterMs, parsed.slowMs], [50, 1_500, 250]);
+});
 
 for (const [args, message] of invalid) {
   Deno.test(`parseFakeApiArgs refuses ${args.join(" ")} with exit code 2`, () => {

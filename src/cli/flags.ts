@@ -1,0 +1,123 @@
+/**
+ * The flag parsers every command shares, each turning one flag's text into
+ * the value the command uses, or throwing a {@linkcode UsageError} that names
+ * the flag and the value: durations, numbers, the language code, and where
+ * the profiles and the progress logs are.
+ *
+ * @module
+ */
+
+import { dirname, join } from "node:path";
+import { UserError } from "../exec/user_error.ts";
+import { parseDuration } from "../manifest/duration.ts";
+
+/** A mistake in the command line: printed, exit code 2. */
+export class UsageError extends UserError {}
+
+/**
+ * A duration flag in milliseconds: `50ms`, `1.5s`, `2m`, or a plain number of
+ * milliseconds (`50`).
+ *
+ * @throws {UsageError} for anything else, e.g. `Invalid --latency "fast": expected a duration like 50ms, 1.5s or 2m, got "fast"`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { durationFlag } from "./flags.ts";
+ * assert.equal(durationFlag("--latency", "1.5s"), 1_500);
+ * assert.equal(durationFlag("--latency", "50"), 50);
+ * ```
+ */
+export function durationFlag(flag: string, value: string): number {
+  try {
+    return parseDuration(/^\s*\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : value);
+  } catch (error) {
+    throw new UsageError(`Invalid ${flag} "${value}": ${(error as Error).message}`);
+  }
+}
+
+/** Options of {@linkcode numberFlag}. */
+export interface NumberFlagOptions {
+  /** The least value allowed. @default 0 */
+  readonly min?: number;
+  /** Whether `min` itself is refused (a rate must be above 0). @default false */
+  readonly aboveMin?: boolean;
+  /** The greatest value allowed. @default Infinity */
+  readonly max?: number;
+  /** Whether only whole numbers are allowed. @default false */
+  readonly integer?: boolean;
+}
+
+/**
+ * A numeric flag: a count, a rate, a fraction.
+ *
+ * @throws {UsageError} naming the bound it breaks, e.g. `Invalid --burst "0": expected an integer >= 1`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { numberFlag, UsageError } from "./flags.ts";
+ * assert.equal(numberFlag("--rate", "2.5", { aboveMin: true }), 2.5);
+ * assert.throws(() => numberFlag("--burst", "1.5", { min: 1, integer: true }), UsageError);
+ * ```
+ */
+export function numberFlag(flag: string, value: string, options: NumberFlagOptions = {}): number {
+  const { min = 0, aboveMin = false, max = Infinity, integer = false } = options;
+  const n = Number(value);
+  const kind = integer ? "an integer" : "a number";
+  const bound = max !== Infinity
+    ? `from ${min} to ${max}`
+    : aboveMin
+    ? `above ${min}`
+    : `>= ${min}`;
+  if (
+    value.trim() === "" || !Number.isFinite(n) || n < min || (aboveMin && n === min) || n > max ||
+    (integer && !Number.isInteger(n))
+  ) {
+    throw new UsageError(`Invalid ${flag} "${value}": expected ${kind} ${bound}`);
+  }
+  return n;
+}
+
+/**
+ * A language code (`--lang`): two or three lower-case letters, as the API
+ * names languages (`eng`, `spa`).
+ *
+ * @throws {UsageError} for anything else.
+ */
+export function languageFlag(value: string): string {
+  if (!/^[a-z]{2,3}$/.test(value)) {
+    throw new UsageError(
+      `Invalid --lang "${value}": expected a 2-3 letter lowercase language code`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The profiles folder: `profiles/` beside the manifest.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { profilesDirOf } from "./flags.ts";
+ * assert.equal(profilesDirOf("config/import.yaml"), "config/profiles");
+ * ```
+ */
+export function profilesDirOf(manifestPath: string): string {
+  return join(dirname(manifestPath), "profiles");
+}
+
+/** The folder the progress logs of an output directory are kept in: `<out>/.import/runs`. */
+export function progressLogDirOf(outDir: string): string {
+  return join(outDir, ".import", "runs");
+}
+
+/** Collects a repeated flag's values. */
+export const collect = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  value,
+];
+
+/** The values of a repeated flag whose values may be comma lists, trimmed, empties dropped. */
+export function commaList(values: readonly string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+}
