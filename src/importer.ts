@@ -10,10 +10,9 @@ import { join, resolve } from "node:path";
 import type { Clock } from "./exec/clock.ts";
 import { systemClock } from "./exec/clock.ts";
 import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
-import { limitsRate } from "./exec/adaptive/rate_setter.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
-import type { Limits, RateHint, RunEvent, RunReport } from "./exec/types.ts";
+import type { RateHint, RunEvent, RunReport } from "./exec/types.ts";
 import { UserError } from "./exec/user_error.ts";
 import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
@@ -25,6 +24,7 @@ import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts
 import { writeRootManifest } from "./output/root_manifest.ts";
 import { writeVolumeManifest } from "./output/volume_manifest.ts";
 import { writingOutput } from "./output/write_error.ts";
+import { compileLimits, type RunLimits } from "./plan/limits.ts";
 import { buildPlan, type Plan } from "./plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "./plan/selection.ts";
 import type { ChapterNode, PlanNode } from "./plan/types.ts";
@@ -105,19 +105,6 @@ export interface ImportResult {
    * stopped on an unwritable output, or a record of the run failed; 130 interrupted.
    */
   readonly exitCode: 0 | 1 | 130;
-}
-
-/** The executor's limits for a profile. */
-export function profileLimits(profile: Profile): Limits {
-  return {
-    scopes: [profile.volumes, profile.booksPerVolume],
-    tasksPerScope: profile.chaptersPerBook,
-    maxInFlight: profile.maxInFlight,
-    delayMs: profile.delayMs,
-    tokenBucket: profile.requestsPerSecond
-      ? { ratePerSecond: profile.requestsPerSecond, burst: profile.burst ?? 1 }
-      : undefined,
-  };
 }
 
 /** A problem found before the import wrote anything: a bad or busy output directory or log. */
@@ -269,9 +256,10 @@ async function _execute(run: _Run): Promise<ImportResult> {
       extraLogs: logPath ? [logPath] : [],
     });
 
+  const limits = compileLimits(profile);
   const collector = new SummaryCollector({
     chapters: chapters.length,
-    limits: profile,
+    limits,
     books: (notRequested) => _boundBooks(chapters, notRequested),
   });
   const header: RunHeader = {
@@ -285,7 +273,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
       maxInFlight: profile.maxInFlight,
       delayMs: profile.delayMs,
       requestsPerSecond: profile.requestsPerSecond,
-      burst: profile.requestsPerSecond ? profile.burst : undefined,
+      burst: limits.executor.tokenBucket?.burst,
       adaptive: profile.adaptive,
     },
     selection: plan.selection.labels,
@@ -325,11 +313,11 @@ async function _execute(run: _Run): Promise<ImportResult> {
     for (const sink of sinks) sink(event);
   };
   const control = options.control ?? new RunControl();
-  const rates = _rates(profile, control, clock, manifest.retry.retryOn, emit);
+  const rates = _rates(profile, limits, control, clock, manifest.retry.retryOn, emit);
 
   const report = await runDag(plan.dag, {
     ..._handlers(run, rates.hint),
-    limits: profileLimits(profile),
+    limits: limits.executor,
     retry: manifest.retry,
     attemptTimeoutMs: manifest.source.timeoutMs,
     clock,
@@ -403,6 +391,7 @@ interface _BookResult {
  */
 function _rates(
   profile: Profile,
+  limits: RunLimits,
   control: RunControl,
   clock: Clock,
   retryOn: readonly number[],
@@ -411,7 +400,7 @@ function _rates(
   const options = {
     control,
     clock,
-    limits: profileLimits(profile),
+    limits: limits.executor,
     overloadStatuses: retryOn.filter((status) => status >= 500),
     onChange,
   };
@@ -420,7 +409,7 @@ function _rates(
   // start; one that does not pace gets one at the first announced limit.
   let governor: RateGovernor | undefined = profile.adaptive
     ? createRateGovernor({ ...options, adaptive: profile.adaptive })
-    : limitsRate(options.limits) < Infinity
+    : limits.rate < Infinity
     ? createRateGovernor({ ...options, adaptive: false })
     : undefined;
   return {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { startFakeApi } from "../fake_api/server.ts";
 import { type ImportResult, runImport } from "../importer.ts";
 import type { Manifest, Profile } from "../manifest/types.ts";
+import { compileLimits } from "../plan/limits.ts";
 import type { SelectionInput } from "../plan/selection.ts";
 
 /** The fake API's latency unless told otherwise: about what a distant real server answers in, ms. */
@@ -102,9 +103,12 @@ export async function runProfiles(options: RunProfilesOptions): Promise<ProfileR
  * ```
  */
 export function orderByPace(profiles: readonly Profile[]): Profile[] {
-  const rate = (p: Profile) =>
-    Math.min(p.delayMs > 0 ? 1000 / p.delayMs : Infinity, p.requestsPerSecond ?? Infinity);
-  const width = (p: Profile) =>
-    Math.min(p.volumes * p.booksPerVolume * p.chaptersPerBook, p.maxInFlight ?? Infinity);
-  return [...profiles].sort((a, b) => rate(a) - rate(b) || width(a) - width(b));
+  const pace = (p: Profile) => {
+    const limits = compileLimits(p);
+    const width = limits.volumes * limits.booksPerVolume * limits.chaptersPerBook;
+    return { rate: limits.rate, width: Math.min(width, limits.maxInFlight) };
+  };
+  return [...profiles].map((p) => ({ p, ...pace(p) }))
+    .sort((a, b) => a.rate - b.rate || a.width - b.width)
+    .map(({ p }) => p);
 }

@@ -159,8 +159,9 @@ function _toProfile(data: ProfileData, file: string, name: string): Profile {
     ...limits,
     ...(maxInFlight === undefined ? {} : { maxInFlight }),
     delayMs: delay,
-    // The bucket holds one token unless told otherwise: no bursts by default.
-    ...(requestsPerSecond === undefined ? {} : { requestsPerSecond, burst: burst ?? 1 }),
+    // A burst left out stays out: compileLimits (src/plan/limits.ts) applies its default.
+    ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }),
+    ...(requestsPerSecond === undefined || burst === undefined ? {} : { burst }),
     ...(adaptive === true ? { adaptive: _adaptive(startRate, minRate) } : {}),
   };
 }

@@ -5,16 +5,7 @@
  * @module
  */
 
-/** The limits that bound an import (a profile's, with the delay in ms). */
-export interface BoundLimits {
-  readonly volumes: number;
-  readonly booksPerVolume: number;
-  readonly chaptersPerBook: number;
-  readonly maxInFlight?: number;
-  readonly delayMs: number;
-  readonly requestsPerSecond?: number;
-  readonly burst?: number;
-}
+import type { RunLimits } from "./limits.ts";
 
 /** One book's share of the work: its volume and its number of chapter requests. */
 export interface BoundBook {
@@ -52,16 +43,17 @@ export interface Bound {
  * - each volume: `ceil(n_v/(booksPerVolume*chaptersPerBook))*L`.
  *
  * @param books the selected books, each with its volume and chapter count
- * @param limits the profile's limits
+ * @param limits the run's limits (`compileLimits` of its profile)
  * @param latencyMs the latency of one request, ms: the server's own, without
  *   what a client adds (after a run, the summary's `latency.serverMs`)
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { theoreticalMinimum } from "./bound.ts";
+ * import { compileLimits } from "./limits.ts";
  * const bound = theoreticalMinimum(
  *   [{ volume: "bofm", chapters: 22 }, { volume: "bofm", chapters: 33 }],
- *   { volumes: 3, booksPerVolume: 5, chaptersPerBook: 10, delayMs: 50 },
+ *   compileLimits({ volumes: 3, booksPerVolume: 5, chaptersPerBook: 10, delayMs: 50 }),
  *   100,
  * );
  * assert.ok(bound.limitedBy === "rate");
@@ -70,7 +62,7 @@ export interface Bound {
  */
 export function theoreticalMinimum(
   books: readonly BoundBook[],
-  limits: BoundLimits,
+  limits: RunLimits,
   latencyMs: number,
 ): Bound {
   const requests = books.reduce((sum, b) => sum + b.chapters, 0);
@@ -89,15 +81,8 @@ export function theoreticalMinimum(
       .reduce((s, n) => s + n, 0)
   ).sort((a, b) => b - a);
   const structural = volumeWidths.slice(0, limits.volumes).reduce((s, n) => s + n, 0);
-  const concurrency = Math.max(1, Math.min(structural, limits.maxInFlight ?? Infinity));
-
-  const rates = [Infinity];
-  if (limits.delayMs > 0) rates.push(1000 / limits.delayMs);
-  if (limits.requestsPerSecond) rates.push(limits.requestsPerSecond);
-  const rate = Math.min(...rates);
-  const burst = limits.requestsPerSecond && rate === limits.requestsPerSecond
-    ? (limits.burst ?? 1)
-    : 1;
+  const concurrency = Math.max(1, Math.min(structural, limits.maxInFlight));
+  const { rate, burst } = limits;
 
   const terms = {
     concurrency: requests === 0 ? 0 : Math.ceil(requests / concurrency) * latencyMs,

@@ -9,6 +9,7 @@ import { Dag } from "../exec/dag.ts";
 import { chapterUri } from "../source/chapter_uri.ts";
 import type { Manifest, Profile } from "../manifest/types.ts";
 import { type Bound, theoreticalMinimum } from "./bound.ts";
+import { compileLimits } from "./limits.ts";
 import type { Selection } from "./selection.ts";
 import type {
   BookManifestNode,
@@ -146,7 +147,7 @@ export function buildPlan(manifest: Manifest, selection: Selection): Plan {
 export function planBound(plan: Plan, profile: Profile, latencyMs: number): Bound {
   return theoreticalMinimum(
     plan.selection.books.map((b) => ({ volume: b.volume, chapters: b.chapters.length })),
-    profile,
+    compileLimits(profile),
     latencyMs,
   );
 }

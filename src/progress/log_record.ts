@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { BoundLimits } from "../plan/bound.ts";
+import type { ProfileLimits } from "../plan/limits.ts";
 import type { RateChangeCause, RateSetting, RunEvent } from "../exec/types.ts";
 import { ttfbOf } from "./server_latency.ts";
 import type { Summary } from "./summary.ts";
@@ -15,7 +15,7 @@ export interface RunHeader {
   readonly tool: { readonly name: string; readonly version: string };
   /** The manifest file and the SHA-256 of its bytes (lowercase hex). */
   readonly manifest: { readonly file: string; readonly sha256: string };
-  readonly profile: BoundLimits & {
+  readonly profile: ProfileLimits & {
     readonly name: string;
     /** Present when the profile adapts its rate: the rate it starts at and its floor, requests/s. */
     readonly adaptive?: { readonly startRate: number; readonly minRate: number };

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { compileLimits } from "../plan/limits.ts";
 import type { Profile } from "../manifest/types.ts";
 import { formatDuration } from "./format.ts";
 import type { Bound } from "../plan/bound.ts";
@@ -39,6 +40,7 @@ export interface PlanSummary {
 /** Summarises a plan under a profile, with the bound at `latencyMs`. */
 export function summarizePlan(plan: Plan, profile: Profile, latencyMs: number): PlanSummary {
   const bound = planBound(plan, profile, latencyMs);
+  const bucket = compileLimits(profile).executor.tokenBucket;
   return {
     selection: plan.selection.labels,
     volumes: plan.counts.volumes,
@@ -53,8 +55,8 @@ export function summarizePlan(plan: Plan, profile: Profile, latencyMs: number): 
       chaptersPerBook: profile.chaptersPerBook,
       maxInFlight: profile.maxInFlight ?? null,
       delayMs: profile.delayMs,
-      requestsPerSecond: profile.requestsPerSecond ?? null,
-      burst: profile.burst ?? null,
+      requestsPerSecond: bucket?.ratePerSecond ?? null,
+      burst: bucket?.burst ?? null,
     },
     effectiveConcurrency: bound.concurrency,
     maxRequestsPerSecond: Number.isFinite(bound.rate) ? bound.rate : null,
@@ -74,7 +76,7 @@ export function renderPlanText(summary: PlanSummary): string {
     : `at most ${+summary.maxRequestsPerSecond.toFixed(2)} requests/s`;
   const bucket = p.requestsPerSecond === null
     ? ""
-    : `, token bucket ${p.requestsPerSecond}/s burst ${p.burst ?? 1}`;
+    : `, token bucket ${p.requestsPerSecond}/s burst ${p.burst}`;
   const t = summary.terms;
   return [
     `Selection: ${summary.selection.join(", ")}`,

@@ -7,7 +7,8 @@
  */
 
 import type { RateSetting, RunEvent } from "../exec/types.ts";
-import { type Bound, type BoundBook, type BoundLimits, theoreticalMinimum } from "../plan/bound.ts";
+import { type Bound, type BoundBook, theoreticalMinimum } from "../plan/bound.ts";
+import type { RunLimits } from "../plan/limits.ts";
 import { formatCount, formatDuration, paint } from "./format.ts";
 import {
   type AttemptTiming,
@@ -89,8 +90,8 @@ export interface SummaryRate {
 export interface SummaryCollectorOptions {
   /** Chapters the run was asked for. */
   readonly chapters: number;
-  /** The profile's limits, for the theoretical minimum. */
-  readonly limits: BoundLimits;
+  /** The run's limits (`compileLimits` of its profile), for the theoretical minimum. */
+  readonly limits: RunLimits;
   /**
    * The books of the requested chapters, for the theoretical minimum. A function
    * receives the ids of the chapters not requested so far (skipped, or
@@ -112,10 +113,11 @@ export interface SummaryCollectorOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { compileLimits } from "../plan/limits.ts";
  * import { SummaryCollector } from "./summary.ts";
  * const collector = new SummaryCollector({
  *   chapters: 1,
- *   limits: { volumes: 1, booksPerVolume: 1, chaptersPerBook: 1, delayMs: 0 },
+ *   limits: compileLimits({ volumes: 1, booksPerVolume: 1, chaptersPerBook: 1, delayMs: 0 }),
  *   books: [{ volume: "pgp", chapters: 1 }],
  * });
  * collector.add({ type: "run-start", at: 0, nodes: 2, tasks: 1, sinks: 1 });
@@ -293,10 +295,11 @@ export interface FormatSummaryOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { compileLimits } from "../plan/limits.ts";
  * import { formatSummary, SummaryCollector } from "./summary.ts";
  * const empty = new SummaryCollector({
  *   chapters: 0,
- *   limits: { volumes: 1, booksPerVolume: 1, chaptersPerBook: 1, delayMs: 0 },
+ *   limits: compileLimits({ volumes: 1, booksPerVolume: 1, chaptersPerBook: 1, delayMs: 0 }),
  *   books: [],
  * }).summary();
  * assert.ok(formatSummary(empty, { color: false }).startsWith("Chapters: 0 imported"));

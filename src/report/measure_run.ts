@@ -7,6 +7,7 @@
  */
 
 import { type Bound, type BoundBook, theoreticalMinimum } from "../plan/bound.ts";
+import { compileLimits } from "../plan/limits.ts";
 import type { LogRecord, RunHeader } from "../progress/log_record.ts";
 import {
   type AttemptTiming,
@@ -199,7 +200,7 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
   const books = _books([...requested].filter((id) => !skipped.has(id)));
   const bound = latency.serverMs === null
     ? null
-    : theoreticalMinimum(books, start.profile, latency.serverMs);
+    : theoreticalMinimum(books, compileLimits(start.profile), latency.serverMs);
   const canonChapters = options.canonChapters ?? CANON_CHAPTERS;
   return {
     log: options.log,

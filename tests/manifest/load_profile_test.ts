@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { compileLimits } from "../../src/plan/limits.ts";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -154,7 +155,7 @@ Deno.test("parseProfile reports every problem of a profile at once", () => {
   ]);
 });
 
-Deno.test("parseProfile defaults the delay to 0 and the burst to 1 when a rate is set", () => {
+Deno.test("parseProfile defaults the delay to 0, and the run's limits give a bucket without a burst a burst of 1", () => {
   assert.deepEqual(parseProfile(yaml(...LIMITS), "p.yaml", "p"), {
     name: "p",
     file: "p.yaml",
@@ -170,8 +171,10 @@ Deno.test("parseProfile defaults the delay to 0 and the burst to 1 when a rate i
   );
   assert.deepEqual(
     [paced.maxInFlight, paced.delayMs, paced.requestsPerSecond, paced.burst],
-    [12, 1_500, 2.5, 1],
+    [12, 1_500, 2.5, undefined],
   );
+  // The default is applied once, where the profile becomes the run's limits.
+  assert.deepEqual(compileLimits(paced).executor.tokenBucket, { ratePerSecond: 2.5, burst: 1 });
   const bursty = parseProfile(yaml(...LIMITS, "requestsPerSecond: 10", "burst: 5"), "p.yaml", "p");
   assert.equal(bursty.burst, 5);
 });

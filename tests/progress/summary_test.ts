@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import type { RunEvent } from "../../src/exec/types.ts";
 import type { BoundBook } from "../../src/plan/bound.ts";
+import { compileLimits } from "../../src/plan/limits.ts";
 import {
   formatSummary,
   nearestRank,
@@ -9,7 +10,8 @@ import {
 } from "../../src/progress/summary.ts";
 import { ev, rateChange } from "./_helpers.ts";
 
-const LIMITS = { volumes: 1, booksPerVolume: 1, chaptersPerBook: 2, delayMs: 0 };
+const PROFILE = { volumes: 1, booksPerVolume: 1, chaptersPerBook: 2, delayMs: 0 };
+const LIMITS = compileLimits(PROFILE);
 
 function collect(events: readonly RunEvent[], options: Partial<SummaryCollectorOptions> = {}) {
   const collector = new SummaryCollector({ chapters: 5, limits: LIMITS, books: [], ...options });
@@ -94,7 +96,12 @@ function clientDelayedRun(options: { ttfb: boolean }): RunEvent[] {
   events.push(ev.end(640, { durationMs: 640 }));
   return events;
 }
-const TEN_AT_ONCE = { volumes: 1, booksPerVolume: 1, chaptersPerBook: 10, delayMs: 0 };
+const TEN_AT_ONCE = compileLimits({
+  volumes: 1,
+  booksPerVolume: 1,
+  chaptersPerBook: 10,
+  delayMs: 0,
+});
 const PSALMS = [{ volume: "ot", chapters: 100 }];
 
 Deno.test("summary bounds a run at the server's latency, not at a mean the client inflated", () => {
@@ -316,7 +323,7 @@ Deno.test("a stopped run's bound counts only the chapters it requested, not thos
   ];
   let notRequested: ReadonlySet<string> = new Set();
   const summary = collect(events, {
-    limits: { ...LIMITS, chaptersPerBook: 1 },
+    limits: compileLimits({ ...PROFILE, chaptersPerBook: 1 }),
     books: (ids) => {
       notRequested = ids;
       return [{ volume: "bofm", chapters: 5 - ids.size }];

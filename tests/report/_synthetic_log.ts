@@ -4,6 +4,7 @@
 
 import { join } from "node:path";
 import type { RateChangeCause, RunEvent, RunReport } from "../../src/exec/types.ts";
+import { compileLimits } from "../../src/plan/limits.ts";
 import type { LogRecord, RunHeader } from "../../src/progress/log_record.ts";
 import { toLogRecord } from "../../src/progress/log_record.ts";
 import { type Summary, SummaryCollector } from "../../src/progress/summary.ts";
@@ -56,7 +57,7 @@ export class SyntheticRun {
     };
     this.#collector = new SummaryCollector({
       chapters: chapters.length,
-      limits: profile,
+      limits: compileLimits(profile),
       books: (skipped) => {
         const books = new Map<string, { volume: string; chapters: number }>();
         for (const id of chapters.filter((c) => !skipped.has(c))) {
