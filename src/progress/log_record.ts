@@ -6,7 +6,7 @@
  */
 
 import type { ProfileLimits } from "../plan/limits.ts";
-import type { RateChangeCause, RateSetting, RunEvent } from "../exec/types.ts";
+import type { RateSetting, RunEvent } from "../exec/types.ts";
 import { ttfbOf } from "./server_latency.ts";
 import type { Summary } from "./summary.ts";
 
@@ -35,81 +35,61 @@ export interface LoggedRateSetting {
   readonly maxInFlight: number | null;
 }
 
-/** One line of the progress log. */
+/** The run event of one type. */
+type _Event<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
+
+/**
+ * A run event as a log line: stamped with `time` beside `at`, less the fields
+ * in `Drop`, plus those in `Add` (JSON forms of what JSON cannot hold, and what
+ * the importer knows beyond the executor).
+ */
+type _Logged<E extends RunEvent, Drop extends keyof E = never, Add = unknown> =
+  & _Stamp
+  & Omit<E, "at" | Drop>
+  & Add;
+
+/** The fields of a chapter's write result that a `task-done` record keeps. */
+export interface LoggedTaskValue {
+  /** The successful attempt's time to first byte, ms (absent in logs older than this field). */
+  readonly ttfbMs?: number;
+  readonly bytes?: number;
+  readonly verses?: number;
+  readonly sha256?: string;
+}
+
+/**
+ * One line of the progress log: every run event, derived from
+ * {@linkcode RunEvent} so that the two cannot drift apart. The importer adds
+ * its {@linkcode RunHeader} to `run-start`, the chapter's figures to
+ * `task-done`, and the summary to `run-end`; a time is also given in ISO 8601.
+ */
 export type LogRecord =
-  | _Stamp & RunHeader & {
-    readonly type: "run-start";
-    readonly nodes: number;
-    readonly tasks: number;
-    readonly sinks: number;
-  }
-  | _Stamp & { readonly type: "scope-open"; readonly scope: string; readonly depth: number }
-  | _Stamp & { readonly type: "scope-close"; readonly scope: string; readonly depth: number }
-  | _Stamp & {
-    readonly type: "task-start";
-    readonly id: string;
-    readonly kind: string;
-    readonly role: "task" | "sink";
-    readonly attempt: number;
-  }
-  | _Stamp & {
-    readonly type: "task-retry";
-    readonly id: string;
-    readonly kind: string;
-    /** The attempt that failed. */
-    readonly attempt: number;
-    readonly delayMs: number;
-    readonly reason: string;
-    readonly status?: number;
-    readonly retryAfterMs?: number;
-  }
-  | _Stamp & {
-    readonly type: "task-done";
-    readonly id: string;
-    readonly kind: string;
-    readonly attempts: number;
-    readonly durationMs: number;
-    /** The successful attempt's time to first byte, ms (absent in logs older than this field). */
-    readonly ttfbMs?: number;
-    readonly bytes?: number;
-    readonly verses?: number;
-    readonly sha256?: string;
-  }
-  | _Stamp & {
-    readonly type: "task-skipped";
-    readonly id: string;
-    readonly kind: string;
-    readonly sha256?: string;
-  }
-  | _Stamp & {
-    readonly type: "task-failed";
-    readonly id: string;
-    readonly kind: string;
-    readonly reason: string;
-    readonly attempts: number;
-    readonly status?: number;
-    readonly permanent: boolean;
-    /** The failure stopped the run: no task started after it. */
-    readonly fatal?: true;
-  }
-  | _Stamp & { readonly type: "task-cancelled"; readonly id: string; readonly kind: string }
-  | _Stamp & {
-    readonly type: "rate-pause";
-    /** When starts resume, ISO 8601. */
-    readonly until: string;
-    /** When starts resume, clock ms. */
-    readonly untilAt: number;
-    readonly reason: string;
-  }
-  | _Stamp & { readonly type: "rate-resume" }
-  | _Stamp & {
-    readonly type: "rate-change";
-    readonly from: LoggedRateSetting;
-    readonly to: LoggedRateSetting;
-    readonly cause: RateChangeCause;
-    readonly reason: string;
-  }
-  | _Stamp & { readonly type: "run-end"; readonly summary: LoggedSummary };
+  | _Logged<_Event<"run-start">, never, RunHeader>
+  | _Logged<_Event<"scope-open">>
+  | _Logged<_Event<"scope-close">>
+  | _Logged<_Event<"task-start">>
+  | _Logged<_Event<"task-retry">>
+  | _Logged<_Event<"task-done">, "value", LoggedTaskValue>
+  | _Logged<_Event<"task-skipped">, "value", Pick<LoggedTaskValue, "sha256">>
+  | _Logged<_Event<"task-failed">>
+  | _Logged<_Event<"task-cancelled">>
+  | _Logged<
+    _Event<"rate-pause">,
+    "until",
+    {
+      /** When starts resume, ISO 8601. */
+      readonly until: string;
+      /** When starts resume, clock ms. */
+      readonly untilAt: number;
+    }
+  >
+  | _Logged<_Event<"rate-resume">>
+  | _Logged<
+    _Event<"rate-change">,
+    "from" | "to",
+    { readonly from: LoggedRateSetting; readonly to: LoggedRateSetting }
+  >
+  | _Logged<_Event<"run-end">, "report", { readonly summary: LoggedSummary }>;
 
 /**
  * A `run-end` summary as a log holds it: one written before the server's
@@ -167,12 +147,12 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
       return { type: event.type, ...stamp, id, kind, role, attempt };
     }
     case "task-retry": {
-      const { id, kind, attempt, delayMs, reason, status, retryAfterMs } = event;
+      const { id, kind, attempt, delayMs, reason, status, retryAfterMs, timedOut } = event;
       return {
         type: event.type,
         ...stamp,
         ...{ id, kind, attempt, delayMs, reason },
-        ..._defined({ status, retryAfterMs }),
+        ..._defined({ status, retryAfterMs, timedOut }),
       };
     }
     case "task-done": {
@@ -198,14 +178,14 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
         ..._defined({ sha256: _fields(event.value).sha256 }),
       };
     case "task-failed": {
-      const { id, kind, reason, attempts, status, permanent, fatal } = event;
+      const { id, kind, reason, attempts, status, permanent, fatal, timedOut } = event;
       return {
         type: event.type,
         ...stamp,
         ...{ id, kind, reason, attempts },
         ..._defined({ status }),
         permanent,
-        ..._defined({ fatal }),
+        ..._defined({ fatal, timedOut }),
       };
     }
     case "task-cancelled":
@@ -265,9 +245,7 @@ function _defined<T extends Record<string, unknown>>(fields: T): Partial<T> {
 
 // The fields of a chapter's write result worth logging, read defensively:
 // the executor's values are `unknown`, and sinks return other shapes.
-function _fields(
-  value: unknown,
-): { ttfbMs?: number; bytes?: number; verses?: number; sha256?: string } {
+function _fields(value: unknown): LoggedTaskValue {
   if (typeof value !== "object" || value === null) return {};
   const v = value as Record<string, unknown>;
   return {

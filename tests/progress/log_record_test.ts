@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { toLogRecord } from "../../src/progress/log_record.ts";
+import type { RunEventType } from "../../src/exec/types.ts";
+import { type LogRecordType, toLogRecord } from "../../src/progress/log_record.ts";
 import { EVERY_EVENT, HEADER, SUMMARY } from "./_fixtures.ts";
 import { ev, rateChange } from "./_helpers.ts";
 
@@ -74,3 +75,35 @@ Deno.test("toLogRecord logs a rate-change with its cause and reason, unlimited a
   assert.ok(unlimited.type === "rate-change");
   assert.deepEqual(unlimited.to, { ratePerSecond: 20, maxInFlight: null });
 });
+
+Deno.test("a timed-out retry and a timed-out failure say so in the log, as their events do", () => {
+  const context = { header: HEADER, summarize: () => SUMMARY };
+  const retry = toLogRecord({
+    type: "task-retry",
+    at: 5,
+    id: "pgp/moses/1",
+    kind: "chapter",
+    attempt: 1,
+    delayMs: 250,
+    reason: "timed out after 30 s",
+    timedOut: true,
+  }, context);
+  const failed = toLogRecord({
+    type: "task-failed",
+    at: 9,
+    id: "pgp/moses/1",
+    kind: "chapter",
+    attempts: 4,
+    reason: "timed out after 30 s",
+    permanent: false,
+    timedOut: true,
+  }, context);
+  assert.equal(retry.type === "task-retry" && retry.timedOut, true);
+  assert.equal(failed.type === "task-failed" && failed.timedOut, true);
+});
+
+// Every run event has its log record, and the log has no record of its own:
+// the union is derived from RunEvent, so this fails to compile if they part.
+type _Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const _everyEventLogged: _Same<LogRecordType, RunEventType> = true;
+void _everyEventLogged;
