@@ -45,44 +45,87 @@
  * @module
  */
 
-export type { Book, Manifest, Profile, SourceConfig, Volume } from "./src/manifest/types.ts";
+export type {
+  Book,
+  Manifest,
+  Profile,
+  RetryConfig,
+  SourceConfig,
+  Volume,
+} from "./src/manifest/types.ts";
 export {
   listProfiles,
   loadManifest,
+  type LoadManifestOptions,
   loadProfile,
+  type LoadProfileOptions,
   ManifestError,
   parseManifest,
+  type ParseManifestOptions,
   parseProfile,
 } from "./src/manifest/load.ts";
 export type { Diagnostic } from "./src/manifest/diagnostic.ts";
+export type { BoundedRead, ReadFile } from "./src/manifest/yaml_file.ts";
 export { formatDurationLiteral, parseDuration } from "./src/manifest/duration.ts";
 
 export type { Plan, PlanCounts } from "./src/plan/planner.ts";
 export { buildPlan, planBound } from "./src/plan/planner.ts";
-export type { PlanNode } from "./src/plan/types.ts";
-export type { Selection, SelectionInput } from "./src/plan/selection.ts";
+export type {
+  BookManifestNode,
+  ChapterNode,
+  PlanNode,
+  RootManifestNode,
+  VolumeManifestNode,
+} from "./src/plan/types.ts";
+export type { SelectedBook, Selection, SelectionInput } from "./src/plan/selection.ts";
 export { resolveSelection, SelectionError } from "./src/plan/selection.ts";
-export { type Bound, theoreticalMinimum } from "./src/plan/bound.ts";
+export { type Bound, type BoundBook, theoreticalMinimum } from "./src/plan/bound.ts";
+export { compileLimits, type ProfileLimits, type RunLimits } from "./src/plan/limits.ts";
 
 export { Dag, DagError } from "./src/exec/dag.ts";
 export { runDag, type RunOptions } from "./src/exec/executor.ts";
 export { type Clock, systemClock } from "./src/exec/clock.ts";
 export { VirtualClock } from "./src/exec/virtual_clock.ts";
-export { RunControl } from "./src/exec/run_control.ts";
+export { type ControlTarget, RunControl } from "./src/exec/run_control.ts";
+export type { RateLimiter, TokenBucket } from "./src/exec/rate_limiter.ts";
+export { UserError } from "./src/exec/user_error.ts";
 export type {
   DagNode,
+  KindsOf,
   Limits,
   Outcome,
+  RateChangeCause,
+  RateHint,
+  RateSetting,
   RetryPolicy,
   RunEvent,
   RunReport,
+  SinkHandler,
+  SinkHandlers,
+  TaskContext,
+  TaskHandler,
+  TaskHandlers,
 } from "./src/exec/types.ts";
 export { TaskError } from "./src/exec/types.ts";
 
 export type { Chapter, Paragraph, Verse } from "./src/source/types.ts";
-export { fetchChapter } from "./src/source/request.ts";
-export { parseChapter } from "./src/source/parse_chapter.ts";
+export {
+  fetchChapter,
+  type FetchChapterOptions,
+  type FetchedChapter,
+} from "./src/source/request.ts";
+export { parseChapter, type RequestedChapter } from "./src/source/parse_chapter.ts";
 
 export { type ImportOptions, type ImportResult, runImport } from "./src/importer.ts";
-export type { Summary } from "./src/progress/summary.ts";
-export { startFakeApi } from "./src/fake_api/server.ts";
+export type { WriteFile, WriteFileAtomicOptions } from "./src/output/atomic_write.ts";
+export type { Summary, SummaryFailure, SummaryRate } from "./src/progress/summary.ts";
+export type {
+  LatencyBreakdown,
+  MaybeLatencyBreakdown,
+  ServerLatencySource,
+} from "./src/progress/server_latency.ts";
+export { type FakeApi, type FakeApiOptions, startFakeApi } from "./src/fake_api/server.ts";
+export type { FakeCanon, FakeChapterRef } from "./src/fake_api/fake_canon.ts";
+export type { ArrivalGaps, FakeApiStats } from "./src/fake_api/stats.ts";
+export type { FaultOptions } from "./src/fake_api/fault_plan.ts";
+export type { RateStep } from "./src/fake_api/rate_schedule.ts";

@@ -163,7 +163,7 @@ export type SinkHandler<N extends DagNode, R = unknown> = (
 ) => Promise<R>;
 
 /** The kinds of `N`'s nodes that may have `role`. */
-type KindsOf<N extends DagNode, Role extends DagNode["role"]> = N extends unknown
+export type KindsOf<N extends DagNode, Role extends DagNode["role"]> = N extends unknown
   ? Role extends N["role"] ? N["kind"] : never
   : never;
 
