@@ -47,9 +47,9 @@ export interface ImportOptions {
   readonly selection?: SelectionInput;
   /** Output directory. @default manifest.output.dir */
   readonly outDir?: string;
-  /** @default globalThis.fetch */
+  /** The fetch every request goes through. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
-  /** @default systemClock (the log's times assume epoch ms) */
+  /** The clock of the run's timers and records. @default systemClock (the log's times assume epoch ms) */
   readonly clock?: Clock;
   /** Jitter source. @default Math.random */
   readonly random?: () => number;
@@ -83,8 +83,11 @@ export interface ImportOptions {
 
 /** What {@linkcode runImport} returns. */
 export interface ImportResult {
+  /** The plan that ran. */
   readonly plan: Plan;
+  /** The executor's counts of the run. */
   readonly report: RunReport;
+  /** The summary, as printed and logged in `run-end`. */
   readonly summary: Summary;
   /** Books whose verse totals differ from import.yaml's (such a run exits 1). */
   readonly warnings: readonly string[];

@@ -9,6 +9,7 @@ import { UserError } from "./user_error.ts";
 
 /** Thrown when nodes do not form a valid DAG. The message names the nodes. */
 export class DagError extends UserError {
+  /** Creates the error; `message` names the offending nodes. */
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "DagError";
@@ -30,6 +31,7 @@ export class DagError extends UserError {
  * ```
  */
 export class Dag<N extends DagNode = DagNode> {
+  /** Every node, in plan order. */
   readonly nodes: readonly N[];
   readonly #byId: ReadonlyMap<string, N>;
 

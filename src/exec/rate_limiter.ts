@@ -66,6 +66,8 @@ export class RateLimiter {
   #pausedUntil = -Infinity;
 
   /**
+   * Creates a limiter that lets starts go at the pace of `options`, timed on `clock`.
+   *
    * @param options the limits.
    * @param clock the clock. @default systemClock
    * @throws {RangeError} on a negative delay or an invalid bucket.

@@ -97,6 +97,7 @@ export class TaskError extends Error {
    */
   readonly fatal: boolean;
 
+  /** Creates the failure of an attempt with its reason and how it may be retried. */
   constructor(
     reason: string,
     options: {
@@ -183,16 +184,25 @@ export type SinkHandlers<N extends DagNode> = string extends N["kind"]
 
 /** Counts at the end of a run. */
 export interface RunReport {
+  /** When the run started, clock ms. */
   readonly startedAt: number;
+  /** When the run ended, clock ms. */
   readonly endedAt: number;
+  /** `endedAt - startedAt`, ms. */
   readonly durationMs: number;
+  /** Nodes in the DAG. */
   readonly nodes: number;
+  /** Nodes that succeeded. */
   readonly done: number;
+  /** Nodes resolved before the run (e.g. chapters already on disk). */
   readonly skipped: number;
+  /** Nodes that failed. */
   readonly failed: number;
+  /** Nodes that never ran or were stopped: the run was aborted, or a dependency failed. */
   readonly cancelled: number;
   /** Task attempts started. */
   readonly attempts: number;
+  /** Failed attempts that were retried. */
   readonly retries: number;
   /** Whether the run was aborted (signal, fail-fast or a fatal failure). */
   readonly aborted: boolean;
@@ -357,7 +367,7 @@ export interface RunOptions<N extends DagNode> {
   retry: RetryPolicy;
   /** Time limit of one task attempt, ms. @default Infinity */
   attemptTimeoutMs?: number;
-  /** @default systemClock */
+  /** The clock timers and `at` times use. @default systemClock */
   clock?: Clock;
   /** Random source for backoff jitter, in [0, 1). @default Math.random */
   random?: () => number;

@@ -24,6 +24,7 @@ export class UserError extends Error {
   /** The process's exit code when this error ends a command. @default 2 */
   readonly exitCode: number;
 
+  /** Creates the error with its message, a cause, and the exit code it ends a command with (2 unless told). */
   constructor(message: string, options: ErrorOptions & { readonly exitCode?: number } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;

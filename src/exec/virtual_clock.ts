@@ -44,7 +44,7 @@ export class VirtualClock implements Clock {
   #pending = 0;
   readonly #sleepers = new MinHeap<_Sleeper>(_earlier);
 
-  /** @param start the initial time, ms. @default 0 */
+  /** Creates a clock at `start` that moves only when told. @param start the initial time, ms. @default 0 */
   constructor(start = 0) {
     this.#now = start;
   }

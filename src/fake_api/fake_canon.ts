@@ -18,8 +18,11 @@ const _PROSE_BOOKS = new Set(["od"]);
 
 /** A chapter of the canon, located. */
 export interface FakeChapterRef {
+  /** The chapter's volume, as the manifest has it. */
   readonly volume: Volume;
+  /** The chapter's book, as the manifest has it. */
   readonly book: Book;
+  /** The chapter's number, from 1. */
   readonly chapter: number;
 }
 
@@ -39,7 +42,7 @@ export class FakeCanon {
   readonly volumes: readonly Volume[];
   readonly #counts = new Map<string, readonly number[]>();
 
-  /** @param options.seed @default DEFAULT_SEED (1) */
+  /** The canon of `volumes`, its invented counts drawn from the seed. @param options.seed @default DEFAULT_SEED (1) */
   constructor(volumes: readonly Volume[], options: { readonly seed?: number } = {}) {
     this.volumes = volumes;
     this.seed = options.seed ?? DEFAULT_SEED;

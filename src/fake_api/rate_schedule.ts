@@ -9,7 +9,9 @@ import { parseDuration } from "../manifest/duration.ts";
 
 /** From `atMs` after the first request on, `ratePerSecond` requests/s are allowed. */
 export interface RateStep {
+  /** Ms after the first request. */
   readonly atMs: number;
+  /** Requests per second allowed from then on. */
   readonly ratePerSecond: number;
 }
 

@@ -71,6 +71,7 @@ export class ManifestError extends UserError {
   /** Every problem found, in file order. */
   readonly diagnostics: Diagnostic[];
 
+  /** Creates the error from its problems; the message renders each as `file:line:col: ...` unless `options.message` is given. */
   constructor(diagnostics: Diagnostic[], options: { message?: string; cause?: unknown } = {}) {
     super(options.message ?? diagnostics.map(renderDiagnostic).join("\n"), {
       cause: options.cause,

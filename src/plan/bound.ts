@@ -9,7 +9,9 @@ import type { RunLimits } from "./limits.ts";
 
 /** One book's share of the work: its volume and its number of chapter requests. */
 export interface BoundBook {
+  /** The book's volume id. */
   readonly volume: string;
+  /** Chapter requests in the book. */
   readonly chapters: number;
 }
 

@@ -21,18 +21,27 @@ import type {
 
 /** The compiled plan. */
 export interface Plan {
+  /** Chapter tasks and manifest sinks, depth-first. */
   readonly dag: Dag<PlanNode>;
+  /** What was selected. */
   readonly selection: Selection;
+  /** How many of each node. */
   readonly counts: PlanCounts;
 }
 
 /** How many of each thing a plan holds. */
 export interface PlanCounts {
+  /** Volumes with a selected book. */
   readonly volumes: number;
+  /** Books with a selected chapter. */
   readonly books: number;
+  /** Chapter tasks. */
   readonly chapters: number;
+  /** Book-manifest sinks. */
   readonly bookManifests: number;
+  /** Volume-manifest sinks. */
   readonly volumeManifests: number;
+  /** Root-manifest sinks (1). */
   readonly rootManifests: number;
   /** All manifest-writing nodes. */
   readonly sinks: number;

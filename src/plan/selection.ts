@@ -11,6 +11,7 @@ import type { Manifest } from "../manifest/types.ts";
 
 /** Thrown for a selection that names nothing in the manifest. Exit code 2. */
 export class SelectionError extends UserError {
+  /** Creates the error; `message` says what was not found and what is close. */
   constructor(message: string) {
     super(message);
     this.name = "SelectionError";
@@ -19,8 +20,11 @@ export class SelectionError extends UserError {
 
 /** Chapters selected in one book, in ascending order. */
 export interface SelectedBook {
+  /** The volume id, e.g. `bofm`. */
   readonly volume: string;
+  /** The book slug, e.g. `1-ne`. */
   readonly book: string;
+  /** The chapter numbers. */
   readonly chapters: readonly number[];
 }
 
@@ -36,6 +40,7 @@ export interface SelectionInput {
 export interface Selection {
   /** The words the user gave, normalised (e.g. `["bofm"]`, `["bofm/1-ne/3-5"]`). */
   readonly labels: readonly string[];
+  /** The selected books, in manifest order. */
   readonly books: readonly SelectedBook[];
 }
 

@@ -18,9 +18,13 @@ import type { Chapter, Paragraph, Verse } from "./types.ts";
 export interface RequestedChapter {
   /** `/scriptures/{volume}/{book}/{chapter}`. */
   readonly uri: string;
+  /** The volume id, e.g. `bofm`. */
   readonly volume: string;
+  /** The book slug, e.g. `1-ne`. */
   readonly book: string;
+  /** The chapter number, from 1. */
   readonly chapter: number;
+  /** The language code asked for, e.g. `eng`. */
   readonly lang: string;
   /** The full request URL. */
   readonly url: string;

@@ -23,7 +23,7 @@ export interface FetchChapterOptions {
   readonly source: SourceConfig;
   /** HTTP statuses that are worth another attempt (e.g. `[429, 500, 502, 503, 504]`). */
   readonly retryOn: readonly number[];
-  /** @default globalThis.fetch */
+  /** The fetch the request goes through. @default globalThis.fetch */
   readonly fetch?: typeof fetch;
   /** Aborts the request; its reason is rethrown unchanged. */
   readonly signal?: AbortSignal;
@@ -44,6 +44,7 @@ export interface FetchChapterOptions {
 
 /** A chapter fetched and parsed. */
 export interface FetchedChapter {
+  /** The parsed chapter. */
   readonly chapter: Chapter;
   /** Body size, bytes. */
   readonly bytes: number;
