@@ -11,6 +11,35 @@ import { randomInt, seededRandom } from "./random.ts";
 /** The seed used when none is given. */
 export const DEFAULT_SEED = 1;
 
+/**
+ * What the fake serves in one language: every volume (`"all"`), or some
+ * volumes, less some books. A volume not served answers 404; a book left out
+ * of a served volume answers the volume's table of contents with status 200,
+ * as the real API does for a chapter it does not have.
+ */
+export type FakeLanguage =
+  | "all"
+  | { readonly volumes: readonly string[]; readonly missingBooks?: readonly string[] };
+
+/**
+ * The languages the fake serves unless told otherwise. The availability is
+ * invented, shaped like the real API's (a few languages with every volume,
+ * most without the Bible, some with part of a volume): `eng`, `spa` and `por`
+ * have everything; `ceb` the Book of Mormon, the Doctrine and Covenants and
+ * the Pearl of Great Price, without Joseph Smith—History (`pgp/js-h`); `tpi`
+ * the Book of Mormon alone. Any other language code answers 404.
+ */
+export const FAKE_LANGUAGES: Readonly<Record<string, FakeLanguage>> = {
+  eng: "all",
+  spa: "all",
+  por: "all",
+  ceb: { volumes: ["bofm", "dc-testament", "pgp"], missingBooks: ["pgp/js-h"] },
+  tpi: { volumes: ["bofm"] },
+};
+
+/** What a language has of a URI: the chapter, no such volume (404), or no such book (contents). */
+export type FakeAvailability = "served" | "no-volume" | "no-book";
+
 /** Books with a fixed verse count when the manifest gives none (one chapter each). */
 const _KNOWN_VERSES: Readonly<Record<string, number>> = { "js-h": 75, "a-of-f": 13 };
 /** Books served as prose paragraphs without verses. */
@@ -40,12 +69,51 @@ export class FakeCanon {
   readonly seed: number;
   /** The volumes served, as the manifest lists them. */
   readonly volumes: readonly Volume[];
+  /** The languages served, by code. */
+  readonly languages: Readonly<Record<string, FakeLanguage>>;
   readonly #counts = new Map<string, readonly number[]>();
 
   /** The canon of `volumes`, its invented counts drawn from the seed. @param options.seed @default DEFAULT_SEED (1) */
-  constructor(volumes: readonly Volume[], options: { readonly seed?: number } = {}) {
+  constructor(
+    volumes: readonly Volume[],
+    options: {
+      readonly seed?: number;
+      readonly languages?: Readonly<Record<string, FakeLanguage>>;
+    } = {},
+  ) {
     this.volumes = volumes;
     this.seed = options.seed ?? DEFAULT_SEED;
+    this.languages = options.languages ?? FAKE_LANGUAGES;
+  }
+
+  /**
+   * What language `lang` has of `uri` (`/scriptures/{volume}/...`): `served`
+   * (a chapter, or a contents page, as in English), `no-volume` (404), or
+   * `no-book` (the volume's contents instead). An unknown language has no
+   * volume at all.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { FakeCanon } from "./fake_canon.ts";
+   * const canon = new FakeCanon([]);
+   * assert.equal(canon.availability("eng", "/scriptures/ot/gen/1"), "served");
+   * assert.equal(canon.availability("ceb", "/scriptures/ot/gen/1"), "no-volume");
+   * assert.equal(canon.availability("ceb", "/scriptures/pgp/js-h/1"), "no-book");
+   * assert.equal(canon.availability("xyz", "/scriptures/bofm/1-ne/1"), "no-volume");
+   * ```
+   */
+  availability(lang: string, uri: string): FakeAvailability {
+    const language = Object.hasOwn(this.languages, lang) ? this.languages[lang] : undefined;
+    if (language === undefined) return "no-volume";
+    if (language === "all") return "served";
+    const [, , volume, book] = uri.split("/");
+    if (volume === undefined || volume === "") return "served";
+    if (!language.volumes.includes(volume)) return "no-volume";
+    if (book !== undefined && language.missingBooks?.includes(`${volume}/${book}`)) {
+      return "no-book";
+    }
+    return "served";
   }
 
   /** The volume with this slug. */

@@ -115,13 +115,23 @@ const _MONTHS = [
 
 /**
  * Invents the chapter a URI names, or undefined when the URI is not a chapter
- * of the canon. The same canon seed and URI always give the same chapter.
+ * of the canon. The same canon seed, URI and language always give the same
+ * chapter. Another language has other words but English's verse counts,
+ * block ids and titles (the manifest's), so a paragraph lines up across
+ * languages by its id, as in the real API.
  */
-export function fakeChapter(canon: FakeCanon, uri: string): FakeChapter | undefined {
+export function fakeChapter(
+  canon: FakeCanon,
+  uri: string,
+  lang = "eng",
+): FakeChapter | undefined {
   const found = canon.find(uri);
   if (found === undefined) return undefined;
   const { volume, book, chapter } = found;
-  const random = seededRandom(canon.seed, "chapter", uri);
+  // English keeps the stream it always had: the same seed gives the same text.
+  const random = lang === "eng"
+    ? seededRandom(canon.seed, "chapter", uri)
+    : seededRandom(canon.seed, "chapter", uri, lang);
   const notes: Record<string, FakeFootnote> = {};
   const count = canon.verseCount(volume.id, book.id, chapter);
   const poetry = book.id === "ps";

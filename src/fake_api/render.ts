@@ -8,13 +8,22 @@
 
 import type { Volume } from "../manifest/types.ts";
 import { WorkerPool } from "../offload/worker_pool.ts";
-import type { FakeCanon } from "./fake_canon.ts";
+import type { FakeCanon, FakeLanguage } from "./fake_canon.ts";
 import { fakeChapter } from "./fake_chapter.ts";
 import { chapterPage, contentsPage } from "./fake_page.ts";
 
-/** The JSON body for `uri`: its chapter, or a table of contents when it is none. */
+/**
+ * The JSON body for `uri` in `lang`: its chapter, or a table of contents when
+ * it is none or the language lacks the book. (A volume the language lacks is
+ * the server's 404, before any render.)
+ */
 export function renderPage(canon: FakeCanon, uri: string, lang: string): Uint8Array<ArrayBuffer> {
-  const fake = fakeChapter(canon, uri);
+  if (canon.availability(lang, uri) === "no-book") {
+    // The volume's contents: the URI asked for is not in this language.
+    const volumeUri = uri.split("/").slice(0, 3).join("/");
+    return new TextEncoder().encode(JSON.stringify(contentsPage(canon, volumeUri, lang)));
+  }
+  const fake = fakeChapter(canon, uri, lang);
   const page = fake === undefined ? contentsPage(canon, uri, lang) : chapterPage(fake, lang);
   return new TextEncoder().encode(JSON.stringify(page));
 }
@@ -31,6 +40,7 @@ export interface RenderJob {
 export interface RenderCanon {
   readonly volumes: readonly Volume[];
   readonly seed: number;
+  readonly languages: Readonly<Record<string, FakeLanguage>>;
 }
 
 /**
@@ -47,7 +57,11 @@ export class PageRenderer {
 
   constructor(canon: FakeCanon, options: { readonly worker?: boolean } = {}) {
     this.#canon = canon;
-    const job: RenderCanon = { volumes: canon.volumes, seed: canon.seed };
+    const job: RenderCanon = {
+      volumes: canon.volumes,
+      seed: canon.seed,
+      languages: canon.languages,
+    };
     this.#canonJson = JSON.stringify(job);
     this.#pool = options.worker
       ? new WorkerPool(new URL("./render_worker.ts", import.meta.url), { name: "render worker" })

@@ -14,8 +14,8 @@ const canons = new Map<string, FakeCanon>();
 serveJobs<RenderJob, Uint8Array<ArrayBuffer>>(({ canon: key, uri, lang }) => {
   let canon = canons.get(key);
   if (canon === undefined) {
-    const { volumes, seed } = JSON.parse(key) as RenderCanon;
-    canons.set(key, canon = new FakeCanon(volumes, { seed }));
+    const { volumes, seed, languages } = JSON.parse(key) as RenderCanon;
+    canons.set(key, canon = new FakeCanon(volumes, { seed, languages }));
   }
   const bytes = renderPage(canon, uri, lang);
   return { value: bytes, transfer: [bytes.buffer] };

@@ -9,7 +9,7 @@
 import type { Clock } from "../exec/clock.ts";
 import { systemClock } from "../exec/clock.ts";
 import type { Volume } from "../manifest/types.ts";
-import { FakeCanon } from "./fake_canon.ts";
+import { FakeCanon, type FakeLanguage } from "./fake_canon.ts";
 import { type FaultOptions, planFaults } from "./fault_plan.ts";
 import { rateAt, type RateStep } from "./rate_schedule.ts";
 import { PageRenderer } from "./render.ts";
@@ -27,6 +27,12 @@ export interface FakeApiOptions extends FaultOptions {
   readonly port?: number;
   /** Seed of the invented texts, verse counts and faults. @default 1 */
   readonly seed?: number;
+  /**
+   * The languages served and what each has (`lang=` of a request); a volume
+   * a language lacks answers 404, a book it lacks the volume's contents.
+   * @default FAKE_LANGUAGES (eng, spa, por: everything; ceb, tpi: part)
+   */
+  readonly languages?: Readonly<Record<string, FakeLanguage>>;
   /** Requests per second allowed (token bucket); above it, 429 with `Retry-After`. @default unlimited */
   readonly ratePerSecond?: number;
   /**
@@ -89,9 +95,10 @@ export interface FakeApi {
  * Starts the fake API on 127.0.0.1.
  *
  * `GET <CONTENT_PATH>?lang=<lang>&uri=/scriptures/{volume}/{book}/{chapter}`
- * answers the chapter (any `lang` is echoed); a URI that is not a chapter of
- * the canon answers 200 with a table of contents whose `data-uri` differs, as
- * the real API can. `GET /__stats` answers {@link FakeApiStats} as JSON.
+ * answers the chapter in that language (see `languages`: a volume the
+ * language lacks answers 404, a book it lacks the volume's contents); a URI
+ * that is not a chapter of the canon answers 200 with a table of contents
+ * whose `data-uri` differs, as the real API can. `GET /__stats` answers {@link FakeApiStats} as JSON.
  *
  * Each request, in order: counted; refused 429 (with `Retry-After` in whole
  * seconds, rounded up) when the token bucket is empty; refused 503 when more
@@ -126,7 +133,7 @@ export interface FakeApi {
 export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
   const clock = options.clock ?? systemClock;
   const seed = options.seed ?? 1;
-  const canon = new FakeCanon(options.volumes, { seed });
+  const canon = new FakeCanon(options.volumes, { seed, languages: options.languages });
   const stats = new StatsRecorder();
   const schedule = options.rateSchedule;
   const initialRate = schedule?.[0]?.ratePerSecond ?? options.ratePerSecond;
@@ -172,14 +179,18 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
         }, limit.headers(arrivedAt));
       }
 
+      const lang = url.searchParams.get("lang") ?? "eng";
+      if (canon.availability(lang, uri) === "no-volume") {
+        return _json(outcome = 404, {
+          error: `Not found: ${uri} is not available in language "${lang}"`,
+        }, limit.headers(arrivedAt));
+      }
       const plan = planFaults(seed, uri, nth, options);
       // Rendered on arrival rather than after the delay: a render on the
       // serving loop holds it for a few ms, and a later one would delay (and
       // bunch up) the arrivals the rate limit times, refusing requests that
       // were sent far enough apart (hence also the render worker).
-      const body = plan.fault === "error"
-        ? undefined
-        : await renderer.render(uri, url.searchParams.get("lang") ?? "eng");
+      const body = plan.fault === "error" ? undefined : await renderer.render(uri, lang);
       // The latency counts from the arrival: the render is part of it.
       const leftMs = arrivedAt + plan.delayMs - clock.now();
       if (leftMs > 0) {

@@ -137,13 +137,13 @@ Deno.test({
 });
 
 Deno.test({
-  name: "the fake API echoes any lang and takes the uri raw or percent-encoded",
+  name: "the fake API echoes the lang it serves and takes the uri raw or percent-encoded",
   ...sanitized,
   fn: () =>
     withApi({}, async (api) => {
-      const encoded = await get(api, "/scriptures/ot/gen/2", "xyz");
+      const encoded = await get(api, "/scriptures/ot/gen/2", "por");
       assert.equal(encoded.status, 200);
-      assert.equal(JSON.parse(encoded.text).meta.pageAttributes.lang, "xyz");
+      assert.equal(JSON.parse(encoded.text).meta.pageAttributes.lang, "por");
       const response = await fetch(`${api.apiUrl}?lang=eng&uri=/scriptures/ot/gen/2`);
       const page = await response.json();
       assert.equal(page.meta.pageAttributes["data-uri"], "/scriptures/ot/gen/2");
