@@ -124,14 +124,17 @@ export function fakeChapter(
   canon: FakeCanon,
   uri: string,
   lang = "eng",
+  revision = 0,
 ): FakeChapter | undefined {
   const found = canon.find(uri);
   if (found === undefined) return undefined;
   const { volume, book, chapter } = found;
-  // English keeps the stream it always had: the same seed gives the same text.
-  const random = lang === "eng"
-    ? seededRandom(canon.seed, "chapter", uri)
-    : seededRandom(canon.seed, "chapter", uri, lang);
+  // English's first revision keeps the stream it always had: the same seed
+  // gives the same text; a revision (the page changed) gives other words.
+  const parts: (string | number)[] = [canon.seed, "chapter", uri];
+  if (lang !== "eng") parts.push(lang);
+  if (revision !== 0) parts.push("revision", revision);
+  const random = seededRandom(...parts);
   const notes: Record<string, FakeFootnote> = {};
   const count = canon.verseCount(volume.id, book.id, chapter);
   const poetry = book.id === "ps";

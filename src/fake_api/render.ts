@@ -17,13 +17,18 @@ import { chapterPage, contentsPage } from "./fake_page.ts";
  * it is none or the language lacks the book. (A volume the language lacks is
  * the server's 404, before any render.)
  */
-export function renderPage(canon: FakeCanon, uri: string, lang: string): Uint8Array<ArrayBuffer> {
+export function renderPage(
+  canon: FakeCanon,
+  uri: string,
+  lang: string,
+  revision = 0,
+): Uint8Array<ArrayBuffer> {
   if (canon.availability(lang, uri) === "no-book") {
     // The volume's contents: the URI asked for is not in this language.
     const volumeUri = uri.split("/").slice(0, 3).join("/");
     return new TextEncoder().encode(JSON.stringify(contentsPage(canon, volumeUri, lang)));
   }
-  const fake = fakeChapter(canon, uri, lang);
+  const fake = fakeChapter(canon, uri, lang, revision);
   const page = fake === undefined ? contentsPage(canon, uri, lang) : chapterPage(fake, lang);
   return new TextEncoder().encode(JSON.stringify(page));
 }
@@ -34,6 +39,8 @@ export interface RenderJob {
   readonly canon: string;
   readonly uri: string;
   readonly lang: string;
+  /** The page's revision: 0 as first served, one more each time it changed. */
+  readonly revision: number;
 }
 
 /** The canon of a {@linkcode RenderJob}. */
@@ -68,10 +75,10 @@ export class PageRenderer {
       : undefined;
   }
 
-  /** The body for `uri`. */
-  async render(uri: string, lang: string): Promise<Uint8Array<ArrayBuffer>> {
-    if (this.#pool === undefined) return renderPage(this.#canon, uri, lang);
-    return await this.#pool.run({ canon: this.#canonJson, uri, lang });
+  /** The body for `uri` in `lang` at `revision`. */
+  async render(uri: string, lang: string, revision = 0): Promise<Uint8Array<ArrayBuffer>> {
+    if (this.#pool === undefined) return renderPage(this.#canon, uri, lang, revision);
+    return await this.#pool.run({ canon: this.#canonJson, uri, lang, revision });
   }
 
   /** Stops the worker, if any. */

@@ -11,12 +11,12 @@ import { type RenderCanon, type RenderJob, renderPage } from "./render.ts";
 
 const canons = new Map<string, FakeCanon>();
 
-serveJobs<RenderJob, Uint8Array<ArrayBuffer>>(({ canon: key, uri, lang }) => {
+serveJobs<RenderJob, Uint8Array<ArrayBuffer>>(({ canon: key, uri, lang, revision }) => {
   let canon = canons.get(key);
   if (canon === undefined) {
     const { volumes, seed, languages } = JSON.parse(key) as RenderCanon;
     canons.set(key, canon = new FakeCanon(volumes, { seed, languages }));
   }
-  const bytes = renderPage(canon, uri, lang);
+  const bytes = renderPage(canon, uri, lang, revision);
   return { value: bytes, transfer: [bytes.buffer] };
 });

@@ -85,6 +85,12 @@ export interface FakeApi {
   readonly canon: FakeCanon;
   /** A snapshot of the counters, as `GET /__stats` answers. */
   stats(): FakeApiStats;
+  /**
+   * Changes a page, as an edit on the real site would: its text, `ETag` and
+   * `Last-Modified` change, so a conditional request for it gets the new page
+   * instead of `304`. In every language unless `lang` is given.
+   */
+  touch(uri: string, lang?: string): void;
   /** Zeroes the counters (requests in flight stay counted). */
   resetStats(): void;
   /** Stops listening; requests still waiting are answered 503 at once. */
@@ -149,6 +155,10 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
   const maxInFlight = options.maxInFlight ?? Infinity;
   const closing = new AbortController();
   const renderer = new PageRenderer(canon, { worker: options.renderWorker });
+  // Pages changed since the start (touch), by `lang uri` or `* uri`.
+  const revisions = new Map<string, number>();
+  const revisionOf = (lang: string, uri: string) =>
+    (revisions.get(`* ${uri}`) ?? 0) + (revisions.get(`${lang} ${uri}`) ?? 0);
 
   const handle = async (request: Request): Promise<Response> => {
     // First of all, so that the arrival is timed as closely as the event loop allows.
@@ -190,7 +200,9 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
       // serving loop holds it for a few ms, and a later one would delay (and
       // bunch up) the arrivals the rate limit times, refusing requests that
       // were sent far enough apart (hence also the render worker).
-      const body = plan.fault === "error" ? undefined : await renderer.render(uri, lang);
+      const body = plan.fault === "error"
+        ? undefined
+        : await renderer.render(uri, lang, revisionOf(lang, uri));
       // The latency counts from the arrival: the render is part of it.
       const leftMs = arrivedAt + plan.delayMs - clock.now();
       if (leftMs > 0) {
@@ -209,10 +221,22 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
         outcome = "reset";
         return _cutOff(body, limit.headers(answeredAt));
       }
+      const validators = {
+        etag: _etag(body),
+        "last-modified": _lastModified(revisionOf(lang, uri)).toUTCString(),
+      };
+      if (_notModified(request.headers, validators)) {
+        outcome = 304;
+        return new Response(null, {
+          status: 304,
+          headers: { ...validators, ...limit.headers(answeredAt) },
+        });
+      }
       outcome = 200;
+      stats.sent(body.byteLength);
       return new Response(body, {
         status: 200,
-        headers: { ..._JSON_HEADERS, ...limit.headers(answeredAt) },
+        headers: { ..._JSON_HEADERS, ...validators, ...limit.headers(answeredAt) },
       });
     } finally {
       stats.end(outcome);
@@ -232,6 +256,10 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
           canon,
           stats: () => stats.snapshot(),
           resetStats: () => stats.reset(),
+          touch(uri, lang) {
+            const key = `${lang ?? "*"} ${uri}`;
+            revisions.set(key, (revisions.get(key) ?? 0) + 1);
+          },
           close() {
             closed ??= (async () => {
               closing.abort(new Error("Fake API closing"));
@@ -247,6 +275,36 @@ export function startFakeApi(options: FakeApiOptions): Promise<FakeApi> {
 }
 
 const _JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+
+// When every page was first published: each change (touch) adds a day.
+const _PUBLISHED_MS = Date.UTC(2026, 0, 1);
+
+function _lastModified(revision: number): Date {
+  return new Date(_PUBLISHED_MS + revision * 86_400_000);
+}
+
+// A strong validator of the body's bytes (FNV-1a, and the length).
+function _etag(body: Uint8Array): string {
+  let hash = 0x811c9dc5;
+  for (const byte of body) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return `"${hash.toString(16).padStart(8, "0")}-${body.byteLength.toString(16)}"`;
+}
+
+// RFC 9110 §13.1: If-None-Match decides when present, else If-Modified-Since.
+function _notModified(
+  headers: Headers,
+  validators: { readonly etag: string; readonly "last-modified": string },
+): boolean {
+  const noneMatch = headers.get("if-none-match");
+  if (noneMatch !== null) {
+    const tags = noneMatch.split(",").map((tag) => tag.trim().replace(/^W\//, ""));
+    return tags.includes("*") || tags.includes(validators.etag);
+  }
+  const since = headers.get("if-modified-since");
+  if (since === null) return false;
+  const sinceMs = Date.parse(since);
+  return Number.isFinite(sinceMs) && Date.parse(validators["last-modified"]) <= sinceMs;
+}
 
 function _json(status: number, value: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(value), { status, headers: { ..._JSON_HEADERS, ...headers } });

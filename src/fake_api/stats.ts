@@ -22,6 +22,8 @@ export interface FakeApiStats {
   readonly tooManyRequests: number;
   /** Responses whose connection was dropped mid-body. */
   readonly resets: number;
+  /** Bytes of page bodies sent (200s; a 304 sends none). */
+  readonly bytesSent: number;
   /**
    * Requests that arrived while a `Retry-After` the fake sent with a 429 was
    * still running, and later than a grace period after that 429 (requests
@@ -75,6 +77,7 @@ export class StatsRecorder {
   #peak = 0;
   #inFlight = 0;
   #resets = 0;
+  #bytesSent = 0;
   #beforeRetryAfter = 0;
   #arrivals = 0;
   #lastArrivalAt = -Infinity;
@@ -124,6 +127,11 @@ export class StatsRecorder {
     if (at > this.#lastArrivalAt) this.#lastArrivalAt = at;
   }
 
+  /** Counts the bytes of a page body sent. */
+  sent(bytes: number): void {
+    this.#bytesSent += bytes;
+  }
+
   /** Counts a request that arrived before a Retry-After the fake sent had run out. */
   countBeforeRetryAfter(): void {
     this.#beforeRetryAfter++;
@@ -137,6 +145,7 @@ export class StatsRecorder {
     this.#byUri.clear();
     this.#peak = this.#inFlight;
     this.#resets = 0;
+    this.#bytesSent = 0;
     this.#arrivals = 0;
     this.#lastArrivalAt = -Infinity;
     this.#minGapMs = Infinity;
@@ -155,6 +164,7 @@ export class StatsRecorder {
       inFlight: this.#inFlight,
       tooManyRequests: this.#byStatus.get(429) ?? 0,
       resets: this.#resets,
+      bytesSent: this.#bytesSent,
       beforeRetryAfter: this.#beforeRetryAfter,
       arrivals: this.#arrivalGaps(),
     };

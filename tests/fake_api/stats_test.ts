@@ -21,6 +21,7 @@ Deno.test("StatsRecorder counts requests, statuses, duplicates, peak in flight a
     inFlight: 0,
     tooManyRequests: 1,
     resets: 1,
+    bytesSent: 0,
     beforeRetryAfter: 0,
     arrivals: { count: 0, minGapMs: null, gapPercentilesMs: null, gapHistogram: {} },
   });
