@@ -44,7 +44,7 @@ export async function demoCommand(options: DemoFlags, deps: CliDeps): Promise<nu
   try {
     // Quiet means only the summary: no banner either.
     if (!options.quiet && !options.json) deps.stderr(`Fake API listening on ${api.url}\n`);
-    return await importCommand({ ...options, apiUrl: api.apiUrl }, deps);
+    return await importCommand({ ...options, apiUrl: api.apiUrl }, deps, "demo");
   } finally {
     await api.close();
   }

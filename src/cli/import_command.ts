@@ -80,7 +80,11 @@ export function addImportCommand(
 }
 
 /** Runs an import; returns its exit code. */
-export async function importCommand(options: ImportFlags, deps: CliDeps): Promise<number> {
+export async function importCommand(
+  options: ImportFlags,
+  deps: CliDeps,
+  command: "import" | "demo" = "import",
+): Promise<number> {
   const loaded = await loadInputs(options);
   const { profile } = loaded;
   let manifest = loaded.manifest;
@@ -168,7 +172,7 @@ export async function importCommand(options: ImportFlags, deps: CliDeps): Promis
       const extra = { warnings, log: logPath ?? null, stopped: stopped ?? null, recordFailures };
       deps.stdout(JSON.stringify({ ...summary, ...extra }, null, 2) + "\n");
     } else {
-      deps.stdout(formatSummary(summary, { color }));
+      deps.stdout(formatSummary(summary, { color, retryCommand: retryCommand(command, options) }));
       for (const warning of warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
       if (stopped) deps.stdout(`Stopped: ${stopped.reason}\n`);
       for (const failure of recordFailures) deps.stdout(`Not recorded: ${failure}\n`);
@@ -186,4 +190,37 @@ async function _isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The command line that runs the failed chapters of this run again: the same
+ * task, manifest, profile, output, log and source flags, with `--retry-failed`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { retryCommand } from "./import_command.ts";
+ * assert.equal(
+ *   retryCommand("import", { manifest: "./import.yaml", out: "my data", profile: "conservative" }),
+ *   "deno task import --retry-failed -p conservative --out 'my data'",
+ * );
+ * ```
+ */
+export function retryCommand(command: "import" | "demo", options: ImportFlags): string {
+  const words = [`deno task ${command}`, "--retry-failed"];
+  const flag = (name: string, value: string | undefined) => {
+    if (value !== undefined) words.push(name, _shellWord(value));
+  };
+  if (options.manifest !== "./import.yaml") flag("-m", options.manifest);
+  flag("-p", options.profile);
+  flag("--out", options.out);
+  flag("--log", options.log);
+  if (command === "import") flag("--api-url", options.apiUrl);
+  flag("--lang", options.lang);
+  return words.join(" ");
+}
+
+// A word as a POSIX shell reads it back: quoted unless plainly safe.
+function _shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }

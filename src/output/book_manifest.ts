@@ -139,7 +139,9 @@ export async function writeBookManifest(
 }
 
 /** The failure an outcome records, or undefined when the chapter ended well. */
-function _failureOf(outcome: Outcome): { reason: string; attempts: number } | undefined {
+function _failureOf(
+  outcome: Outcome,
+): { reason: string; attempts: number; cancelled?: true } | undefined {
   switch (outcome.status) {
     case "done":
     case "skipped":
@@ -147,7 +149,7 @@ function _failureOf(outcome: Outcome): { reason: string; attempts: number } | un
     case "failed":
       return { reason: outcome.reason, attempts: outcome.attempts };
     case "cancelled":
-      return { reason: "cancelled", attempts: 0 };
+      return { reason: "cancelled", attempts: 0, cancelled: true };
     default: {
       const unknown: never = outcome;
       throw new TypeError(`Cannot read outcome ${JSON.stringify(unknown)}: unknown status`);

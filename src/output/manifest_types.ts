@@ -34,6 +34,11 @@ export interface BookManifestFailure {
   readonly reason: string;
   /** Attempts made (0 for a cancelled chapter). */
   readonly attempts: number;
+  /**
+   * The run stopped before this chapter ended (Ctrl-C, fail-fast): not a
+   * failure of the chapter, and not counted as failed above the book.
+   */
+  readonly cancelled?: true;
 }
 
 /** A chapter file on disk that failed verification and so counts as missing. */
@@ -86,8 +91,10 @@ export interface VolumeManifestBook {
   readonly expectedChapters: number;
   /** From the book manifest; 0 when it is missing or unreadable. */
   readonly importedChapters: number;
-  /** Number of entries in the book manifest's `failed`; 0 when it is missing. */
+  /** Entries of the book manifest's `failed` that failed (not cancelled); 0 when it is missing. */
   readonly failed: number;
+  /** Entries of the book manifest's `failed` that a stopped run cancelled; 0 when it is missing. */
+  readonly cancelled: number;
   /** Verses imported, from the book manifest; 0 when it is missing. */
   readonly verses: number;
   /** The book manifest says complete and agrees with `import.yaml` on the chapter count. */
@@ -104,6 +111,8 @@ export interface VolumeTotals {
   readonly importedChapters: number;
   /** Sum of the books' `failed`. */
   readonly failedChapters: number;
+  /** Sum of the books' `cancelled`. */
+  readonly cancelledChapters: number;
   readonly verses: number;
 }
 
@@ -137,6 +146,8 @@ export interface RootManifestVolume {
   /** From the volume manifest; 0 when it is missing. */
   readonly failedChapters: number;
   /** From the volume manifest; 0 when it is missing. */
+  readonly cancelledChapters: number;
+  /** From the volume manifest; 0 when it is missing. */
   readonly verses: number;
   /** The volume manifest says complete and agrees with `import.yaml` on the chapter count. */
   readonly complete: boolean;
@@ -166,6 +177,8 @@ export interface RootManifest {
     readonly expectedChapters: number;
     readonly importedChapters: number;
     readonly failedChapters: number;
+    /** Chapters a stopped run cancelled: not failed, only not imported yet. */
+    readonly cancelledChapters: number;
     readonly verses: number;
   };
   /** Every volume of `import.yaml` is complete. */

@@ -30,6 +30,7 @@ const bookManifestSchema = z.object({
     uri: z.string(),
     reason: z.string(),
     attempts: count,
+    cancelled: z.literal(true).optional(),
   })),
   invalidFiles: z.array(z.object({ chapter: count, file: z.string(), reason: z.string() })),
   verses: count,
@@ -52,6 +53,8 @@ const volumeTotalsSchema = z.object({
   expectedChapters: count,
   importedChapters: count,
   failedChapters: count,
+  // Absent in manifests written before cancelled chapters were told apart.
+  cancelledChapters: count.default(0),
   verses: count,
 });
 
@@ -64,6 +67,7 @@ const volumeManifestSchema = z.object({
     expectedChapters: count,
     importedChapters: count,
     failed: count,
+    cancelled: count.default(0),
     verses: count,
     complete: z.boolean(),
     sha256: z.string().nullable(),

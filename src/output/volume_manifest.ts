@@ -63,6 +63,7 @@ export async function writeVolumeManifest(
             ...summary,
             importedChapters: 0,
             failed: 0,
+            cancelled: 0,
             verses: 0,
             complete: false,
             sha256: null,
@@ -72,7 +73,8 @@ export async function writeVolumeManifest(
         return {
           ...summary,
           importedChapters: found.importedChapters,
-          failed: found.failed.length,
+          failed: found.failed.filter((f) => !isCancelledFailure(f)).length,
+          cancelled: found.failed.filter(isCancelledFailure).length,
           verses: found.verses,
           complete: found.complete && found.expectedChapters === book.chapters,
           sha256: read.sha256,
@@ -90,6 +92,7 @@ export async function writeVolumeManifest(
       expectedChapters: _sum(books, (book) => book.expectedChapters),
       importedChapters: _sum(books, (book) => book.importedChapters),
       failedChapters: _sum(books, (book) => book.failed),
+      cancelledChapters: _sum(books, (book) => book.cancelled),
       verses: _sum(books, (book) => book.verses),
     },
     complete: books.every((book) => book.complete),
@@ -105,4 +108,15 @@ export async function writeVolumeManifest(
 
 function _sum<T>(items: readonly T[], value: (item: T) => number): number {
   return items.reduce((sum, item) => sum + value(item), 0);
+}
+
+/**
+ * Whether a book manifest's `failed` entry is a chapter a stopped run
+ * cancelled, not one that failed; a manifest written before the `cancelled`
+ * flag says so by reason `"cancelled"` and 0 attempts.
+ */
+export function isCancelledFailure(
+  failure: { readonly reason: string; readonly attempts: number; readonly cancelled?: true },
+): boolean {
+  return failure.cancelled === true || (failure.attempts === 0 && failure.reason === "cancelled");
 }

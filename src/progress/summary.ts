@@ -53,7 +53,11 @@ export interface Summary {
   readonly retries: number;
   /** Attempts answered with HTTP 429. */
   readonly status429: number;
-  /** Failed attempts by HTTP status (successful attempts carry no status); absent when none. */
+  /**
+   * Every failed attempt (retried or last), by HTTP status, or `timeout`, or
+   * `no-status` (a network error, a body cut short, unparsable or of another
+   * page); the counts add up to the failed attempts. Absent when none failed.
+   */
   readonly statusCounts?: Readonly<Record<string, number>>;
   /**
    * Over the successful attempts, ms, every field null when none succeeded:
@@ -164,7 +168,7 @@ export class SummaryCollector {
         break;
       case "task-retry":
         this.#retries++;
-        this.#countStatus(event.status);
+        this.#countStatus(event.status, event.timedOut);
         break;
       case "task-done":
         if (this.#taskIds.has(event.id)) {
@@ -183,7 +187,7 @@ export class SummaryCollector {
         }
         break;
       case "task-failed":
-        this.#countStatus(event.status);
+        this.#countStatus(event.status, event.timedOut);
         if (isChapter) this.#counts.failed++;
         this.#failures.push({
           id: event.id,
@@ -260,9 +264,9 @@ export class SummaryCollector {
     };
   }
 
-  #countStatus(status: number | undefined): void {
-    if (status === undefined) return;
-    this.#statusCounts[status] = (this.#statusCounts[status] ?? 0) + 1;
+  #countStatus(status: number | undefined, timedOut: true | undefined): void {
+    const key = status !== undefined ? String(status) : timedOut ? "timeout" : "no-status";
+    this.#statusCounts[key] = (this.#statusCounts[key] ?? 0) + 1;
   }
 }
 
@@ -285,12 +289,18 @@ export interface FormatSummaryOptions {
   readonly color: boolean;
   /** The node kind counted as a chapter. @default "chapter" */
   readonly chapterKind?: string;
+  /** The command that runs the failed chapters again, printed after them (e.g. `deno task import --retry-failed`). */
+  readonly retryCommand?: string;
+  /** The command that resumes an interrupted run. @default "run the same command again" */
+  readonly resumeCommand?: string;
 }
 
 /**
- * Renders a summary for the terminal: the counts, every failure with its reason
- * (never truncated), duration and speed, requests, latency and efficiency.
- * Ends with a newline.
+ * Renders a summary for the terminal: the counts; every failed chapter, by id,
+ * grouped by reason (never truncated), and the command to retry them; duration
+ * and speed, requests, failed attempts by status, latency and efficiency. A run
+ * with nothing to do says so and no more; an interrupted one says what is on
+ * disk and what is left, and gives no efficiency. Ends with a newline.
  *
  * @example
  * ```ts
@@ -319,14 +329,22 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
   ];
   const chapters = summary.failures.filter((f) => f.kind === chapterKind);
   const others = summary.failures.filter((f) => f.kind !== chapterKind);
-  for (
-    const [title, list] of [["Failed chapters", chapters], ["Failed other nodes", others]] as const
-  ) {
-    if (list.length === 0) continue;
-    lines.push(paint(`${title} (${formatCount(list.length)}):`, "red", color));
-    for (const f of list) {
-      lines.push(`  ${f.id}: ${f.reason} (${f.attempts} attempt${f.attempts === 1 ? "" : "s"})`);
-    }
+  if (chapters.length > 0) {
+    lines.push(paint(`Failed chapters (${formatCount(chapters.length)}):`, "red", color));
+    lines.push(..._formatFailures(chapters));
+    if (options.retryCommand) lines.push(`Retry them: ${options.retryCommand}`);
+  }
+  if (others.length > 0) {
+    lines.push(paint(`Failed other nodes (${formatCount(others.length)}):`, "red", color));
+    for (const f of _byId(others)) lines.push(`  ${f.id}: ${f.reason} (${_attempts(f.attempts)})`);
+  }
+  // Everything was on disk already: no request, no speed to speak of.
+  if (c.total > 0 && c.skipped === c.total && summary.requests === 0) {
+    lines.push(
+      `Nothing to do: all ${formatCount(c.total)} chapters were already imported and intact ` +
+        "(--force fetches them again).",
+    );
+    return lines.join("\n") + "\n";
   }
   lines.push(
     `Duration ${formatDuration(summary.durationMs)}, ` +
@@ -336,11 +354,13 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
   );
   if (summary.statusCounts) {
     const byStatus = Object.entries(summary.statusCounts)
-      .map(([status, n]) => `${status} x${formatCount(n)}`);
+      .map(([status, n]) => `${_STATUS_LABELS[status] ?? status} x${formatCount(n)}`);
     lines.push(`Failed attempts by status: ${byStatus.join(", ")}`);
   }
   lines.push(..._formatLatency(summary.latency));
-  if (summary.bound === null || summary.latency.serverMs === null) {
+  if (summary.interrupted) {
+    // A run that stopped early has no efficiency: its bound is of another run.
+  } else if (summary.bound === null || summary.latency.serverMs === null) {
     lines.push("Efficiency — (no latency measured, no theoretical minimum)");
   } else {
     const pct = summary.efficiency === null ? "—" : `${Math.round(summary.efficiency * 100)}%`;
@@ -351,9 +371,65 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
   }
   if (summary.rate !== undefined) lines.push(_formatRate(summary.rate));
   if (summary.interrupted) {
-    lines.push(paint("Interrupted: the run stopped before every chapter ended.", "yellow", color));
+    const done = c.imported + c.skipped;
+    const left = c.total - done - c.failed;
+    const resume = options.resumeCommand ?? "run the same command again";
+    lines.push(paint(
+      `Interrupted: ${formatCount(done)} of ${formatCount(c.total)} chapters are on disk, ` +
+        `${formatCount(left)} not reached; ${resume} to resume.`,
+      "yellow",
+      color,
+    ));
   }
   return lines.join("\n") + "\n";
+}
+
+const _STATUS_LABELS: Readonly<Record<string, string>> = {
+  "timeout": "timeout",
+  "no-status": "no status (network, body or page)",
+};
+
+function _attempts(n: number): string {
+  return `${n} attempt${n === 1 ? "" : "s"}`;
+}
+
+// Ids in natural order: ot/ps/2 before ot/ps/10.
+function _byId(failures: readonly SummaryFailure[]): SummaryFailure[] {
+  return [...failures].sort((a, b) => a.id.localeCompare(b.id, "en", { numeric: true }));
+}
+
+// One group per reason (its chapter's URI left out, so that the same answer
+// for many chapters is one group), largest first, the ids sorted and wrapped.
+function _formatFailures(failures: readonly SummaryFailure[]): string[] {
+  const groups = new Map<string, SummaryFailure[]>();
+  for (const f of _byId(failures)) {
+    const reason = f.reason.replace(` "/scriptures/${f.id}"`, "");
+    const group = groups.get(reason);
+    if (group === undefined) groups.set(reason, [f]);
+    else group.push(f);
+  }
+  const lines: string[] = [];
+  const ordered = [...groups].sort(([, a], [, b]) => b.length - a.length);
+  for (const [reason, list] of ordered) {
+    const least = list.reduce((n, f) => Math.min(n, f.attempts), Infinity);
+    const most = list.reduce((n, f) => Math.max(n, f.attempts), 0);
+    const tries = least === most ? _attempts(least) : `${least}-${most} attempts`;
+    lines.push(`  ${reason} (${tries}): ${formatCount(list.length)}`);
+    // The ids, every one of them, in lines of at most ~100 characters.
+    let row: string[] = [];
+    let width = 4;
+    for (const f of list) {
+      if (row.length > 0 && width + f.id.length + 2 > 100) {
+        lines.push(`    ${row.join(", ")},`);
+        row = [];
+        width = 4;
+      }
+      row.push(f.id);
+      width += f.id.length + 2;
+    }
+    lines.push(`    ${row.join(", ")}`);
+  }
+  return lines;
 }
 
 // "Latency mean 94 ms, p95 169 ms, to first byte mean 64 ms", then the

@@ -49,6 +49,7 @@ Deno.test("root manifest lists every volume of import.yaml, a volume not importe
           expectedChapters: 2,
           importedChapters: 2,
           failedChapters: 0,
+          cancelledChapters: 0,
           verses: 8,
           complete: true,
           sha256: await sha256Hex(await Deno.readFile(volumeManifestPath(dir, "bofm"))),
@@ -60,6 +61,7 @@ Deno.test("root manifest lists every volume of import.yaml, a volume not importe
           expectedChapters: 8,
           importedChapters: 0,
           failedChapters: 0,
+          cancelledChapters: 0,
           verses: 0,
           complete: false,
           sha256: null,
@@ -71,6 +73,7 @@ Deno.test("root manifest lists every volume of import.yaml, a volume not importe
         expectedChapters: 10,
         importedChapters: 2,
         failedChapters: 0,
+        cancelledChapters: 0,
         verses: 8,
       },
       complete: false,
@@ -92,6 +95,7 @@ Deno.test("root manifest is complete when every volume is, and omits what the ca
       expectedChapters: 10,
       importedChapters: 10,
       failedChapters: 0,
+      cancelledChapters: 0,
       verses: 40,
     });
     const onDisk = JSON.parse(await Deno.readTextFile(rootManifestPath(dir)));

@@ -58,6 +58,7 @@ Deno.test("volume manifest aggregates the book manifests on disk, a missing one 
           expectedChapters: 2,
           importedChapters: 2,
           failed: 0,
+          cancelled: 0,
           verses: 30,
           complete: true,
           sha256: await fileSha256(bookManifestPath(dir, "pgp", "moses")),
@@ -67,7 +68,8 @@ Deno.test("volume manifest aggregates the book manifests on disk, a missing one 
           title: "Book abr",
           expectedChapters: 3,
           importedChapters: 1,
-          failed: 2,
+          failed: 1,
+          cancelled: 1,
           verses: 10,
           complete: false,
           sha256: await fileSha256(bookManifestPath(dir, "pgp", "abr")),
@@ -78,12 +80,20 @@ Deno.test("volume manifest aggregates the book manifests on disk, a missing one 
           expectedChapters: 1,
           importedChapters: 0,
           failed: 0,
+          cancelled: 0,
           verses: 0,
           complete: false,
           sha256: null,
         },
       ],
-      totals: { books: 3, expectedChapters: 6, importedChapters: 3, failedChapters: 2, verses: 40 },
+      totals: {
+        books: 3,
+        expectedChapters: 6,
+        importedChapters: 3,
+        failedChapters: 1,
+        cancelledChapters: 1,
+        verses: 40,
+      },
       complete: false,
       updatedAt: "2025-06-02T08:30:00.000Z",
     };
@@ -105,6 +115,7 @@ Deno.test("volume manifest is complete when every book is", async () => {
       expectedChapters: 6,
       importedChapters: 6,
       failedChapters: 0,
+      cancelledChapters: 0,
       verses: 30 + 60 + 10,
     });
   });
@@ -137,5 +148,29 @@ Deno.test("volume manifest ignores a corrupt book manifest and one written for a
 Deno.test("volume manifest refuses a volume that import.yaml does not have", async () => {
   await withTempDir(async (dir) => {
     await assert.rejects(writeVolumeManifest(dir, manifest, "ot"), RangeError, `volume "ot"`);
+  });
+});
+
+Deno.test("a book manifest written before cancelled chapters were flagged still counts them apart", async () => {
+  await withTempDir(async (dir) => {
+    await importBook(dir, "moses", [1, 2]);
+    await importBook(
+      dir,
+      "abr",
+      [1],
+      new Map<string, Outcome>([
+        ["pgp/abr/2", { status: "cancelled" }],
+        ["pgp/abr/3", { status: "failed", reason: "HTTP 404", attempts: 1 }],
+      ]),
+    );
+    // As an older version wrote it: a cancelled entry without the flag.
+    const path = bookManifestPath(dir, "pgp", "abr");
+    const old = JSON.parse(await Deno.readTextFile(path));
+    old.failed = old.failed.map(({ cancelled: _, ...rest }: Record<string, unknown>) => rest);
+    await Deno.writeTextFile(path, JSON.stringify(old));
+    const written = await writeVolumeManifest(dir, manifest, "pgp");
+    const abr = written.books.find((b) => b.book === "abr");
+    assert.deepEqual([abr?.failed, abr?.cancelled], [1, 1]);
+    assert.deepEqual([written.totals.failedChapters, written.totals.cancelledChapters], [1, 1]);
   });
 });

@@ -193,7 +193,7 @@ Deno.test("summary lists every failure, chapters first, and marks an aborted run
   });
   events.splice(3, 0, ev.cancelled(2, "ot/ps/150"));
   events.push(ev.end(100, { durationMs: 100, aborted: true }));
-  const summary = collect(events);
+  const summary = collect(events, { chapters: 51 });
   assert.equal(summary.failures.length, 51);
   assert.equal(summary.failures[50].id, "ot/manifest");
   assert.equal(summary.chapters.failed, 50, "a failed manifest is not a failed chapter");
@@ -201,10 +201,100 @@ Deno.test("summary lists every failure, chapters first, and marks an aborted run
   assert.equal(summary.interrupted, true);
   const text = formatSummary(summary, { color: false });
   for (let i = 1; i <= 50; i++) {
-    assert.ok(text.includes(`  ot/ps/${i}: HTTP 500 on psalm ${i} (4 attempts)\n`), `psalm ${i}`);
+    assert.ok(text.includes(`  HTTP 500 on psalm ${i} (4 attempts): 1\n    ot/ps/${i}\n`), `${i}`);
   }
   assert.ok(text.includes("Failed other nodes (1):\n  ot/manifest: Disk full (1 attempt)\n"));
-  assert.ok(text.endsWith("Interrupted: the run stopped before every chapter ended.\n"));
+  assert.ok(
+    text.endsWith(
+      "Interrupted: 0 of 51 chapters are on disk, 1 not reached; " +
+        "run the same command again to resume.\n",
+    ),
+    text,
+  );
+});
+
+Deno.test("failed chapters are grouped by reason, their URI left out, ids in natural order, every one listed", () => {
+  const events: RunEvent[] = [ev.runStart(0)];
+  const ids = Array.from({ length: 40 }, (_, k) => `ot/ps/${40 - k}`);
+  for (const id of ids) {
+    events.push(ev.failed(1, id, `Cannot fetch chapter "/scriptures/${id}": HTTP 503`, 4, 503));
+  }
+  events.push(
+    ev.failed(2, "ot/gen/3", 'Cannot fetch chapter "/scriptures/ot/gen/3": HTTP 404', 1, 404),
+  );
+  events.push(ev.end(10));
+  const text = formatSummary(collect(events, { chapters: 41 }), {
+    color: false,
+    retryCommand: "deno task import --retry-failed",
+  });
+  const lines = text.split("\n");
+  const at = lines.indexOf("Failed chapters (41):");
+  assert.equal(lines[at + 1], "  Cannot fetch chapter: HTTP 503 (4 attempts): 40");
+  const listed = [];
+  let k = at + 2;
+  for (; lines[k].startsWith("    "); k++) {
+    assert.ok(lines[k].length <= 100, lines[k]);
+    listed.push(...lines[k].trim().split(", ").map((id) => id.replace(",", "")));
+  }
+  assert.deepEqual(listed, Array.from({ length: 40 }, (_, n) => `ot/ps/${n + 1}`));
+  assert.equal(lines[k], "  Cannot fetch chapter: HTTP 404 (1 attempt): 1");
+  assert.equal(lines[k + 1], "    ot/gen/3");
+  assert.equal(lines[k + 2], "Retry them: deno task import --retry-failed");
+});
+
+Deno.test("failed attempts by status add up to every failed attempt: timeouts and no-status ones too", () => {
+  const summary = collect([
+    ev.runStart(0),
+    ev.start(0, "bofm/enos/1"),
+    ev.retry(10, "bofm/enos/1", 1),
+    ev.start(20, "bofm/enos/1", 2),
+    { ...ev.retry(30, "bofm/enos/1", 2), timedOut: true } as RunEvent,
+    ev.start(40, "bofm/enos/1", 3),
+    ev.retry(50, "bofm/enos/1", 3, 503),
+    ev.start(60, "bofm/enos/1", 4),
+    ev.failed(70, "bofm/enos/1", "response body truncated", 4),
+    ev.end(80),
+  ]);
+  assert.deepEqual(summary.statusCounts, { "no-status": 2, timeout: 1, "503": 1 });
+  const total = Object.values(summary.statusCounts ?? {}).reduce((a, b) => a + b, 0);
+  assert.equal(total, summary.retries + summary.chapters.failed);
+  assert.match(
+    formatSummary(summary, { color: false }),
+    /Failed attempts by status: 503 x1, no status \(network, body or page\) x2, timeout x1\n/,
+  );
+});
+
+Deno.test("an interrupted run says what is on disk and what is left, and gives no efficiency", () => {
+  const summary = collect([
+    ev.runStart(0),
+    ev.skipped(0, "bofm/1-ne/1"),
+    ev.start(0, "bofm/1-ne/2"),
+    ev.done(100, "bofm/1-ne/2", 100),
+    ev.cancelled(150, "bofm/1-ne/3"),
+    ev.cancelled(150, "bofm/1-ne/4"),
+    ev.cancelled(150, "bofm/1-ne/5"),
+    ev.end(150, { durationMs: 150, aborted: true }),
+  ], { books: [{ volume: "bofm", chapters: 1 }] });
+  const text = formatSummary(summary, { color: false });
+  assert.doesNotMatch(text, /Efficiency/);
+  assert.ok(
+    text.endsWith(
+      "Interrupted: 2 of 5 chapters are on disk, 3 not reached; " +
+        "run the same command again to resume.\n",
+    ),
+    text,
+  );
+});
+
+Deno.test("a run with every chapter on disk says there was nothing to do, and no more", () => {
+  const events: RunEvent[] = [ev.runStart(0)];
+  for (let k = 1; k <= 5; k++) events.push(ev.skipped(0, `bofm/enos/${k}`));
+  events.push(ev.end(3));
+  assert.equal(
+    formatSummary(collect(events), { color: false }),
+    "Chapters: 0 imported, 5 skipped, 0 failed, 0 cancelled, of 5\n" +
+      "Nothing to do: all 5 chapters were already imported and intact (--force fetches them again).\n",
+  );
 });
 
 Deno.test("summary of a run where nothing ran holds no NaN or Infinity", () => {
@@ -239,7 +329,8 @@ Deno.test("formatSummary renders counts, failures, speed, latency and efficiency
     [
       "Chapters: 3 imported, 1 skipped, 1 failed, 0 cancelled, of 5",
       "Failed chapters (1):",
-      "  bofm/1-ne/4: HTTP 503 (2 attempts)",
+      "  HTTP 503 (2 attempts): 1",
+      "    bofm/1-ne/4",
       "Duration 2.0 s, 1.5 chapters/s",
       "Requests 6, retries 2, 429s 1",
       "Failed attempts by status: 429 x1, 503 x2",
