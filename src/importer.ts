@@ -31,7 +31,7 @@ import type { ChapterNode, PlanNode } from "./plan/types.ts";
 import { defaultLogPath, ProgressLog } from "./progress/log.ts";
 import type { RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
-import { journalSink, trustedChapters } from "./resume.ts";
+import { journalSink, trustedChapters, unchangedManifests } from "./resume.ts";
 import { fetchChapterBody } from "./source/request.ts";
 import { ChapterEncoder } from "./offload/chapter_encoder.ts";
 import { quotaPause } from "./exec/adaptive/quota.ts";
@@ -250,7 +250,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
 
   // Temporary files of a killed run, in this manifest's directories only.
   for (const volume of manifest.volumes) await cleanTempFiles(join(outDir, volume.id));
-  const preResolved = options.force
+  const trusted = options.force
     ? new Map<string, ChapterWriteResult>()
     : await trustedChapters(chapters, {
       outDir,
@@ -258,6 +258,10 @@ async function _execute(run: _Run): Promise<ImportResult> {
       journal,
       extraLogs: logPath ? [logPath] : [],
     });
+  // Manifests over nothing this run can change are left as they are.
+  const preResolved = new Map<string, unknown>(trusted);
+  const unchanged = await unchangedManifests(plan.dag.nodes, new Set(trusted.keys()), outDir);
+  for (const [id, value] of unchanged) preResolved.set(id, value);
 
   const limits = compileLimits(profile);
   const collector = new SummaryCollector({

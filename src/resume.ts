@@ -24,10 +24,15 @@ import type { RunEvent } from "./exec/types.ts";
 import type { ChapterJournal } from "./output/chapter_journal.ts";
 import type { ChapterWriteResult } from "./output/chapter_file.ts";
 import { verifyChapterFile } from "./output/chapter_file.ts";
-import { bookManifestPath, chapterPath } from "./output/paths.ts";
-import { readBookManifest } from "./output/read_manifest.ts";
+import {
+  bookManifestPath,
+  chapterPath,
+  rootManifestPath,
+  volumeManifestPath,
+} from "./output/paths.ts";
+import { readBookManifest, readRootManifest, readVolumeManifest } from "./output/read_manifest.ts";
 import { readProgressLog } from "./progress/log.ts";
-import type { ChapterNode } from "./plan/types.ts";
+import type { ChapterNode, PlanNode } from "./plan/types.ts";
 
 /** Checksums recorded by earlier runs, by chapter node id. */
 export type RecordedChecksums = Map<string, string>;
@@ -197,4 +202,43 @@ export async function completedChapters(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return done;
+}
+
+/**
+ * The manifest sinks of a plan that nothing of this run can change, so the
+ * run leaves their files alone: a book's when every chapter it waits for is
+ * already trusted on disk and its manifest there is readable and complete; a
+ * volume's when all its books' are left alone and its manifest is readable;
+ * the root's when all the volumes' are and it is readable. A run with nothing
+ * to fetch then rewrites nothing (not the root manifest's profile, URL or
+ * date either). The value of each is the manifest file's SHA-256.
+ *
+ * @param nodes the plan's nodes, sinks after what they wait for (plan order)
+ * @param trusted the chapters this run skips (see {@linkcode trustedChapters})
+ */
+export async function unchangedManifests(
+  nodes: readonly PlanNode[],
+  trusted: ReadonlySet<string>,
+  outDir: string,
+): Promise<Map<string, { readonly sha256: string }>> {
+  const unchanged = new Map<string, { readonly sha256: string }>();
+  for (const node of nodes) {
+    if (node.role !== "sink" || !node.deps.every((d) => trusted.has(d) || unchanged.has(d))) {
+      continue;
+    }
+    const read = node.kind === "book-manifest"
+      ? await readBookManifest(
+        bookManifestPath(outDir, node.volume, node.book),
+        node.volume,
+        node.book,
+      )
+      : node.kind === "volume-manifest"
+      ? await readVolumeManifest(volumeManifestPath(outDir, node.volume), node.volume)
+      : await readRootManifest(rootManifestPath(outDir));
+    // A book's manifest must say complete (it lists every chapter as on disk);
+    // above it, a readable manifest over unchanged ones is already right.
+    const current = read.ok && (node.kind !== "book-manifest" || read.manifest.complete);
+    if (current) unchanged.set(node.id, { sha256: read.sha256 });
+  }
+  return unchanged;
 }

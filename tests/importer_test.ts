@@ -80,6 +80,7 @@ sanitizedTest(
         expectedChapters: 1584,
         importedChapters: 1584,
         failedChapters: 0,
+        cancelledChapters: 0,
         verses: 41_995,
       });
       assert.equal(rootManifest.complete, true);
@@ -224,6 +225,48 @@ sanitizedTest("a second run skips every chapter already on disk and requests not
     assert.equal(forced.summary.chapters.imported, 16);
   });
 });
+
+sanitizedTest(
+  "a run with nothing to fetch leaves every manifest as it was, whatever its profile and URL",
+  async () => {
+    await withFake({ volumes: canon.volumes }, async (api, out) => {
+      const options = {
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        outDir: out,
+        selection: { source: ["pgp"] },
+      };
+      await runImport(options);
+      const manifests = (await filesUnder(out)).filter((f) => f.endsWith("manifest.json")).sort();
+      assert.equal(manifests.length, 1 + 1 + 5, "the root, pgp and its five books");
+      const before = await Promise.all(manifests.map((f) => Deno.readTextFile(f)));
+      const other = await startFakeApi({ volumes: canon.volumes });
+      try {
+        const again = await runImport({
+          ...options,
+          manifest: against(canon, other.apiUrl),
+          profile: { ...fast, name: "another" },
+        });
+        assert.equal(again.exitCode, 0);
+        assert.equal(again.summary.requests, 0);
+        assert.equal(again.report.skipped, 16 + 5 + 1 + 1, "chapters and manifests alike");
+        const after = await Promise.all(manifests.map((f) => Deno.readTextFile(f)));
+        assert.deepEqual(after, before);
+        // One chapter fetched again: its book, volume and the root are rewritten, no other book.
+        await Deno.remove(join(out, "pgp", "abr", "2.json"));
+        const repaired = await runImport(options);
+        assert.equal(repaired.summary.chapters.imported, 1);
+        const changed = manifests.filter((f, k) => Deno.readTextFileSync(f) !== before[k]);
+        assert.deepEqual(
+          changed.map((f) => f.slice(out.length + 1)).sort(),
+          ["manifest.json", "pgp/abr/manifest.json", "pgp/manifest.json"],
+        );
+      } finally {
+        await other.close();
+      }
+    });
+  },
+);
 
 sanitizedTest(
   "chapters written with the log elsewhere, or none, are vouched for inside the output folder",
