@@ -121,8 +121,18 @@ if (import.meta.main) {
     stderr: (text) => _writeAll(Deno.stderr, text),
     signal: controller.signal,
     isTerminal: Deno.stderr.isTerminal(),
+    columns: _columns,
     env: (name) => Deno.env.get(name),
   });
   stopListening();
   Deno.exit(code);
+}
+
+// The terminal's width, read at each frame (a window can be resized); 80 when unknown.
+function _columns(): number {
+  try {
+    return Deno.consoleSize().columns || 80;
+  } catch {
+    return 80;
+  }
 }

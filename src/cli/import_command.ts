@@ -137,6 +137,10 @@ export async function importCommand(
     isTerminal,
     color,
     quiet: options.quiet || options.json,
+    columns: deps.columns,
+    bookChapters: new Map(
+      plan.selection.books.map((b) => [`${b.volume}/${b.book}`, b.chapters.length]),
+    ),
     totals: {
       volumes: plan.counts.volumes,
       books: plan.counts.books,

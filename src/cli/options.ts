@@ -26,6 +26,8 @@ export interface CliDeps {
   readonly clock?: Clock;
   /** Whether stderr is a terminal (live redraw) or not (plain lines). @default false */
   readonly isTerminal?: boolean;
+  /** The terminal's width now, in columns; the live view fits its lines to it. @default none */
+  readonly columns?: () => number;
   /** Environment lookup (NO_COLOR). @default none set */
   readonly env?: (name: string) => string | undefined;
 }

@@ -36,6 +36,14 @@ export interface TerminalViewOptions {
   readonly plainIntervalMs?: number;
   /** The window of the moving average speed, ms. @default 10000 */
   readonly speedWindowMs?: number;
+  /**
+   * The terminal's width now, in columns: every line is fitted to it (parts
+   * dropped from the end, then cut with `…`), so that no line wraps and a
+   * redraw overwrites exactly what the last one drew. @default none: lines as they come
+   */
+  readonly columns?: () => number;
+  /** Chapters selected per book (`volume/book`), to show a book in progress as `bofm/alma 12/63`. */
+  readonly bookChapters?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -76,7 +84,10 @@ export interface TerminalViewOptions {
  * ```
  */
 export class TerminalView {
-  readonly #o: Required<Omit<TerminalViewOptions, "quiet">> & { quiet: boolean };
+  readonly #o:
+    & Required<Omit<TerminalViewOptions, "quiet" | "columns" | "bookChapters">>
+    & Pick<TerminalViewOptions, "columns" | "bookChapters">
+    & { quiet: boolean };
   #startedAt: number | undefined;
   #chapters = { imported: 0, skipped: 0, failed: 0, cancelled: 0 };
   #books = 0;
@@ -86,14 +97,20 @@ export class TerminalView {
   readonly #inFlight = new Set<string>();
   #completions: number[] = [];
   #pausedUntil: number | undefined;
-  /** The rate and in-flight limit of the last `rate-change`, if any. */
-  #rate: RateSetting | undefined;
+  /** The rate and in-flight limit of the last `rate-change`, and why, if any. */
+  #rate: { readonly setting: RateSetting; readonly reason: string } | undefined;
+  /** Books open now, in the order they opened, with their chapters ended in this run. */
+  readonly #openBooks = new Map<string, number>();
+  /** The run was aborted (from its `run-end`). */
+  #aborted = false;
   /** When the last terminal frame was drawn. */
   #lastFrameAt: number | undefined;
   #frameLines = 0;
   /** When the last plain line was printed (the start counts as one). */
   #lastLineAt: number | undefined;
   #trailing: AbortController | undefined;
+  /** When the pending frame is due. */
+  #trailingAt = Infinity;
   #finished = false;
 
   constructor(options: TerminalViewOptions) {
@@ -151,6 +168,10 @@ export class TerminalView {
         if (event.depth < this.#open.length) {
           this.#open[event.depth] += event.type === "scope-open" ? 1 : -1;
         }
+        if (event.depth === 1) {
+          if (event.type === "scope-open") this.#openBooks.set(event.scope, 0);
+          else this.#openBooks.delete(event.scope);
+        }
         break;
       case "task-start":
         if (event.role === "task") this.#inFlight.add(event.id);
@@ -165,6 +186,7 @@ export class TerminalView {
         if (event.kind === _BOOK) this.#books++;
         if (event.kind === _VOLUME) this.#volumes++;
         if (event.kind !== _CHAPTER) break;
+        this.#countInBook(event.id);
         if (event.type === "task-skipped") {
           this.#chapters.skipped++;
         } else {
@@ -176,6 +198,7 @@ export class TerminalView {
       case "task-cancelled":
         this.#inFlight.delete(event.id);
         if (event.kind !== _CHAPTER) break;
+        this.#countInBook(event.id);
         if (event.type === "task-failed") this.#chapters.failed++;
         else this.#chapters.cancelled++;
         break;
@@ -186,10 +209,11 @@ export class TerminalView {
         this.#pausedUntil = undefined;
         break;
       case "rate-change":
-        this.#rate = event.to;
+        this.#rate = { setting: event.to, reason: event.reason };
         break;
       case "run-end":
         this.#pausedUntil = undefined;
+        this.#aborted = event.report.aborted;
         break;
       default: {
         const unhandled: never = event;
@@ -203,17 +227,10 @@ export class TerminalView {
     if (last === undefined || now - last >= this.#o.frameIntervalMs) {
       return this.#draw(now);
     }
-    if (this.#trailing !== undefined) return;
-    const trailing = new AbortController();
-    this.#trailing = trailing;
-    this.#o.clock.sleep(last + this.#o.frameIntervalMs - now, trailing.signal).then(
-      () => {
-        if (this.#trailing !== trailing) return;
-        this.#trailing = undefined;
-        this.#draw(this.#o.clock.now());
-      },
-      () => {/* cancelled by a newer frame or by stop() */},
-    );
+    // A frame already due by then (the throttle's, or a pause's countdown) will show this event.
+    const due = last + this.#o.frameIntervalMs;
+    if (this.#trailing !== undefined && this.#trailingAt <= due) return;
+    this.#scheduleFrame(due - now);
   }
 
   #draw(now: number): void {
@@ -228,46 +245,89 @@ export class TerminalView {
     this.#o.output.write(frame);
     this.#frameLines = lines.length;
     this.#lastFrameAt = now;
+    // A pause shows its countdown: one frame a second until it ends.
+    if (this.#pausedUntil !== undefined && this.#pausedUntil > now && !this.#finished) {
+      this.#scheduleFrame(Math.min(1000, this.#pausedUntil - now));
+    }
+  }
+
+  #scheduleFrame(inMs: number): void {
+    this.#trailing?.abort();
+    const trailing = new AbortController();
+    this.#trailing = trailing;
+    this.#trailingAt = this.#o.clock.now() + inMs;
+    this.#o.clock.sleep(inMs, trailing.signal).then(
+      () => {
+        if (this.#trailing !== trailing) return;
+        this.#trailing = undefined;
+        this.#draw(this.#o.clock.now());
+      },
+      () => {/* cancelled by a newer frame or by stop() */},
+    );
   }
 
   #plainLine(now: number): void {
-    this.#o.output.write(`${this.#lines(now).join("; ")}\n`);
+    this.#o.output.write(`${this.#lines(now, false).join("; ")}\n`);
     this.#lastLineAt = now;
   }
 
-  // [counts, in flight and speed, pause if any]. Plain text unless colour is on.
-  #lines(now: number): string[] {
+  #countInBook(chapterId: string): void {
+    const book = chapterId.slice(0, chapterId.lastIndexOf("/"));
+    const ended = this.#openBooks.get(book);
+    if (ended !== undefined) this.#openBooks.set(book, ended + 1);
+  }
+
+  // Each line is a list of parts, most telling first; on a terminal of known
+  // width, parts are dropped from the end until the line fits.
+  #lines(now: number, fit = true): string[] {
     const { totals, color } = this.#o;
     const c = this.#chapters;
-    const ended = c.imported + c.skipped + c.failed + c.cancelled;
-    const percent = totals.chapters > 0 ? Math.floor((ended * 100) / totals.chapters) : 100;
+    // Cancelled chapters are not done: an interrupted run never shows 100 %.
+    const done = c.imported + c.skipped + c.failed;
+    const ended = done + c.cancelled;
+    const percent = totals.chapters > 0 ? Math.floor((done * 100) / totals.chapters) : 100;
     const failed = `failed ${formatCount(c.failed)}`;
     const speed = this.#speed(now);
     const remaining = Math.max(0, totals.chapters - ended);
     const eta = remaining === 0 ? 0 : speed === undefined ? NaN : (remaining / speed) * 1000;
-    const lines = [
+    const stopped = this.#finished && this.#aborted;
+    const lines: string[][] = [
       [
-        paint(`${percent}%`, "bold", color),
+        paint(stopped ? `stopped at ${percent}%` : `${percent}%`, "bold", color),
         `chapters ${formatCount(c.imported + c.skipped)}/${formatCount(totals.chapters)}`,
         `books ${formatCount(this.#books)}/${formatCount(totals.books)}`,
         `volumes ${formatCount(this.#volumes)}/${formatCount(totals.volumes)}`,
         paint(failed, "red", color && c.failed > 0),
         `retries ${formatCount(this.#retries)}`,
-      ].join("  "),
+      ],
       [
         `in flight: volumes ${this.#open[0]}, books ${this.#open[1]}, ` +
         `chapters ${this.#inFlight.size}`,
         `${speed === undefined ? "—" : speed.toFixed(1)} ch/s`,
         `elapsed ${formatStopwatch(now - this.#startedAt!)}`,
-        `ETA ${formatStopwatch(eta)}`,
-        ...(this.#rate === undefined ? [] : [_formatRate(this.#rate)]),
-      ].join("  "),
+        ...(stopped ? [] : [`ETA ${formatStopwatch(eta)}`]),
+      ],
     ];
+    if (this.#openBooks.size > 0 && !this.#finished && this.#o.isTerminal) {
+      const books = [...this.#openBooks].map(([book, ended]) => {
+        const of = this.#o.bookChapters?.get(book);
+        return of === undefined ? book : `${book} ${formatCount(ended)}/${formatCount(of)}`;
+      });
+      lines.push([`in progress: ${books[0]}`, ...books.slice(1)]);
+    }
+    if (this.#rate !== undefined) {
+      lines.push([_formatRate(this.#rate.setting), `(${this.#rate.reason})`]);
+    }
     if (this.#pausedUntil !== undefined) {
       const until = this.#o.formatTime(this.#pausedUntil);
-      lines.push(paint(`paused by the server until ${until}`, "yellow", color));
+      const left = Math.max(0, Math.ceil((this.#pausedUntil - now) / 1000));
+      lines.push([
+        paint(`paused by the server until ${until}`, "yellow", color),
+        `${formatCount(left)} s left`,
+      ]);
     }
-    return lines;
+    const width = fit && this.#o.isTerminal ? this.#o.columns?.() : undefined;
+    return lines.map((parts) => _fit(parts, width));
   }
 
   // Chapters imported per second over the window; undefined while none was.
@@ -278,6 +338,39 @@ export class TerminalView {
     if (this.#completions.length === 0 || span <= 0) return undefined;
     return this.#completions.length / (span / 1000);
   }
+}
+
+// The parts joined by two spaces, as many as fit in `width` columns less one
+// (a line filling the last column would wrap on some terminals); the first
+// part alone is cut with "…" when even it does not fit.
+function _fit(parts: readonly string[], width: number | undefined): string {
+  const line = parts.join("  ");
+  if (width === undefined || !(width > 1)) return line;
+  const room = width - 1;
+  let kept = parts.length;
+  while (kept > 1 && _visible(parts.slice(0, kept).join("  ")) > room) kept--;
+  const fitted = parts.slice(0, kept).join("  ");
+  if (_visible(fitted) <= room) return fitted;
+  const plain = _stripAnsi(fitted);
+  return room <= 1 ? plain.slice(0, room) : plain.slice(0, room - 1) + "…";
+}
+
+// Columns a string takes: its characters less the colour codes.
+function _visible(text: string): number {
+  return [..._stripAnsi(text)].length;
+}
+
+function _stripAnsi(text: string): string {
+  let out = "";
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === "\x1b" && text[i + 1] === "[") {
+      i += 2;
+      while (i < text.length && !/[A-Za-z]/.test(text[i])) i++;
+      continue;
+    }
+    out += text[i];
+  }
+  return out;
 }
 
 // "rate 38.8/s, at most 5 in flight"; "rate unlimited" without limits.

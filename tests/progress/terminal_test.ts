@@ -26,6 +26,9 @@ function setup(options: Partial<TerminalViewOptions> = {}) {
   return { clock, writes, view, at };
 }
 
+// An ANSI cursor or erase code (ESC [ n letter), built so as not to hold a control character.
+const CURSOR_CODE = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, "g");
+
 const HEAD_0 = "0%  chapters 0/3  books 0/1  volumes 0/1  failed 0  retries 0";
 
 Deno.test("terminal view redraws its lines in place, with ETA — until a chapter was imported", async () => {
@@ -47,15 +50,17 @@ Deno.test("terminal view redraws its lines in place, with ETA — until a chapte
   await clock.advance(100);
   assert.equal(
     writes[2],
-    `\x1b[1A\r\x1b[2K${HEAD_0}\n\x1b[2Kin flight: volumes 1, books 1, chapters 2  — ch/s  elapsed 0:01  ETA —`,
+    `\x1b[1A\r\x1b[2K${HEAD_0}\n\x1b[2Kin flight: volumes 1, books 1, chapters 2  — ch/s  elapsed 0:01  ETA —` +
+      "\n\x1b[2Kin progress: bofm/1-ne",
     "a trailing frame shows the events the throttle held back",
   );
 
   at(2000, (t) => ev.done(t, "bofm/1-ne/1", 1000));
   assert.equal(
     writes[3],
-    "\x1b[1A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 0\n" +
-      "\x1b[2Kin flight: volumes 1, books 1, chapters 1  0.5 ch/s  elapsed 0:02  ETA 0:04",
+    "\x1b[2A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 0\n" +
+      "\x1b[2Kin flight: volumes 1, books 1, chapters 1  0.5 ch/s  elapsed 0:02  ETA 0:04\n" +
+      "\x1b[2Kin progress: bofm/1-ne",
   );
 
   at(2500, (t) => ev.retry(t, "bofm/1-ne/2", 1, 429));
@@ -63,16 +68,18 @@ Deno.test("terminal view redraws its lines in place, with ETA — until a chapte
   await clock.advance(100);
   assert.equal(
     writes[5],
-    "\x1b[1A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1\n" +
+    "\x1b[2A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1\n" +
       "\x1b[2Kin flight: volumes 1, books 1, chapters 0  0.4 ch/s  elapsed 0:03  ETA 0:05\n" +
-      "\x1b[2Kpaused by the server until 12:03:41",
+      "\x1b[2Kin progress: bofm/1-ne\n" +
+      "\x1b[2Kpaused by the server until 12:03:41  39 s left",
   );
 
   at(41_000, (t) => ev.resume(t));
   assert.equal(
     writes[6],
-    "\x1b[2A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1\n" +
-      "\x1b[2Kin flight: volumes 1, books 1, chapters 0  — ch/s  elapsed 0:41  ETA —" +
+    "\x1b[3A\r\x1b[2K33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1\n" +
+      "\x1b[2Kin flight: volumes 1, books 1, chapters 0  — ch/s  elapsed 0:41  ETA —\n" +
+      "\x1b[2Kin progress: bofm/1-ne" +
       "\n\x1b[2K\x1b[1A",
     "the pause line is cleared, and ETA is — again once the speed window holds no import",
   );
@@ -87,8 +94,9 @@ Deno.test("terminal view redraws its lines in place, with ETA — until a chapte
   assert.equal(clock.pending, 1, "a trailing frame is due");
   at(42_000, (t) => ev.end(t));
   assert.deepEqual(writes.slice(-2), [
-    "\x1b[1A\r\x1b[2K100%  chapters 2/3  books 1/1  volumes 1/1  failed 1  retries 1\n" +
-    "\x1b[2Kin flight: volumes 0, books 0, chapters 0  0.1 ch/s  elapsed 0:42  ETA 0:00",
+    "\x1b[2A\r\x1b[2K100%  chapters 2/3  books 1/1  volumes 1/1  failed 1  retries 1\n" +
+    "\x1b[2Kin flight: volumes 0, books 0, chapters 0  0.1 ch/s  elapsed 0:42  ETA 0:00" +
+    "\n\x1b[2K\x1b[1A",
     "\n",
   ]);
   assert.equal(clock.pending, 0, "the end cancels the trailing frame");
@@ -162,11 +170,12 @@ Deno.test("terminal view off a terminal prints a plain line every 5 s, on a paus
     "in flight: volumes 1, books 1, chapters 1  0.2 ch/s  elapsed 0:05  ETA 0:10\n",
     "33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1; " +
     "in flight: volumes 1, books 1, chapters 0  0.2 ch/s  elapsed 0:06  ETA 0:12; " +
-    "paused by the server until 12:03:41\n",
+    "paused by the server until 12:03:41  35 s left\n",
     "33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1; " +
     "in flight: volumes 1, books 1, chapters 0  — ch/s  elapsed 0:41  ETA —\n",
-    "100%  chapters 2/3  books 1/1  volumes 1/1  failed 0  retries 1; " +
-    "in flight: volumes 0, books 0, chapters 0  0.1 ch/s  elapsed 0:42  ETA 0:00\n",
+    // Interrupted with a chapter cancelled: not 100 %, and no ETA.
+    "stopped at 66%  chapters 2/3  books 1/1  volumes 1/1  failed 0  retries 1; " +
+    "in flight: volumes 0, books 0, chapters 0  0.1 ch/s  elapsed 0:42\n",
   ]);
   const text = writes.join("");
   assert.ok(!text.includes("\x1b"), "no escape sequence");
@@ -212,10 +221,10 @@ Deno.test("terminal view shows the current rate and in-flight limit once a rate-
   at(7000, (t) => rateChange(t, 17.5, Infinity));
   at(8000, (t) => ev.end(t));
   assert.deepEqual(writes, [
-    `${HEAD_0}; in flight: volumes 0, books 0, chapters 0  — ch/s  elapsed 0:06  ETA —  ` +
-    "rate 17.5/s, at most 12 in flight\n",
-    `${HEAD_0}; in flight: volumes 0, books 0, chapters 0  — ch/s  elapsed 0:08  ETA —  ` +
-    "rate unlimited\n",
+    `${HEAD_0}; in flight: volumes 0, books 0, chapters 0  — ch/s  elapsed 0:06  ETA —; ` +
+    "rate 17.5/s, at most 12 in flight  (test: 20/s to 17.5/s)\n",
+    `${HEAD_0}; in flight: volumes 0, books 0, chapters 0  — ch/s  elapsed 0:08  ETA —; ` +
+    "rate unlimited  (test: 17.5/s to Infinity/s)\n",
   ]);
 });
 
@@ -225,4 +234,52 @@ Deno.test("terminal view prints nothing on stop() when no run started (a refused
     view.stop();
     assert.deepEqual(writes, []);
   }
+});
+
+Deno.test("on a narrow terminal every line fits its width, so a redraw leaves no stale line", () => {
+  for (const columns of [80, 40]) {
+    const { writes, at, view } = setup({
+      columns: () => columns,
+      bookChapters: new Map([["bofm/1-ne", 22], ["bofm/2-ne", 33], ["bofm/jacob", 7]]),
+      totals: { volumes: 5, books: 88, chapters: 1584 },
+    });
+    at(0, (t) => ev.runStart(t));
+    at(0, (t) => ev.open(t, "bofm", 0));
+    for (const book of ["bofm/1-ne", "bofm/2-ne", "bofm/jacob"]) at(0, (t) => ev.open(t, book, 1));
+    at(500, (t) => ev.done(t, "bofm/1-ne/1", 400));
+    at(1000, (t) =>
+      rateChange(t, 40, 36, {
+        inFlight: 10,
+        cause: "limit",
+      }));
+    at(2000, (t) => ev.pause(t, T0 + 30_000));
+    const running = writes.at(-1) ?? "";
+    view.stop();
+    const frames = writes.join("");
+    // Each line of each frame: what follows an erase-line code, up to the next newline.
+    const lines = frames.split("\x1b[2K").slice(1).map((part) => part.split("\n")[0]);
+    assert.ok(lines.length > 0);
+    for (const line of lines) {
+      const visible = line.replace(CURSOR_CODE, "").replaceAll("\r", "");
+      assert.ok([...visible].length < columns, `${columns} columns: ${JSON.stringify(visible)}`);
+    }
+    assert.match(running, /in progress: bofm\/1-ne 1\/22/);
+    assert.match(running, /paused by the server until 12:03:30/);
+    if (columns === 80) assert.match(running, /28 s left/);
+  }
+});
+
+Deno.test("a server pause counts down on a terminal: one frame a second, none after it ends", async () => {
+  const { writes, at, clock, view } = setup();
+  at(0, (t) => ev.runStart(t));
+  at(200, (t) => ev.pause(t, T0 + 3200));
+  assert.match(writes.at(-1)!, /3 s left$/);
+  await clock.advance(1000);
+  assert.match(writes.at(-1)!, /2 s left$/);
+  await clock.advance(1000);
+  assert.match(writes.at(-1)!, /1 s left$/);
+  await clock.advance(1000);
+  assert.match(writes.at(-1)!, /0 s left$/);
+  assert.equal(clock.pending, 0, "no countdown frame after the pause ended");
+  view.stop();
 });
