@@ -6,30 +6,21 @@
  * @module
  */
 
-import type { RateSetting, RunEvent } from "../exec/types.ts";
+import type { RunEvent } from "../exec/types.ts";
 import { type Bound, type BoundBook, theoreticalMinimum } from "../plan/bound.ts";
 import type { RunLimits } from "../plan/limits.ts";
 import { formatCount, formatDuration, paint } from "./format.ts";
+import { RunTally, type TallyFailure, type TallyRate } from "./run_tally.ts";
 import {
-  type AttemptTiming,
   latencyBreakdown,
   type MaybeLatencyBreakdown,
   SERVER_LATENCY_PERCENTILE,
-  ttfbOf,
 } from "./server_latency.ts";
 
 export { nearestRank } from "./server_latency.ts";
 
 /** One node that failed. */
-export interface SummaryFailure {
-  readonly id: string;
-  readonly kind: string;
-  /** The last reason. */
-  readonly reason: string;
-  readonly attempts: number;
-  /** The HTTP status of the last attempt, where there was one. */
-  readonly status?: number;
-}
+export type SummaryFailure = TallyFailure;
 
 /** What a run did, for the terminal and for the `run-end` log record. */
 export interface Summary {
@@ -133,108 +124,26 @@ export interface SummaryCollectorOptions {
  */
 export class SummaryCollector {
   readonly #options: SummaryCollectorOptions;
-  readonly #chapterKind: string;
-  readonly #taskIds = new Set<string>();
-  readonly #skipped = new Set<string>();
-  /** Chapters skipped, or cancelled before they started: not in the bound. */
-  readonly #notRequested = new Set<string>();
-  readonly #failures: SummaryFailure[] = [];
-  readonly #attempts: AttemptTiming[] = [];
-  readonly #statusCounts: Record<string, number> = {};
-  #counts = { imported: 0, failed: 0, cancelled: 0 };
-  #requests = 0;
-  #retries = 0;
-  #rate: { changes: number; min: number; max: number; last: RateSetting } | undefined;
-  #startedAt: number | undefined;
-  #lastAt: number | undefined;
-  #ended: { durationMs: number; aborted: boolean } | undefined;
+  readonly #tally: RunTally;
 
   constructor(options: SummaryCollectorOptions) {
     this.#options = options;
-    this.#chapterKind = options.chapterKind ?? "chapter";
+    this.#tally = new RunTally(options.chapterKind ?? "chapter");
   }
 
   /** Takes one event into account. A sink of the run's events. */
   readonly add = (event: RunEvent): void => {
-    this.#startedAt ??= event.at;
-    this.#lastAt = event.at;
-    const isChapter = "kind" in event && event.kind === this.#chapterKind;
-    switch (event.type) {
-      case "task-start":
-        if (event.role === "task") {
-          this.#taskIds.add(event.id);
-          this.#requests++;
-        }
-        break;
-      case "task-retry":
-        this.#retries++;
-        this.#countStatus(event.status, event.timedOut);
-        break;
-      case "task-done":
-        if (this.#taskIds.has(event.id)) {
-          const ttfbMs = ttfbOf(event.value);
-          this.#attempts.push({
-            durationMs: event.durationMs,
-            ...(ttfbMs === undefined ? {} : { ttfbMs }),
-          });
-        }
-        if (isChapter) this.#counts.imported++;
-        break;
-      case "task-skipped":
-        if (isChapter) {
-          this.#skipped.add(event.id);
-          this.#notRequested.add(event.id);
-        }
-        break;
-      case "task-failed":
-        this.#countStatus(event.status, event.timedOut);
-        if (isChapter) this.#counts.failed++;
-        this.#failures.push({
-          id: event.id,
-          kind: event.kind,
-          reason: event.reason,
-          attempts: event.attempts,
-          ...(event.status === undefined ? {} : { status: event.status }),
-        });
-        break;
-      case "task-cancelled":
-        if (isChapter) this.#counts.cancelled++;
-        if (isChapter && !this.#taskIds.has(event.id)) this.#notRequested.add(event.id);
-        break;
-      case "run-end":
-        this.#ended = { durationMs: event.report.durationMs, aborted: event.report.aborted };
-        break;
-      case "rate-change": {
-        const rate = event.to.ratePerSecond;
-        const seen = this.#rate;
-        this.#rate = {
-          changes: (seen?.changes ?? 0) + 1,
-          min: Math.min(seen?.min ?? Infinity, rate),
-          max: Math.max(seen?.max ?? -Infinity, rate),
-          last: event.to,
-        };
-        break;
-      }
-      case "run-start":
-      case "scope-open":
-      case "scope-close":
-      case "rate-pause":
-      case "rate-resume":
-        break;
-      default: {
-        const unhandled: never = event;
-        throw new TypeError(`Cannot summarize event: unknown type "${String(unhandled)}"`);
-      }
-    }
+    this.#tally.add(event);
   };
 
   /** The summary of the events so far. Never holds NaN or Infinity. */
   summary(): Summary {
-    const durationMs = this.#ended?.durationMs ??
-      (this.#lastAt ?? 0) - (this.#startedAt ?? 0);
-    const latency = latencyBreakdown(this.#attempts);
+    const tally = this.#tally;
+    const chapterKind = this.#options.chapterKind ?? "chapter";
+    const durationMs = tally.durationMs;
+    const latency = latencyBreakdown(tally.attempts);
     const books = typeof this.#options.books === "function"
-      ? this.#options.books(this.#notRequested)
+      ? this.#options.books(tally.notRequested)
       : this.#options.books;
     // At the server's latency, never at the mean: the client's own delays
     // would raise the bound with the duration and hide them.
@@ -244,35 +153,30 @@ export class SummaryCollector {
     const efficiency = bound === null || bound.ms <= 0 || durationMs <= 0
       ? null
       : Math.min(1, bound.ms / durationMs);
-    const chapterFailures = this.#failures.filter((f) => f.kind === this.#chapterKind);
-    const otherFailures = this.#failures.filter((f) => f.kind !== this.#chapterKind);
-    const statuses = Object.keys(this.#statusCounts).length > 0;
+    const chapterFailures = tally.failures.filter((f) => f.kind === chapterKind);
+    const otherFailures = tally.failures.filter((f) => f.kind !== chapterKind);
+    const statusCounts = tally.statusCounts;
+    const statuses = Object.keys(statusCounts).length > 0;
+    const chapters = tally.chapters;
     return {
-      chapters: { total: this.#options.chapters, skipped: this.#skipped.size, ...this.#counts },
+      chapters: { total: this.#options.chapters, ...chapters },
       failures: [...chapterFailures, ...otherFailures],
       durationMs,
-      chaptersPerSecond: durationMs > 0 ? this.#counts.imported / (durationMs / 1000) : 0,
-      requests: this.#requests,
-      retries: this.#retries,
-      status429: this.#statusCounts["429"] ?? 0,
-      ...(statuses ? { statusCounts: { ...this.#statusCounts } } : {}),
+      chaptersPerSecond: durationMs > 0 ? chapters.imported / (durationMs / 1000) : 0,
+      requests: tally.requests,
+      retries: tally.retries,
+      status429: statusCounts["429"] ?? 0,
+      ...(statuses ? { statusCounts } : {}),
       latency,
       bound: bound === null ? null : { ms: bound.ms, limitedBy: bound.limitedBy },
       efficiency,
-      interrupted: this.#ended?.aborted ?? true,
-      ...(this.#rate === undefined ? {} : { rate: _rate(this.#rate) }),
+      interrupted: tally.interrupted,
+      ...(tally.rate === undefined ? {} : { rate: _rate(tally.rate) }),
     };
-  }
-
-  #countStatus(status: number | undefined, timedOut: true | undefined): void {
-    const key = status !== undefined ? String(status) : timedOut ? "timeout" : "no-status";
-    this.#statusCounts[key] = (this.#statusCounts[key] ?? 0) + 1;
   }
 }
 
-function _rate(
-  seen: { changes: number; min: number; max: number; last: RateSetting },
-): SummaryRate {
+function _rate(seen: TallyRate): SummaryRate {
   const finite = (n: number) => (Number.isFinite(n) ? n : null);
   return {
     changes: seen.changes,

@@ -9,12 +9,8 @@
 import { type Bound, type BoundBook, theoreticalMinimum } from "../plan/bound.ts";
 import { compileLimits } from "../plan/limits.ts";
 import type { LogRecord, RunHeader } from "../progress/log_record.ts";
-import {
-  type AttemptTiming,
-  latencyBreakdown,
-  type MaybeLatencyBreakdown,
-  ttfbOf,
-} from "../progress/server_latency.ts";
+import { RunTally } from "../progress/run_tally.ts";
+import { latencyBreakdown, type MaybeLatencyBreakdown } from "../progress/server_latency.ts";
 import { type RateTrace, rateTrace } from "./rate_trace.ts";
 
 /** Chapters in the whole canon of `import.yaml`, for the "whole canon at this speed" estimate. */
@@ -127,77 +123,15 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
       `Cannot measure run: the first record is "${start?.type ?? "none"}", expected "run-start"`,
     );
   }
-  const chapterKind = options.chapterKind ?? "chapter";
-  const taskIds = new Set<string>();
-  const requested = new Set<string>();
-  const skipped = new Set<string>();
-  const attempts: AttemptTiming[] = [];
-  const starts = { count: 0, first: Infinity, last: -Infinity };
-  const chapters = { imported: 0, failed: 0, cancelled: 0 };
-  let retries = 0;
-  let status429 = 0;
-  let end: Extract<LogRecord, { type: "run-end" }> | undefined;
+  // The same accounting as the run's own summary.
+  const tally = new RunTally(options.chapterKind ?? "chapter");
+  for (const record of records) tally.add(record);
 
-  for (const record of records) {
-    switch (record.type) {
-      case "task-start":
-        if (record.role === "task") {
-          taskIds.add(record.id);
-          starts.count++;
-          starts.first = Math.min(starts.first, record.at);
-          starts.last = Math.max(starts.last, record.at);
-        }
-        if (record.kind === chapterKind) requested.add(record.id);
-        break;
-      case "task-retry":
-        retries++;
-        if (record.status === 429) status429++;
-        break;
-      case "task-done":
-        if (taskIds.has(record.id)) {
-          const ttfbMs = ttfbOf(record);
-          attempts.push({
-            durationMs: record.durationMs,
-            ...(ttfbMs === undefined ? {} : { ttfbMs }),
-          });
-        }
-        if (record.kind === chapterKind) {
-          requested.add(record.id);
-          chapters.imported++;
-        }
-        break;
-      case "task-skipped":
-        if (record.kind === chapterKind) skipped.add(record.id);
-        break;
-      case "task-failed":
-        if (record.status === 429) status429++;
-        if (record.kind === chapterKind) chapters.failed++;
-        break;
-      case "task-cancelled":
-        if (record.kind === chapterKind) chapters.cancelled++;
-        break;
-      case "run-end":
-        end = record;
-        break;
-      case "run-start":
-      case "scope-open":
-      case "scope-close":
-      case "rate-pause":
-      case "rate-resume":
-      case "rate-change":
-        break;
-      default: {
-        const unhandled: never = record;
-        throw new TypeError(`Cannot measure run: unknown record type "${String(unhandled)}"`);
-      }
-    }
-  }
-
-  const last = records[records.length - 1];
-  const durationMs = end?.summary.durationMs ?? last.at - start.at;
+  const chapters = tally.chapters;
+  const durationMs = tally.durationMs;
   const chaptersPerSecond = durationMs > 0 ? chapters.imported / (durationMs / 1000) : 0;
-  const latency = latencyBreakdown(attempts);
-  const books = _books([...requested].filter((id) => !skipped.has(id)));
+  const latency = latencyBreakdown(tally.attempts);
+  const books = _books(tally.requestedChapters());
   const bound = latency.serverMs === null
     ? null
     : theoreticalMinimum(books, compileLimits(start.profile), latency.serverMs);
@@ -208,27 +142,22 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
     startedAt: start.time,
     profile: start.profile,
     selection: start.selection,
-    chapters: {
-      imported: chapters.imported,
-      skipped: skipped.size,
-      failed: chapters.failed,
-      cancelled: chapters.cancelled,
-    },
+    chapters,
     durationMs,
     chaptersPerSecond,
-    requests: starts.count,
-    retries,
-    status429,
+    requests: tally.requests,
+    retries: tally.retries,
+    status429: tally.statusCounts["429"] ?? 0,
     latencyMeanMs: latency.meanMs,
     latency,
-    meanStartGapMs: starts.count < 2 ? null : (starts.last - starts.first) / (starts.count - 1),
+    meanStartGapMs: tally.meanStartGapMs,
     bound,
     efficiency: bound === null || bound.ms <= 0 || durationMs <= 0
       ? null
       : Math.min(1, bound.ms / durationMs),
     canonEstimateMs: chaptersPerSecond > 0 ? (canonChapters / chaptersPerSecond) * 1000 : null,
-    ended: end !== undefined,
-    interrupted: end?.summary.interrupted ?? false,
+    ended: tally.ended,
+    interrupted: tally.ended && tally.interrupted,
     tornLastLine: options.tornLastLine ?? false,
     rate: rateTrace(records, durationMs),
   };
