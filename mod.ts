@@ -119,13 +119,19 @@ export { parseChapter, type RequestedChapter } from "./src/source/parse_chapter.
 export { type ImportOptions, type ImportResult, runImport } from "./src/importer.ts";
 export type { WriteFile, WriteFileAtomicOptions } from "./src/output/atomic_write.ts";
 export type { Summary, SummaryFailure, SummaryRate } from "./src/progress/summary.ts";
+export type { TallyFailure } from "./src/progress/run_tally.ts";
 export type {
   LatencyBreakdown,
   MaybeLatencyBreakdown,
   ServerLatencySource,
 } from "./src/progress/server_latency.ts";
 export { type FakeApi, type FakeApiOptions, startFakeApi } from "./src/fake_api/server.ts";
-export type { FakeCanon, FakeChapterRef } from "./src/fake_api/fake_canon.ts";
+export type {
+  FakeAvailability,
+  FakeCanon,
+  FakeChapterRef,
+  FakeLanguage,
+} from "./src/fake_api/fake_canon.ts";
 export type { ArrivalGaps, FakeApiStats } from "./src/fake_api/stats.ts";
 export type { FaultOptions } from "./src/fake_api/fault_plan.ts";
 export type { RateStep } from "./src/fake_api/rate_schedule.ts";

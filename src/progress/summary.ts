@@ -24,6 +24,7 @@ export type SummaryFailure = TallyFailure;
 
 /** What a run did, for the terminal and for the `run-end` log record. */
 export interface Summary {
+  /** Chapters by outcome. */
   readonly chapters: {
     /** Chapters the run was asked for. */
     readonly total: number;
@@ -31,16 +32,20 @@ export interface Summary {
     readonly imported: number;
     /** Already on disk (resume). */
     readonly skipped: number;
+    /** Failed after their attempts. */
     readonly failed: number;
+    /** Not ended because the run stopped first. */
     readonly cancelled: number;
   };
   /** Every failed node (chapters first, then manifests), in the order they failed. */
   readonly failures: readonly SummaryFailure[];
+  /** The run's duration, ms. */
   readonly durationMs: number;
   /** Imported chapters per second of the whole run. */
   readonly chaptersPerSecond: number;
   /** Task attempts started (one request each). */
   readonly requests: number;
+  /** Failed attempts that were retried. */
   readonly retries: number;
   /** Attempts answered with HTTP 429. */
   readonly status429: number;
@@ -73,11 +78,13 @@ export interface Summary {
 export interface SummaryRate {
   /** `rate-change` events. */
   readonly changes: number;
-  /** The lowest and highest rate set. */
+  /** The lowest rate set. */
   readonly minPerSecond: number | null;
+  /** The highest rate set. */
   readonly maxPerSecond: number | null;
-  /** The setting in effect at the end. */
+  /** The rate in effect at the end. */
   readonly lastPerSecond: number | null;
+  /** The in-flight limit in effect at the end. */
   readonly lastMaxInFlight: number | null;
 }
 
