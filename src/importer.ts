@@ -18,6 +18,8 @@ import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
+import { bookManifestPath } from "./output/paths.ts";
+import { readBookManifest } from "./output/read_manifest.ts";
 import { type ChapterWriteResult, writeEncodedChapter } from "./output/chapter_file.ts";
 import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
@@ -32,7 +34,7 @@ import { defaultLogPath, ProgressLog } from "./progress/log.ts";
 import type { RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
 import { journalSink, trustedChapters, unchangedManifests } from "./resume.ts";
-import { fetchChapterBody } from "./source/request.ts";
+import { type ChapterValidators, fetchChapterBody } from "./source/request.ts";
 import { ChapterEncoder } from "./offload/chapter_encoder.ts";
 import { quotaPause } from "./exec/adaptive/quota.ts";
 import { TOOL } from "./version.ts";
@@ -59,6 +61,13 @@ export interface ImportOptions {
   readonly failFast?: boolean;
   /** Fetch every selected chapter again, even those already on disk. @default false */
   readonly force?: boolean;
+  /**
+   * Ask the server whether each chapter already on disk changed: a chapter
+   * whose book manifest holds its `ETag` / `Last-Modified` is requested with
+   * `If-None-Match` / `If-Modified-Since`, and a `304` leaves its file as it
+   * is (counted as unchanged); one without is fetched again whole. @default false
+   */
+  readonly refresh?: boolean;
   /** Progress log path; `false` for none. @default `<out>/.import/runs/<start>.ndjson` */
   readonly log?: string | false;
   /** SHA-256 of the manifest file, for the log. @default "" */
@@ -241,6 +250,14 @@ interface _Run {
   readonly journal: ChapterJournal;
   /** Parses, serializes and hashes the chapters (on workers). */
   readonly encoder: ChapterEncoder;
+  /** With `refresh`: the chapters on disk, each with its file and the validators to ask with. */
+  refresh?: ReadonlyMap<string, _OnDisk>;
+}
+
+/** A chapter on disk, as a refresh asks after it. */
+interface _OnDisk {
+  readonly written: ChapterWriteResult;
+  readonly validators?: ChapterValidators;
 }
 
 async function _execute(run: _Run): Promise<ImportResult> {
@@ -258,10 +275,16 @@ async function _execute(run: _Run): Promise<ImportResult> {
       journal,
       extraLogs: logPath ? [logPath] : [],
     });
-  // Manifests over nothing this run can change are left as they are.
-  const preResolved = new Map<string, unknown>(trusted);
-  const unchanged = await unchangedManifests(plan.dag.nodes, new Set(trusted.keys()), outDir);
-  for (const [id, value] of unchanged) preResolved.set(id, value);
+  // A refresh asks after every chapter on disk; else they are skipped, and
+  // manifests over nothing this run can change are left as they are.
+  const preResolved = new Map<string, unknown>();
+  if (options.refresh) {
+    run.refresh = await _onDisk(trusted, chapters, outDir);
+  } else {
+    for (const [id, value] of trusted) preResolved.set(id, value);
+    const unchanged = await unchangedManifests(plan.dag.nodes, new Set(trusted.keys()), outDir);
+    for (const [id, value] of unchanged) preResolved.set(id, value);
+  }
 
   const limits = compileLimits(profile);
   const collector = new SummaryCollector({
@@ -461,7 +484,9 @@ function _handlers(
   return {
     tasks: {
       chapter: async (node, context) => {
+        const onDisk = run.refresh?.get(node.id);
         const body = await fetchChapterBody(node.uri, {
+          validators: onDisk?.validators,
           source: manifest.source,
           retryOn: manifest.retry.retryOn,
           fetch: options.fetch,
@@ -470,6 +495,11 @@ function _handlers(
           now: () => clock.now(),
           onRateHint: onHint,
         });
+        // Not modified: the file on disk is the server's page still.
+        if ("notModified" in body) {
+          const { validators, ttfbMs } = body;
+          return { ...onDisk!.written, ttfbMs, validators, unchanged: true };
+        }
         // The request is over: its slot goes to the next one while this
         // chapter is parsed (off the main thread) and written, unless too
         // many wait for that already (then requests wait for the writing).
@@ -490,7 +520,11 @@ function _handlers(
           const written = await writingOutput(() =>
             writeEncodedChapter(outDir, encoded, { signal: local.signal, writeFile })
           );
-          return { ...written, ttfbMs: body.ttfbMs };
+          return {
+            ...written,
+            ttfbMs: body.ttfbMs,
+            ...(body.validators === undefined ? {} : { validators: body.validators }),
+          };
         } finally {
           local.dispose();
           behind--;
@@ -582,4 +616,45 @@ function _boundBooks(chapters: readonly ChapterNode[], notRequested: ReadonlySet
     books.set(key, entry);
   }
   return [...books.values()];
+}
+
+/**
+ * The chapters a refresh asks after: each trusted file, with the validators
+ * its book manifest holds for it while it is the same file (same SHA-256).
+ */
+async function _onDisk(
+  trusted: ReadonlyMap<string, ChapterWriteResult>,
+  chapters: readonly ChapterNode[],
+  outDir: string,
+): Promise<Map<string, _OnDisk>> {
+  const found = new Map<string, _OnDisk>();
+  const books = new Map<string, Map<number, { sha256: string } & ChapterValidators>>();
+  for (const node of chapters) {
+    const written = trusted.get(node.id);
+    if (written === undefined) continue;
+    const key = `${node.volume}/${node.book}`;
+    let book = books.get(key);
+    if (book === undefined) {
+      const read = await readBookManifest(
+        bookManifestPath(outDir, node.volume, node.book),
+        node.volume,
+        node.book,
+      );
+      book = new Map(
+        read.ok
+          ? read.manifest.chapters.map((c) => [c.chapter, {
+            sha256: c.sha256,
+            ...(c.etag === undefined ? {} : { etag: c.etag }),
+            ...(c.lastModified === undefined ? {} : { lastModified: c.lastModified }),
+          }])
+          : [],
+      );
+      books.set(key, book);
+    }
+    const entry = book.get(node.chapter);
+    const { sha256: _, ...validators } = entry ?? { sha256: "" };
+    const known = entry?.sha256 === written.sha256 && Object.keys(validators).length > 0;
+    found.set(node.id, { written, ...(known ? { validators } : {}) });
+  }
+  return found;
 }

@@ -269,6 +269,60 @@ sanitizedTest(
 );
 
 sanitizedTest(
+  "a refresh asks after every chapter: 304s keep their files, a changed page is fetched again",
+  async () => {
+    await withFake({ volumes: canon.volumes }, async (api, out) => {
+      const options = {
+        manifest: against(canon, api.apiUrl),
+        profile: fast,
+        outDir: out,
+        selection: { source: ["pgp"] },
+      };
+      await runImport(options);
+      const book = await readJson<BookManifest>(join(out, "pgp", "moses", "manifest.json"));
+      assert.ok(book.chapters.every((c) => c.etag?.startsWith('"') && c.lastModified));
+      const file = join(out, "pgp", "moses", "2.json");
+      const { mtime } = await Deno.stat(file);
+      const firstBytes = api.stats().bytesSent;
+
+      api.resetStats();
+      const unchanged = await runImport({ ...options, refresh: true });
+      assert.equal(unchanged.exitCode, 0);
+      assert.deepEqual(
+        [unchanged.summary.chapters.unchanged, unchanged.summary.chapters.imported],
+        [16, 0],
+      );
+      assert.deepEqual(api.stats().byStatus, { "304": 16 });
+      assert.equal(
+        api.stats().bytesSent,
+        0,
+        `a refresh of ${firstBytes} bytes transferred no body`,
+      );
+      assert.deepEqual((await Deno.stat(file)).mtime, mtime, "an unchanged file is not rewritten");
+
+      api.touch("/scriptures/pgp/moses/2");
+      api.resetStats();
+      const changed = await runImport({ ...options, refresh: true });
+      assert.deepEqual(
+        [changed.summary.chapters.unchanged, changed.summary.chapters.imported],
+        [15, 1],
+      );
+      assert.deepEqual(api.stats().byStatus, { "200": 1, "304": 15 });
+      const after = await readJson<BookManifest>(join(out, "pgp", "moses", "manifest.json"));
+      const before2 = book.chapters.find((c) => c.chapter === 2)!;
+      const after2 = after.chapters.find((c) => c.chapter === 2)!;
+      assert.notEqual(after2.sha256, before2.sha256);
+      assert.notEqual(after2.etag, before2.etag);
+      assert.equal(
+        after.chapters.find((c) => c.chapter === 3)?.etag,
+        book.chapters.find((c) => c.chapter === 3)?.etag,
+        "a chapter found unchanged keeps its validators",
+      );
+    });
+  },
+);
+
+sanitizedTest(
   "chapters written with the log elsewhere, or none, are vouched for inside the output folder",
   async () => {
     await withFake({ volumes: canon.volumes }, async (api, out) => {

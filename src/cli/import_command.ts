@@ -37,6 +37,7 @@ export interface ImportFlags extends SelectOptions {
   quiet?: boolean;
   json?: boolean;
   force?: boolean;
+  refresh?: boolean;
   retryFailed?: boolean;
   failFast?: boolean;
 }
@@ -62,6 +63,10 @@ export function addImportOptions(command: Command, choice: ImportOptionsChoice =
     .option("-q, --quiet", "print only the summary")
     .option("--json", "print the summary as JSON on stdout")
     .option("--force", "fetch every selected chapter again, even those already on disk")
+    .option(
+      "--refresh",
+      "ask the server whether each chapter on disk changed (If-None-Match / If-Modified-Since); a 304 keeps the file",
+    )
     .option("--retry-failed", "run only the chapters that failed in the last run")
     .option("--fail-fast", "stop starting new work after the first failure");
 }
@@ -103,6 +108,11 @@ export async function importCommand(
     throw new UsageError(`Invalid --out "": expected a directory path (--out . for this one)`);
   }
   if (options.log === "") throw new UsageError(`Invalid --log "": expected a file path`);
+  if (options.refresh && options.force) {
+    throw new UsageError(
+      "Cannot use --refresh with --force: --force fetches everything again, --refresh asks first",
+    );
+  }
   const outDir = options.out ?? manifest.output.dir;
   let selection: SelectionInput = options;
   if (options.retryFailed) {
@@ -159,6 +169,7 @@ export async function importCommand(
       signal: deps.signal,
       failFast: options.failFast,
       force: options.force,
+      refresh: options.refresh,
       log: options.log,
       manifestSha256: await sha256Hex(manifestBytes),
       onEvent: view.handle,

@@ -19,6 +19,7 @@ import type {
 import { chapterUri } from "../source/chapter_uri.ts";
 import { bookManifestPath, chapterFileName, chapterPath } from "./paths.ts";
 import { _findBook } from "./_lookup.ts";
+import { readBookManifest } from "./read_manifest.ts";
 
 /** Options of {@linkcode writeBookManifest}. */
 export interface BookManifestOptions {
@@ -84,6 +85,14 @@ export async function writeBookManifest(
     ),
   );
 
+  // The server's validators of each file's page: this run's answer for a
+  // chapter it fetched, else the last manifest's, while the file is the same.
+  const previous = await readBookManifest(
+    bookManifestPath(outDir, volumeId, bookId),
+    volumeId,
+    bookId,
+  );
+  const before = new Map(previous.ok ? previous.manifest.chapters.map((c) => [c.chapter, c]) : []);
   const chapters: BookManifestChapter[] = [];
   const missingChapters: number[] = [];
   const failed: BookManifestFailure[] = [];
@@ -93,7 +102,21 @@ export async function writeBookManifest(
     const file = chapterFileName(chapter);
     if (verification.ok) {
       const { uri, bytes, sha256, verses, paragraphs } = verification;
-      chapters.push({ chapter, uri, file, bytes, sha256, verses, paragraphs });
+      const outcome = outcomes.get(`${volumeId}/${bookId}/${chapter}`);
+      const old = before.get(chapter);
+      const validators = _validatorsOf(outcome) ??
+        (old?.sha256 === sha256 ? { etag: old.etag, lastModified: old.lastModified } : {});
+      chapters.push({
+        chapter,
+        uri,
+        file,
+        bytes,
+        sha256,
+        verses,
+        paragraphs,
+        ...(validators.etag === undefined ? {} : { etag: validators.etag }),
+        ...(validators.lastModified === undefined ? {} : { lastModified: validators.lastModified }),
+      });
       continue;
     }
     missingChapters.push(chapter);
@@ -136,6 +159,21 @@ export async function writeBookManifest(
     { signal },
   );
   return bookManifest;
+}
+
+/** The validators a chapter's outcome carries (its value's `validators`), if this run fetched or checked it. */
+function _validatorsOf(
+  outcome: Outcome | undefined,
+): { etag?: string; lastModified?: string } | undefined {
+  if (outcome?.status !== "done") return undefined;
+  const value = outcome.value as { validators?: unknown } | null | undefined;
+  const validators = value?.validators;
+  if (typeof validators !== "object" || validators === null) return undefined;
+  const { etag, lastModified } = validators as Record<string, unknown>;
+  return {
+    ...(typeof etag === "string" ? { etag } : {}),
+    ...(typeof lastModified === "string" ? { lastModified } : {}),
+  };
 }
 
 /** The failure an outcome records, or undefined when the chapter ended well. */

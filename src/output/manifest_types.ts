@@ -1,7 +1,9 @@
 /**
  * The three manifest files an import writes. Each is rebuilt from what is on
  * disk (chapter files, then book manifests, then volume manifests), never
- * merged into an older one, so it always describes the files beside it.
+ * merged into an older one, so it always describes the files beside it; only
+ * the server's validators of a chapter (`etag`, `lastModified`) are carried
+ * over from the last book manifest, while the chapter's file is the same.
  *
  * @module
  */
@@ -22,6 +24,10 @@ export interface BookManifestChapter {
   readonly verses: number;
   /** Number of non-verse body paragraphs in the chapter. */
   readonly paragraphs: number;
+  /** The server's `ETag` for the page this file holds, for a conditional refresh (`--refresh`). */
+  readonly etag?: string;
+  /** The server's `Last-Modified` for that page, an HTTP date. */
+  readonly lastModified?: string;
 }
 
 /** A chapter that this run failed to import and that has no valid file on disk. */

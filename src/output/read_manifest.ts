@@ -43,6 +43,8 @@ const bookManifestSchema = z.object({
     sha256: z.string(),
     verses: count,
     paragraphs: count,
+    etag: z.string().optional(),
+    lastModified: z.string().optional(),
   })),
   complete: z.boolean(),
   updatedAt: timestamp,

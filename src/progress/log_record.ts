@@ -55,6 +55,8 @@ export interface LoggedTaskValue {
   readonly bytes?: number;
   readonly verses?: number;
   readonly sha256?: string;
+  /** A refresh found the chapter unchanged (`304`): its file was not written again. */
+  readonly unchanged?: true;
 }
 
 /**
@@ -167,6 +169,7 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
           bytes: value.bytes,
           verses: value.verses,
           sha256: value.sha256,
+          unchanged: value.unchanged,
         }),
       };
     }
@@ -253,5 +256,6 @@ function _fields(value: unknown): LoggedTaskValue {
     bytes: typeof v.bytes === "number" ? v.bytes : undefined,
     verses: typeof v.verses === "number" ? v.verses : undefined,
     sha256: typeof v.sha256 === "string" ? v.sha256 : undefined,
+    unchanged: v.unchanged === true ? true : undefined,
   };
 }

@@ -52,7 +52,7 @@ export interface TallyRate {
  * tally.add({ type: "task-start", at: 150, id: "pgp/moses/1", kind: "chapter", role: "task", attempt: 2 });
  * tally.add({ type: "task-done", at: 200, id: "pgp/moses/1", kind: "chapter", attempts: 2,
  *   durationMs: 50, value: null });
- * assert.deepEqual(tally.chapters, { imported: 1, failed: 0, cancelled: 0, skipped: 0 });
+ * assert.deepEqual(tally.chapters, { imported: 1, unchanged: 0, failed: 0, cancelled: 0, skipped: 0 });
  * assert.equal(tally.requests, 2);
  * assert.deepEqual(tally.statusCounts, { "503": 1 });
  * ```
@@ -66,7 +66,7 @@ export class RunTally {
   readonly #failures: TallyFailure[] = [];
   readonly #attempts: AttemptTiming[] = [];
   readonly #statusCounts: Record<string, number> = {};
-  readonly #counts = { imported: 0, failed: 0, cancelled: 0 };
+  readonly #counts = { imported: 0, unchanged: 0, failed: 0, cancelled: 0 };
   #requests = 0;
   #retries = 0;
   #firstStartAt = Infinity;
@@ -110,7 +110,9 @@ export class RunTally {
           });
         }
         if (isChapter) {
-          this.#counts.imported++;
+          // A refresh's 304: asked after, found the same, not written again.
+          const unchanged = "value" in entry ? _unchanged(entry.value) : entry.unchanged === true;
+          this.#counts[unchanged ? "unchanged" : "imported"]++;
           this.#requested.add(entry.id);
         }
         break;
@@ -168,6 +170,8 @@ export class RunTally {
   /** Chapters by outcome. */
   get chapters(): {
     readonly imported: number;
+    /** Asked after by a refresh and found unchanged (`304`): not written again. */
+    readonly unchanged: number;
     readonly skipped: number;
     readonly failed: number;
     readonly cancelled: number;
@@ -244,4 +248,9 @@ export class RunTally {
     const key = status !== undefined ? String(status) : timedOut ? "timeout" : "no-status";
     this.#statusCounts[key] = (this.#statusCounts[key] ?? 0) + 1;
   }
+}
+
+function _unchanged(value: unknown): boolean {
+  return typeof value === "object" && value !== null &&
+    (value as Record<string, unknown>).unchanged === true;
 }

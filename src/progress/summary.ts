@@ -30,6 +30,8 @@ export interface Summary {
     readonly total: number;
     /** Fetched and written by this run. */
     readonly imported: number;
+    /** Asked after by a refresh and found unchanged (`304`): not written again. */
+    readonly unchanged: number;
     /** Already on disk (resume). */
     readonly skipped: number;
     /** Failed after their attempts. */
@@ -234,7 +236,7 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
   const lines = [
     `Chapters: ${
       paint(`${formatCount(c.imported)} imported`, "green", color && c.imported > 0)
-    }, ` +
+    }, ` + (c.unchanged > 0 ? `${formatCount(c.unchanged)} unchanged, ` : "") +
     `${formatCount(c.skipped)} skipped, ${paint(failed, "red", color && c.failed > 0)}, ` +
     `${formatCount(c.cancelled)} cancelled, of ${formatCount(c.total)}`,
   ];

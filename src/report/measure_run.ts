@@ -31,6 +31,8 @@ export interface MeasuredRun {
   readonly chapters: {
     /** Fetched and written by this run. */
     readonly imported: number;
+    /** Found unchanged by a refresh (`304`). */
+    readonly unchanged: number;
     /** Already on disk (resume): neither requested nor part of the minimum. */
     readonly skipped: number;
     readonly failed: number;

@@ -42,6 +42,37 @@ export interface FetchChapterOptions {
   readonly onRateHint?: (hint: RateHint) => void;
 }
 
+/**
+ * What a server said identifies a page's version: its `ETag` and
+ * `Last-Modified`, kept to ask next time whether the page changed.
+ */
+export interface ChapterValidators {
+  /** The `ETag` header, as sent (quotes and `W/` included). */
+  readonly etag?: string;
+  /** The `Last-Modified` header, an HTTP date. */
+  readonly lastModified?: string;
+}
+
+/** Options of {@link fetchChapterBody}: those of {@link fetchChapter}, and validators for a conditional request. */
+export interface FetchChapterBodyOptions extends FetchChapterOptions {
+  /**
+   * Ask only for a newer page: sends `If-None-Match` / `If-Modified-Since`,
+   * and a `304 Not Modified` answers {@link NotModified} instead of a body.
+   */
+  readonly validators?: ChapterValidators;
+}
+
+/** The answer to a conditional request when the page did not change (`304`). */
+export interface NotModified {
+  readonly notModified: true;
+  /** Time to first byte, ms. */
+  readonly ttfbMs: number;
+  /** The validators the 304 carried (a server may update them), else those sent. */
+  readonly validators: ChapterValidators;
+  /** The rate limit the response announced, if any. */
+  readonly rateHint?: RateHint;
+}
+
 /** A chapter fetched and parsed. */
 export interface FetchedChapter {
   /** The parsed chapter. */
@@ -162,6 +193,8 @@ export interface FetchedChapterBody {
   readonly ttfbMs: number;
   /** The rate limit the response announced (RateLimit or X-RateLimit headers), if any. */
   readonly rateHint?: RateHint;
+  /** The page's `ETag` and `Last-Modified`, when the answer had them. */
+  readonly validators?: ChapterValidators;
 }
 
 /**
@@ -170,12 +203,23 @@ export interface FetchedChapterBody {
  * with `parseChapterBody` (parse_chapter.ts), here or in a worker (both halves are pure
  * of each other: the body bytes and `requested` are all the second needs).
  *
+ * With `validators`, the request is conditional, and a `304` answers
+ * {@link NotModified}: the page on disk is still the server's.
+ *
  * @throws {TypeError} When `uri` is not a chapter URI.
  */
 export async function fetchChapterBody(
   uri: string,
   options: FetchChapterOptions,
-): Promise<FetchedChapterBody> {
+): Promise<FetchedChapterBody>;
+export async function fetchChapterBody(
+  uri: string,
+  options: FetchChapterBodyOptions,
+): Promise<FetchedChapterBody | NotModified>;
+export async function fetchChapterBody(
+  uri: string,
+  options: FetchChapterBodyOptions,
+): Promise<FetchedChapterBody | NotModified> {
   const { source, retryOn, signal } = options;
   const doFetch = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
@@ -189,7 +233,11 @@ export async function fetchChapterBody(
   try {
     response = await fetchFollowingRedirects(url, {
       fetch: doFetch,
-      headers: { "User-Agent": source.userAgent, "Accept": "application/json" },
+      headers: {
+        "User-Agent": source.userAgent,
+        "Accept": "application/json",
+        ..._conditionalHeaders(options.validators),
+      },
       what: uri,
       signal,
     });
@@ -211,6 +259,16 @@ export async function fetchChapterBody(
     const early = response.headers.has("retry-after") ? rate : rateHint;
     if (Object.keys(early).length > 0) options.onRateHint(early);
   }
+  const validators = _validatorsOf(response.headers);
+  if (response.status === 304 && options.validators !== undefined) {
+    await response.body?.cancel().catch(() => {});
+    return {
+      notModified: true,
+      ttfbMs,
+      validators: validators ?? options.validators,
+      ...(rateHint === undefined ? {} : { rateHint }),
+    };
+  }
   if (!response.ok) {
     await response.body?.cancel().catch(() => {});
     throw _statusError(uri, response, retryOn.includes(response.status), now(), rateHint);
@@ -226,7 +284,33 @@ export async function fetchChapterBody(
     ...(options.proseOnly === undefined ? {} : { proseOnly: options.proseOnly }),
   };
   const contentType = response.headers.get("content-type");
-  return { bytes, requested, contentType, ttfbMs, ...(rateHint === undefined ? {} : { rateHint }) };
+  return {
+    bytes,
+    requested,
+    contentType,
+    ttfbMs,
+    ...(rateHint === undefined ? {} : { rateHint }),
+    ...(validators === undefined ? {} : { validators }),
+  };
+}
+
+function _conditionalHeaders(validators: ChapterValidators | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (validators?.etag !== undefined) headers["If-None-Match"] = validators.etag;
+  if (validators?.lastModified !== undefined) {
+    headers["If-Modified-Since"] = validators.lastModified;
+  }
+  return headers;
+}
+
+function _validatorsOf(headers: Headers): ChapterValidators | undefined {
+  const etag = headers.get("etag") ?? undefined;
+  const lastModified = headers.get("last-modified") ?? undefined;
+  if (etag === undefined && lastModified === undefined) return undefined;
+  return {
+    ...(etag === undefined ? {} : { etag }),
+    ...(lastModified === undefined ? {} : { lastModified }),
+  };
 }
 
 function _statusError(

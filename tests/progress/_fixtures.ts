@@ -30,7 +30,7 @@ export const HEADER: RunHeader = {
 
 /** A summary to stand for the collector's. */
 export const SUMMARY: Summary = {
-  chapters: { total: 2, imported: 1, skipped: 0, failed: 1, cancelled: 0 },
+  chapters: { total: 2, imported: 1, unchanged: 0, skipped: 0, failed: 1, cancelled: 0 },
   failures: [{ id: "bofm/1-ne/2", kind: "chapter", reason: "HTTP 404", attempts: 1, status: 404 }],
   durationMs: 1000,
   chaptersPerSecond: 1,

@@ -46,6 +46,7 @@ Deno.test("summary counts chapters, requests, retries, 429s and failed statuses"
   assert.deepEqual(summary.chapters, {
     total: 5,
     imported: 3,
+    unchanged: 0,
     skipped: 1,
     failed: 1,
     cancelled: 0,

@@ -19,7 +19,13 @@ Deno.test("a sequential run of 4 chapters of 200 ms is measured at 100% of its m
   assert.equal(run.startedAt, new Date(T0).toISOString());
   assert.deepEqual(run.profile, SEQUENTIAL);
   assert.deepEqual(run.selection, ["pgp"]);
-  assert.deepEqual(run.chapters, { imported: 4, skipped: 0, failed: 0, cancelled: 0 });
+  assert.deepEqual(run.chapters, {
+    imported: 4,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+    cancelled: 0,
+  });
   assert.equal(run.durationMs, 800);
   assert.equal(run.chaptersPerSecond, 5);
   assert.equal(run.requests, 4);
@@ -61,6 +67,7 @@ Deno.test("a run's measures equal the run-end summary the run logged", () => {
   assert.equal(run.chaptersPerSecond, summary.chaptersPerSecond);
   assert.deepEqual(run.chapters, {
     imported: summary.chapters.imported,
+    unchanged: summary.chapters.unchanged,
     skipped: summary.chapters.skipped,
     failed: summary.chapters.failed,
     cancelled: summary.chapters.cancelled,

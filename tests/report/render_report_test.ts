@@ -83,7 +83,13 @@ Deno.test("JSON holds every field of every row, an unlimited rate as null", () =
   assert.equal(fast.bound.ms, 350);
   assert.equal(fast.bound.limitedBy, "rate");
   assert.equal(fast.canonEstimateMs, 158_400);
-  assert.deepEqual(fast.chapters, { imported: 4, skipped: 0, failed: 0, cancelled: 0 });
+  assert.deepEqual(fast.chapters, {
+    imported: 4,
+    unchanged: 0,
+    skipped: 0,
+    failed: 0,
+    cancelled: 0,
+  });
   assert.equal(parsed.runs[2].tornLastLine, true);
   const unlimited = { ...rows()[0], bound: { ...rows()[0].bound!, rate: Infinity } };
   assert.equal(JSON.parse(renderReport([unlimited], { format: "json" })).runs[0].bound.rate, null);
