@@ -59,7 +59,8 @@ export function addExportCommand(
 
 /**
  * Runs an export and prints what it wrote and what it left out; returns 0,
- * or 1 when chapters were left out (the file holds the others).
+ * 1 when chapters were left out (the file holds the others), or 130 when
+ * `deps.signal` aborts it (then `--out` is left as it was).
  *
  * @throws {UsageError} For an empty `--out` or a bad `--lang`.
  * @throws {ExportInputError} When the folder is no output folder, lacks a
@@ -87,12 +88,21 @@ export async function exportCommand(
   const dir = options.dir ?? await _defaultDir(options.manifest ?? "./import.yaml");
   await checkExportTarget(options.out, options.force ?? false);
   const folder = await openOutputFolder(dir, { langs });
-  const result = await exportFolder(folder, {
-    format: options.format,
-    out: options.out,
-    force: options.force,
-    signal: deps.signal,
-  });
+  let result;
+  try {
+    result = await exportFolder(folder, {
+      format: options.format,
+      out: options.out,
+      force: options.force,
+      signal: deps.signal,
+    });
+  } catch (error) {
+    if (deps.signal?.aborted && error === deps.signal.reason) {
+      deps.stderr(`Export interrupted: "${options.out}" was not written\n`);
+      return EXIT.interrupted;
+    }
+    throw error;
+  }
   for (const problem of result.problems) {
     const count = problem.chapters === 1 ? "" : ` (${_number(problem.chapters)} chapters)`;
     deps.stderr(`Not exported: ${problem.scope}${count}: ${problem.reason}\n`);
@@ -103,8 +113,9 @@ export async function exportCommand(
       `to "${result.out}" as ${result.format}\n`,
   );
   if (result.chaptersLeftOut > 0) {
+    const chapters = result.chaptersLeftOut === 1 ? "chapter" : "chapters";
     deps.stderr(
-      `${_number(result.chaptersLeftOut)} chapters not exported: missing, failed or not ` +
+      `${_number(result.chaptersLeftOut)} ${chapters} not exported: missing, failed or not ` +
         `matching their manifest (listed above)\n`,
     );
     return EXIT.failed;
