@@ -7,6 +7,7 @@
 
 import { type Command, Option } from "commander";
 import { EXPORT_FORMATS, type ExportFormat } from "../export/export_folder.ts";
+import { VOLUME_ALIASES } from "../plan/selection.ts";
 import { collect, commaList, languageFlag, UsageError } from "./flags.ts";
 import { type CliDeps, EXIT } from "./options.ts";
 
@@ -21,6 +22,8 @@ export interface ExportCommandOptions {
   readonly manifest?: string;
   /** Languages (comma lists or repeated). @default every language of the folder */
   readonly lang?: readonly string[];
+  /** Volumes (ids, `dc`, or `all`; comma lists or repeated). @default all */
+  readonly source?: readonly string[];
   /** Replace `out` when it exists. */
   readonly force?: boolean;
 }
@@ -44,6 +47,11 @@ export function addExportCommand(
     .option(
       "--lang <codes>",
       "languages to export (comma list or repeated; default: the folder's)",
+      collect,
+    )
+    .option(
+      "-s, --source <volumes>",
+      "volumes to export: all, ot, nt, bofm, dc, pgp (comma list or repeated; default: all)",
       collect,
     )
     .option("--force", "replace the file when it exists")
@@ -87,7 +95,7 @@ export async function exportCommand(
   ]);
   const dir = options.dir ?? await _defaultDir(options.manifest ?? "./import.yaml");
   await checkExportTarget(options.out, options.force ?? false);
-  const folder = await openOutputFolder(dir, { langs });
+  const folder = await openOutputFolder(dir, { langs, volumes: _volumes(options.source) });
   let result;
   try {
     result = await exportFolder(folder, {
@@ -121,6 +129,13 @@ export async function exportCommand(
     return EXIT.failed;
   }
   return EXIT.ok;
+}
+
+/** `--source`'s words as volume ids (`dc` is `dc-testament`), or undefined for all. */
+function _volumes(source: readonly string[] | undefined): string[] | undefined {
+  const words = commaList(source).map((word) => word.toLowerCase());
+  if (words.length === 0 || words.includes("all")) return undefined;
+  return [...new Set(words.map((word) => VOLUME_ALIASES[word] ?? word))];
 }
 
 async function _defaultDir(manifestPath: string): Promise<string> {

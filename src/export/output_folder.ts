@@ -80,6 +80,11 @@ export interface OpenOutputFolderOptions {
    * filtered by it. @default every language of the folder
    */
   readonly langs?: readonly string[];
+  /**
+   * The volumes to export, by id: the others are neither exported nor
+   * reported. @default every volume of the root manifest
+   */
+  readonly volumes?: readonly string[];
 }
 
 /**
@@ -87,7 +92,7 @@ export interface OpenOutputFolderOptions {
  * checksums between them (see the module doc).
  *
  * @throws {ExportInputError} When `dir` has no readable root manifest, or
- *   `langs` names a language it does not hold.
+ *   `langs` names a language it does not hold, or `volumes` a volume it does not list.
  */
 export async function openOutputFolder(
   dir: string,
@@ -109,10 +114,20 @@ export async function openOutputFolder(
     );
   }
 
+  const known = root.volumes.map((entry) => entry.volume);
+  const unknown = (options.volumes ?? []).filter((volume) => !known.includes(volume));
+  if (unknown.length > 0) {
+    throw new ExportInputError(
+      `Cannot export --source ${unknown.join(",")}: no such volume in "${dir}" ` +
+        `(valid: ${known.join(", ")})`,
+    );
+  }
+
   const problems: ExportProblem[] = [];
   const volumes: ExportVolume[] = [];
   const expected = { chapters: 0, verses: 0, paragraphs: 0 };
   for (const [index, entry] of root.volumes.entries()) {
+    if (options.volumes !== undefined && !options.volumes.includes(entry.volume)) continue;
     const volume = { volume: entry.volume, title: entry.title, position: index + 1 };
     const leaveOut = (reason: string) => {
       problems.push({ scope: entry.volume, chapters: entry.expectedChapters, reason });

@@ -124,3 +124,48 @@ Deno.test("an interrupted export exits 130 and leaves no file, not even a tempor
     assert.deepEqual(await filesIn(imported.work), []);
   });
 });
+
+Deno.test("export --source scopes the export to volumes, so a partial import exports with exit 0", async () => {
+  await withImported(async (imported) => {
+    // As if the folder had been imported with --source pgp only.
+    await Deno.remove(join(imported.dir, "dc-testament"), { recursive: true });
+    const out = join(imported.work, "pgp.ndjson");
+    const all = await runMain(["export", imported.dir, "-f", "ndjson", "-o", out]);
+    assert.equal(all.code, 1);
+    assert.match(all.stderr, /^Not exported: dc-testament \(2 chapters\): Cannot read volume/);
+
+    const pgp = await runMain([
+      "export",
+      imported.dir,
+      "-f",
+      "ndjson",
+      "-o",
+      out,
+      "--force",
+      "-s",
+      "PGP",
+    ]);
+    assert.equal(pgp.code, 0, pgp.stderr);
+    assert.equal(pgp.stderr, "");
+    const rows = (await Deno.readTextFile(out)).trimEnd().split("\n").map((l) => JSON.parse(l));
+    assert.ok(rows.length > 0 && rows.every((row) => row.volume === "pgp"));
+
+    const unknown = await runMain([
+      "export",
+      imported.dir,
+      "-f",
+      "csv",
+      "-o",
+      out,
+      "-s",
+      "bom",
+      "--force",
+    ]);
+    assert.equal(unknown.code, 2);
+    assert.match(
+      unknown.stderr,
+      /^Cannot export --source bom: no such volume in ".*" \(valid: dc-testament, pgp\)\n$/,
+    );
+    assert.equal((await Deno.readTextFile(out)).split("\n")[0].startsWith("{"), true, "kept");
+  });
+});
