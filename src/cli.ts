@@ -13,6 +13,7 @@ import { UserError } from "./exec/user_error.ts";
 import { TOOL } from "./version.ts";
 import { addBenchProfilesCommand } from "./cli/bench_profiles_command.ts";
 import { addDemoCommand } from "./cli/demo_command.ts";
+import { addExportCommand } from "./cli/export_command.ts";
 import { addImportCommand } from "./cli/import_command.ts";
 import { listenForInterrupts } from "./cli/interrupt.ts";
 import { type CliDeps, EXIT } from "./cli/options.ts";
@@ -56,6 +57,7 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
       addImportCommand,
       addDemoCommand,
       addReportCommand,
+      addExportCommand,
       addBenchProfilesCommand,
     ]
   ) add(program, deps, setExit);

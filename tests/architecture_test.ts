@@ -77,6 +77,7 @@ const IMPORTER_LAYERS = [
   "src/progress/",
   "src/report/",
   "src/offload/",
+  "src/export/",
   "src/cli/",
   "src/cli.ts",
   "src/importer.ts",
@@ -105,6 +106,18 @@ export const ARROWS: readonly Arrow[] = [
   {
     from: "src/report/",
     never: ["src/importer.ts", "src/import_setup.ts", "src/cli/", "src/cli.ts"],
+  },
+  {
+    from: "src/export/",
+    never: [
+      "src/plan/",
+      "src/progress/",
+      "src/report/",
+      "src/cli/",
+      "src/cli.ts",
+      "src/importer.ts",
+      "src/import_setup.ts",
+    ],
   },
   {
     from: "src/manifest/",

@@ -57,6 +57,8 @@ export type ChapterVerification =
     readonly sha256: string;
     readonly verses: number;
     readonly paragraphs: number;
+    /** The file's JSON as verified; keys the schema does not know are kept. */
+    readonly chapter: ChapterFileContent;
   }
   | { readonly ok: false; readonly problem: ChapterFileProblem; readonly reason: string };
 
@@ -141,6 +143,9 @@ const chapterSchema = z.object({
   source: z.object({ url: z.string(), fetchedAt: z.string() }),
 });
 
+/** A chapter file's content as {@linkcode verifyChapterFile} checked it. */
+export type ChapterFileContent = z.infer<typeof chapterSchema>;
+
 /**
  * Checks a chapter file: it exists, matches `expectedSha256` when given,
  * parses as a `Chapter` of the expected uri/volume/book/chapter (and lang,
@@ -214,6 +219,8 @@ export async function verifyChapterFile(
     sha256,
     verses: chapter.verses.length,
     paragraphs: chapter.paragraphs.length,
+    // The JSON itself, not zod's copy: a reader may use fields newer than the schema.
+    chapter: json as ChapterFileContent,
   };
 }
 

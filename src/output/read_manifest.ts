@@ -7,7 +7,7 @@
  */
 
 import { z } from "zod";
-import type { BookManifest, VolumeManifest } from "./manifest_types.ts";
+import type { BookManifest, RootManifest, VolumeManifest } from "./manifest_types.ts";
 import { sha256Hex } from "./digest.ts";
 
 /** A manifest file read back: its content and checksum, or why it could not be used. */
@@ -78,6 +78,42 @@ const volumeManifestSchema = z.object({
   complete: z.boolean(),
   updatedAt: timestamp,
 });
+
+const rootManifestSchema = z.object({
+  tool: z.object({ name: z.string(), version: z.string() }).optional(),
+  source: z.object({ url: z.string(), lang: z.string() }),
+  profile: z.string().optional(),
+  selection: z.array(z.string()).optional(),
+  generatedAt: timestamp,
+  volumes: z.array(z.object({
+    volume: z.string(),
+    title: z.string(),
+    books: count,
+    expectedChapters: count,
+    importedChapters: count,
+    failedChapters: count,
+    verses: count,
+    complete: z.boolean(),
+    sha256: z.string().nullable(),
+  })),
+  totals: z.object({
+    volumes: count,
+    books: count,
+    expectedChapters: count,
+    importedChapters: count,
+    failedChapters: count,
+    verses: count,
+  }),
+  complete: z.boolean(),
+});
+
+/**
+ * Reads `<out>/manifest.json`, the root manifest an import writes last.
+ * Never throws for a missing or bad file.
+ */
+export function readRootManifest(path: string): Promise<ManifestRead<RootManifest>> {
+  return _readManifest(path, "root manifest", rootManifestSchema, () => undefined);
+}
 
 /**
  * Reads `<out>/<volume>/<book>/manifest.json` and checks that it is a book

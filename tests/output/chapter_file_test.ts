@@ -91,7 +91,8 @@ Deno.test("writeChapter refuses a chapter whose book is not a slug and writes no
 
 Deno.test("verifyChapterFile accepts a written chapter, with and without its checksum", async () => {
   await withTempDir(async (dir) => {
-    const written = await writeChapter(dir, makeChapter("pgp", "js-h", 1, { paragraphs: 7 }));
+    const chapter = makeChapter("pgp", "js-h", 1, { paragraphs: 7 });
+    const written = await writeChapter(dir, chapter);
     const expected = {
       ok: true,
       uri: "/scriptures/pgp/js-h/1",
@@ -99,6 +100,7 @@ Deno.test("verifyChapterFile accepts a written chapter, with and without its che
       sha256: written.sha256,
       verses: 3,
       paragraphs: 7,
+      chapter,
     };
     assert.deepEqual(await verifyChapterFile(written.path), expected);
     assert.deepEqual(await verifyChapterFile(written.path, written.sha256), expected);
@@ -201,6 +203,18 @@ Deno.test("verifyChapterFile names the problem of each bad file", async () => {
   });
 });
 
+Deno.test("verifyChapterFile hands back the file's JSON as verified, keys newer than the schema kept", async () => {
+  await withTempDir(async (dir) => {
+    const path = `${dir}/bofm/enos/1.json`;
+    await Deno.mkdir(`${dir}/bofm/enos`, { recursive: true });
+    const file = { ...makeChapter("bofm", "enos", 1, { verses: 2 }), bookTitle: "Enos" };
+    await Deno.writeTextFile(path, JSON.stringify(file));
+    const verified = await verifyChapterFile(path);
+    assert.equal(verified.ok, true);
+    assert.deepEqual(verified.ok && verified.chapter, file);
+  });
+});
+
 Deno.test("verifyChapterFile detects a valid chapter whose bytes do not match the checksum", async () => {
   await withTempDir(async (dir) => {
     const written = await writeChapter(dir, makeChapter("nt", "john", 11, { verses: 57 }));
@@ -276,6 +290,7 @@ Deno.test("writeChapter always writes subtitle, studyIntro and paragraph ids, nu
       sha256: written.sha256,
       verses: 0,
       paragraphs: 2,
+      chapter: json,
     });
   });
 });
@@ -303,6 +318,7 @@ Deno.test("verifyChapterFile accepts a chapter file written before subtitle and 
       sha256,
       verses: 75,
       paragraphs: 7,
+      chapter: previous,
     });
   });
 });

@@ -1,8 +1,13 @@
 import assert from "node:assert/strict";
 import { writeBookManifest } from "../../src/output/book_manifest.ts";
 import { sha256Hex } from "../../src/output/digest.ts";
-import { bookManifestPath } from "../../src/output/paths.ts";
-import { readBookManifest, readVolumeManifest } from "../../src/output/read_manifest.ts";
+import { bookManifestPath, rootManifestPath } from "../../src/output/paths.ts";
+import {
+  readBookManifest,
+  readRootManifest,
+  readVolumeManifest,
+} from "../../src/output/read_manifest.ts";
+import { writeRootManifest } from "../../src/output/root_manifest.ts";
 import { makeBook, makeManifest, withTempDir } from "./_fixtures.ts";
 
 const manifest = makeManifest([
@@ -51,6 +56,24 @@ Deno.test("readBookManifest and readVolumeManifest say why a file cannot be used
     assert.match(
       !broken.ok ? broken.reason : "",
       /^Cannot read book manifest ".*": not valid JSON: /,
+    );
+  });
+});
+
+Deno.test("readRootManifest returns the root manifest written, and says why another file is not one", async () => {
+  await withTempDir(async (dir) => {
+    const written = await writeRootManifest(dir, manifest, { tool: { name: "t", version: "1" } });
+    const path = rootManifestPath(dir);
+    assert.deepEqual(await readRootManifest(path), {
+      ok: true,
+      manifest: written,
+      sha256: await sha256Hex(await Deno.readFile(path)),
+    });
+    await writeBookManifest(dir, manifest, "nt", "jude", new Map());
+    const notRoot = await readRootManifest(bookManifestPath(dir, "nt", "jude"));
+    assert.match(
+      !notRoot.ok ? notRoot.reason : "",
+      /^Cannot read root manifest ".*": at "source": /,
     );
   });
 });
