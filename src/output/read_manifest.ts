@@ -92,6 +92,7 @@ const rootManifestSchema = z.object({
     expectedChapters: count,
     importedChapters: count,
     failedChapters: count,
+    cancelledChapters: count.default(0),
     verses: count,
     complete: z.boolean(),
     sha256: z.string().nullable(),
@@ -102,6 +103,7 @@ const rootManifestSchema = z.object({
     expectedChapters: count,
     importedChapters: count,
     failedChapters: count,
+    cancelledChapters: count.default(0),
     verses: count,
   }),
   complete: z.boolean(),
@@ -144,24 +146,6 @@ export function readVolumeManifest(
       return `it describes ${manifest.volume}, expected ${volume}`;
     }
   });
-}
-
-/** What a run needs to know of an existing root manifest: whether it says complete. */
-export interface RootManifestState {
-  readonly complete: boolean;
-  readonly totals: { readonly importedChapters: number; readonly expectedChapters: number };
-}
-
-const rootManifestSchema = z.object({
-  source: z.object({ url: z.string(), lang: z.string() }),
-  volumes: z.array(z.object({ volume: z.string() })),
-  totals: z.object({ importedChapters: count, expectedChapters: count }),
-  complete: z.boolean(),
-});
-
-/** Reads `<out>/manifest.json` far enough to tell it is a root manifest and whether it is complete. Never throws. */
-export function readRootManifest(path: string): Promise<ManifestRead<RootManifestState>> {
-  return _readManifest(path, "root manifest", rootManifestSchema, () => undefined);
 }
 
 async function _readManifest<M>(

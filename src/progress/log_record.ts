@@ -8,7 +8,7 @@
 import type { ProfileLimits } from "../plan/limits.ts";
 import type { RateSetting, RunEvent } from "../exec/types.ts";
 import { ttfbOf } from "./server_latency.ts";
-import type { Summary } from "./summary.ts";
+import type { Summary } from "./summary_types.ts";
 
 /** What the caller knows about a run before it starts: merged into the `run-start` record. */
 export interface RunHeader {

@@ -16,17 +16,10 @@
 import type { RunEvent } from "../exec/types.ts";
 import type { LogRecord } from "./log_record.ts";
 import { type AttemptTiming, ttfbOf } from "./server_latency.ts";
+import type { SummaryFailure } from "./summary_types.ts";
 
 /** One node that failed, with its last reason. */
-export interface TallyFailure {
-  readonly id: string;
-  readonly kind: string;
-  /** The last reason. */
-  readonly reason: string;
-  readonly attempts: number;
-  /** The HTTP status of the last attempt, where there was one. */
-  readonly status?: number;
-}
+export type TallyFailure = SummaryFailure;
 
 /** How the rate moved: `rate-change` events. Rates in requests/s, Infinity for none. */
 export interface TallyRate {
