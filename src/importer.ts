@@ -477,6 +477,10 @@ function _handlers(
       v.books.filter((b) => b.verses === 0).map((b) => `${v.id}/${b.id}`)
     ),
   );
+  // Each chapter file carries its book's title and abbreviation.
+  const books = new Map(
+    manifest.volumes.flatMap((v) => v.books.map((b) => [`${v.id}/${b.id}`, b] as const)),
+  );
   const now = () => new Date(clock.now());
   const { writeFile } = options;
   /** Chapters fetched and not yet written. */
@@ -511,6 +515,7 @@ function _handlers(
         try {
           // A parse failure comes back from the worker as it was thrown.
           const encoded = await encoder.encode(body.bytes, body.requested, {
+            book: books.get(`${node.volume}/${node.book}`)!,
             signal: local.signal,
             contentType: body.contentType,
           });

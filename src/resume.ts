@@ -68,7 +68,7 @@ export interface TrustedChaptersOptions {
  *   title: "Enos 1", number: null, subtitle: null, intro: null, studyIntro: null, summary: null,
  *   verses: [{ number: 1, text: "Behold…", paragraphStart: false }], paragraphs: [],
  *   source: { url: "https://example.org", fetchedAt: "2026-01-01T00:00:00.000Z" },
- * });
+ * }, { book: { title: "Enos", abbrev: "Enos" } });
  * const journal = await ChapterJournal.open(outDir);
  * const node = {
  *   id: "bofm/enos/1", kind: "chapter", role: "task", deps: [], scope: ["bofm", "bofm/enos"],

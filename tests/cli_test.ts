@@ -86,8 +86,8 @@ Deno.test("validate passes on the shipped manifest and every shipped profile", a
 
 Deno.test("validate reports a located error, exits 2 and writes nothing", async () => {
   const text = (await Deno.readTextFile(manifest)).replace(
-    "1-ne, title: 1 Nephi, chapters: 22",
-    "1-ne, title: 1 Nephi, chapters: 0",
+    "1-ne, title: 1 Nephi, abbrev: 1 Ne., chapters: 22",
+    "1-ne, title: 1 Nephi, abbrev: 1 Ne., chapters: 0",
   );
   const { dir, file } = await project(text);
   try {

@@ -8,7 +8,7 @@ import type { Manifest } from "../src/manifest/types.ts";
 import type { BookManifest, RootManifest, VolumeManifest } from "../src/output/manifest_types.ts";
 import { verifyChapterFile } from "../src/output/chapter_file.ts";
 import { readProgressLog } from "../src/progress/log.ts";
-import type { Chapter } from "../src/source/types.ts";
+import type { ChapterFile } from "../src/output/chapter_file.ts";
 import { sanitizedTest } from "./exec/_helpers.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -106,21 +106,36 @@ sanitizedTest(
         assert.ok(check.ok, check.ok ? "" : check.reason);
       }
       // The written text is what the fake invented, header fields and id-less paragraphs too.
+      // Each file names its book and verses as import.yaml's abbreviations make them.
       for (
-        const uri of [
-          "/scriptures/bofm/1-ne/3",
-          "/scriptures/dc-testament/dc/76",
-          "/scriptures/dc-testament/od/2",
-          "/scriptures/pgp/a-of-f/1",
+        const [uri, bookTitle, reference] of [
+          ["/scriptures/bofm/1-ne/3", "1 Nephi", "1 Ne. 3"],
+          ["/scriptures/dc-testament/dc/76", "Sections", "D&C 76"],
+          ["/scriptures/dc-testament/od/2", "Official Declarations", "OD 2"],
+          ["/scriptures/pgp/a-of-f/1", "Articles of Faith", "A of F 1"],
         ]
       ) {
-        const written = await readJson<Chapter>(
+        const written = await readJson<ChapterFile>(
           join(out, `${uri.slice("/scriptures/".length)}.json`),
         );
-        const { title, number, subtitle, intro, studyIntro, summary, verses, paragraphs } = written;
+        const { title, number, subtitle, intro, studyIntro, summary, paragraphs } = written;
+        const verses = written.verses.map(({ number, text, paragraphStart }) => ({
+          number,
+          text,
+          paragraphStart,
+        }));
         assert.deepEqual(
           { title, number, subtitle, intro, studyIntro, summary, verses, paragraphs },
           expectedChapter(fakeChapter(api.canon, uri)!),
+          uri,
+        );
+        assert.deepEqual([written.bookTitle, written.reference], [bookTitle, reference], uri);
+        assert.deepEqual(
+          written.verses.map((verse) => [verse.reference, verse.key]),
+          written.verses.map((verse) => [
+            `${reference}:${verse.number}`,
+            `${uri.slice("/scriptures/".length)}/${verse.number}`,
+          ]),
           uri,
         );
       }

@@ -9,7 +9,13 @@ import { chapterPath } from "../src/output/paths.ts";
 import type { ChapterNode } from "../src/plan/types.ts";
 import { ProgressLog } from "../src/progress/log.ts";
 import { journalSink, trustedChapters } from "../src/resume.ts";
-import { makeBook, makeChapter, makeManifest, withTempDir } from "./output/_fixtures.ts";
+import {
+  BOOK_LABEL,
+  makeBook,
+  makeChapter,
+  makeManifest,
+  withTempDir,
+} from "./output/_fixtures.ts";
 
 function node(volume: string, book: string, chapter: number): ChapterNode {
   return {
@@ -52,14 +58,14 @@ async function recordInJournal(outDir: string, id: string, sha256: string): Prom
 
 Deno.test("a valid chapter file that nothing recorded is not trusted", async () => {
   await withTempDir(async (out) => {
-    await writeChapter(out, makeChapter("bofm", "enos", 1));
+    await writeChapter(out, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     assert.deepEqual(await trusted(out, [ENOS_1]), []);
   });
 });
 
 Deno.test("a chapter file the journal records is trusted, with no log and no book manifest", async () => {
   await withTempDir(async (out) => {
-    const written = await writeChapter(out, makeChapter("bofm", "enos", 1));
+    const written = await writeChapter(out, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     await recordInJournal(out, ENOS_1.id, written.sha256);
     const journal = await ChapterJournal.open(out);
     try {
@@ -73,7 +79,7 @@ Deno.test("a chapter file the journal records is trusted, with no log and no boo
 
 Deno.test("a chapter file whose recorded checksum disagrees is not trusted", async () => {
   await withTempDir(async (out) => {
-    await writeChapter(out, makeChapter("bofm", "enos", 1));
+    await writeChapter(out, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     await recordInJournal(out, ENOS_1.id, OTHER_SHA);
     assert.deepEqual(await trusted(out, [ENOS_1]), []);
   });
@@ -82,11 +88,14 @@ Deno.test("a chapter file whose recorded checksum disagrees is not trusted", asy
 Deno.test("a file edited by hand after its book manifest was written is not trusted", async () => {
   await withTempDir(async (out) => {
     const manifest = makeManifest([{ id: "bofm", title: "BofM", books: [makeBook("enos", 1)] }]);
-    await writeChapter(out, makeChapter("bofm", "enos", 1));
+    await writeChapter(out, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     await writeBookManifest(out, manifest, "bofm", "enos", new Map());
     // Still a valid chapter, with one word changed.
     const edited = { ...makeChapter("bofm", "enos", 1), title: "Enos, edited" };
-    await Deno.writeTextFile(chapterPath(out, "bofm", "enos", 1), serializeChapter(edited));
+    await Deno.writeTextFile(
+      chapterPath(out, "bofm", "enos", 1),
+      serializeChapter(edited, BOOK_LABEL),
+    );
     assert.deepEqual(await trusted(out, [ENOS_1]), []);
   });
 });
@@ -95,10 +104,12 @@ Deno.test("a recorded file of another chapter or another language is not trusted
   await withTempDir(async (out) => {
     // 2.json holds chapter 1's text; 1.json is in Spanish. Both are recorded as they are.
     const path2 = chapterPath(out, "bofm", "enos", 2);
-    const one = await writeChapter(out, makeChapter("bofm", "enos", 1));
+    const one = await writeChapter(out, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     await Deno.mkdir(join(out, "bofm", "enos"), { recursive: true });
     await Deno.copyFile(one.path, path2);
-    const spanish = await writeChapter(out, makeChapter("bofm", "enos", 1, { lang: "spa" }));
+    const spanish = await writeChapter(out, makeChapter("bofm", "enos", 1, { lang: "spa" }), {
+      book: BOOK_LABEL,
+    });
     await recordInJournal(out, "bofm/enos/1", spanish.sha256);
     await recordInJournal(out, "bofm/enos/2", one.sha256);
     assert.deepEqual(await trusted(out, [ENOS_1, node("bofm", "enos", 2)]), []);
@@ -107,7 +118,7 @@ Deno.test("a recorded file of another chapter or another language is not trusted
 
 Deno.test("a torn or invalid chapter file is not trusted, even when its checksum is recorded", async () => {
   await withTempDir(async (out) => {
-    const text = serializeChapter(makeChapter("bofm", "enos", 1));
+    const text = serializeChapter(makeChapter("bofm", "enos", 1), BOOK_LABEL);
     const rows: [number, string][] = [
       [1, text.slice(0, text.length / 2)], // torn
       [2, "not json at all\n"],
@@ -142,7 +153,7 @@ Deno.test("a recorded file written before subtitle and studyIntro existed is sti
 Deno.test("the journal's record wins over an older book manifest's (a --force run killed midway)", async () => {
   await withTempDir(async (out) => {
     const manifest = makeManifest([{ id: "bofm", title: "BofM", books: [makeBook("enos", 1)] }]);
-    await writeChapter(out, makeChapter("bofm", "enos", 1));
+    await writeChapter(out, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     await writeBookManifest(out, manifest, "bofm", "enos", new Map());
     // The forced run rewrites the chapter (another fetchedAt), records it, and dies
     // before it rewrites the book manifest.
@@ -150,7 +161,7 @@ Deno.test("the journal's record wins over an older book manifest's (a --force ru
     const again = await writeChapter(out, {
       ...refetched,
       source: { ...refetched.source, fetchedAt: "2026-01-01T00:00:00.000Z" },
-    });
+    }, { book: BOOK_LABEL });
     await recordInJournal(out, ENOS_1.id, again.sha256);
     assert.deepEqual(await trusted(out, [ENOS_1]), [ENOS_1.id]);
   });
@@ -165,10 +176,10 @@ Deno.test("an output folder from before the journal keeps working, and its recor
     }]);
     // Enos: vouched for by its book manifest; Jarom: by a log in <out>/.import/runs;
     // Omni: by a --log kept elsewhere. No journal.
-    const enos = await writeChapter(out, makeChapter("bofm", "enos", 1));
+    const enos = await writeChapter(out, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     await writeBookManifest(out, manifest, "bofm", "enos", new Map());
-    const jarom = await writeChapter(out, makeChapter("bofm", "jarom", 1));
-    const omni = await writeChapter(out, makeChapter("bofm", "omni", 1));
+    const jarom = await writeChapter(out, makeChapter("bofm", "jarom", 1), { book: BOOK_LABEL });
+    const omni = await writeChapter(out, makeChapter("bofm", "omni", 1), { book: BOOK_LABEL });
     const done = (id: string, sha256: string) => ({
       type: "task-done" as const,
       time: "2026-01-01T00:00:00.000Z",
@@ -256,5 +267,18 @@ Deno.test("the journal sink records each chapter written, and nothing else", asy
     journal.close();
     const { entries } = await readChapterJournal(chapterJournalPath(out));
     assert.deepEqual(Object.fromEntries(entries), { "bofm/enos/1": sha });
+  });
+});
+
+Deno.test("a recorded chapter file of the previous format (no references) is trusted, not fetched again", async () => {
+  await withTempDir(async (out) => {
+    // What the previous version wrote: the chapter itself, no format key, no references.
+    const text = JSON.stringify(makeChapter("bofm", "enos", 1), null, 2) + "\n";
+    await Deno.mkdir(join(out, "bofm", "enos"), { recursive: true });
+    await Deno.writeTextFile(chapterPath(out, "bofm", "enos", 1), text);
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+    const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    await recordInJournal(out, "bofm/enos/1", sha256);
+    assert.deepEqual(await trusted(out, [ENOS_1]), ["bofm/enos/1"]);
   });
 });

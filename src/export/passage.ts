@@ -78,7 +78,8 @@ export interface PassageBook {
 export function chapterPassages(chapter: ChapterFileContent, book: PassageBook): Passage[] {
   const extra = _chapterFileNames(chapter);
   const bookTitle = extra.bookTitle ?? book.title;
-  const abbreviation = extra.abbreviation ?? book.abbreviation ?? bookTitle;
+  const abbreviation = book.abbreviation ?? bookTitle;
+  const chapterReference = extra.chapterReference ?? `${abbreviation} ${chapter.chapter}`;
   const base = `${chapter.volume}/${chapter.book}/${chapter.chapter}`;
   const common = {
     lang: chapter.lang,
@@ -89,8 +90,7 @@ export function chapterPassages(chapter: ChapterFileContent, book: PassageBook):
   };
   const rows: Passage[] = chapter.verses.map((verse, index) => ({
     key: `${base}/${verse.number}`,
-    reference: extra.verseReferences[index] ??
-      `${abbreviation} ${chapter.chapter}:${verse.number}`,
+    reference: extra.verseReferences[index] ?? `${chapterReference}:${verse.number}`,
     ...common,
     kind: "verse",
     verse: verse.number,
@@ -102,7 +102,7 @@ export function chapterPassages(chapter: ChapterFileContent, book: PassageBook):
     const position = chapter.verses.length + index + 1;
     rows.push({
       key: `${base}/${paragraph.id ?? `paragraph-${position}`}`,
-      reference: `${abbreviation} ${chapter.chapter} ¶${index + 1}`,
+      reference: `${chapterReference} ¶${index + 1}`,
       ...common,
       kind: "paragraph",
       verse: null,
@@ -115,25 +115,25 @@ export function chapterPassages(chapter: ChapterFileContent, book: PassageBook):
 }
 
 /**
- * The names a chapter file may carry beside its text: the book's title and
- * abbreviation in the chapter's language, and a reference per verse. Files
- * without them (all files of this version) give undefined, and the caller
+ * The names a chapter file (format 2, see docs/output.md) carries beside its
+ * text: the book's title, the chapter's reference (`1 Ne. 3`) and a reference
+ * per verse (`1 Ne. 3:7`). Files of format 1 give undefined, and the caller
  * builds them from the manifests.
  */
 function _chapterFileNames(chapter: ChapterFileContent): {
   bookTitle?: string;
-  abbreviation?: string;
+  chapterReference?: string;
   verseReferences: readonly (string | undefined)[];
 } {
   const file = chapter as unknown as {
     readonly bookTitle?: unknown;
-    readonly bookAbbreviation?: unknown;
+    readonly reference?: unknown;
     readonly verses: readonly { readonly reference?: unknown }[];
   };
   const text = (value: unknown) => typeof value === "string" && value !== "" ? value : undefined;
   return {
     bookTitle: text(file.bookTitle),
-    abbreviation: text(file.bookAbbreviation),
+    chapterReference: text(file.reference),
     verseReferences: file.verses.map((verse) => text(verse.reference)),
   };
 }

@@ -1,6 +1,6 @@
 /**
  * Checks that span several keys, which a per-field schema cannot express:
- * unique ids, the chapters of all books together, `maxDelay` against
+ * unique ids and abbreviations, the chapters of all books together, `maxDelay` against
  * `baseDelay`, `burst` without a rate, and the manifest's profile against the
  * profile files. They read the raw parsed YAML
  * defensively, so they run even when the schema found other problems.
@@ -19,7 +19,8 @@ import { ADAPTIVE_DEFAULTS, MANIFEST_BOUNDS, MANIFEST_DEFAULTS, SLUG_PATTERN } f
 export type LineOf = (path: readonly PathSegment[]) => number;
 
 /**
- * Finds duplicate volume and book ids, more chapters in all than
+ * Finds duplicate volume and book ids, two books of the manifest with one
+ * abbreviation (their references could not be told apart), more chapters in all than
  * {@linkcode MANIFEST_BOUNDS}`.totalChapters`, a `maxDelay` below
  * `baseDelay`, and a `profile` that names no known profile.
  *
@@ -44,6 +45,7 @@ export function checkManifest(
     const path = ["volumes", index, "books"];
     findings.push(..._duplicateIds(volume.books, path, "book", where, lineOf));
   });
+  findings.push(..._duplicateAbbrevs(volumes, lineOf));
   findings.push(..._totalChapters(volumes));
   if (_isRecord(raw.retry)) findings.push(..._retryDelays(raw.retry));
   if (knownProfiles !== undefined) findings.push(..._unknownProfile(raw, knownProfiles));
@@ -97,6 +99,29 @@ function _duplicateIds(
     const id = quote(item.id);
     const message = `duplicate ${kind} id ${id}${where} (first at line ${line})`;
     findings.push({ path: [...path, index, "id"], message });
+  });
+  return findings;
+}
+
+/** Abbreviations given twice, in any volumes: `Ps. 23:1` must name one book. */
+function _duplicateAbbrevs(volumes: readonly unknown[], lineOf: LineOf): Finding[] {
+  const findings: Finding[] = [];
+  const first = new Map<string, readonly PathSegment[]>();
+  volumes.forEach((volume, v) => {
+    if (!_isRecord(volume) || !Array.isArray(volume.books)) return;
+    volume.books.forEach((book, b) => {
+      if (!_isRecord(book) || typeof book.abbrev !== "string") return;
+      const path = ["volumes", v, "books", b, "abbrev"];
+      const earlier = first.get(book.abbrev);
+      if (earlier === undefined) {
+        first.set(book.abbrev, path);
+        return;
+      }
+      const message = `duplicate abbreviation ${quote(book.abbrev)} (first at line ${
+        lineOf(earlier)
+      }): a reference must name one book`;
+      findings.push({ path, message });
+    });
   });
   return findings;
 }

@@ -149,9 +149,13 @@ function _toManifest(data: ManifestData, file: string): Manifest {
     volumes: data.volumes.map((volume) => ({
       id: volume.id,
       title: volume.title,
-      books: volume.books.map(({ id, title, chapters, verses }) =>
-        verses === undefined ? { id, title, chapters } : { id, title, chapters, verses }
-      ),
+      books: volume.books.map(({ id, title, abbrev, chapters, verses }) => ({
+        id,
+        title,
+        ...(abbrev === undefined ? {} : { abbrev }),
+        chapters,
+        ...(verses === undefined ? {} : { verses }),
+      })),
     })),
   };
 }

@@ -43,7 +43,7 @@ export const MANIFEST_DEFAULTS = {
  * memory (`chapters: 1000000000000`, `timeout: 1e20`). Durations in ms.
  */
 export const MANIFEST_BOUNDS = {
-  /** Bytes of the file, checked before it is parsed: 130x the shipped canon (7.7 KB). */
+  /** Bytes of the file, checked before it is parsed: 113x the shipped canon (9.1 KB). */
   fileBytes: 1_048_576,
   /** Chapters of one book (Psalms, the longest, has 150). */
   chaptersPerBook: 1_000,
@@ -127,6 +127,21 @@ function _rate() {
 function _slug() {
   const error = _expected('a slug of lowercase letters, digits and dashes (like "1-ne")');
   return z.string({ error }).regex(SLUG_PATTERN, { error });
+}
+
+/**
+ * A book's abbreviation in references: text that reads well before "3:1",
+ * so no colon (it separates chapter from verse), no control character and no
+ * space at either end. The pattern needs no `u` flag: editors read it too.
+ */
+function _abbrev() {
+  const error = _expected(
+    'an abbreviation of at most 20 characters, without a colon or spaces at either end (like "1 Ne.")',
+  );
+  // Control characters are what the pattern refuses: written out, not by accident.
+  // deno-lint-ignore no-control-regex
+  const pattern = /^[^\s:\x00-\x1f\x7f](?:[^:\x00-\x1f\x7f]*[^\s:\x00-\x1f\x7f])?$/;
+  return z.string({ error }).max(20, { error }).regex(pattern, { error });
 }
 
 function _text() {
@@ -281,6 +296,10 @@ const _retry = z.strictObject({
 const _book = z.strictObject({
   id: _slug().describe("Slug used in the URI and in output paths, e.g. 1-ne."),
   title: _text().describe("The book's title."),
+  abbrev: _abbrev().optional().describe(
+    "The book's abbreviation in references, e.g. 1 Ne. for 1 Nephi (1 Ne. 3:7), D&C for the " +
+      "sections (D&C 76:22); unique in the manifest. Default: the title.",
+  ),
   chapters: _positiveInt(MANIFEST_BOUNDS.chaptersPerBook)
     .describe("Number of chapters, numbered 1..chapters."),
   verses: _nonNegativeInt(MANIFEST_BOUNDS.versesPerBook).optional()

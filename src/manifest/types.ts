@@ -7,11 +7,16 @@
 
 import type { RetryPolicy } from "../exec/types.ts";
 
-/** A book of a volume: its slug, title and number of chapters. */
+/** A book of a volume: its slug, title, abbreviation and number of chapters. */
 export interface Book {
   /** Slug used in URIs and paths, `^[a-z0-9][a-z0-9-]*$` (e.g. `1-ne`). */
   readonly id: string;
   readonly title: string;
+  /**
+   * The book's abbreviation in references (`1 Ne.` makes `1 Ne. 3:7`); the
+   * title is used where it is absent.
+   */
+  readonly abbrev?: string;
   /** Chapters numbered 1..chapters. */
   readonly chapters: number;
   /** Total verses expected in the book, where known (a check, not a limit). */

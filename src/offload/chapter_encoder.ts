@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodeChapter, type EncodedChapter } from "../output/chapter_encoding.ts";
+import { type BookLabel, encodeChapter, type EncodedChapter } from "../output/chapter_encoding.ts";
 import type { RequestedChapter } from "../source/parse_chapter.ts";
 import { WorkerPool } from "./worker_pool.ts";
 
@@ -17,6 +17,8 @@ const _SPARE_BYTES = 64 * 1024;
 export interface ChapterJob {
   readonly bytes: Uint8Array;
   readonly requested: RequestedChapter;
+  /** The chapter's book, for the file's title and references. */
+  readonly book: BookLabel;
   /** The answer's `Content-Type`, named when a bad byte is found. */
   readonly contentType?: string | null;
 }
@@ -57,7 +59,7 @@ export function defaultChapterWorkers(cores: number = navigator.hardwareConcurre
  *   const encoded = await encoder.encode(new TextEncoder().encode(body), {
  *     uri: "/scriptures/bofm/enos/1", volume: "bofm", book: "enos", chapter: 1, lang: "eng",
  *     url: "https://example.org", fetchedAt: "2025-01-01T00:00:00.000Z",
- *   });
+ *   }, { book: { title: "Enos", abbrev: "Enos" } });
  *   assert.equal(encoded.verses, 1);
  * } finally {
  *   encoder.close();
@@ -84,7 +86,8 @@ export class ChapterEncoder {
   }
 
   /**
-   * Parses, serializes and hashes one chapter. `bytes`, and the buffer it
+   * Parses, serializes and hashes one chapter, with the title and
+   * references of `options.book`. `bytes`, and the buffer it
    * views when it starts that buffer, are handed over to the worker: use
    * neither afterwards.
    *
@@ -94,14 +97,22 @@ export class ChapterEncoder {
   async encode(
     bytes: Uint8Array,
     requested: RequestedChapter,
-    options: { readonly signal?: AbortSignal; readonly contentType?: string | null } = {},
+    options: {
+      readonly book: BookLabel;
+      readonly signal?: AbortSignal;
+      readonly contentType?: string | null;
+    },
   ): Promise<EncodedChapter> {
     const { contentType } = options;
+    // Plain data only crosses to the worker: a manifest's Book carries more keys.
+    const book: BookLabel = options.book.abbrev === undefined
+      ? { title: options.book.title }
+      : { title: options.book.title, abbrev: options.book.abbrev };
     if (this.#pool === undefined) {
       // Loaded only here: with workers, the calling thread never loads the parser.
       const { parseChapterBody } = await import("../source/parse_chapter.ts");
       options.signal?.throwIfAborted();
-      return await encodeChapter(parseChapterBody(bytes, requested, contentType));
+      return await encodeChapter(parseChapterBody(bytes, requested, contentType), book);
     }
     // A view from the start of its buffer (what readBody returns) hands the
     // buffer over; a view into the middle of one may share it: copied.
@@ -109,7 +120,7 @@ export class ChapterEncoder {
         bytes.byteOffset === 0 && bytes.buffer.byteLength - bytes.byteLength <= _SPARE_BYTES
       ? bytes as Uint8Array<ArrayBuffer>
       : new Uint8Array(bytes);
-    return await this.#pool.run({ bytes: own, requested, contentType }, {
+    return await this.#pool.run({ bytes: own, requested, book, contentType }, {
       transfer: [own.buffer],
       signal: options.signal,
     });

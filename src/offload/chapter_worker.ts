@@ -11,7 +11,7 @@ import { parseChapterBody } from "../source/parse_chapter.ts";
 import type { ChapterJob } from "./chapter_encoder.ts";
 import { serveJobs } from "./worker_pool.ts";
 
-serveJobs<ChapterJob, EncodedChapter>(async ({ bytes, requested, contentType }) => {
-  const encoded = await encodeChapter(parseChapterBody(bytes, requested, contentType));
+serveJobs<ChapterJob, EncodedChapter>(async ({ bytes, requested, book, contentType }) => {
+  const encoded = await encodeChapter(parseChapterBody(bytes, requested, contentType), book);
   return { value: encoded, transfer: [encoded.bytes.buffer] };
 });

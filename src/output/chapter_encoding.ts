@@ -1,26 +1,84 @@
 /**
- * The bytes of a chapter file, made from a chapter: its JSON text and
- * checksum. Free of the file system and of heavy dependencies, so a worker
- * can load it quickly.
+ * The bytes of a chapter file, made from a chapter and its book's label:
+ * its JSON text and checksum. Free of the file system and of heavy
+ * dependencies, so a worker can load it quickly.
  *
  * @module
  */
 
-import type { Chapter } from "../source/types.ts";
+import type { Book } from "../manifest/types.ts";
+import type { Chapter, Verse } from "../source/types.ts";
 import { sha256Hex } from "./digest.ts";
 
 /**
- * The JSON text of a chapter: keys in the order of the `Chapter` type
- * (whatever order the object was built in), two-space indent, final newline.
- * Every key is always written: absent header fields and paragraph ids as null.
+ * The version of the chapter file format, its `format` key. Version 1 is a
+ * file without that key (written before references existed); version 2
+ * adds `bookTitle`, `reference` and each verse's `reference` and `key`.
  */
-export function serializeChapter(chapter: Chapter): string {
-  const ordered: Chapter = {
+export const CHAPTER_FORMAT = 2;
+
+/** What a chapter file says of its book besides the page: its title and abbreviation, from import.yaml. */
+export type BookLabel = Pick<Book, "title" | "abbrev">;
+
+/** A verse as a chapter file holds it: the page's verse with its reference and key. */
+export interface ChapterFileVerse extends Verse {
+  /** Human reference, e.g. `1 Ne. 3:7`, `D&C 76:22`. */
+  readonly reference: string;
+  /** Stable key, `<volume>/<book>/<chapter>/<verse>`, e.g. `bofm/1-ne/3/7`. */
+  readonly key: string;
+}
+
+/** The JSON of a chapter file, format {@linkcode CHAPTER_FORMAT}. */
+export interface ChapterFile extends Omit<Chapter, "verses"> {
+  readonly format: typeof CHAPTER_FORMAT;
+  /** The book's title from import.yaml, e.g. `1 Nephi`. */
+  readonly bookTitle: string;
+  /** The chapter's reference, e.g. `1 Ne. 3`, `D&C 76`, `OD 1`. */
+  readonly reference: string;
+  readonly verses: readonly ChapterFileVerse[];
+}
+
+/**
+ * A chapter's reference: the book's abbreviation (its title where it has
+ * none) and the chapter number, as the Church writes them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(chapterReference({ title: "1 Nephi", abbrev: "1 Ne." }, 3), "1 Ne. 3");
+ * assert.equal(chapterReference({ title: "Sections", abbrev: "D&C" }, 76), "D&C 76");
+ * assert.equal(chapterReference({ title: "Enos" }, 1), "Enos 1");
+ * ```
+ */
+export function chapterReference(book: BookLabel, chapter: number): string {
+  return `${book.abbrev ?? book.title} ${chapter}`;
+}
+
+/**
+ * The stable key of a verse: `<volume>/<book>/<chapter>/<verse>`, the
+ * chapter's id (as `--only` takes it) and the verse number.
+ */
+export function verseKey(chapter: Pick<Chapter, "volume" | "book" | "chapter">, verse: number) {
+  return `${chapter.volume}/${chapter.book}/${chapter.chapter}/${verse}`;
+}
+
+/**
+ * The JSON text of a chapter file: keys in the order of {@linkcode ChapterFile}
+ * (whatever order the chapter was built in), two-space indent, final
+ * newline. Every key is always written: absent header fields and paragraph
+ * ids as null.
+ */
+export function serializeChapter(chapter: Chapter, book: BookLabel): string {
+  const reference = chapterReference(book, chapter.chapter);
+  const ordered: ChapterFile = {
+    format: CHAPTER_FORMAT,
     uri: chapter.uri,
     volume: chapter.volume,
     book: chapter.book,
     chapter: chapter.chapter,
     lang: chapter.lang,
+    bookTitle: book.title,
+    reference,
     title: chapter.title,
     number: chapter.number,
     subtitle: chapter.subtitle,
@@ -29,6 +87,8 @@ export function serializeChapter(chapter: Chapter): string {
     summary: chapter.summary,
     verses: chapter.verses.map((verse) => ({
       number: verse.number,
+      reference: `${reference}:${verse.number}`,
+      key: verseKey(chapter, verse.number),
       text: verse.text,
       paragraphStart: verse.paragraphStart,
     })),
@@ -69,13 +129,14 @@ export interface EncodedChapter {
  *   title: "Enos 1", number: null, subtitle: null, intro: null, studyIntro: null, summary: null,
  *   verses: [{ number: 1, text: "Behold, it came to pass…", paragraphStart: false }],
  *   paragraphs: [], source: { url: "https://example.org", fetchedAt: "2025-01-01T00:00:00.000Z" },
- * });
+ * }, { title: "Enos", abbrev: "Enos" });
  * assert.equal(encoded.verses, 1);
  * assert.equal(encoded.sha256.length, 64);
+ * assert.match(new TextDecoder().decode(encoded.bytes), /"reference": "Enos 1:1"/);
  * ```
  */
-export async function encodeChapter(chapter: Chapter): Promise<EncodedChapter> {
-  const bytes = new TextEncoder().encode(serializeChapter(chapter));
+export async function encodeChapter(chapter: Chapter, book: BookLabel): Promise<EncodedChapter> {
+  const bytes = new TextEncoder().encode(serializeChapter(chapter, book));
   return {
     volume: chapter.volume,
     book: chapter.book,

@@ -10,11 +10,25 @@ import { basename, dirname } from "node:path";
 import type { Chapter } from "../source/types.ts";
 import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
 import { sha256Hex } from "./digest.ts";
-import { encodeChapter, type EncodedChapter } from "./chapter_encoding.ts";
+import {
+  type BookLabel,
+  CHAPTER_FORMAT,
+  encodeChapter,
+  type EncodedChapter,
+  verseKey,
+} from "./chapter_encoding.ts";
 import { chapterUri } from "../source/chapter_uri.ts";
 import { chapterPath } from "./paths.ts";
 
-export { encodeChapter, type EncodedChapter, serializeChapter } from "./chapter_encoding.ts";
+export {
+  type BookLabel,
+  CHAPTER_FORMAT,
+  type ChapterFile,
+  chapterReference,
+  encodeChapter,
+  type EncodedChapter,
+  serializeChapter,
+} from "./chapter_encoding.ts";
 
 /** What {@linkcode writeChapter} wrote. */
 export interface ChapterWriteResult {
@@ -62,7 +76,7 @@ export type ChapterVerification =
   }
   | { readonly ok: false; readonly problem: ChapterFileProblem; readonly reason: string };
 
-/** Options of {@linkcode writeChapter} and {@linkcode writeEncodedChapter}. */
+/** Options of {@linkcode writeEncodedChapter}, and with `book` of {@linkcode writeChapter}. */
 export interface WriteChapterOptions {
   /** Checked before the write and before the rename. */
   readonly signal?: AbortSignal;
@@ -71,7 +85,8 @@ export interface WriteChapterOptions {
 }
 
 /**
- * Writes a chapter atomically to `<out>/<volume>/<book>/<chapter>.json`.
+ * Writes a chapter atomically to `<out>/<volume>/<book>/<chapter>.json`,
+ * with the references that `book` (its title and abbreviation) makes.
  *
  * @throws {TypeError} When the chapter's volume or book is not a slug.
  * @throws {RangeError} When its chapter number is not a positive integer.
@@ -86,7 +101,7 @@ export interface WriteChapterOptions {
  *   title: "Enos 1", number: null, subtitle: null, intro: null, studyIntro: null, summary: null,
  *   verses: [{ number: 1, text: "Behold, it came to pass…", paragraphStart: false }],
  *   paragraphs: [], source: { url: "https://example.org", fetchedAt: "2025-01-01T00:00:00.000Z" },
- * });
+ * }, { book: { title: "Enos", abbrev: "Enos" } });
  * assert.equal(result.path, `${dir}/bofm/enos/1.json`);
  * assert.equal((await verifyChapterFile(result.path, result.sha256)).ok, true);
  * await Deno.remove(dir, { recursive: true });
@@ -95,11 +110,11 @@ export interface WriteChapterOptions {
 export async function writeChapter(
   outDir: string,
   chapter: Chapter,
-  options: WriteChapterOptions = {},
+  options: WriteChapterOptions & { readonly book: BookLabel },
 ): Promise<ChapterWriteResult> {
   // The path first: a chapter whose volume is no slug is refused before any work.
   chapterPath(outDir, chapter.volume, chapter.book, chapter.chapter);
-  return writeEncodedChapter(outDir, await encodeChapter(chapter), options);
+  return writeEncodedChapter(outDir, await encodeChapter(chapter, options.book), options);
 }
 
 /**
@@ -120,25 +135,38 @@ export async function writeEncodedChapter(
   return { path, bytes: encoded.bytes.length, sha256, verses, paragraphs };
 }
 
-// Files written before `subtitle` and `studyIntro` existed lack them and are
-// still valid: resuming must not refetch them. New files always have both.
+// Both formats are read. Format 1 (no `format` key) is what was written
+// before references existed; files written before `subtitle` and
+// `studyIntro` existed lack those too: all still valid, so resuming does not
+// refetch them. Format 2 files always have every key.
+const _verse = z.object({
+  number: z.number().int(),
+  reference: z.string().optional(),
+  key: z.string().optional(),
+  text: z.string(),
+  paragraphStart: z.boolean(),
+});
 const chapterSchema = z.object({
+  format: z.literal(CHAPTER_FORMAT, {
+    error: (issue) =>
+      `format ${
+        JSON.stringify(issue.input)
+      } is not one this importer reads (1, or ${CHAPTER_FORMAT})`,
+  }).optional(),
   uri: z.string(),
   volume: z.string(),
   book: z.string(),
   chapter: z.number().int().positive(),
   lang: z.string(),
+  bookTitle: z.string().optional(),
+  reference: z.string().optional(),
   title: z.string(),
   number: z.string().nullable(),
   subtitle: z.string().nullable().optional(),
   intro: z.string().nullable(),
   studyIntro: z.string().nullable().optional(),
   summary: z.string().nullable(),
-  verses: z.array(z.object({
-    number: z.number().int(),
-    text: z.string(),
-    paragraphStart: z.boolean(),
-  })),
+  verses: z.array(_verse),
   paragraphs: z.array(z.object({ id: z.string().nullable(), text: z.string() })),
   source: z.object({ url: z.string(), fetchedAt: z.string() }),
 });
@@ -147,9 +175,40 @@ const chapterSchema = z.object({
 export type ChapterFileContent = z.infer<typeof chapterSchema>;
 
 /**
+ * Why a format-2 chapter lacks a key of its format or holds a reference or
+ * key that does not name its own verse; undefined when it is sound (and for
+ * format 1, which has none of them).
+ */
+function _formatProblem(chapter: z.output<typeof chapterSchema>): string | undefined {
+  if (chapter.format === undefined) return undefined;
+  const { bookTitle, reference } = chapter;
+  if (bookTitle === undefined) return `format ${chapter.format} lacks "bookTitle"`;
+  if (reference === undefined) return `format ${chapter.format} lacks "reference"`;
+  if (chapter.subtitle === undefined) return `format ${chapter.format} lacks "subtitle"`;
+  if (chapter.studyIntro === undefined) return `format ${chapter.format} lacks "studyIntro"`;
+  for (const [index, verse] of chapter.verses.entries()) {
+    const wanted = {
+      reference: `${reference}:${verse.number}`,
+      key: verseKey(chapter, verse.number),
+    };
+    for (const field of ["reference", "key"] as const) {
+      if (verse[field] !== wanted[field]) {
+        return `verses.${index}.${field} is ${JSON.stringify(verse[field])}, expected ${
+          JSON.stringify(wanted[field])
+        }`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
  * Checks a chapter file: it exists, matches `expectedSha256` when given,
- * parses as a `Chapter` of the expected uri/volume/book/chapter (and lang,
- * when given), and holds at least one verse or paragraph. Never throws for a
+ * parses as a chapter file of format 1 or {@linkcode CHAPTER_FORMAT} of the
+ * expected uri/volume/book/chapter (and lang, when given), each verse's
+ * reference and key name that verse (format 2), and it holds at least one
+ * verse or paragraph. The references are not checked against import.yaml's
+ * abbreviations: a file stays valid when they change. Never throws for a
  * bad file: the failure names its problem and reason.
  *
  * @param expectedSha256 Lowercase hex; skipped when undefined.
@@ -209,6 +268,8 @@ export async function verifyChapterFile(
       );
     }
   }
+  const formatProblem = _formatProblem(chapter);
+  if (formatProblem !== undefined) return fail("invalid", formatProblem);
   if (chapter.verses.length === 0 && chapter.paragraphs.length === 0) {
     return fail("invalid", "it holds no verse and no paragraph");
   }

@@ -50,10 +50,10 @@ Deno.test("an abbreviation from the manifests makes the reference", () => {
   assert.deepEqual(rows.map((row) => row.reference).slice(1, 3), ["JS—H 1:2", "JS—H 1 ¶1"]);
 });
 
-Deno.test("a chapter file's own book title, abbreviation and verse references win", () => {
+Deno.test("a chapter file's own book title, chapter and verse references win", () => {
   const file = chapter({
     bookTitle: "José Smith—Historia",
-    bookAbbreviation: "JS—H",
+    reference: "JS—H 1",
     verses: [
       { number: 1, text: "Debido a…", paragraphStart: true, reference: "José Smith—Historia 1:1" },
       { number: 2, text: "En esta…", paragraphStart: false },

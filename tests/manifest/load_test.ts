@@ -175,6 +175,56 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
     ],
   },
   {
+    what: "an abbreviation with a colon, which would end where the chapter starts",
+    lines: withBook('{ id: gen, title: Genesis, abbrev: "Gen:", chapters: 50 }'),
+    expected: [
+      'import.yaml:7:44: volumes[0].books[0].abbrev: expected an abbreviation of at most 20 characters, without a colon or spaces at either end (like "1 Ne."), got "Gen:"',
+    ],
+  },
+  {
+    what: "an abbreviation with a space at its end",
+    lines: withBook('{ id: gen, title: Genesis, abbrev: "Gen. ", chapters: 50 }'),
+    expected: [
+      'import.yaml:7:44: volumes[0].books[0].abbrev: expected an abbreviation of at most 20 characters, without a colon or spaces at either end (like "1 Ne."), got "Gen. "',
+    ],
+  },
+  {
+    what: "an empty abbreviation",
+    lines: withBook('{ id: gen, title: Genesis, abbrev: "", chapters: 50 }'),
+    expected: [
+      'import.yaml:7:44: volumes[0].books[0].abbrev: expected an abbreviation of at most 20 characters, without a colon or spaces at either end (like "1 Ne."), got ""',
+    ],
+  },
+  {
+    what: "an abbreviation that is a number",
+    lines: withBook("{ id: gen, title: Genesis, abbrev: 1, chapters: 50 }"),
+    expected: [
+      'import.yaml:7:44: volumes[0].books[0].abbrev: expected an abbreviation of at most 20 characters, without a colon or spaces at either end (like "1 Ne."), got 1',
+    ],
+  },
+  {
+    what: "an abbreviation longer than 20 characters",
+    lines: withBook("{ id: gen, title: Genesis, abbrev: The First Book of Moses, chapters: 50 }"),
+    expected: [
+      'import.yaml:7:44: volumes[0].books[0].abbrev: expected an abbreviation of at most 20 characters, without a colon or spaces at either end (like "1 Ne."), got "The First Book of Moses"',
+    ],
+  },
+  {
+    what: "one abbreviation for two books of different volumes",
+    lines: [
+      ...SOURCE,
+      ...VOLUMES.slice(0, 4),
+      "      - { id: ps, title: Psalms, abbrev: Ps., chapters: 150 }",
+      "  - id: nt",
+      "    title: New Testament",
+      "    books:",
+      "      - { id: philip, title: Philippians, abbrev: Ps., chapters: 4 }",
+    ],
+    expected: [
+      'import.yaml:11:51: volumes[1].books[0].abbrev: duplicate abbreviation "Ps." (first at line 7): a reference must name one book',
+    ],
+  },
+  {
     what: "a slug that climbs out of the output folder",
     lines: [...SOURCE, "volumes:", "  - id: ../etc", ...VOLUMES.slice(2)],
     expected: [
@@ -609,6 +659,109 @@ Deno.test("the shipped import.yaml holds the whole canon", async () => {
   }
   assert.equal(byId.get("od")?.verses, 0);
   assert.deepEqual(manifest.volumes[3].books.map((book) => book.id), ["dc", "od"]);
+});
+
+/**
+ * The Church's standard abbreviation of every book of the canon, in canon
+ * order, as its scriptures' footnotes and style guide write them: periods
+ * after shortened words (`1 Ne.`), none after whole words (`Ruth`, `Enos`) or
+ * initials (`W of M`, `D&C`, `OD`, `A of F`), an em dash in `JS—M` and `JS—H`.
+ */
+const CHURCH_ABBREVIATIONS: [book: string, abbrev: string][] = [
+  ["gen", "Gen."],
+  ["ex", "Ex."],
+  ["lev", "Lev."],
+  ["num", "Num."],
+  ["deut", "Deut."],
+  ["josh", "Josh."],
+  ["judg", "Judg."],
+  ["ruth", "Ruth"],
+  ["1-sam", "1 Sam."],
+  ["2-sam", "2 Sam."],
+  ["1-kgs", "1 Kgs."],
+  ["2-kgs", "2 Kgs."],
+  ["1-chr", "1 Chr."],
+  ["2-chr", "2 Chr."],
+  ["ezra", "Ezra"],
+  ["neh", "Neh."],
+  ["esth", "Esth."],
+  ["job", "Job"],
+  ["ps", "Ps."],
+  ["prov", "Prov."],
+  ["eccl", "Eccl."],
+  ["song", "Song"],
+  ["isa", "Isa."],
+  ["jer", "Jer."],
+  ["lam", "Lam."],
+  ["ezek", "Ezek."],
+  ["dan", "Dan."],
+  ["hosea", "Hosea"],
+  ["joel", "Joel"],
+  ["amos", "Amos"],
+  ["obad", "Obad."],
+  ["jonah", "Jonah"],
+  ["micah", "Micah"],
+  ["nahum", "Nahum"],
+  ["hab", "Hab."],
+  ["zeph", "Zeph."],
+  ["hag", "Hag."],
+  ["zech", "Zech."],
+  ["mal", "Mal."],
+  ["matt", "Matt."],
+  ["mark", "Mark"],
+  ["luke", "Luke"],
+  ["john", "John"],
+  ["acts", "Acts"],
+  ["rom", "Rom."],
+  ["1-cor", "1 Cor."],
+  ["2-cor", "2 Cor."],
+  ["gal", "Gal."],
+  ["eph", "Eph."],
+  ["philip", "Philip."],
+  ["col", "Col."],
+  ["1-thes", "1 Thes."],
+  ["2-thes", "2 Thes."],
+  ["1-tim", "1 Tim."],
+  ["2-tim", "2 Tim."],
+  ["titus", "Titus"],
+  ["philem", "Philem."],
+  ["heb", "Heb."],
+  ["james", "James"],
+  ["1-pet", "1 Pet."],
+  ["2-pet", "2 Pet."],
+  ["1-jn", "1 Jn."],
+  ["2-jn", "2 Jn."],
+  ["3-jn", "3 Jn."],
+  ["jude", "Jude"],
+  ["rev", "Rev."],
+  ["1-ne", "1 Ne."],
+  ["2-ne", "2 Ne."],
+  ["jacob", "Jacob"],
+  ["enos", "Enos"],
+  ["jarom", "Jarom"],
+  ["omni", "Omni"],
+  ["w-of-m", "W of M"],
+  ["mosiah", "Mosiah"],
+  ["alma", "Alma"],
+  ["hel", "Hel."],
+  ["3-ne", "3 Ne."],
+  ["4-ne", "4 Ne."],
+  ["morm", "Morm."],
+  ["ether", "Ether"],
+  ["moro", "Moro."],
+  ["dc", "D&C"],
+  ["od", "OD"],
+  ["moses", "Moses"],
+  ["abr", "Abr."],
+  ["js-m", "JS—M"],
+  ["js-h", "JS—H"],
+  ["a-of-f", "A of F"],
+];
+
+Deno.test("every book of the shipped import.yaml has the Church's standard abbreviation", async () => {
+  const manifest = await loadManifest(join(REPO, "import.yaml"));
+  const books = manifest.volumes.flatMap((volume) => volume.books);
+  assert.deepEqual(books.map((book) => [book.id, book.abbrev]), CHURCH_ABBREVIATIONS);
 });
 
 Deno.test("the shipped import.yaml sets the source, output, retry and profile", async () => {

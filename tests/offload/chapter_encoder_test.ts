@@ -3,6 +3,8 @@ import { TaskError } from "../../src/exec/types.ts";
 import { ChapterEncoder, defaultChapterWorkers } from "../../src/offload/chapter_encoder.ts";
 import { encodeChapter } from "../../src/output/chapter_encoding.ts";
 import { parseChapterBody, type RequestedChapter } from "../../src/source/parse_chapter.ts";
+import { loadManifest } from "../../src/manifest/load.ts";
+import type { BookLabel } from "../../src/output/chapter_encoding.ts";
 
 const sanitized = { sanitizeOps: true, sanitizeResources: true };
 
@@ -24,6 +26,16 @@ function requested(uri: string, proseOnly = false): RequestedChapter {
   };
 }
 
+const SHIPPED = await loadManifest(new URL("../../import.yaml", import.meta.url).pathname);
+
+/** The book of a chapter URI in the shipped import.yaml, as the importer hands it over. */
+function bookOf(uri: string): { book: BookLabel } {
+  const [, , volume, book] = uri.split("/");
+  const found = SHIPPED.volumes.find((v) => v.id === volume)?.books.find((b) => b.id === book);
+  assert.ok(found !== undefined, uri);
+  return { book: found };
+}
+
 /** What parsing here throws, or undefined. */
 function inlineError(bytes: Uint8Array, asked: RequestedChapter): TaskError | undefined {
   try {
@@ -35,22 +47,25 @@ function inlineError(bytes: Uint8Array, asked: RequestedChapter): TaskError | un
 }
 
 Deno.test({
-  name: "a chapter encoded on a worker is byte for byte the one encoded here",
+  name: "a chapter encoded on a worker is byte for byte the one encoded here, references included",
   ...sanitized,
   fn: async () => {
     const encoder = new ChapterEncoder({ workers: 1 });
     try {
       for (
-        const [name, uri, prose] of [
-          ["bofm_1-ne_3.json", "/scriptures/bofm/1-ne/3", false],
-          ["ot_ps_3.json", "/scriptures/ot/ps/3", false],
-          ["dc-testament_od_1.json", "/scriptures/dc-testament/od/1", true],
+        const [name, uri, prose, reference] of [
+          ["bofm_1-ne_3.json", "/scriptures/bofm/1-ne/3", false, "1 Ne. 3"],
+          ["ot_ps_3.json", "/scriptures/ot/ps/3", false, "Ps. 3"],
+          ["dc-testament_od_1.json", "/scriptures/dc-testament/od/1", true, "OD 1"],
         ] as const
       ) {
         const bytes = await fixture(name);
-        const here = await encodeChapter(parseChapterBody(bytes, requested(uri, prose)));
-        const there = await encoder.encode(bytes.slice(), requested(uri, prose));
+        const { book } = bookOf(uri);
+        const here = await encodeChapter(parseChapterBody(bytes, requested(uri, prose)), book);
+        const there = await encoder.encode(bytes.slice(), requested(uri, prose), { book });
         assert.deepEqual(there, here, name);
+        const file = JSON.parse(new TextDecoder().decode(there.bytes));
+        assert.equal(file.reference, reference, name);
       }
     } finally {
       encoder.close();
@@ -82,7 +97,8 @@ Deno.test({
       for (const [what, bytes, asked] of cases) {
         const expected = inlineError(bytes, asked);
         assert.ok(expected instanceof TaskError, `${what} fails here`);
-        const actual = await encoder.encode(bytes.slice(), asked).catch((error) => error);
+        const actual = await encoder.encode(bytes.slice(), asked, bookOf(asked.uri))
+          .catch((error) => error);
         assert.ok(actual instanceof TaskError, `${what}: ${actual}`);
         assert.equal(actual.message, expected.message, what);
         assert.equal(actual.retryable, expected.retryable, what);
@@ -102,6 +118,7 @@ Deno.test({
       const abort = new AbortController();
       const bytes = await fixture("bofm_1-ne_3.json");
       const pending = encoder.encode(bytes, requested("/scriptures/bofm/1-ne/3"), {
+        ...bookOf("/scriptures/bofm/1-ne/3"),
         signal: abort.signal,
       });
       const reason = new Error("timeout after 30000 ms");
@@ -111,6 +128,7 @@ Deno.test({
       const again = await encoder.encode(
         await fixture("bofm_1-ne_3.json"),
         requested("/scriptures/bofm/1-ne/3"),
+        bookOf("/scriptures/bofm/1-ne/3"),
       );
       assert.ok(again.verses > 0);
     } finally {
@@ -123,8 +141,9 @@ Deno.test("without workers a chapter is encoded here, with the same result", asy
   const encoder = new ChapterEncoder({ workers: 0 });
   assert.equal(encoder.workers, 0);
   const bytes = await fixture("bofm_1-ne_3.json");
-  const here = await encodeChapter(parseChapterBody(bytes, requested("/scriptures/bofm/1-ne/3")));
-  assert.deepEqual(await encoder.encode(bytes, requested("/scriptures/bofm/1-ne/3")), here);
+  const uri = "/scriptures/bofm/1-ne/3";
+  const here = await encodeChapter(parseChapterBody(bytes, requested(uri)), bookOf(uri).book);
+  assert.deepEqual(await encoder.encode(bytes, requested(uri), bookOf(uri)), here);
   encoder.close();
 });
 

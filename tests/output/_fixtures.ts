@@ -7,6 +7,7 @@
 
 import type { Book, Manifest, Volume } from "../../src/manifest/types.ts";
 import type { Chapter } from "../../src/source/types.ts";
+import type { BookLabel } from "../../src/output/chapter_encoding.ts";
 
 /** A manifest with the given volumes and otherwise fixed settings. */
 export function makeManifest(volumes: readonly Volume[]): Manifest {
@@ -38,6 +39,9 @@ export function makeManifest(volumes: readonly Volume[]): Manifest {
 export function makeBook(id: string, chapters: number, verses?: number): Book {
   return { id, title: `Book ${id}`, chapters, ...(verses === undefined ? {} : { verses }) };
 }
+
+/** The book label the fixtures' chapters are written with: `Bk. 3:1`. */
+export const BOOK_LABEL: BookLabel = { title: "A Book", abbrev: "Bk." };
 
 /** A chapter with `verses` verses and `paragraphs` paragraphs. */
 export function makeChapter(

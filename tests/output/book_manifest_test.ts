@@ -5,6 +5,7 @@ import { writeChapter } from "../../src/output/chapter_file.ts";
 import type { BookManifest } from "../../src/output/manifest_types.ts";
 import { bookManifestPath } from "../../src/output/paths.ts";
 import {
+  BOOK_LABEL,
   fixedNow,
   listFiles,
   makeBook,
@@ -25,11 +26,16 @@ async function readBookManifestFile(dir: string): Promise<BookManifest> {
 
 Deno.test("book manifest of 3 chapters on disk, 1 failed and 1 cancelled", async () => {
   await withTempDir(async (dir) => {
-    const one = await writeChapter(dir, makeChapter("bofm", "alma", 1, { verses: 10 }));
-    const two = await writeChapter(dir, makeChapter("bofm", "alma", 2, { verses: 7 }));
+    const one = await writeChapter(dir, makeChapter("bofm", "alma", 1, { verses: 10 }), {
+      book: BOOK_LABEL,
+    });
+    const two = await writeChapter(dir, makeChapter("bofm", "alma", 2, { verses: 7 }), {
+      book: BOOK_LABEL,
+    });
     const four = await writeChapter(
       dir,
       makeChapter("bofm", "alma", 4, { verses: 5, paragraphs: 1 }),
+      { book: BOOK_LABEL },
     );
     const outcomes = new Map<string, Outcome>([
       ["bofm/alma/1", done],
@@ -94,7 +100,7 @@ Deno.test("book manifest of 3 chapters on disk, 1 failed and 1 cancelled", async
 
 Deno.test("book manifest counts a valid file from an earlier run as imported even if this run failed it", async () => {
   await withTempDir(async (dir) => {
-    await writeChapter(dir, makeChapter("bofm", "enos", 1, { verses: 27 }));
+    await writeChapter(dir, makeChapter("bofm", "enos", 1, { verses: 27 }), { book: BOOK_LABEL });
     const outcomes = new Map<string, Outcome>([
       ["bofm/enos/1", { status: "failed", reason: "HTTP 500", attempts: 4 }],
     ]);
@@ -111,7 +117,7 @@ Deno.test("book manifest counts a valid file from an earlier run as imported eve
 Deno.test("book manifest is rebuilt from disk: a deleted chapter file drops out of a stale manifest", async () => {
   await withTempDir(async (dir) => {
     for (let chapter = 1; chapter <= 5; chapter++) {
-      await writeChapter(dir, makeChapter("bofm", "alma", chapter));
+      await writeChapter(dir, makeChapter("bofm", "alma", chapter), { book: BOOK_LABEL });
     }
     const all = new Map<string, Outcome>(
       [1, 2, 3, 4, 5].map((chapter) => [`bofm/alma/${chapter}`, done]),
@@ -136,12 +142,12 @@ Deno.test("book manifest is rebuilt from disk: a deleted chapter file drops out 
 Deno.test("book manifest counts a chapter file that fails verification as missing and says why", async () => {
   await withTempDir(async (dir) => {
     for (let chapter = 1; chapter <= 5; chapter++) {
-      await writeChapter(dir, makeChapter("bofm", "alma", chapter));
+      await writeChapter(dir, makeChapter("bofm", "alma", chapter), { book: BOOK_LABEL });
     }
     const text = await Deno.readTextFile(`${dir}/bofm/alma/3.json`);
     await Deno.writeTextFile(`${dir}/bofm/alma/3.json`, text.slice(0, 100));
     // Chapter 5 holds another language than the manifest's.
-    await writeChapter(dir, makeChapter("bofm", "alma", 5, { lang: "spa" }));
+    await writeChapter(dir, makeChapter("bofm", "alma", 5, { lang: "spa" }), { book: BOOK_LABEL });
     const outcomes = new Map<string, Outcome>([
       ["bofm/alma/3", done],
       ["bofm/alma/5", { status: "failed", reason: "HTTP 404", attempts: 1 }],
@@ -175,7 +181,9 @@ Deno.test("book manifest lists the 150 chapters of a long book in order, read 3 
       books: [makeBook("ps", 150)],
     }]);
     for (let chapter = 1; chapter <= 150; chapter++) {
-      await writeChapter(dir, makeChapter("ot", "ps", chapter, { verses: 1 + chapter % 7 }));
+      await writeChapter(dir, makeChapter("ot", "ps", chapter, { verses: 1 + chapter % 7 }), {
+        book: BOOK_LABEL,
+      });
     }
     const written = await writeBookManifest(dir, psalms, "ot", "ps", new Map(), { concurrency: 3 });
     assert.equal(written.importedChapters, 150);
@@ -208,7 +216,7 @@ Deno.test("book manifest refuses a book that import.yaml does not have", async (
 
 Deno.test("book manifest stops before writing when the signal is aborted", async () => {
   await withTempDir(async (dir) => {
-    await writeChapter(dir, makeChapter("bofm", "enos", 1));
+    await writeChapter(dir, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     const controller = new AbortController();
     controller.abort(new Error("Run cancelled"));
     await assert.rejects(
@@ -224,8 +232,8 @@ Deno.test("book manifest is not complete when all chapters are there but the ver
     const declared = makeManifest([
       { id: "bofm", title: "Book of Mormon", books: [makeBook("alma", 2, 7)] },
     ]);
-    await writeChapter(dir, makeChapter("bofm", "alma", 1));
-    await writeChapter(dir, makeChapter("bofm", "alma", 2));
+    await writeChapter(dir, makeChapter("bofm", "alma", 1), { book: BOOK_LABEL });
+    await writeChapter(dir, makeChapter("bofm", "alma", 2), { book: BOOK_LABEL });
     const written = await writeBookManifest(dir, declared, "bofm", "alma", new Map());
     assert.equal(written.importedChapters, 2);
     assert.equal(written.verses, 6);

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { verifyChapterFile, writeChapter } from "../../src/output/chapter_file.ts";
 import type { Chapter } from "../../src/source/types.ts";
-import { listFiles, makeChapter, withTempDir } from "./_fixtures.ts";
+import type { Book } from "../../src/manifest/types.ts";
+import { loadManifest } from "../../src/manifest/load.ts";
+import { parseChapterBody } from "../../src/source/parse_chapter.ts";
+import { BOOK_LABEL, listFiles, makeChapter, withTempDir } from "./_fixtures.ts";
 
 async function independentSha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", bytes);
@@ -11,12 +14,24 @@ async function independentSha256(bytes: Uint8Array<ArrayBuffer>): Promise<string
 Deno.test("writeChapter writes the chapter as indented JSON and reports its size and checksum", async () => {
   await withTempDir(async (dir) => {
     const chapter = makeChapter("bofm", "1-ne", 3, { verses: 31, paragraphs: 2 });
-    const result = await writeChapter(dir, chapter);
+    const result = await writeChapter(dir, chapter, { book: BOOK_LABEL });
     assert.equal(result.path, `${dir}/bofm/1-ne/3.json`);
     const bytes = await Deno.readFile(result.path);
     const text = new TextDecoder().decode(bytes);
-    assert.deepEqual(JSON.parse(text), chapter);
-    assert.equal(text, JSON.stringify(chapter, null, 2) + "\n");
+    const { verses, ...rest } = chapter;
+    const expected = {
+      format: 2,
+      ...rest,
+      bookTitle: "A Book",
+      reference: "Bk. 3",
+      verses: verses.map((verse) => ({
+        ...verse,
+        reference: `Bk. 3:${verse.number}`,
+        key: `bofm/1-ne/3/${verse.number}`,
+      })),
+    };
+    assert.deepEqual(JSON.parse(text), expected);
+    assert.equal(text, JSON.stringify(JSON.parse(text), null, 2) + "\n");
     assert.equal(result.bytes, bytes.length);
     assert.equal(result.sha256, await independentSha256(bytes));
     assert.equal(result.verses, 31);
@@ -25,7 +40,7 @@ Deno.test("writeChapter writes the chapter as indented JSON and reports its size
   });
 });
 
-Deno.test("writeChapter writes keys in the order of the Chapter type whatever the object's order", async () => {
+Deno.test("writeChapter writes keys in the order of the chapter file format whatever the object's order", async () => {
   await withTempDir(async (dir) => {
     const chapter = makeChapter("ot", "ps", 117, { verses: 2, paragraphs: 1 });
     const shuffled = {
@@ -51,20 +66,23 @@ Deno.test("writeChapter writes keys in the order of the Chapter type whatever th
       volume: chapter.volume,
       uri: chapter.uri,
     } satisfies Chapter;
-    const fromShuffled = await writeChapter(`${dir}/a`, shuffled);
+    const fromShuffled = await writeChapter(`${dir}/a`, shuffled, { book: BOOK_LABEL });
     const fromOrdered = await writeChapter(`${dir}/b`, {
       ...chapter,
       subtitle: "A subtitle",
       studyIntro: "A study help.",
-    });
+    }, { book: BOOK_LABEL });
     assert.equal(fromShuffled.sha256, fromOrdered.sha256);
     const json = JSON.parse(await Deno.readTextFile(fromShuffled.path));
     assert.deepEqual(Object.keys(json), [
+      "format",
       "uri",
       "volume",
       "book",
       "chapter",
       "lang",
+      "bookTitle",
+      "reference",
       "title",
       "number",
       "subtitle",
@@ -75,7 +93,13 @@ Deno.test("writeChapter writes keys in the order of the Chapter type whatever th
       "paragraphs",
       "source",
     ]);
-    assert.deepEqual(Object.keys(json.verses[0]), ["number", "text", "paragraphStart"]);
+    assert.deepEqual(Object.keys(json.verses[0]), [
+      "number",
+      "reference",
+      "key",
+      "text",
+      "paragraphStart",
+    ]);
     assert.deepEqual(Object.keys(json.paragraphs[0]), ["id", "text"]);
     assert.deepEqual(Object.keys(json.source), ["url", "fetchedAt"]);
   });
@@ -84,15 +108,18 @@ Deno.test("writeChapter writes keys in the order of the Chapter type whatever th
 Deno.test("writeChapter refuses a chapter whose book is not a slug and writes nothing", async () => {
   await withTempDir(async (dir) => {
     const chapter = { ...makeChapter("bofm", "1-ne", 1), book: "../../escape" };
-    await assert.rejects(writeChapter(dir, chapter), TypeError);
+    await assert.rejects(writeChapter(dir, chapter, { book: BOOK_LABEL }), TypeError);
     assert.deepEqual(await listFiles(dir), []);
   });
 });
 
 Deno.test("verifyChapterFile accepts a written chapter, with and without its checksum", async () => {
   await withTempDir(async (dir) => {
-    const chapter = makeChapter("pgp", "js-h", 1, { paragraphs: 7 });
-    const written = await writeChapter(dir, chapter);
+    const written = await writeChapter(dir, makeChapter("pgp", "js-h", 1, { paragraphs: 7 }), {
+      book: BOOK_LABEL,
+    });
+    // The file's JSON as written: the chapter and what the writer adds (title, references).
+    const chapter = JSON.parse(await Deno.readTextFile(written.path));
     const expected = {
       ok: true,
       uri: "/scriptures/pgp/js-h/1",
@@ -116,6 +143,7 @@ Deno.test("verifyChapterFile accepts a chapter of paragraphs only (an Official D
     const written = await writeChapter(
       dir,
       makeChapter("dc-testament", "od", 1, { verses: 0, paragraphs: 5 }),
+      { book: BOOK_LABEL },
     );
     const result = await verifyChapterFile(written.path);
     assert.equal(result.ok, true);
@@ -124,7 +152,7 @@ Deno.test("verifyChapterFile accepts a chapter of paragraphs only (an Official D
 
 Deno.test("verifyChapterFile names the problem of each bad file", async () => {
   await withTempDir(async (dir) => {
-    const good = await writeChapter(dir, makeChapter("bofm", "enos", 1));
+    const good = await writeChapter(dir, makeChapter("bofm", "enos", 1), { book: BOOK_LABEL });
     const goodText = await Deno.readTextFile(good.path);
     const path = `${dir}/bofm/enos/1.json`;
     const rows: [
@@ -217,7 +245,9 @@ Deno.test("verifyChapterFile hands back the file's JSON as verified, keys newer 
 
 Deno.test("verifyChapterFile detects a valid chapter whose bytes do not match the checksum", async () => {
   await withTempDir(async (dir) => {
-    const written = await writeChapter(dir, makeChapter("nt", "john", 11, { verses: 57 }));
+    const written = await writeChapter(dir, makeChapter("nt", "john", 11, { verses: 57 }), {
+      book: BOOK_LABEL,
+    });
     // One letter changed: still a valid chapter, but not the file that was written.
     const text = await Deno.readTextFile(written.path);
     await Deno.writeTextFile(written.path, text.replace("Verse 35", "Verse 3S"));
@@ -236,7 +266,9 @@ Deno.test("verifyChapterFile detects a valid chapter whose bytes do not match th
 
 Deno.test("verifyChapterFile checks the chapter against an explicit identity and language", async () => {
   await withTempDir(async (dir) => {
-    const written = await writeChapter(dir, makeChapter("ot", "gen", 1, { lang: "spa" }));
+    const written = await writeChapter(dir, makeChapter("ot", "gen", 1, { lang: "spa" }), {
+      book: BOOK_LABEL,
+    });
     const identity = { volume: "ot", book: "gen", chapter: 1 };
     assert.equal(
       (await verifyChapterFile(written.path, undefined, { expected: identity })).ok,
@@ -275,7 +307,7 @@ Deno.test("writeChapter always writes subtitle, studyIntro and paragraph ids, nu
         { id: null, text: "President of The Church of Jesus Christ of Latter-day Saints." },
       ],
     };
-    const written = await writeChapter(dir, chapter);
+    const written = await writeChapter(dir, chapter, { book: BOOK_LABEL });
     const text = await Deno.readTextFile(written.path);
     const json = JSON.parse(text);
     assert.equal(json.subtitle, null);
@@ -320,5 +352,187 @@ Deno.test("verifyChapterFile accepts a chapter file written before subtitle and 
       paragraphs: 7,
       chapter: previous,
     });
+  });
+});
+
+const SHIPPED = await loadManifest(new URL("../../import.yaml", import.meta.url).pathname);
+
+/** A fixture response parsed as the importer parses it, and its book in the shipped import.yaml. */
+async function realChapter(name: string, uri: string): Promise<{ chapter: Chapter; book: Book }> {
+  const [, , volume, bookId, number] = uri.split("/");
+  const book = SHIPPED.volumes.find((v) => v.id === volume)?.books.find((b) => b.id === bookId);
+  assert.ok(book !== undefined, uri);
+  const bytes = await Deno.readFile(new URL(`../fixtures/${name}`, import.meta.url));
+  const chapter = parseChapterBody(bytes, {
+    uri,
+    volume,
+    book: bookId,
+    chapter: Number(number),
+    lang: "eng",
+    url: `https://example.org/api?uri=${uri}`,
+    fetchedAt: "2026-01-01T00:00:00.000Z",
+    proseOnly: book.verses === 0,
+  });
+  return { chapter, book };
+}
+
+Deno.test("a real chapter file carries its book's title and the Church's references for every verse", async () => {
+  await withTempDir(async (dir) => {
+    const rows: [string, string, string, string, string, string][] = [
+      // fixture, uri, bookTitle, chapter reference, first verse reference, its key
+      [
+        "bofm_1-ne_3.json",
+        "/scriptures/bofm/1-ne/3",
+        "1 Nephi",
+        "1 Ne. 3",
+        "1 Ne. 3:1",
+        "bofm/1-ne/3/1",
+      ],
+      ["ot_ps_3.json", "/scriptures/ot/ps/3", "Psalms", "Ps. 3", "Ps. 3:1", "ot/ps/3/1"],
+      [
+        "dc-testament_dc_116.json",
+        "/scriptures/dc-testament/dc/116",
+        "Sections",
+        "D&C 116",
+        "D&C 116:1",
+        "dc-testament/dc/116/1",
+      ],
+      [
+        "pgp_js-h_1.json",
+        "/scriptures/pgp/js-h/1",
+        "Joseph Smith—History",
+        "JS—H 1",
+        "JS—H 1:1",
+        "pgp/js-h/1/1",
+      ],
+      [
+        "pgp_a-of-f_1.json",
+        "/scriptures/pgp/a-of-f/1",
+        "Articles of Faith",
+        "A of F 1",
+        "A of F 1:1",
+        "pgp/a-of-f/1/1",
+      ],
+    ];
+    for (const [name, uri, bookTitle, reference, first, key] of rows) {
+      const { chapter, book } = await realChapter(name, uri);
+      const written = await writeChapter(dir, chapter, { book });
+      const json = JSON.parse(await Deno.readTextFile(written.path));
+      assert.deepEqual(
+        [json.format, json.bookTitle, json.reference],
+        [2, bookTitle, reference],
+        name,
+      );
+      assert.deepEqual([json.verses[0].reference, json.verses[0].key], [first, key], name);
+      // Every verse: its own number, in the chapter's reference and key.
+      for (const verse of json.verses) {
+        assert.equal(verse.reference, `${reference}:${verse.number}`, name);
+        assert.equal(verse.key, `${uri.slice("/scriptures/".length)}/${verse.number}`, name);
+      }
+      assert.equal(json.verses.length, chapter.verses.length, name);
+      assert.equal((await verifyChapterFile(written.path, written.sha256)).ok, true, name);
+    }
+  });
+});
+
+Deno.test("1 Nephi 3 verse 7 of the fixture is 1 Ne. 3:7, key bofm/1-ne/3/7", async () => {
+  await withTempDir(async (dir) => {
+    const { chapter, book } = await realChapter("bofm_1-ne_3.json", "/scriptures/bofm/1-ne/3");
+    const written = await writeChapter(dir, chapter, { book });
+    const json = JSON.parse(await Deno.readTextFile(written.path));
+    // The fixture holds the chapter's first 7 verses.
+    assert.equal(json.verses.length, 7);
+    const seventh = json.verses[6];
+    assert.deepEqual([seventh.number, seventh.reference, seventh.key], [
+      7,
+      "1 Ne. 3:7",
+      "bofm/1-ne/3/7",
+    ]);
+    assert.match(
+      seventh.text,
+      /^And it came to pass that I, Nephi, said unto my father: I will go and do/,
+    );
+  });
+});
+
+Deno.test("an Official Declaration has a chapter reference and no verse references", async () => {
+  await withTempDir(async (dir) => {
+    const { chapter, book } = await realChapter(
+      "dc-testament_od_1.json",
+      "/scriptures/dc-testament/od/1",
+    );
+    const written = await writeChapter(dir, chapter, { book });
+    const json = JSON.parse(await Deno.readTextFile(written.path));
+    assert.deepEqual([json.bookTitle, json.reference, json.verses], [
+      "Official Declarations",
+      "OD 1",
+      [],
+    ]);
+    assert.ok(json.paragraphs.length > 0);
+  });
+});
+
+Deno.test("a book without an abbreviation is referred to by its title", async () => {
+  await withTempDir(async (dir) => {
+    const chapter = makeChapter("bofm", "enos", 1, { verses: 2 });
+    const written = await writeChapter(dir, chapter, { book: { title: "Enos" } });
+    const json = JSON.parse(await Deno.readTextFile(written.path));
+    assert.deepEqual(json.verses.map((verse: { reference: string }) => verse.reference), [
+      "Enos 1:1",
+      "Enos 1:2",
+    ]);
+  });
+});
+
+Deno.test("verifyChapterFile accepts a real chapter as the previous format wrote it (format 1, no references)", async () => {
+  await withTempDir(async (dir) => {
+    const { chapter } = await realChapter("bofm_1-ne_3.json", "/scriptures/bofm/1-ne/3");
+    // Format 1 was the Chapter itself, in the order of its type, with no format key.
+    const text = JSON.stringify(chapter, null, 2) + "\n";
+    assert.ok(!text.includes('"format"') && !text.includes('"reference"'));
+    const path = `${dir}/bofm/1-ne/3.json`;
+    await Deno.mkdir(`${dir}/bofm/1-ne`, { recursive: true });
+    await Deno.writeTextFile(path, text);
+    const sha256 = await independentSha256(new TextEncoder().encode(text));
+    const check = await verifyChapterFile(path, sha256);
+    assert.deepEqual(check.ok && [check.verses, check.paragraphs], [7, 0]);
+  });
+});
+
+Deno.test("verifyChapterFile refuses a format-2 file whose references do not name its verses, or an unknown format", async () => {
+  await withTempDir(async (dir) => {
+    const written = await writeChapter(dir, makeChapter("bofm", "enos", 1, { verses: 3 }), {
+      book: { title: "Enos", abbrev: "Enos" },
+    });
+    const good = JSON.parse(await Deno.readTextFile(written.path));
+    const edits: [string, (json: Record<string, unknown> & typeof good) => void, string][] = [
+      [
+        "a wrong key",
+        (json) => (json.verses[1].key = "bofm/enos/1/3"),
+        'verses.1.key is "bofm/enos/1/3", expected "bofm/enos/1/2"',
+      ],
+      [
+        "a missing reference",
+        (json) => delete json.verses[2].reference,
+        'verses.2.reference is undefined, expected "Enos 1:3"',
+      ],
+      ["no bookTitle", (json) => delete json.bookTitle, 'format 2 lacks "bookTitle"'],
+      [
+        "format 3",
+        (json) => (json.format = 3),
+        "format 3 is not one this importer reads (1, or 2)",
+      ],
+    ];
+    for (const [what, edit, reason] of edits) {
+      const json = structuredClone(good);
+      edit(json);
+      await Deno.writeTextFile(written.path, JSON.stringify(json, null, 2) + "\n");
+      const check = await verifyChapterFile(written.path);
+      assert.equal(check.ok, false, what);
+      assert.ok(
+        !check.ok && check.problem === "invalid" && check.reason.endsWith(reason),
+        `${what}: ${!check.ok && check.reason}`,
+      );
+    }
   });
 });

@@ -6,7 +6,14 @@ import type { RootManifest } from "../../src/output/manifest_types.ts";
 import { rootManifestPath, volumeManifestPath } from "../../src/output/paths.ts";
 import { writeRootManifest } from "../../src/output/root_manifest.ts";
 import { writeVolumeManifest } from "../../src/output/volume_manifest.ts";
-import { fixedNow, makeBook, makeChapter, makeManifest, withTempDir } from "./_fixtures.ts";
+import {
+  BOOK_LABEL,
+  fixedNow,
+  makeBook,
+  makeChapter,
+  makeManifest,
+  withTempDir,
+} from "./_fixtures.ts";
 
 const manifest = makeManifest([
   { id: "bofm", title: "Book of Mormon", books: [makeBook("enos", 1), makeBook("jarom", 1)] },
@@ -19,7 +26,9 @@ async function importVolume(dir: string, volumeId: string, skip: string[] = []):
   for (const book of volume.books) {
     for (let chapter = 1; chapter <= book.chapters; chapter++) {
       if (skip.includes(`${book.id}/${chapter}`)) continue;
-      await writeChapter(dir, makeChapter(volumeId, book.id, chapter, { verses: 4 }));
+      await writeChapter(dir, makeChapter(volumeId, book.id, chapter, { verses: 4 }), {
+        book: BOOK_LABEL,
+      });
     }
     await writeBookManifest(dir, manifest, volumeId, book.id, new Map());
   }

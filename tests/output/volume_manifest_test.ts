@@ -6,7 +6,14 @@ import { sha256Hex } from "../../src/output/digest.ts";
 import type { VolumeManifest } from "../../src/output/manifest_types.ts";
 import { bookManifestPath, volumeManifestPath } from "../../src/output/paths.ts";
 import { writeVolumeManifest } from "../../src/output/volume_manifest.ts";
-import { fixedNow, makeBook, makeChapter, makeManifest, withTempDir } from "./_fixtures.ts";
+import {
+  BOOK_LABEL,
+  fixedNow,
+  makeBook,
+  makeChapter,
+  makeManifest,
+  withTempDir,
+} from "./_fixtures.ts";
 
 const manifest = makeManifest([
   {
@@ -24,7 +31,9 @@ async function importBook(
   outcomes: ReadonlyMap<string, Outcome> = new Map(),
 ): Promise<void> {
   for (const chapter of chapters) {
-    await writeChapter(dir, makeChapter("pgp", book, chapter, { verses: 10 * chapter }));
+    await writeChapter(dir, makeChapter("pgp", book, chapter, { verses: 10 * chapter }), {
+      book: BOOK_LABEL,
+    });
   }
   await writeBookManifest(dir, manifest, "pgp", book, outcomes, { now: fixedNow });
 }
