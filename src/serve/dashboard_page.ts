@@ -120,7 +120,7 @@ export function dashboardPage(): string {
 </div>
 <section aria-labelledby="h-log">
   <h2 id="h-log">Live log</h2>
-  <ol id="log" class="log"></ol>
+  <ol id="log" class="log" reversed></ol>
 </section>
 </main>
 <script>${dashboardScript()}</script>

@@ -435,12 +435,13 @@ export function startDashboard(): void {
   const flushLog = () => {
     if (pendingLines.length === 0) return;
     const list = $("log");
+    // Newest first, as the failures and decisions, so the latest is in view.
     for (const line of pendingLines.splice(0).slice(-LOG_LINES)) {
       const li = document.createElement("li");
       li.textContent = line;
-      list.append(li);
+      list.prepend(li);
     }
-    while (list.children.length > LOG_LINES) list.firstElementChild!.remove();
+    while (list.children.length > LOG_LINES) list.lastElementChild!.remove();
   };
 
   const buildGrid = (s: RunState) => {

@@ -117,12 +117,14 @@ Deno.test({
         server.push("record", at(T0 + 2000 + n, { type: "scope-open", scope: `s${n}`, depth: 0 }));
       }
       await page.waitForFunction(
-        () => document.querySelector("#log")!.lastElementChild?.textContent?.endsWith("s1999"),
+        () => document.querySelector("#log")!.firstElementChild?.textContent?.endsWith("s1999"),
         null,
         GUARD,
       );
-      assert.equal(await page.$$eval("#log li", (items) => items.length), 40);
-      assert.match(await page.textContent("#log li") ?? "", /scope-open s1960$/);
+      const lines = await page.$$eval("#log li", (items) => items.map((li) => li.textContent));
+      assert.equal(lines.length, 40);
+      assert.match(lines[0]!, /scope-open s1999$/, "newest first");
+      assert.match(lines[39]!, /scope-open s1960$/);
     } finally {
       await browser.close();
       await server.close();
