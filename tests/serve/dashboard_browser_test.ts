@@ -5,35 +5,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { sanitizedTest } from "../exec/_helpers.ts";
+import { launchChromium } from "./_browser.ts";
 import { startDashboardHarness } from "./_dashboard_harness.ts";
-
-const CHROMIUM = "/usr/bin/chromium";
-
-/** Launches chromium; a machine without it fails the test with the way to get it. */
-async function launch(): Promise<Browser> {
-  const found = await Deno.stat(CHROMIUM).then(() => true, () => false);
-  if (!found) {
-    throw new Error(
-      `Cannot run the dashboard's browser test: no ${CHROMIUM} (apt-get install -y chromium; .ci/run does)`,
-    );
-  }
-  return await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--headless=new"],
-  });
-}
 
 const GUARD = { timeout: 90_000, polling: 50 };
 
-Deno.test({
-  name:
-    "the dashboard follows an import to 100 %: every book of the selection in the grid, cells filling as chapters end, the failure with its reason, the controls answered",
-  // On: the browser (a child process that playwright-core drives over pipes) is
-  // closed, and the harness's server, streams and import stopped, before the test ends.
-  sanitizeOps: true,
-  sanitizeResources: true,
-  async fn() {
+// The sanitizers are on: the browser (a child process driven over pipes) is closed and
+// the server stopped before the test ends.
+sanitizedTest(
+  "the dashboard follows an import to 100 %: every book of the selection in the grid, cells filling as chapters end, the failure with its reason, the controls answered",
+  async () => {
     // The fake's Abraham has 4 chapters, import.yaml's 5: the fifth is answered
     // with a table of contents, a permanent failure. Abraham 3 waits for release().
     const harness = await startDashboardHarness({
@@ -47,7 +29,7 @@ Deno.test({
         ),
       hold: "/scriptures/pgp/abr/3",
     });
-    const browser = await launch();
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
       const requested: string[] = [];
@@ -191,4 +173,4 @@ Deno.test({
       await harness.close();
     }
   },
-});
+);

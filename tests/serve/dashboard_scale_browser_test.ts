@@ -4,9 +4,10 @@
  * new state touches only the cells whose book changed.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { sanitizedTest } from "../exec/_helpers.ts";
 import type { RunState } from "../../src/progress/run_state.ts";
 import { dashboardPage } from "../../src/serve/dashboard_page.ts";
+import { launchChromium } from "./_browser.ts";
 import { at, bigPlanTracker, importChapters, started } from "./_states.ts";
 
 const GUARD = { timeout: 90_000, polling: 50 };
@@ -58,20 +59,16 @@ function serveStates(first: RunState) {
   };
 }
 
-Deno.test({
-  name:
-    "at 8,800 books the grid holds a few elements per book, and a new state touches only the cells of the books that changed",
-  sanitizeOps: true,
-  sanitizeResources: true,
-  async fn() {
+// The sanitizers are on: the browser (a child process driven over pipes) is closed and
+// the server stopped before the test ends.
+sanitizedTest(
+  "at 8,800 books the grid holds a few elements per book, and a new state touches only the cells of the books that changed",
+  async () => {
     const tracker = bigPlanTracker(100, 18);
     const first = started(tracker, T0);
     assert.equal(first.chapters.total, 158_400);
     const server = serveStates(first);
-    const browser = await chromium.launch({
-      executablePath: "/usr/bin/chromium",
-      args: ["--no-sandbox", "--headless=new"],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(server.url);
@@ -130,4 +127,4 @@ Deno.test({
       await server.close();
     }
   },
-});
+);
