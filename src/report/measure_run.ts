@@ -16,6 +16,7 @@ import {
   ttfbOf,
 } from "../progress/server_latency.ts";
 import { type RateTrace, rateTrace } from "./rate_trace.ts";
+import { type RunSeries, runSeries } from "./run_series.ts";
 
 /** Chapters in the whole canon of `import.yaml`, for the "whole canon at this speed" estimate. */
 export const CANON_CHAPTERS = 1584;
@@ -73,6 +74,8 @@ export interface MeasuredRun {
   readonly tornLastLine: boolean;
   /** How an adaptive controller (or an announced limit) moved the rate; null when it never changed. */
   readonly rate: RateTrace | null;
+  /** The run over time and its latency distribution, in a fixed number of values, for the charts. */
+  readonly series: RunSeries;
 }
 
 /** Options of {@linkcode measureRun}. */
@@ -134,6 +137,7 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
   const attempts: AttemptTiming[] = [];
   const starts = { count: 0, first: Infinity, last: -Infinity };
   const chapters = { imported: 0, failed: 0, cancelled: 0 };
+  const importedAtMs: number[] = [];
   let retries = 0;
   let status429 = 0;
   let end: Extract<LogRecord, { type: "run-end" }> | undefined;
@@ -164,6 +168,7 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
         if (record.kind === chapterKind) {
           requested.add(record.id);
           chapters.imported++;
+          importedAtMs.push(record.at - start.at);
         }
         break;
       case "task-skipped":
@@ -202,6 +207,7 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
     ? null
     : theoreticalMinimum(books, compileLimits(start.profile), latency.serverMs);
   const canonChapters = options.canonChapters ?? CANON_CHAPTERS;
+  const rate = rateTrace(records, durationMs);
   return {
     log: options.log,
     run: options.run ?? 1,
@@ -230,7 +236,21 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
     ended: end !== undefined,
     interrupted: end?.summary.interrupted ?? false,
     tornLastLine: options.tornLastLine ?? false,
-    rate: rateTrace(records, durationMs),
+    rate,
+    series: runSeries({
+      durationMs,
+      importedAtMs,
+      // The sample the server's latency was taken from.
+      latency: latency.serverFrom === null ? null : {
+        from: latency.serverFrom,
+        values: attempts.map((a) =>
+          latency.serverFrom === "ttfb" ? a.ttfbMs ?? a.durationMs : a.durationMs
+        ),
+      },
+      ...(rate === null
+        ? {}
+        : { rate: { initial: rate.initial.ratePerSecond, changes: rate.changes } }),
+    }),
   };
 }
 
