@@ -171,8 +171,8 @@ Deno.test("the CLI's report command reads logs, and exits 2 on a bad format or a
     assert.equal(await main(["report", ...logs], ok.deps), 0);
     assert.match(ok.out.stdout.split("\n")[2], /^default .* 2\.00x /);
     const format = capture();
-    assert.equal(await main(["report", "--format", "html", ...logs], format.deps), 2);
-    assert.match(format.out.stderr, /argument 'html' is invalid/);
+    assert.equal(await main(["report", "--format", "pdf", ...logs], format.deps), 2);
+    assert.match(format.out.stderr, /argument 'pdf' is invalid/);
     const missing = capture();
     assert.equal(await main(["report", "missing.ndjson"], missing.deps), 2);
     assert.equal(missing.out.stderr, 'Cannot read progress log "missing.ndjson": no such file\n');
