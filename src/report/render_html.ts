@@ -6,9 +6,9 @@
  * @module
  */
 
-import { CHART_KINDS, chartPlot } from "./charts.ts";
+import { CHART_KINDS, chartPlot, runLabels } from "./charts.ts";
 import type { ReportRow } from "./compare_runs.ts";
-import { reportTable } from "./render_report.ts";
+import { logLabel, reportTable } from "./render_report.ts";
 import { escapeXml, plotSvg } from "./svg_plot.ts";
 
 /** Options of {@linkcode renderHtml}. */
@@ -62,10 +62,13 @@ export function renderHtml(rows: readonly ReportRow[], options: RenderHtmlOption
       ).join("")
     }</tr>`
   ).join("\n");
-  const baseline = rows.find((row) => row.baseline !== null)?.baseline;
+  // The baseline by the name the legends give it, not its whole path.
+  const labels = runLabels(rows);
+  const id = rows.find((row) => row.baseline !== null)?.baseline;
+  const baseline = rows.findIndex((row) => `${row.log}#${row.run}` === id);
   const meta = [
     `${rows.length} run${rows.length === 1 ? "" : "s"}`,
-    ...(baseline === undefined ? [] : [`speedup against ${baseline}`]),
+    ...(baseline < 0 ? [] : [`speedup against ${labels[baseline]} (${logLabel(rows[baseline])})`]),
     ...(options.generatedAt === undefined ? [] : [`made ${options.generatedAt.toISOString()}`]),
   ].join(" · ");
   const figures = CHART_KINDS.map((kind) => {

@@ -25,6 +25,8 @@ Deno.test("the page is one document: a table and three charts, each SVG well-for
   const { html, document } = page(rows());
   assert.ok(html.startsWith('<!DOCTYPE html>\n<html lang="en">'));
   assert.equal(textOf(elements(document, "title")[0]), "Import report");
+  const [meta] = elements(document, "p").filter((p) => attr(p, "class") === "meta");
+  assert.equal(textOf(meta), "3 runs · speedup against sequential (seq.ndjson)");
   const svgs = elements(document, "svg");
   assert.equal(svgs.length, 3);
   // Each SVG is also XML on its own, as `--format svg` prints it.
