@@ -12,6 +12,7 @@ import type { LogRecord, RunHeader } from "../progress/log_record.ts";
 import { RunTally } from "../progress/run_tally.ts";
 import { latencyBreakdown, type MaybeLatencyBreakdown } from "../progress/server_latency.ts";
 import { type RateTrace, rateTrace } from "./rate_trace.ts";
+import { type RunSeries, runSeries } from "./run_series.ts";
 
 /** Chapters in the whole canon of `import.yaml`, for the "whole canon at this speed" estimate. */
 export const CANON_CHAPTERS = 1584;
@@ -71,6 +72,8 @@ export interface MeasuredRun {
   readonly tornLastLine: boolean;
   /** How an adaptive controller (or an announced limit) moved the rate; null when it never changed. */
   readonly rate: RateTrace | null;
+  /** The run over time and its latency distribution, in a fixed number of values, for the charts. */
+  readonly series: RunSeries;
 }
 
 /** Options of {@linkcode measureRun}. */
@@ -128,6 +131,12 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
   // The same accounting as the run's own summary.
   const tally = new RunTally(options.chapterKind ?? "chapter");
   for (const record of records) tally.add(record);
+  const chapterKind = options.chapterKind ?? "chapter";
+  // When each chapter was imported, for the charts (a refresh's unchanged ones are not).
+  const importedAtMs = records
+    .filter((r) => r.type === "task-done" && r.kind === chapterKind && r.unchanged !== true)
+    .map((r) => r.at - start.at);
+  const attempts = tally.attempts;
 
   const chapters = tally.chapters;
   const durationMs = tally.durationMs;
@@ -138,6 +147,7 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
     ? null
     : theoreticalMinimum(books, compileLimits(start.profile), latency.serverMs);
   const canonChapters = options.canonChapters ?? CANON_CHAPTERS;
+  const rate = rateTrace(records, durationMs);
   return {
     log: options.log,
     run: options.run ?? 1,
@@ -161,7 +171,21 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
     ended: tally.ended,
     interrupted: tally.ended && tally.interrupted,
     tornLastLine: options.tornLastLine ?? false,
-    rate: rateTrace(records, durationMs),
+    rate,
+    series: runSeries({
+      durationMs,
+      importedAtMs,
+      // The sample the server's latency was taken from.
+      latency: latency.serverFrom === null ? null : {
+        from: latency.serverFrom,
+        values: attempts.map((a) =>
+          latency.serverFrom === "ttfb" ? a.ttfbMs ?? a.durationMs : a.durationMs
+        ),
+      },
+      ...(rate === null
+        ? {}
+        : { rate: { initial: rate.initial.ratePerSecond, changes: rate.changes } }),
+    }),
   };
 }
 

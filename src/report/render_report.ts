@@ -126,19 +126,30 @@ const _COLUMNS: readonly _Column[] = [
 const _RATE_COLUMN: _Column = {
   header: "rate",
   align: "left",
-  cell: (r) => r.rate === null ? "—" : `${r.rate.sparkline} ${_range(r.rate)}`,
+  cell: (r) => r.rate === null ? "—" : `${r.rate.sparkline} ${rateRange(r.rate)}`,
   compact: {
     header: "rate",
     align: "left",
-    cell: (r) => r.rate === null ? "—" : _range(r.rate),
+    cell: (r) => r.rate === null ? "—" : rateRange(r.rate),
   },
 };
 
-const _LOG_COLUMN: _Column = {
-  header: "log",
-  align: "left",
-  cell: (r) => `${r.log.split(/[\\/]/).pop()}${r.run > 1 ? `#${r.run}` : ""}`,
-};
+const _LOG_COLUMN: _Column = { header: "log", align: "left", cell: logLabel };
+
+/**
+ * A run's log as the report names it: the file's name, and `#n` for the n-th
+ * run of a log holding several.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logLabel } from "./render_report.ts";
+ * assert.equal(logLabel({ log: "data/.import/runs/a.ndjson", run: 2 }), "a.ndjson#2");
+ * ```
+ */
+export function logLabel(run: { readonly log: string; readonly run: number }): string {
+  return `${run.log.split(/[\\/]/).pop()}${run.run > 1 ? `#${run.run}` : ""}`;
+}
 
 /**
  * What is unusual about a run, for the `note` column: `interrupted` (its
@@ -182,20 +193,9 @@ export function runNote(row: ReportRow): string {
  */
 export function renderReport(rows: readonly ReportRow[], options: RenderReportOptions): string {
   if (options.format === "json") return JSON.stringify({ runs: rows }, null, 2) + "\n";
-  const rate = rows.some((row) => row.rate !== null) ? [_RATE_COLUMN] : [];
-  const names = rows.map((row) => row.profile.name);
-  const log = options.logColumn === false || new Set(names).size === names.length
-    ? []
-    : [_LOG_COLUMN];
-  const columns = _fit(
-    [..._COLUMNS.slice(0, -1), ...rate, ..._COLUMNS.slice(-1), ...log],
-    rows,
-    options.format,
-  );
-  const cells = [
-    columns.map((c) => c.header),
-    ...rows.map((row) => columns.map((c) => c.cell(row))),
-  ];
+  const table = reportTable(rows, { ...options, layout: options.format });
+  const columns = table.columns;
+  const cells = [columns.map((c) => c.header), ...table.rows];
   if (options.format === "markdown") {
     const escaped = cells.map((line) => line.map((cell) => cell.replaceAll("|", "\\|")));
     const widths = _widths(escaped, 3);
@@ -213,6 +213,51 @@ export function renderReport(rows: readonly ReportRow[], options: RenderReportOp
   return cells.map((line) =>
     line.map((cell, i) => _pad(cell, widths[i], columns[i].align)).join("  ").trimEnd()
   ).join("\n") + "\n";
+}
+
+/** Options of {@linkcode reportTable}. */
+export interface ReportTableOptions extends Pick<RenderReportOptions, "logColumn"> {
+  /**
+   * `table`: the columns the text table prints (fitted to {@linkcode REPORT_WIDTH});
+   * `markdown`: every column with a figure in some row, as Markdown and HTML print them.
+   */
+  readonly layout: "table" | "markdown";
+}
+
+/** The report's table: its columns and each row's cells, as the text formats print them. */
+export interface ReportTable {
+  readonly columns: readonly { readonly header: string; readonly align: "left" | "right" }[];
+  /** One line per row, a cell per column. */
+  readonly rows: readonly (readonly string[])[];
+}
+
+/**
+ * The columns and cells of the report of `rows` (see {@linkcode renderReport}
+ * for which columns each layout keeps), for a format that lays them out its
+ * own way.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reportTable } from "./render_report.ts";
+ * assert.deepEqual(reportTable([], { layout: "markdown" }).rows, []);
+ * ```
+ */
+export function reportTable(rows: readonly ReportRow[], options: ReportTableOptions): ReportTable {
+  const rate = rows.some((row) => row.rate !== null) ? [_RATE_COLUMN] : [];
+  const names = rows.map((row) => row.profile.name);
+  const log = options.logColumn === false || new Set(names).size === names.length
+    ? []
+    : [_LOG_COLUMN];
+  const columns = _fit(
+    [..._COLUMNS.slice(0, -1), ...rate, ..._COLUMNS.slice(-1), ...log],
+    rows,
+    options.layout,
+  );
+  return {
+    columns: columns.map(({ header, align }) => ({ header, align })),
+    rows: rows.map((row) => columns.map((c) => c.cell(row))),
+  };
 }
 
 // The columns worth printing: none empty in every row; the table's within REPORT_WIDTH if it can.
@@ -244,8 +289,8 @@ function _fit(
   return kept;
 }
 
-// "10.0-40.1/s"; "unlimited" for no limit.
-function _range(rate: RateTrace): string {
+/** The range of the rates a run had, `10.0-40.1/s`; `unlimited at times` when some had no limit. */
+export function rateRange(rate: RateTrace): string {
   const { minPerSecond: min, maxPerSecond: max } = rate;
   if (min === null || max === null) return "unlimited at times";
   return min === max ? `${min.toFixed(1)}/s` : `${min.toFixed(1)}-${max.toFixed(1)}/s`;

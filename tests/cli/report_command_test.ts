@@ -171,10 +171,58 @@ Deno.test("the CLI's report command reads logs, and exits 2 on a bad format or a
     assert.equal(await main(["report", ...logs], ok.deps), 0);
     assert.match(ok.out.stdout.split("\n")[2], /^default .* 2\.00x /);
     const format = capture();
-    assert.equal(await main(["report", "--format", "html", ...logs], format.deps), 2);
-    assert.match(format.out.stderr, /argument 'html' is invalid/);
+    assert.equal(await main(["report", "--format", "pdf", ...logs], format.deps), 2);
+    assert.match(format.out.stderr, /argument 'pdf' is invalid/);
     const missing = capture();
     assert.equal(await main(["report", "missing.ndjson"], missing.deps), 2);
     assert.equal(missing.out.stderr, 'Cannot read progress log "missing.ndjson": no such file\n');
+  });
+});
+
+Deno.test("report --format html prints one self-contained page; --format svg one chart, --chart picks it", async () => {
+  await withLogs(async (logs) => {
+    const html = await runMain(["report", "--format", "html", ...logs]);
+    assert.equal(html.code, 0);
+    assert.equal(html.stderr, "");
+    assert.ok(html.stdout.startsWith("<!DOCTYPE html>"));
+    assert.equal(html.stdout.match(/<svg /g)?.length, 3);
+    assert.equal(html.stdout.match(/<tr>/g)?.length, 3, "a header and a row per run");
+    const charts: [string[], string][] = [
+      [[], "chart-chapters"],
+      [["--chart", "chapters"], "chart-chapters"],
+      [["--chart", "rate"], "chart-rate"],
+      [["--chart", "latency"], "chart-latency"],
+    ];
+    for (const [flags, id] of charts) {
+      const svg = await runMain(["report", "--format", "svg", ...flags, ...logs]);
+      assert.equal(svg.code, 0, flags.join(" "));
+      assert.ok(svg.stdout.startsWith(`<svg xmlns="http://www.w3.org/2000/svg" id="${id}"`));
+      assert.equal(svg.stdout.match(/data-role="series"/g)?.length, 2, "a line per run");
+    }
+  });
+});
+
+Deno.test("report refuses a bad --chart, or --chart without --format svg, with exit 2 and nothing printed", async () => {
+  await withLogs(async (logs) => {
+    const cases: [string[], string][] = [
+      [
+        ["--format", "svg", "--chart", "pie"],
+        "error: option '--chart <chart>' argument 'pie' is invalid. Allowed choices are chapters, rate, latency.",
+      ],
+      [
+        ["--chart", "rate"],
+        "Cannot use --chart with --format table: it picks the one chart --format svg prints",
+      ],
+      [
+        ["--format", "html", "--chart", "rate"],
+        "Cannot use --chart with --format html: it picks the one chart --format svg prints",
+      ],
+    ];
+    for (const [flags, message] of cases) {
+      const { code, stdout, stderr } = await runMain(["report", ...flags, ...logs]);
+      assert.equal(code, 2, message);
+      assert.equal(stderr, message + "\n");
+      assert.equal(stdout, "");
+    }
   });
 });

@@ -252,3 +252,36 @@ export async function writeLog(dir: string, name: string, text: string): Promise
   await Deno.writeTextFile(path, text);
   return path;
 }
+
+/** An adaptive profile: 20 in flight, a rate the controller moves. */
+export const ADAPTIVE: RunHeader["profile"] = {
+  name: "adaptive",
+  volumes: 4,
+  booksPerVolume: 5,
+  chaptersPerBook: 20,
+  maxInFlight: 20,
+  delayMs: 0,
+  requestsPerSecond: 100,
+};
+
+/**
+ * `chapters` chapters (books of 50, volumes of 20 books, as 100 languages
+ * of the canon would be laid out), one started every 2 ms for 60 ms (50 ms
+ * to first byte, every tenth 45 ms), by an adaptive profile that halves its
+ * rate at a quarter of the run and doubles it back at half; run-end 2 ms after
+ * the last is done.
+ */
+export function largeRun(chapters: number): SyntheticRun {
+  const ids = Array.from(
+    { length: chapters },
+    (_, i) => `v${Math.floor(i / 1000)}/b${Math.floor(i / 50)}/${(i % 50) + 1}`,
+  );
+  const run = new SyntheticRun(ADAPTIVE, ids, { selection: ["all"] });
+  const end = (chapters - 1) * 2 + 62;
+  ids.forEach((id, i) => {
+    if (i === Math.floor(chapters / 4)) run.rateChange(i * 2, 500, 250, "overload");
+    if (i === Math.floor(chapters / 2)) run.rateChange(i * 2, 250, 500, "recover");
+    run.chapter(id, i * 2, 60, i % 10 === 0 ? 45 : 50);
+  });
+  return run.end(end);
+}
