@@ -12,7 +12,11 @@ import type { RateStep } from "./rate_trace.ts";
 export const SERIES_BINS = 120;
 
 /** The bin widths a series may take, ms: round numbers on a time axis. */
-const _BIN_STEPS = [
+/**
+ * Round durations, ms, from 1 ms to 12 h: the steps of a time axis and the
+ * widths of a series' bins.
+ */
+export const ROUND_DURATIONS_MS: readonly number[] = [
   1,
   2,
   5,
@@ -35,7 +39,14 @@ const _BIN_STEPS = [
   900_000,
   1_800_000,
   3_600_000,
+  7_200_000,
+  10_800_000,
+  21_600_000,
+  43_200_000,
 ];
+
+// Bins are at most an hour wide; beyond, whole hours.
+const _BIN_STEPS = ROUND_DURATIONS_MS.filter((step) => step <= 3_600_000);
 
 /** A run over time and its latency. Times in ms after the run's start. */
 export interface RunSeries {

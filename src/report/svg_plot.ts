@@ -6,6 +6,8 @@
  * @module
  */
 
+import { ROUND_DURATIONS_MS } from "./run_series.ts";
+
 /** Plot size, px. */
 export const PLOT_WIDTH = 720;
 const _MARGIN = { left: 64, right: 24, top: 40, bottom: 52 } as const;
@@ -78,34 +80,7 @@ export interface Ticks {
   readonly unit: string;
 }
 
-const _TIME_STEPS = [
-  1,
-  2,
-  5,
-  10,
-  20,
-  50,
-  100,
-  200,
-  500,
-  1000,
-  2000,
-  5000,
-  10_000,
-  15_000,
-  30_000,
-  60_000,
-  120_000,
-  300_000,
-  600_000,
-  900_000,
-  1_800_000,
-  3_600_000,
-  7_200_000,
-  10_800_000,
-  21_600_000,
-  43_200_000,
-];
+const _TIME_STEPS = ROUND_DURATIONS_MS;
 const _TIME_UNITS = [[3_600_000, "h"], [60_000, "min"], [1000, "s"], [1, "ms"]] as const;
 
 /**
