@@ -118,6 +118,13 @@ export { parseChapter, type RequestedChapter } from "./src/source/parse_chapter.
 
 export { type ImportOptions, type ImportResult, runImport } from "./src/importer.ts";
 export type { WriteFile, WriteFileAtomicOptions } from "./src/output/atomic_write.ts";
+export {
+  type BookLabel,
+  CHAPTER_FORMAT,
+  type ChapterFile,
+  type ChapterFileVerse,
+  chapterReference,
+} from "./src/output/chapter_encoding.ts";
 export type { Summary, SummaryFailure, SummaryRate } from "./src/progress/summary.ts";
 export type { TallyFailure } from "./src/progress/run_tally.ts";
 export type {
