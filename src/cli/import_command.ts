@@ -158,6 +158,7 @@ export async function importCommand(
     },
   });
   const manifestBytes = await Deno.readFile(manifest.file);
+  const diverted = deps.notices?.divert(view.note);
   try {
     const result = await runImport({
       manifest,
@@ -195,6 +196,7 @@ export async function importCommand(
     }
     return result.exitCode;
   } finally {
+    diverted?.[Symbol.dispose]();
     view.stop();
   }
 }
