@@ -198,7 +198,10 @@ Deno.test("terminal view counts a book and its volume done only when every chapt
   at(0, (t) => ev.done(t, "bofm/manifest", 5, "volume-manifest"));
   at(0, (t) => ev.end(t));
   view.stop();
-  assert.match(writes.at(-1)!, /chapters 2\/3  books 1\/2  volumes 0\/1  failed 1/);
+  assert.ok(
+    writes.at(-1)!.includes("chapters 2/3  books 1/2  volumes 0/1  failed 1"),
+    writes.at(-1),
+  );
 });
 
 Deno.test("terminal view note() writes a message above the frame, which the next frame keeps", async () => {
