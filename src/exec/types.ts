@@ -350,7 +350,43 @@ export type RunEvent =
     /** One line for people, e.g. `"HTTP 429 at 38.9/s: ceiling 38.9/s, x0.9"`. */
     readonly reason: string;
   }
+  | {
+    /**
+     * A person (or a program on their behalf) steered the run through its
+     * {@linkcode RunControl}: emitted once the change is in force.
+     */
+    readonly type: "control";
+    readonly at: number;
+    /** Who asked, e.g. `"http"` for a dashboard's or a script's request. */
+    readonly source: string;
+    readonly change: ControlChange;
+  }
   | { readonly type: "run-end"; readonly at: number; readonly report: RunReport };
+
+/**
+ * A change a person asked of a running DAG:
+ * - `pause`: no new task starts until `resume` (running tasks go on);
+ * - `resume`: starts go on;
+ * - `cancel`: the run stops as on an abort of its signal;
+ * - `limits`: the limits set, only those that changed (`Infinity`: none).
+ */
+export type ControlChange =
+  | { readonly action: "pause" }
+  | { readonly action: "resume" }
+  | { readonly action: "cancel" }
+  | { readonly action: "limits"; readonly limits: ControlLimits };
+
+/** Limits a person may change while a run goes; each optional. */
+export interface ControlLimits {
+  /** Task starts per second; `Infinity`: no rate limit. */
+  readonly ratePerSecond?: number;
+  /** Tasks running at once; `Infinity`: no cap. */
+  readonly maxInFlight?: number;
+  /** `Limits.scopes`, every level (a level without an entry is unlimited). */
+  readonly scopes?: readonly number[];
+  /** `Limits.tasksPerScope`. */
+  readonly tasksPerScope?: number;
+}
 
 /** The kind of every event. */
 export type RunEventType = RunEvent["type"];

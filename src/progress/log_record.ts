@@ -6,7 +6,7 @@
  */
 
 import type { ProfileLimits } from "../plan/limits.ts";
-import type { RateSetting, RunEvent } from "../exec/types.ts";
+import type { ControlLimits, RateSetting, RunEvent } from "../exec/types.ts";
 import { ttfbOf } from "./server_latency.ts";
 import type { Summary } from "./summary_types.ts";
 
@@ -25,6 +25,8 @@ export interface RunHeader {
   readonly outDir: string;
   readonly lang: string;
   readonly apiUrl: string;
+  /** Present with `--serve`: the URL of the run's dashboard and metrics (no token in it). */
+  readonly serve?: { readonly url: string };
 }
 
 type _Stamp = { readonly time: string; readonly at: number };
@@ -91,7 +93,54 @@ export type LogRecord =
     "from" | "to",
     { readonly from: LoggedRateSetting; readonly to: LoggedRateSetting }
   >
+  | _Logged<
+    _Event<"control">,
+    "change",
+    {
+      readonly action: _Event<"control">["change"]["action"];
+      /** For `limits`: those set, in the profile's words. */
+      readonly limits?: LoggedControlLimits;
+    }
+  >
   | _Logged<_Event<"run-end">, "report", { readonly summary: LoggedSummary }>;
+
+/**
+ * The limits of a `control` record, in the profile's words (`null`: no
+ * limit): the executor's `scopes[0]` is `volumes`, `scopes[1]`
+ * `booksPerVolume`, `tasksPerScope` `chaptersPerBook`.
+ */
+export interface LoggedControlLimits {
+  readonly ratePerSecond?: number | null;
+  readonly maxInFlight?: number | null;
+  readonly volumes?: number;
+  readonly booksPerVolume?: number;
+  readonly chaptersPerBook?: number;
+}
+
+/**
+ * Control limits in the profile's words, as a `control` record has them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loggedControlLimits } from "./log_record.ts";
+ * assert.deepEqual(
+ *   loggedControlLimits({ maxInFlight: Infinity, scopes: [2, 5] }),
+ *   { maxInFlight: null, volumes: 2, booksPerVolume: 5 },
+ * );
+ * ```
+ */
+export function loggedControlLimits(limits: ControlLimits): LoggedControlLimits {
+  const finite = (n: number | undefined) =>
+    n === undefined ? undefined : Number.isFinite(n) ? n : null;
+  return _defined({
+    ratePerSecond: finite(limits.ratePerSecond),
+    maxInFlight: finite(limits.maxInFlight),
+    volumes: limits.scopes?.[0],
+    booksPerVolume: limits.scopes?.[1],
+    chaptersPerBook: limits.tasksPerScope,
+  });
+}
 
 /**
  * A `run-end` summary as a log holds it: one written before the server's
@@ -212,6 +261,16 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
         cause: event.cause,
         reason: event.reason,
       };
+    case "control": {
+      const { change } = event;
+      return {
+        type: event.type,
+        ...stamp,
+        source: event.source,
+        action: change.action,
+        ...(change.action === "limits" ? { limits: loggedControlLimits(change.limits) } : {}),
+      };
+    }
     case "run-end":
       return { type: event.type, ...stamp, summary: context.summarize() };
     default: {
