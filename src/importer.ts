@@ -565,6 +565,7 @@ function _handlers(
           );
           return {
             ...written,
+            receivedBytes: body.bytes.byteLength,
             ttfbMs: body.ttfbMs,
             ...(body.validators === undefined ? {} : { validators: body.validators }),
           };

@@ -54,7 +54,10 @@ type _Logged<E extends RunEvent, Drop extends keyof E = never, Add = unknown> =
 export interface LoggedTaskValue {
   /** The successful attempt's time to first byte, ms (absent in logs older than this field). */
   readonly ttfbMs?: number;
+  /** Bytes of the chapter file written. */
   readonly bytes?: number;
+  /** Bytes of the body the server sent (absent in logs older than this field). */
+  readonly receivedBytes?: number;
   readonly verses?: number;
   readonly sha256?: string;
   /** A refresh found the chapter unchanged (`304`): its file was not written again. */
@@ -216,6 +219,7 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
         ..._defined({
           ttfbMs: value.ttfbMs,
           bytes: value.bytes,
+          receivedBytes: value.receivedBytes,
           verses: value.verses,
           sha256: value.sha256,
           unchanged: value.unchanged,
@@ -313,6 +317,7 @@ function _fields(value: unknown): LoggedTaskValue {
   return {
     ttfbMs: ttfbOf(value),
     bytes: typeof v.bytes === "number" ? v.bytes : undefined,
+    receivedBytes: typeof v.receivedBytes === "number" ? v.receivedBytes : undefined,
     verses: typeof v.verses === "number" ? v.verses : undefined,
     sha256: typeof v.sha256 === "string" ? v.sha256 : undefined,
     unchanged: v.unchanged === true ? true : undefined,
