@@ -545,6 +545,8 @@ function _handlers(
         // The request is over: its slot goes to the next one while this
         // chapter is parsed (off the main thread) and written, unless too
         // many wait for that already (then requests wait for the writing).
+        // Read before the body moves to a worker (its buffer is transferred).
+        const receivedBytes = body.bytes.byteLength;
         if (behind < MAX_CHAPTERS_BEHIND) context.releaseSlot();
         behind++;
         // What was fetched is written even when the run is cancelled (a few
@@ -565,7 +567,7 @@ function _handlers(
           );
           return {
             ...written,
-            receivedBytes: body.bytes.byteLength,
+            receivedBytes,
             ttfbMs: body.ttfbMs,
             ...(body.validators === undefined ? {} : { validators: body.validators }),
           };

@@ -21,7 +21,7 @@ import type { Manifest, Profile } from "../manifest/types.ts";
 import type { RunStatePlan } from "../progress/run_state.ts";
 import { RunControl } from "../exec/run_control.ts";
 import type { RunServer } from "../serve/run_server.ts";
-import { languageFlag, progressLogDirOf, serveFlags, UsageError } from "./flags.ts";
+import { durationFlag, languageFlag, progressLogDirOf, serveFlags, UsageError } from "./flags.ts";
 import {
   addCommonOptions,
   addSelectOptions,
@@ -48,6 +48,7 @@ export interface ImportFlags extends SelectOptions {
   failFast?: boolean;
   serve?: string;
   serveToken?: string;
+  serveLinger?: string;
 }
 
 /** Which of the import flags a command offers. */
@@ -84,6 +85,10 @@ export function addImportOptions(command: Command, choice: ImportOptionsChoice =
     .option(
       "--serve-token <token>",
       "the bearer token every --serve request must send (required off loopback)",
+    )
+    .option(
+      "--serve-linger <duration>",
+      "keep serving this long after the run ends (a last scrape, the final dashboard); Ctrl-C stops it",
     );
 }
 
@@ -131,6 +136,12 @@ export async function importCommand(
   }
   // Before anything is written: a server that may not start is a usage error.
   const serve = serveFlags(options.serve, options.serveToken);
+  if (options.serveLinger !== undefined && serve === undefined) {
+    throw new UsageError("Cannot use --serve-linger without --serve");
+  }
+  const lingerMs = options.serveLinger === undefined
+    ? 0
+    : durationFlag("--serve-linger", options.serveLinger);
   const outDir = options.out ?? manifest.output.dir;
   let selection: SelectionInput = options;
   if (options.retryFailed) {
@@ -232,6 +243,10 @@ export async function importCommand(
       if (stopped) deps.stdout(`Stopped: ${stopped.reason}\n`);
       for (const failure of recordFailures) deps.stdout(`Not recorded: ${failure}\n`);
       if (logPath) deps.stdout(`Progress log: ${logPath}\n`);
+    }
+    if (server !== undefined && lingerMs > 0 && !deps.signal?.aborted) {
+      deps.stderr(`The run has ended; still serving ${server.url} (Ctrl-C to stop)\n`);
+      await clock.sleep(lingerMs, deps.signal).catch(() => {});
     }
     return result.exitCode;
   } finally {

@@ -9,7 +9,7 @@
 
 import type { RateLimiter, TokenBucket } from "./rate_limiter.ts";
 import type { ScopeLimits } from "./scope_tree.ts";
-import type { ControlChange } from "./types.ts";
+import type { ControlChange } from "./control_change.ts";
 
 /** What a running DAG lends to its {@linkcode RunControl}. */
 export interface ControlTarget {

@@ -6,7 +6,10 @@
  */
 
 import type { Clock } from "./clock.ts";
+import type { ControlChange } from "./control_change.ts";
 import type { RunControl } from "./run_control.ts";
+
+export type { ControlChange, ControlLimits } from "./control_change.ts";
 
 /** One node of a DAG the executor can run. */
 export interface DagNode {
@@ -362,31 +365,6 @@ export type RunEvent =
     readonly change: ControlChange;
   }
   | { readonly type: "run-end"; readonly at: number; readonly report: RunReport };
-
-/**
- * A change a person asked of a running DAG:
- * - `pause`: no new task starts until `resume` (running tasks go on);
- * - `resume`: starts go on;
- * - `cancel`: the run stops as on an abort of its signal;
- * - `limits`: the limits set, only those that changed (`Infinity`: none).
- */
-export type ControlChange =
-  | { readonly action: "pause" }
-  | { readonly action: "resume" }
-  | { readonly action: "cancel" }
-  | { readonly action: "limits"; readonly limits: ControlLimits };
-
-/** Limits a person may change while a run goes; each optional. */
-export interface ControlLimits {
-  /** Task starts per second; `Infinity`: no rate limit. */
-  readonly ratePerSecond?: number;
-  /** Tasks running at once; `Infinity`: no cap. */
-  readonly maxInFlight?: number;
-  /** `Limits.scopes`, every level (a level without an entry is unlimited). */
-  readonly scopes?: readonly number[];
-  /** `Limits.tasksPerScope`. */
-  readonly tasksPerScope?: number;
-}
 
 /** The kind of every event. */
 export type RunEventType = RunEvent["type"];
