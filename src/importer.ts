@@ -31,7 +31,7 @@ import { buildPlan, type Plan } from "./plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "./plan/selection.ts";
 import type { ChapterNode, PlanNode } from "./plan/types.ts";
 import { defaultLogPath, ProgressLog } from "./progress/log.ts";
-import type { RunHeader } from "./progress/log_record.ts";
+import { type LogRecord, type RunHeader, toLogRecord } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
 import { journalSink, trustedChapters, unchangedManifests } from "./resume.ts";
 import { type ChapterValidators, fetchChapterBody } from "./source/request.ts";
@@ -75,9 +75,17 @@ export interface ImportOptions {
   /** Extra sinks of the run's events (e.g. a terminal view). */
   readonly onEvent?: (event: RunEvent) => void;
   /**
+   * Receives every progress-log record as the log has it, in order, whether
+   * or not a log is written (e.g. the `--serve` server's stream).
+   */
+  readonly onRecord?: (record: LogRecord) => void;
+  /** The `--serve` server's URL, for the `run-start` record. */
+  readonly serveUrl?: string;
+  /**
    * The run's control, through which the rate governor changes the limits
    * while the run goes (an adaptive profile's controller, or a fixed profile's
-   * cap at a limit the server announces). @default a new one
+   * cap at a limit the server announces), and a person steers it (its
+   * `signal` cancels the run as `signal` does). @default a new one
    */
   readonly control?: RunControl;
   /** How the chapter files and manifests are written. @default writeFileAtomic */
@@ -213,7 +221,14 @@ async function _setUpAndRun(
   let result: ImportResult;
   try {
     await warmedUp;
-    result = await _execute({ options, plan, outDir, clock, log, logPath, journal, encoder });
+    const control = options.control ?? new RunControl();
+    const signal = options.signal === undefined
+      ? control.signal
+      : AbortSignal.any([options.signal, control.signal]);
+    result = await _execute({
+      ...{ options, plan, outDir, clock, log, logPath, journal, encoder },
+      ...{ control, signal },
+    });
   } catch (error) {
     _closeLog(log);
     journal.close();
@@ -252,6 +267,10 @@ interface _Run {
   readonly encoder: ChapterEncoder;
   /** With `refresh`: the chapters on disk, each with its file and the validators to ask with. */
   refresh?: ReadonlyMap<string, _OnDisk>;
+  /** The run's control (the options' or a new one). */
+  readonly control: RunControl;
+  /** Aborts on the options' signal or a cancel through the control. */
+  readonly signal: AbortSignal;
 }
 
 /** A chapter on disk, as a refresh asks after it. */
@@ -310,11 +329,15 @@ async function _execute(run: _Run): Promise<ImportResult> {
     outDir,
     lang: manifest.source.lang,
     apiUrl: manifest.source.url,
+    ...(options.serveUrl === undefined ? {} : { serve: { url: options.serveUrl } }),
   };
   // The collector must see run-end before the log asks it for the summary.
   // A sink that throws (a log on a full disk) must not end the run: its first
   // error ends that sink alone, and is reported.
   const recordFailures: string[] = [];
+  // The log and the record stream ask for the summary at run-end: computed once.
+  let final: Summary | undefined;
+  const summarize = () => final ??= collector.summary();
   // The journal first, so that no other sink's failure keeps a chapter unrecorded.
   const sinks = [
     journalSink(journal),
@@ -325,10 +348,17 @@ async function _execute(run: _Run): Promise<ImportResult> {
     ),
     ...(log
       ? [_guardedSink(
-        log.sink({ header, summarize: () => collector.summary() }),
+        log.sink({ header, summarize }),
         recordFailures,
         (detail) =>
           `Cannot write progress log "${log.path}": ${detail} (it holds the records before it, none after)`,
+      )]
+      : []),
+    ...(options.onRecord
+      ? [_guardedSink(
+        _recordSink(options.onRecord, { header, summarize }),
+        recordFailures,
+        (detail) => `Cannot serve the run's records: ${detail} (none served after it)`,
       )]
       : []),
     ...(options.onEvent
@@ -342,7 +372,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const emit = (event: RunEvent) => {
     for (const sink of sinks) sink(event);
   };
-  const control = options.control ?? new RunControl();
+  const control = run.control;
   const rates = _rates(profile, limits, control, clock, manifest.retry.retryOn, emit);
 
   const report = await runDag(plan.dag, {
@@ -352,7 +382,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
     attemptTimeoutMs: manifest.source.timeoutMs,
     clock,
     random: options.random,
-    signal: options.signal,
+    signal: run.signal,
     failFast: options.failFast,
     preResolved,
     control,
@@ -364,7 +394,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   });
   const summary = collector.summary();
   const warnings = _verseWarnings(plan, report);
-  const exitCode = report.aborted && options.signal?.aborted
+  const exitCode = report.aborted && run.signal.aborted
     ? 130
     : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
         warnings.length > 0 || recordFailures.length > 0
@@ -399,6 +429,14 @@ function _guardedSink(
       failures.push(describe(error instanceof Error ? error.message : String(error)));
     }
   };
+}
+
+/** A sink that hands each event on as its progress-log record. */
+function _recordSink(
+  onRecord: (record: LogRecord) => void,
+  context: Parameters<typeof toLogRecord>[1],
+): (event: RunEvent) => void {
+  return (event) => onRecord(toLogRecord(event, context));
 }
 
 /** What the book-manifest sink returns: enough to tell a book whose verses do not add up. */
@@ -507,11 +545,13 @@ function _handlers(
         // The request is over: its slot goes to the next one while this
         // chapter is parsed (off the main thread) and written, unless too
         // many wait for that already (then requests wait for the writing).
+        // Read before the body moves to a worker (its buffer is transferred).
+        const receivedBytes = body.bytes.byteLength;
         if (behind < MAX_CHAPTERS_BEHIND) context.releaseSlot();
         behind++;
         // What was fetched is written even when the run is cancelled (a few
         // ms); the attempt's timeout still stops it.
-        const local = _unlessCancelled(context.signal, options.signal);
+        const local = _unlessCancelled(context.signal, run.signal);
         try {
           // A parse failure comes back from the worker as it was thrown.
           const encoded = await encoder.encode(body.bytes, body.requested, {
@@ -527,6 +567,7 @@ function _handlers(
           );
           return {
             ...written,
+            receivedBytes,
             ttfbMs: body.ttfbMs,
             ...(body.validators === undefined ? {} : { validators: body.validators }),
           };

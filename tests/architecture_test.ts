@@ -78,6 +78,7 @@ const IMPORTER_LAYERS = [
   "src/report/",
   "src/offload/",
   "src/export/",
+  "src/serve/",
   "src/cli/",
   "src/cli.ts",
   "src/importer.ts",
@@ -117,6 +118,19 @@ export const ARROWS: readonly Arrow[] = [
       "src/cli.ts",
       "src/importer.ts",
       "src/import_setup.ts",
+    ],
+  },
+  {
+    // The server shows and steers a run through its records and its control: it never runs one.
+    from: "src/serve/",
+    never: [
+      "src/importer.ts",
+      "src/import_setup.ts",
+      "src/resume.ts",
+      "src/cli/",
+      "src/cli.ts",
+      "src/fake_api/",
+      "src/report/",
     ],
   },
   {

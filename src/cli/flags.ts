@@ -10,6 +10,7 @@
 import { dirname, join } from "node:path";
 import { UserError } from "../exec/user_error.ts";
 import { parseDuration } from "../manifest/duration.ts";
+import { isLoopback, parseServeAddress, type ServeAddress } from "../serve/serve_address.ts";
 
 /** A mistake in the command line: printed, exit code 2. */
 export class UsageError extends UserError {}
@@ -120,4 +121,40 @@ export const collect = (value: string, previous: string[] = []): string[] => [
 /** The values of a repeated flag whose values may be comma lists, trimmed, empties dropped. */
 export function commaList(values: readonly string[] | undefined): string[] {
   return (values ?? []).flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
+}
+
+/**
+ * `--serve [HOST:]PORT` with `--serve-token TOKEN`: where the run's server
+ * listens (127.0.0.1 unless a host is given), and its token.
+ *
+ * @throws {UsageError} for an address that does not parse, a non-loopback
+ * host without a token, an empty token, or a token without `--serve`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serveFlags, UsageError } from "./flags.ts";
+ * assert.deepEqual(serveFlags("0", undefined), { address: { hostname: "127.0.0.1", port: 0 } });
+ * assert.throws(() => serveFlags("0.0.0.0:8080", undefined), UsageError);
+ * ```
+ */
+export function serveFlags(
+  serve: string | undefined,
+  token: string | undefined,
+): { readonly address: ServeAddress; readonly token?: string } | undefined {
+  if (serve === undefined) {
+    if (token !== undefined) throw new UsageError("Cannot use --serve-token without --serve");
+    return undefined;
+  }
+  const address = parseServeAddress(serve);
+  if (typeof address === "string") throw new UsageError(`Invalid --serve "${serve}": ${address}`);
+  if (token !== undefined && token.trim() === "") {
+    throw new UsageError(`Invalid --serve-token "": expected a secret of at least 1 character`);
+  }
+  if (token === undefined && !isLoopback(address.hostname)) {
+    throw new UsageError(
+      `Cannot --serve on "${address.hostname}": it is not a loopback address, so --serve-token TOKEN is required ` +
+        `(every request must then send Authorization: Bearer TOKEN)`,
+    );
+  }
+  return token === undefined ? { address } : { address, token };
 }

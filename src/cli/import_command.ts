@@ -15,7 +15,13 @@ import { colorEnabled } from "../progress/format.ts";
 import { latestLogPath, readProgressLog, unfinishedIds } from "../progress/log.ts";
 import { formatSummary } from "../progress/summary.ts";
 import { TerminalView } from "../progress/terminal.ts";
-import { languageFlag, progressLogDirOf, UsageError } from "./flags.ts";
+import { compileLimits } from "../plan/limits.ts";
+import type { Plan } from "../plan/planner.ts";
+import type { Manifest, Profile } from "../manifest/types.ts";
+import type { RunStatePlan } from "../progress/run_state.ts";
+import { RunControl } from "../exec/run_control.ts";
+import type { RunServer } from "../serve/run_server.ts";
+import { durationFlag, languageFlag, progressLogDirOf, serveFlags, UsageError } from "./flags.ts";
 import {
   addCommonOptions,
   addSelectOptions,
@@ -40,6 +46,9 @@ export interface ImportFlags extends SelectOptions {
   refresh?: boolean;
   retryFailed?: boolean;
   failFast?: boolean;
+  serve?: string;
+  serveToken?: string;
+  serveLinger?: string;
 }
 
 /** Which of the import flags a command offers. */
@@ -68,7 +77,19 @@ export function addImportOptions(command: Command, choice: ImportOptionsChoice =
       "ask the server whether each chapter on disk changed (If-None-Match / If-Modified-Since); a 304 keeps the file",
     )
     .option("--retry-failed", "run only the chapters that failed in the last run")
-    .option("--fail-fast", "stop starting new work after the first failure");
+    .option("--fail-fast", "stop starting new work after the first failure")
+    .option(
+      "--serve <[host:]port>",
+      "serve a live dashboard, /metrics and run controls on 127.0.0.1 (or host); port 0 picks one",
+    )
+    .option(
+      "--serve-token <token>",
+      "the bearer token every --serve request must send (required off loopback)",
+    )
+    .option(
+      "--serve-linger <duration>",
+      "keep serving this long after the run ends (a last scrape, the final dashboard); Ctrl-C stops it",
+    );
 }
 
 /** Adds `import` to the program; its action sets the exit code. */
@@ -113,6 +134,14 @@ export async function importCommand(
       "Cannot use --refresh with --force: --force fetches everything again, --refresh asks first",
     );
   }
+  // Before anything is written: a server that may not start is a usage error.
+  const serve = serveFlags(options.serve, options.serveToken);
+  if (options.serveLinger !== undefined && serve === undefined) {
+    throw new UsageError("Cannot use --serve-linger without --serve");
+  }
+  const lingerMs = options.serveLinger === undefined
+    ? 0
+    : durationFlag("--serve-linger", options.serveLinger);
   const outDir = options.out ?? manifest.output.dir;
   let selection: SelectionInput = options;
   if (options.retryFailed) {
@@ -159,7 +188,27 @@ export async function importCommand(
   });
   const manifestBytes = await Deno.readFile(manifest.file);
   const diverted = deps.notices?.divert(view.note);
+  const control = new RunControl();
+  let server: RunServer | undefined;
   try {
+    if (serve !== undefined) {
+      // Loaded only with --serve: a run without it pays nothing for the server.
+      const { startRunServer, ServeError } = await import("../serve/run_server.ts");
+      server = await startRunServer({
+        ...serve,
+        plan: runStatePlan(manifest, profile, plan),
+        control,
+        now: () => clock.now(),
+        ...(profile.adaptive ? { adaptive: { profile: profile.name } } : {}),
+      }).catch((error) => {
+        throw error instanceof ServeError ? new UsageError(error.message, { cause: error }) : error;
+      });
+      deps.stderr(
+        `Dashboard, metrics and controls: ${server.url}` +
+          (serve.token === undefined ? "" : " (send Authorization: Bearer TOKEN, or ?token=)") +
+          "\n",
+      );
+    }
     const result = await runImport({
       manifest,
       profile,
@@ -174,6 +223,8 @@ export async function importCommand(
       log: options.log,
       manifestSha256: await sha256Hex(manifestBytes),
       onEvent: view.handle,
+      control,
+      ...(server === undefined ? {} : { onRecord: server.onRecord, serveUrl: server.url }),
     });
     view.stop();
     const { summary, warnings, logPath, stopped, recordFailures } = result;
@@ -194,11 +245,47 @@ export async function importCommand(
       for (const failure of recordFailures) deps.stdout(`Not recorded: ${failure}\n`);
       if (logPath) deps.stdout(`Progress log: ${logPath}\n`);
     }
+    if (server !== undefined && lingerMs > 0 && !deps.signal?.aborted) {
+      deps.stderr(`The run has ended; still serving ${server.url} (Ctrl-C to stop)\n`);
+      await clock.sleep(lingerMs, deps.signal).catch(() => {});
+    }
     return result.exitCode;
   } finally {
     diverted?.[Symbol.dispose]();
     view.stop();
+    await server?.close();
   }
+}
+
+/** What the dashboard draws before the first record: the selected books and the profile's limits. */
+export function runStatePlan(manifest: Manifest, profile: Profile, plan: Plan): RunStatePlan {
+  const limits = compileLimits(profile);
+  const finite = (n: number) => (Number.isFinite(n) ? n : null);
+  const titles = new Map(manifest.volumes.map((v) => [v.id, v]));
+  const volumes = new Map<
+    string,
+    { id: string; title: string; books: RunStatePlan["volumes"][number]["books"][number][] }
+  >();
+  for (const book of plan.selection.books) {
+    const volume = titles.get(book.volume);
+    let entry = volumes.get(book.volume);
+    if (entry === undefined) {
+      entry = { id: book.volume, title: volume?.title ?? book.volume, books: [] };
+      volumes.set(book.volume, entry);
+    }
+    const title = volume?.books.find((b) => b.id === book.book)?.title ?? book.book;
+    entry.books.push({ id: `${book.volume}/${book.book}`, title, chapters: book.chapters.length });
+  }
+  return {
+    volumes: [...volumes.values()],
+    ceilings: {
+      ratePerSecond: finite(limits.rate),
+      maxInFlight: finite(limits.maxInFlight),
+      volumes: limits.volumes,
+      booksPerVolume: limits.booksPerVolume,
+      chaptersPerBook: limits.chaptersPerBook,
+    },
+  };
 }
 
 async function _isFile(path: string): Promise<boolean> {

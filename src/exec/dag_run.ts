@@ -70,6 +70,8 @@ export class DagRun<N extends DagNode> {
   /** The run's signal aborted. */
   #aborted = false;
   #paused = false;
+  /** Starts held by a person (`RunControl.steer` pause) until they resume. */
+  #held = false;
   #pumping = false;
   #pumpAgain = false;
   #finished = false;
@@ -165,6 +167,14 @@ export class DagRun<N extends DagNode> {
         this.#maxInFlight = maxInFlight;
       },
       wake: () => this.#pump(),
+      hold: (held) => {
+        this.#held = held;
+      },
+      get scopeLimits() {
+        return run.#dag.scopes.limits;
+      },
+      setScopeLimits: (limits) => this.#dag.scopes.setLimits(limits),
+      record: (source, change) => this.#record.controlled(source, change, this.#clock.now()),
       pauseUntil: (until, reason) => {
         const now = this.#clock.now();
         if (!(until > now) || !this.#limiter.pauseUntil(until)) return false;
@@ -244,8 +254,8 @@ export class DagRun<N extends DagNode> {
     }
     let started = false;
     while (
-      !this.#stopping && this.#inFlight < this.#maxInFlight && scopes.hasStartable &&
-      (!limited || limiter.tryStart(now))
+      !this.#stopping && !this.#held && this.#inFlight < this.#maxInFlight &&
+      scopes.hasStartable && (!limited || limiter.tryStart(now))
     ) {
       this.#startTask(scopes.takeNext(), now);
       started = true;
@@ -255,7 +265,7 @@ export class DagRun<N extends DagNode> {
     this.#armWakeTimer(now);
     if (
       this.#inFlight === 0 && this.#released === 0 && this.#sinksRunning === 0 &&
-      !this.#wakeTimer.armed &&
+      !this.#wakeTimer.armed && !this.#held &&
       this.#readySinks.length === 0 && !this.#pumpAgain
     ) {
       throw this.#deadlock();
@@ -283,7 +293,10 @@ export class DagRun<N extends DagNode> {
     let at = this.#retryQueue.peek()?.due ?? Infinity;
     const limiter = this.#limiter;
     if (this.#paused && limiter.pausedUntil < at) at = limiter.pausedUntil;
-    if (!this.#stopping && this.#inFlight < this.#maxInFlight && this.#dag.scopes.hasStartable) {
+    if (
+      !this.#stopping && !this.#held && this.#inFlight < this.#maxInFlight &&
+      this.#dag.scopes.hasStartable
+    ) {
       const next = limiter.nextStartAt();
       if (next < at) at = next;
     }

@@ -9,7 +9,7 @@
 import type { Clock } from "./clock.ts";
 import type { AttemptFailure } from "./failure.ts";
 import type { Scope } from "./scope_tree.ts";
-import type { DagNode, Outcome, RunEvent, RunReport } from "./types.ts";
+import type { ControlChange, DagNode, Outcome, RunEvent, RunReport } from "./types.ts";
 
 /** Outcomes, counts and events of one run; nodes are known by plan index. */
 export class RunRecord<N extends DagNode> {
@@ -120,6 +120,11 @@ export class RunRecord<N extends DagNode> {
   /** Emits rate-pause: no task starts until `until`. */
   ratePaused(until: number, reason: string, at: number): void {
     if (this.#onEvent !== undefined) this.#emit({ type: "rate-pause", at, until, reason });
+  }
+
+  /** Emits control: a change a person made is in force. */
+  controlled(source: string, change: ControlChange, at: number): void {
+    if (this.#onEvent !== undefined) this.#emit({ type: "control", at, source, change });
   }
 
   /** Emits rate-resume. */

@@ -62,13 +62,28 @@ export class ScopeTree {
   readonly #byId = new Map<string, Scope>();
   /** Every scope, parents before children. */
   readonly #all: Scope[] = [];
-  readonly #limits: readonly number[];
-  readonly #tasksPerScope: number;
+  #limits: readonly number[];
+  #tasksPerScope: number;
   #lastLeaf: Scope = this.root;
 
   constructor(limits: ScopeLimits) {
     this.#limits = limits.scopes;
     this.#tasksPerScope = limits.tasksPerScope;
+  }
+
+  /** The limits in force. */
+  get limits(): ScopeLimits {
+    return { scopes: this.#limits, tasksPerScope: this.#tasksPerScope };
+  }
+
+  /**
+   * Changes the limits while tasks run. A lower limit closes nothing: open
+   * scopes and running tasks go on, and no new one opens or starts until it fits.
+   */
+  setLimits(limits: ScopeLimits): void {
+    this.#limits = [...limits.scopes];
+    this.#tasksPerScope = limits.tasksPerScope;
+    this.rebuild();
   }
 
   /** Whether some ready task fits the scope limits now. */

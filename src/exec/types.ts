@@ -6,7 +6,10 @@
  */
 
 import type { Clock } from "./clock.ts";
+import type { ControlChange } from "./control_change.ts";
 import type { RunControl } from "./run_control.ts";
+
+export type { ControlChange, ControlLimits } from "./control_change.ts";
 
 /** One node of a DAG the executor can run. */
 export interface DagNode {
@@ -349,6 +352,17 @@ export type RunEvent =
     readonly cause: RateChangeCause;
     /** One line for people, e.g. `"HTTP 429 at 38.9/s: ceiling 38.9/s, x0.9"`. */
     readonly reason: string;
+  }
+  | {
+    /**
+     * A person (or a program on their behalf) steered the run through its
+     * {@linkcode RunControl}: emitted once the change is in force.
+     */
+    readonly type: "control";
+    readonly at: number;
+    /** Who asked, e.g. `"http"` for a dashboard's or a script's request. */
+    readonly source: string;
+    readonly change: ControlChange;
   }
   | { readonly type: "run-end"; readonly at: number; readonly report: RunReport };
 

@@ -316,6 +316,7 @@ const _REQUIRED: { readonly [T in LogRecordType]: Readonly<Record<string, _Field
   "rate-pause": { until: "string", untilAt: "number", reason: "string" },
   "rate-resume": {},
   "rate-change": { from: "object", to: "object", cause: "string", reason: "string" },
+  control: { source: "string", action: "string" },
   "run-end": { summary: "object" },
 };
 

@@ -6,7 +6,7 @@
  */
 
 import type { ProfileLimits } from "../plan/limits.ts";
-import type { RateSetting, RunEvent } from "../exec/types.ts";
+import type { ControlLimits, RateSetting, RunEvent } from "../exec/types.ts";
 import { ttfbOf } from "./server_latency.ts";
 import type { Summary } from "./summary_types.ts";
 
@@ -25,6 +25,8 @@ export interface RunHeader {
   readonly outDir: string;
   readonly lang: string;
   readonly apiUrl: string;
+  /** Present with `--serve`: the URL of the run's dashboard and metrics (no token in it). */
+  readonly serve?: { readonly url: string };
 }
 
 type _Stamp = { readonly time: string; readonly at: number };
@@ -52,7 +54,10 @@ type _Logged<E extends RunEvent, Drop extends keyof E = never, Add = unknown> =
 export interface LoggedTaskValue {
   /** The successful attempt's time to first byte, ms (absent in logs older than this field). */
   readonly ttfbMs?: number;
+  /** Bytes of the chapter file written. */
   readonly bytes?: number;
+  /** Bytes of the body the server sent (absent in logs older than this field). */
+  readonly receivedBytes?: number;
   readonly verses?: number;
   readonly sha256?: string;
   /** A refresh found the chapter unchanged (`304`): its file was not written again. */
@@ -91,7 +96,54 @@ export type LogRecord =
     "from" | "to",
     { readonly from: LoggedRateSetting; readonly to: LoggedRateSetting }
   >
+  | _Logged<
+    _Event<"control">,
+    "change",
+    {
+      readonly action: _Event<"control">["change"]["action"];
+      /** For `limits`: those set, in the profile's words. */
+      readonly limits?: LoggedControlLimits;
+    }
+  >
   | _Logged<_Event<"run-end">, "report", { readonly summary: LoggedSummary }>;
+
+/**
+ * The limits of a `control` record, in the profile's words (`null`: no
+ * limit): the executor's `scopes[0]` is `volumes`, `scopes[1]`
+ * `booksPerVolume`, `tasksPerScope` `chaptersPerBook`.
+ */
+export interface LoggedControlLimits {
+  readonly ratePerSecond?: number | null;
+  readonly maxInFlight?: number | null;
+  readonly volumes?: number;
+  readonly booksPerVolume?: number;
+  readonly chaptersPerBook?: number;
+}
+
+/**
+ * Control limits in the profile's words, as a `control` record has them.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loggedControlLimits } from "./log_record.ts";
+ * assert.deepEqual(
+ *   loggedControlLimits({ maxInFlight: Infinity, scopes: [2, 5] }),
+ *   { maxInFlight: null, volumes: 2, booksPerVolume: 5 },
+ * );
+ * ```
+ */
+export function loggedControlLimits(limits: ControlLimits): LoggedControlLimits {
+  const finite = (n: number | undefined) =>
+    n === undefined ? undefined : Number.isFinite(n) ? n : null;
+  return _defined({
+    ratePerSecond: finite(limits.ratePerSecond),
+    maxInFlight: finite(limits.maxInFlight),
+    volumes: limits.scopes?.[0],
+    booksPerVolume: limits.scopes?.[1],
+    chaptersPerBook: limits.tasksPerScope,
+  });
+}
 
 /**
  * A `run-end` summary as a log holds it: one written before the server's
@@ -167,6 +219,7 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
         ..._defined({
           ttfbMs: value.ttfbMs,
           bytes: value.bytes,
+          receivedBytes: value.receivedBytes,
           verses: value.verses,
           sha256: value.sha256,
           unchanged: value.unchanged,
@@ -212,6 +265,16 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
         cause: event.cause,
         reason: event.reason,
       };
+    case "control": {
+      const { change } = event;
+      return {
+        type: event.type,
+        ...stamp,
+        source: event.source,
+        action: change.action,
+        ...(change.action === "limits" ? { limits: loggedControlLimits(change.limits) } : {}),
+      };
+    }
     case "run-end":
       return { type: event.type, ...stamp, summary: context.summarize() };
     default: {
@@ -254,6 +317,7 @@ function _fields(value: unknown): LoggedTaskValue {
   return {
     ttfbMs: ttfbOf(value),
     bytes: typeof v.bytes === "number" ? v.bytes : undefined,
+    receivedBytes: typeof v.receivedBytes === "number" ? v.receivedBytes : undefined,
     verses: typeof v.verses === "number" ? v.verses : undefined,
     sha256: typeof v.sha256 === "string" ? v.sha256 : undefined,
     unchanged: v.unchanged === true ? true : undefined,

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { LoggedRateSetting, LogRecord } from "./log_record.ts";
+import type { LoggedControlLimits, LoggedRateSetting, LogRecord } from "./log_record.ts";
 
 /** One book of the grid, as the plan has it. */
 export interface RunStateBookPlan {
@@ -111,6 +111,8 @@ export interface RunState {
     readonly ended: boolean;
     /** The run ended interrupted (Ctrl-C, cancel, fail-fast). */
     readonly interrupted: boolean;
+    /** A person paused new starts (a `control` record) and has not resumed them. */
+    readonly held: boolean;
   };
   readonly chapters: ChapterCounts;
   readonly books: { readonly total: number; readonly done: number };
@@ -224,6 +226,7 @@ export class RunStateTracker {
   #lastAt = 0;
   #ended = false;
   #interrupted = false;
+  #held = false;
   readonly #counts = { imported: 0, skipped: 0, failed: 0, cancelled: 0, inFlight: 0 };
   readonly #requests = {
     started: 0,
@@ -352,16 +355,14 @@ export class RunStateTracker {
         this.#endPause(record.at);
         break;
       case "rate-change":
-        this.#limits = record.to;
-        this.#step(record.at).limitPerSecond = record.to.ratePerSecond;
-        this.#rateChanges.push({
-          at: record.at,
-          from: record.from,
-          to: record.to,
-          cause: record.cause,
-          reason: record.reason,
-        });
-        if (this.#rateChanges.length > RECENT) this.#rateChanges.shift();
+        this.#rateChanged(record.at, record.from, record.to, record.cause, record.reason);
+        break;
+      case "control":
+        if (record.action === "pause" || record.action === "resume") {
+          this.#held = record.action === "pause";
+        } else if (record.action === "limits" && record.limits !== undefined) {
+          this.#setLimits(record.at, record.limits, `set by ${record.source}`);
+        }
         break;
       case "run-end":
         this.#ended = true;
@@ -398,6 +399,7 @@ export class RunStateTracker {
         elapsedMs: this.#lastAt - startAt,
         ended: this.#ended,
         interrupted: this.#interrupted,
+        held: this.#held,
       },
       chapters: { total: this.#chaptersTotal, ...this.#counts },
       books: {
@@ -430,6 +432,31 @@ export class RunStateTracker {
       recentFailures: [...this.#failures],
       rateChanges: [...this.#rateChanges],
     };
+  }
+
+  #rateChanged(
+    at: number,
+    from: LoggedRateSetting,
+    to: LoggedRateSetting,
+    cause: string,
+    reason: string,
+  ): void {
+    this.#limits = to;
+    this.#step(at).limitPerSecond = to.ratePerSecond;
+    this.#rateChanges.push({ at, from, to, cause, reason });
+    if (this.#rateChanges.length > RECENT) this.#rateChanges.shift();
+  }
+
+  // A person's change: the rate and in-flight limits it sets, as a decision of cause "control".
+  #setLimits(at: number, limits: LoggedControlLimits, reason: string): void {
+    if (limits.ratePerSecond === undefined && limits.maxInFlight === undefined) return;
+    const to = {
+      ratePerSecond: limits.ratePerSecond === undefined
+        ? this.#limits.ratePerSecond
+        : limits.ratePerSecond,
+      maxInFlight: limits.maxInFlight === undefined ? this.#limits.maxInFlight : limits.maxInFlight,
+    };
+    this.#rateChanged(at, this.#limits, to, "control", reason);
   }
 
   #bookState(book: _Book): RunStateBook {

@@ -152,6 +152,8 @@ export class RunTally {
       case "scope-close":
       case "rate-pause":
       case "rate-resume":
+      // A person's change of limits leaves the profile's bound as it is.
+      case "control":
         break;
       default: {
         const unhandled: never = entry;

@@ -244,6 +244,8 @@ export class TerminalView {
         this.#pausedUntil = undefined;
         this.#aborted = event.report.aborted;
         break;
+      case "control":
+        break;
       default: {
         const unhandled: never = event;
         throw new TypeError(`Cannot show event: unknown type "${String(unhandled)}"`);

@@ -154,6 +154,10 @@ Deno.test("RunControl refuses reads and changes while no run is attached, and a 
     setMaxInFlight() {},
     wake() {},
     pauseUntil: () => false,
+    hold: () => {},
+    scopeLimits: { scopes: [], tasksPerScope: 1 },
+    setScopeLimits: () => {},
+    record: () => {},
   };
   const detach = control.attach(target);
   assert.throws(

@@ -190,6 +190,7 @@ export class AdaptiveController {
       case "scope-close":
       case "task-skipped":
       case "rate-change":
+      case "control":
       case "run-end":
         break;
       default: {

@@ -91,6 +91,10 @@ sanitizedTest(
       setMaxInFlight: () => {},
       wake: () => {},
       pauseUntil: () => false,
+      hold: () => {},
+      scopeLimits: { scopes: [], tasksPerScope: 1 },
+      setScopeLimits: () => {},
+      record: () => {},
     });
     cap.hint({ ratePerSecond: 41 });
     assert.equal(cap.setting.ratePerSecond, 41 * 0.98);

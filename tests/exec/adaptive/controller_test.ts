@@ -307,6 +307,10 @@ Deno.test("a 429 after the rate was raised is set down to the raised rate, not t
     setMaxInFlight: () => {},
     wake: () => {},
     pauseUntil: () => false,
+    hold: () => {},
+    scopeLimits: { scopes: [], tasksPerScope: 1 },
+    setScopeLimits: () => {},
+    record: () => {},
   });
   const reasons: string[] = [];
   const controller = new AdaptiveController({
