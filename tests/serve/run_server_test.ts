@@ -60,6 +60,28 @@ async function untilState(url: string, test: (s: RunState) => boolean): Promise<
   }
 }
 
+/** A GET of /api/state with the Host header given (fetch sets its own); the response's text. */
+async function rawGet(url: string, host: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(url).port) });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /api/state HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    let text = "";
+    const buffer = new Uint8Array(4096);
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    return text;
+  } finally {
+    conn.close();
+  }
+}
+
 async function chapterFileBytes(outDir: string): Promise<number> {
   let total = 0;
   for await (const book of Deno.readDir(join(outDir, "pgp"))) {
@@ -347,7 +369,7 @@ sanitizedTest(
 );
 
 sanitizedTest(
-  "only the listed routes answer: 404 for others, 405 for a wrong method, 415 for a control not in JSON",
+  "only the listed routes answer: 404 for others, 405 for a wrong method, 415 for a control not in JSON, 403 for a foreign Host",
   async () => {
     const run = await startServedImport({
       args: ["--only", "pgp/moses", "--json"],
@@ -373,6 +395,9 @@ sanitizedTest(
         415,
         "a page of another origin cannot post JSON without a preflight",
       );
+      // DNS rebinding: a page of evil.example whose name now points to 127.0.0.1.
+      assert.match(await rawGet(run.url, "evil.example"), /^HTTP\/1\.1 403 /);
+      assert.match(await rawGet(run.url, "localhost"), /^HTTP\/1\.1 200 /);
       run.holdNone();
       run.release();
       assert.equal((await run.done).code, 0);
