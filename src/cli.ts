@@ -15,7 +15,7 @@ import { addBenchProfilesCommand } from "./cli/bench_profiles_command.ts";
 import { addDemoCommand } from "./cli/demo_command.ts";
 import { addExportCommand } from "./cli/export_command.ts";
 import { addImportCommand } from "./cli/import_command.ts";
-import { listenForInterrupts } from "./cli/interrupt.ts";
+import { listenForInterrupts, NoticeBoard } from "./cli/interrupt.ts";
 import { type CliDeps, EXIT } from "./cli/options.ts";
 import { addPlanCommand } from "./cli/plan_command.ts";
 import { addReportCommand } from "./cli/report_command.ts";
@@ -107,12 +107,13 @@ if (import.meta.main) {
   // task` forwards its own copy) count once; a signal a window or more after
   // the first exits at once.
   const controller = new AbortController();
+  // The live view takes the notice while it draws; otherwise it starts a line of its own.
+  const notices = new NoticeBoard((text) => _writeAll(Deno.stderr, `\n${text}`));
   const stopListening = listenForInterrupts({
     signals: Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"],
     onStop: () => {
-      _writeAll(
-        Deno.stderr,
-        "\nInterrupted: finishing manifests (Ctrl-C again after a second to quit at once)\n",
+      notices.say(
+        "Interrupted: finishing manifests (Ctrl-C again after a second to quit at once)\n",
       );
       controller.abort(new DOMException("Interrupted by signal", "AbortError"));
     },
@@ -125,6 +126,7 @@ if (import.meta.main) {
     isTerminal: Deno.stderr.isTerminal(),
     columns: _columns,
     env: (name) => Deno.env.get(name),
+    notices,
   });
   stopListening();
   Deno.exit(code);

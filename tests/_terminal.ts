@@ -110,3 +110,45 @@ export async function startInTerminal(
     },
   };
 }
+
+/**
+ * The lines a terminal would show after `raw` was written to it: printable
+ * text, `\r`, `\n`, and the codes the live view uses (cursor up `ESC[nA`,
+ * erase line `ESC[2K`, erase down `ESC[J`); other escape codes are dropped.
+ * Lines are not wrapped: the live view fits its lines to the width itself.
+ */
+export function renderTerminal(raw: string): string[] {
+  const lines: string[] = [""];
+  let row = 0;
+  let col = 0;
+  const put = (ch: string) => {
+    const line = lines[row].padEnd(col, " ");
+    lines[row] = line.slice(0, col) + ch + line.slice(col + 1);
+    col++;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const ch = raw[i];
+    if (ch === "\x1b" && raw[i + 1] === "[") {
+      let j = i + 2;
+      while (j < raw.length && !/[A-Za-z]/.test(raw[j])) j++;
+      const params = raw.slice(i + 2, j);
+      const code = raw[j];
+      if (code === "A") row = Math.max(0, row - (Number(params) || 1));
+      else if (code === "K" && params === "2") lines[row] = "";
+      else if (code === "J") {
+        lines[row] = lines[row].slice(0, col);
+        lines.length = row + 1;
+      }
+      i = j;
+    } else if (ch === "\r") {
+      col = 0;
+    } else if (ch === "\n") {
+      row++;
+      col = 0;
+      if (row === lines.length) lines.push("");
+    } else if (ch >= " ") {
+      put(ch);
+    }
+  }
+  return lines;
+}

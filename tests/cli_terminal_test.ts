@@ -12,7 +12,7 @@ import { loadManifest } from "../src/manifest/load.ts";
 import type { BookManifest } from "../src/output/manifest_types.ts";
 import { readProgressLog } from "../src/progress/log.ts";
 import { DUPLICATE_SIGNAL_WINDOW_MS } from "../src/cli/interrupt.ts";
-import { shellQuote, startInTerminal, type TerminalSession } from "./_terminal.ts";
+import { renderTerminal, shellQuote, startInTerminal, type TerminalSession } from "./_terminal.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const canon = await loadManifest(join(root, "import.yaml"));
@@ -144,12 +144,14 @@ async function oneCtrlCFinishesCleanly(
 
     let onDiskTotal = 0;
     let manifests = 0;
+    let wholeBooks = 0;
     for (const book of bofm.books) {
       const onDisk: number[] = [];
       for (let c = 1; c <= book.chapters; c++) {
         if (await exists(join(out, "bofm", book.id, `${c}.json`))) onDisk.push(c);
       }
       onDiskTotal += onDisk.length;
+      if (onDisk.length === book.chapters) wholeBooks++;
       const path = join(out, "bofm", book.id, "manifest.json");
       if (!await exists(path)) {
         assert.deepEqual(onDisk, [], `${book.id} has chapters but no manifest`);
@@ -163,6 +165,16 @@ async function oneCtrlCFinishesCleanly(
     const volume = rootManifest.volumes.find((v: { volume: string }) => v.volume === "bofm");
     assert.equal(volume.importedChapters, onDiskTotal);
     assert.equal(end.summary.chapters.imported, onDiskTotal);
+
+    // What the terminal shows at the end: the Ctrl-C notice kept above the
+    // live view (no frame drew over it), and a last frame that counts as done
+    // only the books whose every chapter is on disk.
+    const shown = renderTerminal(screen);
+    const notice = shown.findIndex((line) => line.startsWith("Interrupted: finishing manifests"));
+    assert.ok(notice >= 0, `the Ctrl-C notice was overwritten:\n${shown.join("\n")}`);
+    const last = shown.find((line) => line.startsWith("stopped at "));
+    assert.ok(last !== undefined && shown.indexOf(last) > notice, shown.join("\n"));
+    assert.match(last, new RegExp(`books ${wholeBooks}/${bofm.books.length} `), last);
   } finally {
     await session.close();
     await Deno.remove(dir, { recursive: true });

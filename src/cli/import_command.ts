@@ -189,6 +189,7 @@ export async function importCommand(
   const manifestBytes = await Deno.readFile(manifest.file);
   const control = new RunControl();
   let server: RunServer | undefined;
+  const diverted = deps.notices?.divert(view.note);
   try {
     if (serve !== undefined) {
       // Loaded only with --serve: a run without it pays nothing for the server.
@@ -250,6 +251,7 @@ export async function importCommand(
     }
     return result.exitCode;
   } finally {
+    diverted?.[Symbol.dispose]();
     view.stop();
     await server?.close();
   }

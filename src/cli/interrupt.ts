@@ -133,3 +133,46 @@ export function listenForInterrupts(options: InterruptListenerOptions): () => vo
     for (const signal of options.signals) remove(signal, handler);
   };
 }
+
+/**
+ * Where a message that is no command's output goes (what a Ctrl-C does):
+ * to the live view while one is drawing, so that its next frame does not
+ * overwrite the message, else to the fallback (stderr).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { NoticeBoard } from "./interrupt.ts";
+ * const seen: string[] = [];
+ * const notices = new NoticeBoard((text) => seen.push(`stderr: ${text}`));
+ * const diverted = notices.divert((text) => seen.push(`view: ${text}`));
+ * notices.say("stopping");
+ * diverted[Symbol.dispose]();
+ * notices.say("again");
+ * assert.deepEqual(seen, ["view: stopping", "stderr: again"]);
+ * ```
+ */
+export class NoticeBoard {
+  readonly #fallback: (text: string) => void;
+  readonly #writers: ((text: string) => void)[] = [];
+
+  constructor(fallback: (text: string) => void) {
+    this.#fallback = fallback;
+  }
+
+  /** Writes `text` where notices go now. */
+  say(text: string): void {
+    (this.#writers.at(-1) ?? this.#fallback)(text);
+  }
+
+  /** Sends notices to `write` until the returned handle is disposed. */
+  divert(write: (text: string) => void): Disposable {
+    this.#writers.push(write);
+    return {
+      [Symbol.dispose]: () => {
+        const at = this.#writers.lastIndexOf(write);
+        if (at >= 0) this.#writers.splice(at, 1);
+      },
+    };
+  }
+}

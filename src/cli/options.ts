@@ -13,6 +13,7 @@ import type { Manifest, Profile } from "../manifest/types.ts";
 import { buildPlan, type Plan } from "../plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "../plan/selection.ts";
 import { collect, profilesDirOf } from "./flags.ts";
+import type { NoticeBoard } from "./interrupt.ts";
 
 /** What the CLI touches outside itself; tests pass their own. */
 export interface CliDeps {
@@ -30,6 +31,8 @@ export interface CliDeps {
   readonly columns?: () => number;
   /** Environment lookup (NO_COLOR). @default none set */
   readonly env?: (name: string) => string | undefined;
+  /** Where a Ctrl-C's notice goes; a command with a live view diverts it there. @default none */
+  readonly notices?: NoticeBoard;
 }
 
 /** Exit codes, as documented in the README. */

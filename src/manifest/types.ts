@@ -11,6 +11,7 @@ import type { RetryPolicy } from "../exec/types.ts";
 export interface Book {
   /** Slug used in URIs and paths, `^[a-z0-9][a-z0-9-]*$` (e.g. `1-ne`). */
   readonly id: string;
+  /** The book's name as printed (e.g. `1 Nephi`). */
   readonly title: string;
   /**
    * The book's abbreviation in references (`1 Ne.` makes `1 Ne. 3:7`); the
@@ -27,7 +28,9 @@ export interface Book {
 export interface Volume {
   /** Slug used in URIs and paths (e.g. `bofm`, `dc-testament`). */
   readonly id: string;
+  /** The volume's name as printed (e.g. `Book of Mormon`). */
   readonly title: string;
+  /** The volume's books, in canonical order. */
   readonly books: readonly Book[];
 }
 
@@ -57,19 +60,25 @@ export interface RetryConfig extends RetryPolicy {
 export interface Manifest {
   /** Path the manifest was loaded from. */
   readonly file: string;
+  /** Where chapters come from (`source`). */
   readonly source: SourceConfig;
+  /** Where they are written (`output.dir`, relative to the working directory). */
   readonly output: { readonly dir: string };
+  /** How failed requests are retried (`retry`). */
   readonly retry: RetryConfig;
   /** Name of the profile used when `--profile` is not given. */
   readonly profile: string;
+  /** What can be imported, in canonical order. */
   readonly volumes: readonly Volume[];
 }
 
 /** A named performance profile, validated. */
 export interface Profile {
+  /** The profile's name: its file name without `.yaml`. */
   readonly name: string;
   /** Path the profile was loaded from. */
   readonly file: string;
+  /** One line saying what the profile is for. */
   readonly description?: string;
   /** Volumes with work in progress at once. */
   readonly volumes: number;

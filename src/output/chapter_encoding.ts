@@ -30,11 +30,13 @@ export interface ChapterFileVerse extends Verse {
 
 /** The JSON of a chapter file, format {@linkcode CHAPTER_FORMAT}. */
 export interface ChapterFile extends Omit<Chapter, "verses"> {
+  /** The chapter file format's version; readers refuse one they do not know. */
   readonly format: typeof CHAPTER_FORMAT;
   /** The book's title from import.yaml, e.g. `1 Nephi`. */
   readonly bookTitle: string;
   /** The chapter's reference, e.g. `1 Ne. 3`, `D&C 76`, `OD 1`. */
   readonly reference: string;
+  /** The verses, in order, each with its reference and key. */
   readonly verses: readonly ChapterFileVerse[];
 }
 

@@ -90,8 +90,11 @@ export class TerminalView {
     & { quiet: boolean };
   #startedAt: number | undefined;
   #chapters = { imported: 0, skipped: 0, failed: 0, cancelled: 0 };
+  /** Books and volumes whose manifest was written with every chapter on disk. */
   #books = 0;
   #volumes = 0;
+  /** Books (and their volumes) with a chapter failed or cancelled: not counted as done. */
+  readonly #incomplete = new Set<string>();
   #retries = 0;
   #open = [0, 0];
   readonly #inFlight = new Set<string>();
@@ -140,6 +143,25 @@ export class TerminalView {
   };
 
   /**
+   * Prints a message of its own above the live frame (e.g. what a Ctrl-C
+   * does), so that the next redraw does not overwrite it: the frame is
+   * erased, the message written, and the frame drawn again below it.
+   * Without a live frame the message is just written.
+   */
+  readonly note = (message: string): void => {
+    const text = message.endsWith("\n") ? message : `${message}\n`;
+    if (!this.#o.isTerminal || this.#frameLines === 0 || this.#finished || this.#o.quiet) {
+      this.#o.output.write(text);
+      return;
+    }
+    // Up to the frame's first line, clear to the end of the screen, then the message.
+    const up = this.#frameLines > 1 ? `\x1b[${this.#frameLines - 1}A` : "";
+    this.#o.output.write(`${up}\r\x1b[J${text}`);
+    this.#frameLines = 0;
+    this.#draw(this.#o.clock.now());
+  };
+
+  /**
    * Draws the final frame (a terminal frame ends with a newline) and cancels
    * any pending frame. Called by the `run-end` event; calling it again is harmless.
    */
@@ -183,8 +205,14 @@ export class TerminalView {
       case "task-done":
       case "task-skipped":
         this.#inFlight.delete(event.id);
-        if (event.kind === _BOOK) this.#books++;
-        if (event.kind === _VOLUME) this.#volumes++;
+        if (event.kind === _BOOK || event.kind === _VOLUME) {
+          // `<volume>/<book>/manifest`, `<volume>/manifest`: done only when nothing in it was lost.
+          const scope = event.id.slice(0, event.id.lastIndexOf("/"));
+          if (this.#incomplete.has(scope)) break;
+          if (event.kind === _BOOK) this.#books++;
+          else this.#volumes++;
+          break;
+        }
         if (event.kind !== _CHAPTER) break;
         this.#countInBook(event.id);
         if (event.type === "task-skipped") {
@@ -199,6 +227,7 @@ export class TerminalView {
         this.#inFlight.delete(event.id);
         if (event.kind !== _CHAPTER) break;
         this.#countInBook(event.id);
+        this.#markIncomplete(event.id);
         if (event.type === "task-failed") this.#chapters.failed++;
         else this.#chapters.cancelled++;
         break;
@@ -271,6 +300,13 @@ export class TerminalView {
   #plainLine(now: number): void {
     this.#o.output.write(`${this.#lines(now, false).join("; ")}\n`);
     this.#lastLineAt = now;
+  }
+
+  /** A chapter of `<volume>/<book>/<n>` was not imported: its book and volume are not done. */
+  #markIncomplete(chapterId: string): void {
+    const book = chapterId.slice(0, chapterId.lastIndexOf("/"));
+    this.#incomplete.add(book);
+    this.#incomplete.add(book.slice(0, book.lastIndexOf("/")));
   }
 
   #countInBook(chapterId: string): void {

@@ -31,10 +31,15 @@ export interface Paragraph {
 
 /** One chapter. */
 export interface Chapter {
+  /** The content URI requested, e.g. `/scriptures/bofm/1-ne/3`. */
   readonly uri: string;
+  /** The volume's slug, e.g. `bofm`. */
   readonly volume: string;
+  /** The book's slug, e.g. `1-ne`. */
   readonly book: string;
+  /** The chapter's number within its book, from 1. */
   readonly chapter: number;
+  /** The language code the chapter was requested in, e.g. `eng`. */
   readonly lang: string;
   /** `meta.title`, e.g. "1 Nephi 3". */
   readonly title: string;
@@ -56,7 +61,10 @@ export interface Chapter {
   readonly studyIntro: string | null;
   /** `p.study-summary`; null when absent. */
   readonly summary: string | null;
+  /** The verses, in order; never empty for an imported chapter. */
   readonly verses: readonly Verse[];
+  /** The body paragraphs that are not verses, in document order. */
   readonly paragraphs: readonly Paragraph[];
+  /** The URL fetched and when (ISO 8601). */
   readonly source: { readonly url: string; readonly fetchedAt: string };
 }

@@ -93,8 +93,9 @@ Deno.test("terminal view redraws its lines in place, with ETA — until a chapte
   at(42_000, (t) => ev.close(t, "bofm", 0));
   assert.equal(clock.pending, 1, "a trailing frame is due");
   at(42_000, (t) => ev.end(t));
+  // The book's manifest was written, but one of its chapters failed: not done.
   assert.deepEqual(writes.slice(-2), [
-    "\x1b[2A\r\x1b[2K100%  chapters 2/3  books 1/1  volumes 1/1  failed 1  retries 1\n" +
+    "\x1b[2A\r\x1b[2K100%  chapters 2/3  books 0/1  volumes 0/1  failed 1  retries 1\n" +
     "\x1b[2Kin flight: volumes 0, books 0, chapters 0  0.1 ch/s  elapsed 0:42  ETA 0:00" +
     "\n\x1b[2K\x1b[1A",
     "\n",
@@ -173,13 +174,60 @@ Deno.test("terminal view off a terminal prints a plain line every 5 s, on a paus
     "paused by the server until 12:03:41  35 s left\n",
     "33%  chapters 1/3  books 0/1  volumes 0/1  failed 0  retries 1; " +
     "in flight: volumes 1, books 1, chapters 0  — ch/s  elapsed 0:41  ETA —\n",
-    // Interrupted with a chapter cancelled: not 100 %, and no ETA.
-    "stopped at 66%  chapters 2/3  books 1/1  volumes 1/1  failed 0  retries 1; " +
+    // Interrupted with a chapter cancelled: not 100 %, no ETA, and the book (whose
+    // manifest was written over 2 of its 3 chapters) and its volume are not done.
+    "stopped at 66%  chapters 2/3  books 0/1  volumes 0/1  failed 0  retries 1; " +
     "in flight: volumes 0, books 0, chapters 0  0.1 ch/s  elapsed 0:42\n",
   ]);
   const text = writes.join("");
   assert.ok(!text.includes("\x1b"), "no escape sequence");
   assert.ok(!text.includes("\r"), "no carriage return");
+});
+
+Deno.test("terminal view counts a book and its volume done only when every chapter is on disk", () => {
+  const { writes, view, at } = setup({
+    isTerminal: false,
+    totals: { volumes: 1, books: 2, chapters: 3 },
+  });
+  at(0, (t) => ev.runStart(t));
+  at(0, (t) => ev.done(t, "bofm/1-ne/1", 10));
+  at(0, (t) => ev.done(t, "bofm/1-ne/manifest", 5, "book-manifest"));
+  at(0, (t) => ev.done(t, "bofm/2-ne/1", 10));
+  at(0, (t) => ev.failed(t, "bofm/2-ne/2", "HTTP 500", 1, 500));
+  at(0, (t) => ev.done(t, "bofm/2-ne/manifest", 5, "book-manifest"));
+  at(0, (t) => ev.done(t, "bofm/manifest", 5, "volume-manifest"));
+  at(0, (t) => ev.end(t));
+  view.stop();
+  assert.ok(
+    writes.at(-1)!.includes("chapters 2/3  books 1/2  volumes 0/1  failed 1"),
+    writes.at(-1),
+  );
+});
+
+Deno.test("terminal view note() writes a message above the frame, which the next frame keeps", async () => {
+  const { clock, writes, view, at } = setup();
+  at(0, (t) => ev.runStart(t));
+  at(1000, (t) => ev.open(t, "bofm", 0));
+  at(1000, (t) => ev.open(t, "bofm/1-ne", 1));
+  await clock.advance(100); // the trailing frame: three lines now
+  writes.length = 0;
+  view.note("Interrupted: finishing manifests");
+  // Back to the frame's first line, erase down, the message on its own line, then the frame anew.
+  assert.ok(writes[0].startsWith("\x1b[2A\r\x1b[JInterrupted: finishing manifests\n"), writes[0]);
+  assert.ok(writes[1].startsWith(`\r\x1b[2K${HEAD_0}`), "the frame is drawn below, not over it");
+  at(2000, (t) => ev.start(t, "bofm/1-ne/1"));
+  const screen = writes.slice(2).join("");
+  // A later frame moves up over its own 3 lines only, never onto the message.
+  assert.ok(!screen.includes("\x1b[3A"), screen);
+  assert.ok(screen.includes("\x1b[2A"), screen);
+  view.stop();
+});
+
+Deno.test("terminal view note() without a terminal frame writes the message as a line", () => {
+  const { writes, view } = setup({ isTerminal: false });
+  view.note("Interrupted");
+  assert.deepEqual(writes, ["Interrupted\n"]);
+  view.stop();
 });
 
 Deno.test("terminal view in quiet mode prints nothing, not even at the end", () => {
