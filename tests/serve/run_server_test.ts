@@ -280,7 +280,7 @@ sanitizedTest(
 );
 
 sanitizedTest(
-  "a limit above the profile's ceiling is refused with 400 and the reason; cancel ends the run as Ctrl-C does, manifests written",
+  "a limit above the profile's ceiling is refused with 400 and the reason, per-level limits take effect, cancel ends the run as Ctrl-C does, manifests written",
   async () => {
     const run = await startServedImport({
       args: ["--source", "pgp", "--json"],
@@ -303,6 +303,22 @@ sanitizedTest(
         unknown.reply.error,
         'Cannot control the run: unknown action "faster" (known: pause, resume, cancel, limits)',
       );
+      // Per-level limits: one book at a time, one chapter per book, through HTTP.
+      assert.equal((await control(run.url, { action: "pause" })).status, 200);
+      const perLevel = await control(run.url, {
+        action: "limits",
+        booksPerVolume: 1,
+        chaptersPerBook: 1,
+      });
+      assert.equal(perLevel.status, 200);
+      run.release();
+      await untilState(run.url, (s) => s.chapters.imported === 4);
+      assert.equal((await control(run.url, { action: "resume" })).status, 200);
+      await run.whenHeld(1);
+      const one = await state(run.url);
+      assert.equal(one.requests.started, 5, "one start at one chapter per book, one book at once");
+      assert.equal(one.inFlight.chapters, 1);
+      assert.deepEqual(run.held(), ["/scriptures/pgp/moses/5"]);
       const cancelled = await control(run.url, { action: "cancel" });
       assert.equal(cancelled.status, 200);
       await untilState(run.url, (s) => s.run.ended);
@@ -315,7 +331,8 @@ sanitizedTest(
       assert.equal(result.code, 130);
       const summary = JSON.parse(result.stdout);
       assert.equal(summary.interrupted, true);
-      assert.equal(summary.chapters.imported, 0);
+      assert.equal(summary.chapters.imported, 4);
+      assert.equal(summary.chapters.cancelled, 12);
       const root = JSON.parse(await Deno.readTextFile(join(run.outDir, "manifest.json")));
       assert.equal(root.complete, false);
       const log = await readProgressLog(summary.log);
