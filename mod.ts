@@ -88,8 +88,11 @@ export { type Clock, systemClock } from "./src/exec/clock.ts";
 export { VirtualClock } from "./src/exec/virtual_clock.ts";
 export { type ControlTarget, RunControl } from "./src/exec/run_control.ts";
 export type { RateLimiter, TokenBucket } from "./src/exec/rate_limiter.ts";
+export type { ScopeLimits } from "./src/exec/scope_tree.ts";
 export { UserError } from "./src/exec/user_error.ts";
 export type {
+  ControlChange,
+  ControlLimits,
   DagNode,
   KindsOf,
   Limits,
@@ -127,6 +130,17 @@ export {
 } from "./src/output/chapter_encoding.ts";
 export type { Summary, SummaryFailure, SummaryRate } from "./src/progress/summary.ts";
 export type { TallyFailure } from "./src/progress/run_tally.ts";
+export type {
+  LoggedControlLimits,
+  LoggedEvent,
+  LoggedRateSetting,
+  LoggedSummary,
+  LoggedTaskValue,
+  LogRecord,
+  LogStamp,
+  RunEventOf,
+  RunHeader,
+} from "./src/progress/log_record.ts";
 export type {
   LatencyBreakdown,
   MaybeLatencyBreakdown,

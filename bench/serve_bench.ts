@@ -16,7 +16,7 @@
  * instead, as a user's run would go.
  *
  * Deno 2.9 calls the bench once untimed to warm up (one chapter each way,
- * which also compiles the follower), then twice timed (`n: 1`): the first
+ * without the follower), then twice timed (`n: 1`): the first
  * runs `BENCH_SERVE_PAIRS` pairs (default 3) in alternating order, the
  * second returns at once, so Deno's own time/iter means nothing here. On a
  * shared machine, compare the ratios of one run, never figures across runs.
@@ -83,7 +83,8 @@ async function importOnce(serve: boolean, warmUp: boolean) {
     stderr: (text) => {
       stderr += text;
       const url = /Dashboard, metrics and controls: (\S+)/.exec(stderr)?.[1];
-      if (url !== undefined && follower === undefined) {
+      // Not for the warm-up's one chapter: it ends before another process can connect.
+      if (url !== undefined && follower === undefined && !warmUp) {
         follower = new Deno.Command(Deno.execPath(), {
           args: ["run", "--allow-net=127.0.0.1", FOLLOWER, `${url}events`],
           stdout: "piped",

@@ -187,9 +187,9 @@ export async function importCommand(
     },
   });
   const manifestBytes = await Deno.readFile(manifest.file);
-  const diverted = deps.notices?.divert(view.note);
   const control = new RunControl();
   let server: RunServer | undefined;
+  const diverted = deps.notices?.divert(view.note);
   try {
     if (serve !== undefined) {
       // Loaded only with --serve: a run without it pays nothing for the server.

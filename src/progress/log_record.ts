@@ -12,41 +12,55 @@ import type { Summary } from "./summary_types.ts";
 
 /** What the caller knows about a run before it starts: merged into the `run-start` record. */
 export interface RunHeader {
+  /** The program that wrote the log and its version. */
   readonly tool: { readonly name: string; readonly version: string };
   /** The manifest file and the SHA-256 of its bytes (lowercase hex). */
   readonly manifest: { readonly file: string; readonly sha256: string };
+  /** The profile's limits and name. */
   readonly profile: ProfileLimits & {
+    /** The profile's name (or file). */
     readonly name: string;
     /** Present when the profile adapts its rate: the rate it starts at and its floor, requests/s. */
     readonly adaptive?: { readonly startRate: number; readonly minRate: number };
   };
   /** The selection as given (`--source`, `--only`), e.g. `["bofm", "pgp/moses"]`. */
   readonly selection: readonly string[];
+  /** The output directory, absolute. */
   readonly outDir: string;
+  /** The language code of the run. */
   readonly lang: string;
+  /** The content API's endpoint. */
   readonly apiUrl: string;
   /** Present with `--serve`: the URL of the run's dashboard and metrics (no token in it). */
   readonly serve?: { readonly url: string };
 }
 
-type _Stamp = { readonly time: string; readonly at: number };
+/** The time of a record, in ISO 8601 (`time`) and clock ms (`at`). */
+export type LogStamp = {
+  /** ISO 8601 UTC. */
+  readonly time: string;
+  /** The run clock's ms. */
+  readonly at: number;
+};
 
 /** A {@linkcode RateSetting} in the log: `null` where there is no limit (JSON has no Infinity). */
 export interface LoggedRateSetting {
+  /** Task starts per second. */
   readonly ratePerSecond: number | null;
+  /** Tasks allowed to run at once. */
   readonly maxInFlight: number | null;
 }
 
 /** The run event of one type. */
-type _Event<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
+export type RunEventOf<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
 
 /**
  * A run event as a log line: stamped with `time` beside `at`, less the fields
  * in `Drop`, plus those in `Add` (JSON forms of what JSON cannot hold, and what
  * the importer knows beyond the executor).
  */
-type _Logged<E extends RunEvent, Drop extends keyof E = never, Add = unknown> =
-  & _Stamp
+export type LoggedEvent<E extends RunEvent, Drop extends keyof E = never, Add = unknown> =
+  & LogStamp
   & Omit<E, "at" | Drop>
   & Add;
 
@@ -58,7 +72,9 @@ export interface LoggedTaskValue {
   readonly bytes?: number;
   /** Bytes of the body the server sent (absent in logs older than this field). */
   readonly receivedBytes?: number;
+  /** Verses in the chapter file. */
   readonly verses?: number;
+  /** SHA-256 of the chapter file, lowercase hex. */
   readonly sha256?: string;
   /** A refresh found the chapter unchanged (`304`): its file was not written again. */
   readonly unchanged?: true;
@@ -71,17 +87,17 @@ export interface LoggedTaskValue {
  * `task-done`, and the summary to `run-end`; a time is also given in ISO 8601.
  */
 export type LogRecord =
-  | _Logged<_Event<"run-start">, never, RunHeader>
-  | _Logged<_Event<"scope-open">>
-  | _Logged<_Event<"scope-close">>
-  | _Logged<_Event<"task-start">>
-  | _Logged<_Event<"task-retry">>
-  | _Logged<_Event<"task-done">, "value", LoggedTaskValue>
-  | _Logged<_Event<"task-skipped">, "value", Pick<LoggedTaskValue, "sha256">>
-  | _Logged<_Event<"task-failed">>
-  | _Logged<_Event<"task-cancelled">>
-  | _Logged<
-    _Event<"rate-pause">,
+  | LoggedEvent<RunEventOf<"run-start">, never, RunHeader>
+  | LoggedEvent<RunEventOf<"scope-open">>
+  | LoggedEvent<RunEventOf<"scope-close">>
+  | LoggedEvent<RunEventOf<"task-start">>
+  | LoggedEvent<RunEventOf<"task-retry">>
+  | LoggedEvent<RunEventOf<"task-done">, "value", LoggedTaskValue>
+  | LoggedEvent<RunEventOf<"task-skipped">, "value", Pick<LoggedTaskValue, "sha256">>
+  | LoggedEvent<RunEventOf<"task-failed">>
+  | LoggedEvent<RunEventOf<"task-cancelled">>
+  | LoggedEvent<
+    RunEventOf<"rate-pause">,
     "until",
     {
       /** When starts resume, ISO 8601. */
@@ -90,22 +106,22 @@ export type LogRecord =
       readonly untilAt: number;
     }
   >
-  | _Logged<_Event<"rate-resume">>
-  | _Logged<
-    _Event<"rate-change">,
+  | LoggedEvent<RunEventOf<"rate-resume">>
+  | LoggedEvent<
+    RunEventOf<"rate-change">,
     "from" | "to",
     { readonly from: LoggedRateSetting; readonly to: LoggedRateSetting }
   >
-  | _Logged<
-    _Event<"control">,
+  | LoggedEvent<
+    RunEventOf<"control">,
     "change",
     {
-      readonly action: _Event<"control">["change"]["action"];
+      readonly action: RunEventOf<"control">["change"]["action"];
       /** For `limits`: those set, in the profile's words. */
       readonly limits?: LoggedControlLimits;
     }
   >
-  | _Logged<_Event<"run-end">, "report", { readonly summary: LoggedSummary }>;
+  | LoggedEvent<RunEventOf<"run-end">, "report", { readonly summary: LoggedSummary }>;
 
 /**
  * The limits of a `control` record, in the profile's words (`null`: no
@@ -113,10 +129,15 @@ export type LogRecord =
  * `booksPerVolume`, `tasksPerScope` `chaptersPerBook`.
  */
 export interface LoggedControlLimits {
+  /** Request starts per second. */
   readonly ratePerSecond?: number | null;
+  /** Requests in flight at once. */
   readonly maxInFlight?: number | null;
+  /** Volumes in progress at once. */
   readonly volumes?: number;
+  /** Books in progress at once within one volume. */
   readonly booksPerVolume?: number;
+  /** Chapter requests in flight at once within one book. */
   readonly chaptersPerBook?: number;
 }
 

@@ -25,7 +25,7 @@ export interface DashboardProgress {
   /** Ms until every chapter ended at the recent rate; `null` when unknown or ended. */
   readonly etaMs: number | null;
   /** `running`, `done`, `done with failures`, `interrupted` or `waiting`. */
-  readonly phase: "waiting" | "running" | "done" | "done with failures" | "interrupted";
+  readonly phase: "waiting" | "running" | "paused" | "done" | "done with failures" | "interrupted";
 }
 
 /**
@@ -92,6 +92,8 @@ export function progressOf(state: RunState): DashboardProgress {
     ? (state.run.interrupted ? "interrupted" : c.failed > 0 ? "done with failures" : "done")
     : state.run.startedAt === null
     ? "waiting"
+    : state.run.held
+    ? "paused"
     : "running";
   let etaMs: number | null = null;
   if (phase === "running") {

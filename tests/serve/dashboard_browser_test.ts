@@ -88,6 +88,11 @@ sanitizedTest(
       // Pause: the four in flight go to the fake and end; nothing starts after them.
       await page.click("#pause");
       assert.equal(await answered("accepted"), "The server accepted pause.");
+      await page.waitForFunction(
+        () => document.querySelector("#phase")!.textContent === "Paused",
+        null,
+        GUARD,
+      );
       run.release();
       await page.waitForFunction(
         () => document.querySelector<HTMLElement>('[data-book="pgp/moses"]')!.dataset.fill === "50",

@@ -60,6 +60,28 @@ async function untilState(url: string, test: (s: RunState) => boolean): Promise<
   }
 }
 
+/** A GET of /api/state with the Host header given (fetch sets its own); the response's text. */
+async function rawGet(url: string, host: string): Promise<string> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(new URL(url).port) });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /api/state HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    let text = "";
+    const buffer = new Uint8Array(4096);
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      text += new TextDecoder().decode(buffer.subarray(0, n));
+    }
+    return text;
+  } finally {
+    conn.close();
+  }
+}
+
 async function chapterFileBytes(outDir: string): Promise<number> {
   let total = 0;
   for await (const book of Deno.readDir(join(outDir, "pgp"))) {
@@ -258,7 +280,7 @@ sanitizedTest(
 );
 
 sanitizedTest(
-  "a limit above the profile's ceiling is refused with 400 and the reason; cancel ends the run as Ctrl-C does, manifests written",
+  "a limit above the profile's ceiling is refused with 400 and the reason, per-level limits take effect, cancel ends the run as Ctrl-C does, manifests written",
   async () => {
     const run = await startServedImport({
       args: ["--source", "pgp", "--json"],
@@ -281,6 +303,22 @@ sanitizedTest(
         unknown.reply.error,
         'Cannot control the run: unknown action "faster" (known: pause, resume, cancel, limits)',
       );
+      // Per-level limits: one book at a time, one chapter per book, through HTTP.
+      assert.equal((await control(run.url, { action: "pause" })).status, 200);
+      const perLevel = await control(run.url, {
+        action: "limits",
+        booksPerVolume: 1,
+        chaptersPerBook: 1,
+      });
+      assert.equal(perLevel.status, 200);
+      run.release();
+      await untilState(run.url, (s) => s.chapters.imported === 4);
+      assert.equal((await control(run.url, { action: "resume" })).status, 200);
+      await run.whenHeld(1);
+      const one = await state(run.url);
+      assert.equal(one.requests.started, 5, "one start at one chapter per book, one book at once");
+      assert.equal(one.inFlight.chapters, 1);
+      assert.deepEqual(run.held(), ["/scriptures/pgp/moses/5"]);
       const cancelled = await control(run.url, { action: "cancel" });
       assert.equal(cancelled.status, 200);
       await untilState(run.url, (s) => s.run.ended);
@@ -293,7 +331,8 @@ sanitizedTest(
       assert.equal(result.code, 130);
       const summary = JSON.parse(result.stdout);
       assert.equal(summary.interrupted, true);
-      assert.equal(summary.chapters.imported, 0);
+      assert.equal(summary.chapters.imported, 4);
+      assert.equal(summary.chapters.cancelled, 12);
       const root = JSON.parse(await Deno.readTextFile(join(run.outDir, "manifest.json")));
       assert.equal(root.complete, false);
       const log = await readProgressLog(summary.log);
@@ -347,7 +386,7 @@ sanitizedTest(
 );
 
 sanitizedTest(
-  "only the listed routes answer: 404 for others, 405 for a wrong method, 415 for a control not in JSON",
+  "only the listed routes answer: 404 for others, 405 for a wrong method, 415 for a control not in JSON, 403 for a foreign Host",
   async () => {
     const run = await startServedImport({
       args: ["--only", "pgp/moses", "--json"],
@@ -373,6 +412,9 @@ sanitizedTest(
         415,
         "a page of another origin cannot post JSON without a preflight",
       );
+      // DNS rebinding: a page of evil.example whose name now points to 127.0.0.1.
+      assert.match(await rawGet(run.url, "evil.example"), /^HTTP\/1\.1 403 /);
+      assert.match(await rawGet(run.url, "localhost"), /^HTTP\/1\.1 200 /);
       run.holdNone();
       run.release();
       assert.equal((await run.done).code, 0);
