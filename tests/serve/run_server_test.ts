@@ -242,10 +242,14 @@ sanitizedTest(
       const paused = await control(run.url, { action: "pause" });
       assert.equal(paused.status, 200);
       assert.equal(paused.reply.state.run.held, true);
-      // The four held requests go to the fake and end; nothing starts after them.
+      // The four held requests go to the fake one at a time and end; nothing starts after them.
       const first = run.held();
-      run.release();
-      const s = await untilState(run.url, (s) => s.chapters.imported === 4);
+      for (const [k, uri] of first.entries()) {
+        run.release(uri);
+        await untilState(run.url, (s) => s.chapters.imported === k + 1);
+      }
+      const s = await state(run.url);
+      assert.equal(run.api.stats().peakInFlight, 1);
       assert.equal(s.requests.started, 4, "no start while paused");
       assert.equal(run.api.stats().requests, 4, "no request reached the fake while paused");
       assert.deepEqual(run.held(), []);
@@ -266,6 +270,8 @@ sanitizedTest(
       assert.equal(result.code, 0);
       const summary = JSON.parse(result.stdout);
       assert.equal(summary.chapters.imported, 16);
+      // At the fake: never more than the new limit at once (4 without it, the profile's cap).
+      assert.ok(run.api.stats().peakInFlight <= 2, `peak ${run.api.stats().peakInFlight}`);
       const log = await readProgressLog(summary.log);
       const controls = log.records.filter((r) => r.type === "control");
       assert.deepEqual(controls.map(({ time: _t, at: _a, ...rest }) => rest), [
