@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { cliArgs, ROOT } from "../_cli.ts";
 import { loadManifest } from "../../src/manifest/load.ts";
 import type { Manifest } from "../../src/manifest/types.ts";
+import { CONTENT_PATH } from "../../src/fake_api/server.ts";
 import { verifyChapterFile } from "../../src/output/chapter_file.ts";
 import { chapterPath } from "../../src/output/paths.ts";
 import { buildPlan } from "../../src/plan/planner.ts";
@@ -32,8 +33,8 @@ export function freePort(): number {
 
 const _sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends one Redis command (inline) and returns the first line of its answer. */
-async function _command(port: number, command: string): Promise<string> {
+/** Sends one Redis command (inline) and returns its answer's first bytes, trimmed (`:0`, `+PONG`). */
+export async function redisCommand(port: number, command: string): Promise<string> {
   const connection = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
     await connection.write(new TextEncoder().encode(command + "\r\n"));
@@ -93,7 +94,7 @@ export async function startRedis(): Promise<RedisServer> {
   const ready = async () => {
     for (let i = 0; i < 400; i++) {
       try {
-        if ((await _command(port, "PING")) === "+PONG") return;
+        if ((await redisCommand(port, "PING")) === "+PONG") return;
       } catch {
         // Not listening yet.
       }
@@ -107,7 +108,7 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     url: `redis://127.0.0.1:${port}`,
     restart: async () => {
-      await _command(port, "SHUTDOWN SAVE").catch(() => "");
+      await redisCommand(port, "SHUTDOWN SAVE").catch(() => "");
       await child.status;
       child = spawn();
       await ready();
@@ -280,4 +281,50 @@ export async function badChapters(
     if (!verified.ok) bad.push(`${node.id}: ${verified.reason}`);
   }
   return bad;
+}
+
+/** A proxy in front of the fake API that holds requests past the first few until released. */
+export interface GatedProxy {
+  /** The content endpoint through the proxy. */
+  readonly apiUrl: string;
+  /** Resolves once a request is being held. */
+  readonly holding: Promise<void>;
+  /** Lets every held request (and all later ones) through. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a proxy that forwards the first `passFirst` requests to `apiUrl` and
+ * holds the next ones until {@linkcode GatedProxy.release}: the point where
+ * a test acts (kills a worker, restarts Redis) while jobs are in flight,
+ * with no timing involved. A held request is forwarded once released, even
+ * when its client is gone.
+ */
+export function startGatedProxy(apiUrl: string, passFirst: number): GatedProxy {
+  let passed = 0;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let onHold: () => void = () => {};
+  const holding = new Promise<void>((resolve) => (onHold = resolve));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      if (++passed > passFirst) {
+        onHold();
+        await gate;
+      }
+      const upstream = await fetch(apiUrl + new URL(request.url).search);
+      return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+    },
+  );
+  return {
+    apiUrl: `http://127.0.0.1:${server.addr.port}${CONTENT_PATH}`,
+    holding,
+    release: () => release(),
+    close: async () => {
+      release();
+      await server.shutdown();
+    },
+  };
 }
