@@ -15,7 +15,7 @@
  *
  * At the end a table gives, per setting, the mean duration, the speed-up
  * over the in-process run, and the overhead per job: the slot time a job
- * holds beyond what it holds in process, `(T - T_in-process) × 10 × workers / chapters`,
+ * holds beyond what it holds in process, `(T × workers - T_in-process) × 10 / chapters`,
  * and the Redis commands served per job (all clients: workers, watcher,
  * enqueue; from `INFO commandstats`), which do not depend on the machine's load.
  *
@@ -74,6 +74,9 @@ async function redisCommands(): Promise<number> {
   }
 }
 
+/** The most requests the server had in flight in the last run, by setting. */
+const peakInFlight = new Map<string, number>();
+
 /** Redis commands per chapter of the last queue run, by setting. */
 const commandsPerJob = new Map<string, number>();
 
@@ -99,6 +102,7 @@ Deno.bench({
   warmup: 0,
   async fn(b) {
     const out = join(dir, `in-process-${calls++}`);
+    api.resetStats();
     b.start();
     const started = performance.now();
     const result = await runImport({ manifest, profile: inProcess, selection, outDir: out });
@@ -106,6 +110,7 @@ Deno.bench({
     b.end();
     chapters = result.summary.chapters.imported;
     record("in process", ms);
+    peakInFlight.set("in process", api.stats().peakInFlight);
   },
 });
 
@@ -123,6 +128,7 @@ for (const workers of [1, 2, 4]) {
       try {
         const out = join(dir, `queue-${calls++}`);
         const commandsBefore = await redisCommands();
+        api.resetStats();
         b.start();
         const t0 = performance.now();
         const { config } = await enqueueRun({
@@ -141,6 +147,7 @@ for (const workers of [1, 2, 4]) {
           );
         }
         record(`${workers}`, ms);
+        peakInFlight.set(`${workers}`, api.stats().peakInFlight);
         // Every command of the run (enqueue, workers, watcher), per chapter.
         const commands = await redisCommands() - commandsBefore;
         commandsPerJob.set(`${workers}`, commands / watched.plan.counts.chapters);
@@ -162,17 +169,21 @@ Deno.bench({
     const base = mean(durations.get("in process")!);
     const lines = [
       `${chapters} chapters at ${LATENCY_MS} ms, ${PER_WORKER} in flight per worker:`,
-      `  in process      ${(base / 1000).toFixed(2)} s`,
+      `  in process      ${(base / 1000).toFixed(2)} s, ${
+        peakInFlight.get("in process")
+      } in flight at the server`,
     ];
     for (const workers of [1, 2, 4]) {
       const ms = mean(durations.get(`${workers}`)!);
-      const overhead = ((ms - base) * PER_WORKER * workers) / chapters;
+      // Slot time per job on the queue (workers x 10 slots) less that in process (10 slots).
+      const overhead = ((ms * workers - base) * PER_WORKER) / chapters;
       lines.push(
         `  queue ${workers} worker${workers === 1 ? " " : "s"}  ${(ms / 1000).toFixed(2)} s, ` +
           `speed-up x${(base / ms).toFixed(2)} (ideal x${workers}), overhead ${
             overhead.toFixed(0)
           } ms per job, ` +
-          `${commandsPerJob.get(`${workers}`)!.toFixed(1)} Redis commands per job`,
+          `${commandsPerJob.get(`${workers}`)!.toFixed(1)} Redis commands per job, ` +
+          `${peakInFlight.get(`${workers}`)} in flight at the server`,
       );
     }
     console.log(lines.join("\n"));
