@@ -28,7 +28,8 @@ import { runImport } from "../src/importer.ts";
 import { loadProfile } from "../src/manifest/load.ts";
 import type { Manifest } from "../src/manifest/types.ts";
 import type { SelectionInput } from "../src/plan/selection.ts";
-import { connect, parseQueueAddress } from "../src/queue/connection.ts";
+import { parseQueueAddress } from "../src/queue/connection.ts";
+import { connect } from "../src/queue/redis_client.ts";
 import { enqueueRun } from "../src/queue/enqueue.ts";
 import { watchRun } from "../src/queue/watch.ts";
 import {

@@ -12,8 +12,6 @@ import type { Plan } from "../plan/planner.ts";
 import type { SelectionInput } from "../plan/selection.ts";
 import type { RunEvent } from "../exec/types.ts";
 import { formatSummary } from "../progress/summary.ts";
-import { enqueueRun } from "../queue/enqueue.ts";
-import { watchRun } from "../queue/watch.ts";
 import { UsageError } from "./flags.ts";
 import { type CliDeps, EXIT } from "./options.ts";
 import { queueFlag, runFlag } from "./queue_flags.ts";
@@ -99,7 +97,9 @@ export async function queueImport(
   deps: CliDeps,
 ): Promise<number> {
   const address = queueFlag(options.queue);
+  // Loaded only here: BullMQ and ioredis are no part of an import in one process.
   if (options.enqueue) {
+    const { enqueueRun } = await import("../queue/enqueue.ts");
     const { config, plan } = await enqueueRun({
       address,
       manifest: inputs.manifest,
@@ -115,6 +115,7 @@ export async function queueImport(
     deps.stdout(config.run + "\n");
     return EXIT.ok;
   }
+  const { watchRun } = await import("../queue/watch.ts");
   let view: ReturnType<QueueImportInputs["view"]> | undefined;
   const result = await watchRun({
     address,

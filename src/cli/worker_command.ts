@@ -6,7 +6,6 @@
  */
 
 import type { Command } from "commander";
-import { startQueueWorker } from "../queue/worker.ts";
 import { durationFlag } from "./flags.ts";
 import { addCommonOptions, type CliDeps, EXIT, loadInputs } from "./options.ts";
 import { queueFlag } from "./queue_flags.ts";
@@ -50,6 +49,8 @@ export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promis
   const address = queueFlag(options.queue);
   const stallTimeoutMs = durationFlag("--stall-timeout", options.stallTimeout);
   const { profile } = await loadInputs(options);
+  // Loaded only here, so that no other command loads BullMQ and ioredis.
+  const { startQueueWorker } = await import("../queue/worker.ts");
   const worker = await startQueueWorker({
     address,
     profile,

@@ -1,11 +1,12 @@
 /**
  * The Redis address of a queue run (`--queue redis://HOST:6379`), parsed
- * once into the options every connection of the run is opened with.
+ * once into the options every connection of the run is opened with. Loads no
+ * Redis client: a command parses its flags before it loads one.
  *
  * @module
  */
 
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
 
 /** A parsed `--queue` address. */
 export interface QueueAddress {
@@ -59,9 +60,4 @@ export function parseQueueAddress(text: string): QueueAddress {
       maxRetriesPerRequest: null,
     },
   };
-}
-
-/** Opens a connection to the address (ioredis reconnects on its own after a drop). */
-export function connect(address: QueueAddress): Redis {
-  return new Redis({ ...address.options, lazyConnect: false });
 }

@@ -16,7 +16,8 @@ import type { ChapterNode } from "../plan/types.ts";
 import { defaultLogPath, ProgressLog } from "../progress/log.ts";
 import { type Summary, SummaryCollector } from "../progress/summary.ts";
 import { UserError } from "../exec/user_error.ts";
-import { connect, type QueueAddress } from "./connection.ts";
+import type { QueueAddress } from "./connection.ts";
+import { connect } from "./redis_client.ts";
 import { readEvents } from "./events.ts";
 import { loadRunConfig, type RunConfig } from "./run_config.ts";
 

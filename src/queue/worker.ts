@@ -28,7 +28,8 @@ import { compileLimits } from "../plan/limits.ts";
 import { buildPlan } from "../plan/planner.ts";
 import { resolveSelection } from "../plan/selection.ts";
 import type { ChapterNode, PlanNode } from "../plan/types.ts";
-import { connect, type QueueAddress } from "./connection.ts";
+import type { QueueAddress } from "./connection.ts";
+import { connect } from "./redis_client.ts";
 import { publishEvent } from "./events.ts";
 import { BACKOFF_TYPE, type JobData } from "./flow.ts";
 import {
