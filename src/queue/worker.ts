@@ -180,7 +180,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const chapters: Worker<JobData> = new Worker<JobData>(
     CHAPTER_QUEUE,
-    (job, token) => _runChapter(job, token, { context, publish, worker: chapters, log }),
+    (job) => _runChapter(job, { context, publish, worker: chapters, log }),
     {
       ...common,
       concurrency: Number.isFinite(limits.maxInFlight)
@@ -268,7 +268,6 @@ interface _JobDeps {
 
 async function _runChapter(
   job: Job<JobData>,
-  token: string | undefined,
   deps: _JobDeps & { readonly worker: Worker<JobData>; readonly log: (line: string) => void },
 ): Promise<unknown> {
   const { run, id } = job.data;
@@ -368,7 +367,6 @@ async function _runChapter(
     throw new UnrecoverableError(reason);
   } finally {
     clearTimeout(timer);
-    void token;
   }
 }
 
