@@ -140,7 +140,10 @@ export interface StartWorkerOptions {
   readonly queue: string;
   /** A profile name or file. */
   readonly profile: string;
-  /** @default "2s" (the tests' take-over of a killed worker's jobs) */
+  /**
+   * @default "30s", as `deno task worker`: on a busy machine a shorter one may
+   * take a job over from a worker that is alive but slow, and fetch it twice
+   */
   readonly stallTimeout?: string;
 }
 
@@ -156,7 +159,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
       "-p",
       options.profile,
       "--stall-timeout",
-      options.stallTimeout ?? "2s",
+      options.stallTimeout ?? "30s",
     ),
     stdin: "null",
     stdout: "null",

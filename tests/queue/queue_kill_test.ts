@@ -28,12 +28,16 @@ sanitizedTest(
     const workers: WorkerProcess[] = [];
     try {
       const profile = await writeProfile(dir, "shared", { delay: "0ms", maxInFlight: 4 });
-      const doomed = await startWorker({ queue: redis.url, profile });
+      // A short stall timeout: the killed worker's jobs are taken over soon.
+      const stallTimeout = "2s";
+      const doomed = await startWorker({ queue: redis.url, profile, stallTimeout });
       const out = join(dir, "out");
       const run = await enqueue(redis.url, proxy.apiUrl, out, "-s", "pgp");
       await proxy.holding;
       await doomed.kill9();
-      for (let i = 0; i < 2; i++) workers.push(await startWorker({ queue: redis.url, profile }));
+      for (let i = 0; i < 2; i++) {
+        workers.push(await startWorker({ queue: redis.url, profile, stallTimeout }));
+      }
       proxy.release();
       const watched = await watch(redis.url, run, profile);
       assert.equal(watched.code, 0, watched.stderr);
