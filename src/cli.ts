@@ -20,6 +20,7 @@ import { type CliDeps, EXIT } from "./cli/options.ts";
 import { addPlanCommand } from "./cli/plan_command.ts";
 import { addReportCommand } from "./cli/report_command.ts";
 import { addValidateCommand } from "./cli/validate_command.ts";
+import { addWorkerCommand } from "./cli/worker_command.ts";
 
 export { type CliDeps, EXIT } from "./cli/options.ts";
 
@@ -59,6 +60,7 @@ export async function main(args: readonly string[], deps: CliDeps): Promise<numb
       addReportCommand,
       addExportCommand,
       addBenchProfilesCommand,
+      addWorkerCommand,
     ]
   ) add(program, deps, setExit);
 

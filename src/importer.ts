@@ -311,26 +311,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
     limits,
     books: (notRequested) => _boundBooks(chapters, notRequested),
   });
-  const header: RunHeader = {
-    tool: TOOL,
-    manifest: { file: manifest.file, sha256: options.manifestSha256 ?? "" },
-    profile: {
-      name: profile.name,
-      volumes: profile.volumes,
-      booksPerVolume: profile.booksPerVolume,
-      chaptersPerBook: profile.chaptersPerBook,
-      maxInFlight: profile.maxInFlight,
-      delayMs: profile.delayMs,
-      requestsPerSecond: profile.requestsPerSecond,
-      burst: limits.executor.tokenBucket?.burst,
-      adaptive: profile.adaptive,
-    },
-    selection: plan.selection.labels,
-    outDir,
-    lang: manifest.source.lang,
-    apiUrl: manifest.source.url,
-    ...(options.serveUrl === undefined ? {} : { serve: { url: options.serveUrl } }),
-  };
+  const header = runHeader(options, plan, outDir, limits);
   // The collector must see run-end before the log asks it for the summary.
   // A sink that throws (a log on a full disk) must not end the run: its first
   // error ends that sink alone, and is reported.
@@ -376,7 +357,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const rates = _rates(profile, limits, control, clock, manifest.retry.retryOn, emit);
 
   const report = await runDag(plan.dag, {
-    ..._handlers(run, rates.hint),
+    ...importHandlers(run, rates.hint),
     limits: limits.executor,
     retry: manifest.retry,
     attemptTimeoutMs: manifest.source.timeoutMs,
@@ -410,6 +391,40 @@ async function _execute(run: _Run): Promise<ImportResult> {
     ...(stopped ? { stopped } : {}),
     recordFailures,
     exitCode,
+  };
+}
+
+/**
+ * The `run-start` record's header of a run: the tool, the manifest, the
+ * profile with its limits, the selection, the output and the source. For any
+ * process that logs a run (the importer, a queue run's watcher).
+ */
+export function runHeader(
+  options: Pick<ImportOptions, "manifest" | "profile" | "manifestSha256" | "serveUrl">,
+  plan: Plan,
+  outDir: string,
+  limits: RunLimits,
+): RunHeader {
+  const { manifest, profile } = options;
+  return {
+    tool: TOOL,
+    manifest: { file: manifest.file, sha256: options.manifestSha256 ?? "" },
+    profile: {
+      name: profile.name,
+      volumes: profile.volumes,
+      booksPerVolume: profile.booksPerVolume,
+      chaptersPerBook: profile.chaptersPerBook,
+      maxInFlight: profile.maxInFlight,
+      delayMs: profile.delayMs,
+      requestsPerSecond: profile.requestsPerSecond,
+      burst: limits.executor.tokenBucket?.burst,
+      adaptive: profile.adaptive,
+    },
+    selection: plan.selection.labels,
+    outDir,
+    lang: manifest.source.lang,
+    apiUrl: manifest.source.url,
+    ...(options.serveUrl === undefined ? {} : { serve: { url: options.serveUrl } }),
   };
 }
 
@@ -502,10 +517,26 @@ function _rates(
  */
 export const MAX_CHAPTERS_BEHIND = 8;
 
-function _handlers(
-  run: _Run,
+/** What {@linkcode importHandlers} needs of a run. */
+export type ImportHandlersRun = Pick<_Run, "plan" | "outDir" | "clock" | "encoder" | "refresh"> & {
+  /** Aborts on the options' signal or a cancel through the run's control. @default options.signal */
+  readonly signal?: AbortSignal;
+  readonly options: Pick<
+    ImportOptions,
+    "manifest" | "profile" | "fetch" | "signal" | "writeFile"
+  >;
+};
+
+/**
+ * The task and sink handlers of a plan's nodes: a chapter is fetched, encoded
+ * (on the encoder's workers) and written atomically; a manifest sink writes
+ * its book, volume or root manifest from what is on disk. The executor runs
+ * them in process; a queue worker runs them one job at a time.
+ */
+export function importHandlers(
+  run: ImportHandlersRun,
   onHint: (hint: RateHint) => void,
-): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
+): Required<Pick<RunOptions<PlanNode>, "tasks" | "sinks">> {
   const { options, plan, outDir, clock, encoder } = run;
   const { manifest, profile } = options;
   // A book declared with `verses: 0` (the Official Declarations) is prose: its
@@ -551,7 +582,7 @@ function _handlers(
         behind++;
         // What was fetched is written even when the run is cancelled (a few
         // ms); the attempt's timeout still stops it.
-        const local = _unlessCancelled(context.signal, run.signal);
+        const local = _unlessCancelled(context.signal, run.signal ?? options.signal);
         try {
           // A parse failure comes back from the worker as it was thrown.
           const encoded = await encoder.encode(body.bytes, body.requested, {

@@ -84,6 +84,7 @@ const IMPORTER_LAYERS = [
   "src/importer.ts",
   "src/import_setup.ts",
   "src/resume.ts",
+  "src/queue/",
 ];
 
 /**

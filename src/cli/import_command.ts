@@ -10,18 +10,19 @@ import { systemClock } from "../exec/clock.ts";
 import { ImportSetupError, runImport } from "../importer.ts";
 import { redactUrl, urlProblem } from "../manifest/schema.ts";
 import { sha256Hex } from "../output/digest.ts";
+import type { Plan } from "../plan/planner.ts";
 import type { SelectionInput } from "../plan/selection.ts";
 import { colorEnabled } from "../progress/format.ts";
 import { latestLogPath, readProgressLog, unfinishedIds } from "../progress/log.ts";
 import { formatSummary } from "../progress/summary.ts";
 import { TerminalView } from "../progress/terminal.ts";
 import { compileLimits } from "../plan/limits.ts";
-import type { Plan } from "../plan/planner.ts";
 import type { Manifest, Profile } from "../manifest/types.ts";
 import type { RunStatePlan } from "../progress/run_state.ts";
 import { RunControl } from "../exec/run_control.ts";
 import type { RunServer } from "../serve/run_server.ts";
 import { durationFlag, languageFlag, progressLogDirOf, serveFlags, UsageError } from "./flags.ts";
+import { checkQueueFlags, queueImport, type QueueImportFlags } from "./queue_import.ts";
 import {
   addCommonOptions,
   addSelectOptions,
@@ -35,7 +36,7 @@ import {
 export { ImportSetupError };
 
 /** The flags of `import` and `demo`. */
-export interface ImportFlags extends SelectOptions {
+export interface ImportFlags extends SelectOptions, QueueImportFlags {
   out?: string;
   apiUrl?: string;
   lang?: string;
@@ -100,6 +101,16 @@ export function addImportCommand(
 ): void {
   addImportOptions(addSelectOptions(addCommonOptions(program.command("import"))))
     .description("Import the selected chapters into clean JSON files and manifests.")
+    .option(
+      "--queue <url>",
+      "run on the queue in this Redis instead (redis://HOST:6379): see --enqueue, --watch",
+    )
+    .option("--enqueue", "with --queue: plan the run, add its jobs, print its id")
+    .option("--run <id>", "with --enqueue: the run's id (default: a hash of what it imports)")
+    .option(
+      "--watch <run>",
+      "with --queue: show the run's live progress, log and summary, across all workers",
+    )
     .action(async (options: ImportFlags) => {
       setExit(await importCommand(options, deps));
     });
@@ -111,6 +122,7 @@ export async function importCommand(
   deps: CliDeps,
   command: "import" | "demo" = "import",
 ): Promise<number> {
+  checkQueueFlags(options);
   const loaded = await loadInputs(options);
   const { profile } = loaded;
   let manifest = loaded.manifest;
@@ -170,23 +182,35 @@ export async function importCommand(
   const clock = deps.clock ?? systemClock;
   const isTerminal = deps.isTerminal ?? false;
   const color = colorEnabled(isTerminal, { get: deps.env ?? (() => undefined) });
-  const view = new TerminalView({
-    clock,
-    output: { write: deps.stderr },
-    isTerminal,
-    color,
-    quiet: options.quiet || options.json,
-    columns: deps.columns,
-    bookChapters: new Map(
-      plan.selection.books.map((b) => [`${b.volume}/${b.book}`, b.chapters.length]),
-    ),
-    totals: {
-      volumes: plan.counts.volumes,
-      books: plan.counts.books,
-      chapters: plan.counts.chapters,
-    },
-  });
+  const viewOf = (plan: Plan) =>
+    new TerminalView({
+      clock,
+      output: { write: deps.stderr },
+      isTerminal,
+      color,
+      quiet: options.quiet || options.json,
+      columns: deps.columns,
+      bookChapters: new Map(
+        plan.selection.books.map((b) => [`${b.volume}/${b.book}`, b.chapters.length]),
+      ),
+      totals: {
+        volumes: plan.counts.volumes,
+        books: plan.counts.books,
+        chapters: plan.counts.chapters,
+      },
+    });
   const manifestBytes = await Deno.readFile(manifest.file);
+  if (options.queue !== undefined) {
+    return await queueImport({ ...options, queue: options.queue }, {
+      manifest,
+      profile,
+      selection,
+      outDir,
+      manifestSha256: await sha256Hex(manifestBytes),
+      view: viewOf,
+    }, deps);
+  }
+  const view = viewOf(plan);
   const control = new RunControl();
   let server: RunServer | undefined;
   const diverted = deps.notices?.divert(view.note);

@@ -1,0 +1,147 @@
+/**
+ * `import --queue URL --enqueue | --watch RUN`: a run on the queue instead of
+ * in this process. `--enqueue` stores the run and adds its jobs, then prints
+ * its id; `--watch` shows every worker's progress live, writes the run's
+ * progress log and prints its summary.
+ *
+ * @module
+ */
+
+import type { Manifest, Profile } from "../manifest/types.ts";
+import type { Plan } from "../plan/planner.ts";
+import type { SelectionInput } from "../plan/selection.ts";
+import type { RunEvent } from "../exec/types.ts";
+import { formatSummary } from "../progress/summary.ts";
+import { UsageError } from "./flags.ts";
+import { type CliDeps, EXIT } from "./options.ts";
+import { queueFlag, runFlag } from "./queue_flags.ts";
+
+/** The queue flags of `import`. */
+export interface QueueImportFlags {
+  queue?: string;
+  enqueue?: boolean;
+  watch?: string;
+  run?: string;
+  json?: boolean;
+  log?: string;
+  force?: boolean;
+  refresh?: boolean;
+  retryFailed?: boolean;
+  failFast?: boolean;
+}
+
+/** Flags that have no meaning on a queue run. */
+const _IN_PROCESS_ONLY = [
+  ["force", "--force"],
+  ["refresh", "--refresh"],
+  ["retryFailed", "--retry-failed"],
+  ["failFast", "--fail-fast"],
+] as const;
+
+/** What the import command resolved before choosing how to run. */
+export interface QueueImportInputs {
+  readonly manifest: Manifest;
+  readonly profile: Profile;
+  readonly selection: SelectionInput;
+  readonly outDir: string;
+  readonly manifestSha256: string;
+  /** Makes the live view of the run's plan. */
+  readonly view: (plan: Plan) => {
+    handle: (event: RunEvent) => void;
+    stop: () => void;
+  };
+}
+
+/**
+ * Checks the queue flags of `import`, before anything is loaded.
+ *
+ * @throws {UsageError} for `--enqueue`/`--watch` without `--queue`, for
+ *   neither or for `--run` with `--watch`, and for the in-process-only flags.
+ */
+export function checkQueueFlags(options: QueueImportFlags): void {
+  if (options.queue === undefined) {
+    for (const flag of ["enqueue", "watch", "run"] as const) {
+      if (options[flag] !== undefined) {
+        throw new UsageError(`Cannot use --${flag} without --queue redis://HOST:6379`);
+      }
+    }
+    return;
+  }
+  queueFlag(options.queue);
+  if (options.enqueue === undefined && options.watch === undefined) {
+    throw new UsageError(
+      "Cannot use --queue alone: add --enqueue (plan and queue the run) or --watch RUN (follow it)",
+    );
+  }
+  if (options.enqueue && options.watch !== undefined) {
+    throw new UsageError("Cannot use --enqueue with --watch: enqueue first, then watch the run id");
+  }
+  if (options.run !== undefined && options.watch !== undefined) {
+    throw new UsageError("Cannot use --run with --watch: --watch names the run");
+  }
+  if (options.run !== undefined) runFlag("--run", options.run);
+  if (options.watch !== undefined) runFlag("--watch", options.watch);
+  for (const [key, flag] of _IN_PROCESS_ONLY) {
+    if (options[key]) {
+      throw new UsageError(
+        `Cannot use ${flag} with --queue: it applies to an import in one process`,
+      );
+    }
+  }
+}
+
+/** Enqueues or watches a queue run; returns the exit code. */
+export async function queueImport(
+  options: QueueImportFlags & { queue: string },
+  inputs: QueueImportInputs,
+  deps: CliDeps,
+): Promise<number> {
+  const address = queueFlag(options.queue);
+  // Loaded only here: BullMQ and ioredis are no part of an import in one process.
+  if (options.enqueue) {
+    const { enqueueRun } = await import("../queue/enqueue.ts");
+    const { config, plan } = await enqueueRun({
+      address,
+      manifest: inputs.manifest,
+      selection: inputs.selection,
+      outDir: inputs.outDir,
+      manifestSha256: inputs.manifestSha256,
+      run: options.run,
+    });
+    deps.stderr(
+      `Enqueued run ${config.run}: ${plan.counts.chapters} chapters into ${config.outDir} ` +
+        `(jobs already queued are kept as they are)\n`,
+    );
+    deps.stdout(config.run + "\n");
+    return EXIT.ok;
+  }
+  const { watchRun } = await import("../queue/watch.ts");
+  let view: ReturnType<QueueImportInputs["view"]> | undefined;
+  const result = await watchRun({
+    address,
+    run: options.watch!,
+    profile: inputs.profile,
+    log: options.log,
+    signal: deps.signal,
+    onEvent: (event) => view?.handle(event),
+    onPlan: (plan) => {
+      view = inputs.view(plan);
+    },
+  }).finally(() => view?.stop());
+  view?.stop();
+  if (options.json) {
+    deps.stdout(
+      JSON.stringify(
+        { run: result.config.run, ...result.summary, log: result.logPath ?? null },
+        null,
+        2,
+      ) +
+        "\n",
+    );
+  } else {
+    const resumeCommand = `deno task import --queue ${address.label} --watch ${result.config.run}`;
+    deps.stdout(formatSummary(result.summary, { color: false, resumeCommand }));
+    if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
+  }
+  return result.exitCode;
+}

@@ -1,0 +1,81 @@
+/**
+ * `worker`: one queue worker on this host, until Ctrl-C or SIGTERM, which
+ * finish the jobs in hand and close the connections.
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+import { durationFlag } from "./flags.ts";
+import { addCommonOptions, type CliDeps, EXIT, loadInputs } from "./options.ts";
+import { queueFlag } from "./queue_flags.ts";
+
+/** The flags of `worker`. */
+export interface WorkerFlags {
+  manifest: string;
+  profile?: string;
+  queue: string;
+  out?: string;
+  stallTimeout: string;
+}
+
+/** Adds `worker` to the program; its action sets the exit code. */
+export function addWorkerCommand(
+  program: Command,
+  deps: CliDeps,
+  setExit: (code: number) => void,
+): void {
+  addCommonOptions(program.command("worker"))
+    .description(
+      "Run the chapter and manifest jobs of queued runs (see import --queue), until interrupted.",
+    )
+    .requiredOption("--queue <url>", "the Redis the runs are queued in: redis://HOST:6379")
+    .option(
+      "-o, --out <dir>",
+      "the shared output directory as this host mounts it (default: the path the run was enqueued with)",
+    )
+    .option(
+      "--stall-timeout <duration>",
+      "how long a job may go without its worker's heartbeat before another worker takes it over",
+      "30s",
+    )
+    .action(async (options: WorkerFlags) => {
+      setExit(await workerCommand(options, deps));
+    });
+}
+
+/** Runs a worker until `deps.signal` aborts; returns its exit code. */
+export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promise<number> {
+  const address = queueFlag(options.queue);
+  const stallTimeoutMs = durationFlag("--stall-timeout", options.stallTimeout);
+  const { profile } = await loadInputs(options);
+  // Loaded only here, so that no other command loads BullMQ and ioredis.
+  const { startQueueWorker } = await import("../queue/worker.ts");
+  const worker = await startQueueWorker({
+    address,
+    profile,
+    outDir: options.out,
+    fetch: deps.fetch,
+    stallTimeoutMs,
+    log: (line) => deps.stderr(line + "\n"),
+  });
+  const { limiter, maxInFlight } = worker.limits;
+  const rate = limiter === undefined
+    ? "no rate limit"
+    : `${limiter.max} per ${limiter.duration} ms`;
+  const cap = Number.isFinite(maxInFlight) ? `${maxInFlight} in flight` : "no in-flight cap";
+  deps.stderr(
+    `Worker ready on ${address.label}: profile "${profile.name}" (${rate}, ${cap}, across all workers)\n`,
+  );
+  try {
+    if (deps.signal !== undefined && !deps.signal.aborted) {
+      await new Promise((resolve) =>
+        deps.signal!.addEventListener("abort", resolve, { once: true })
+      );
+    }
+  } finally {
+    deps.stderr("Worker stopping: finishing the jobs in hand\n");
+    await worker.close();
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,194 @@
+/**
+ * Watching a queue run: every worker's events, read from the run's stream,
+ * fed to the same sinks as a run in one process (the NDJSON log, the summary,
+ * the live view), until the root manifest job ends.
+ *
+ * @module
+ */
+
+import { runHeader } from "../importer.ts";
+import type { Outcome, RunEvent, RunReport } from "../exec/types.ts";
+import type { Profile } from "../manifest/types.ts";
+import { compileLimits } from "../plan/limits.ts";
+import { buildPlan, type Plan } from "../plan/planner.ts";
+import { resolveSelection } from "../plan/selection.ts";
+import type { ChapterNode } from "../plan/types.ts";
+import { defaultLogPath, ProgressLog } from "../progress/log.ts";
+import { type Summary, SummaryCollector } from "../progress/summary.ts";
+import { UserError } from "../exec/user_error.ts";
+import type { QueueAddress } from "./connection.ts";
+import { connect } from "./redis_client.ts";
+import { readEvents } from "./events.ts";
+import { loadRunConfig, type RunConfig } from "./run_config.ts";
+
+/** Options of {@linkcode watchRun}. */
+export interface WatchOptions {
+  /** The Redis the queues are in. */
+  readonly address: QueueAddress;
+  /** The run to watch. */
+  readonly run: string;
+  /** The profile the workers run with, for the log's header and the summary's bound. */
+  readonly profile: Profile;
+  /** Progress log path; `false` for none. @default `<out>/.import/runs/<start>.ndjson` */
+  readonly log?: string | false;
+  /** Called with the run's plan once it is read, before the first event. */
+  readonly onPlan?: (plan: Plan) => void;
+  /** Another sink of the run's events (e.g. a terminal view). */
+  readonly onEvent?: (event: RunEvent) => void;
+  /** Stops watching (the run goes on); the result is then `interrupted`. */
+  readonly signal?: AbortSignal;
+  /** Epoch ms now, for the log's name. @default Date.now */
+  readonly now?: () => number;
+}
+
+/** What {@linkcode watchRun} returns. */
+export interface WatchResult {
+  readonly config: RunConfig;
+  readonly plan: Plan;
+  readonly summary: Summary;
+  readonly report: RunReport;
+  readonly logPath?: string;
+  /** 0 every job done; 1 some failed; 130 the watch was stopped first. */
+  readonly exitCode: 0 | 1 | 130;
+}
+
+/** A run that is not in Redis. */
+export class UnknownRunError extends UserError {}
+
+/**
+ * Watches a run to its end (or until `signal` aborts). Events a worker
+ * published twice (a job it finished as it was killed, run again by the
+ * worker that took it over) count once.
+ *
+ * @throws {UnknownRunError} when no run of that id was enqueued.
+ */
+export async function watchRun(options: WatchOptions): Promise<WatchResult> {
+  const redis = connect(options.address);
+  let log: ProgressLog | undefined;
+  try {
+    const config = await loadRunConfig(redis, options.run);
+    if (config === undefined) {
+      throw new UnknownRunError(
+        `Cannot watch run "${options.run}": no such run on ${options.address.label}`,
+      );
+    }
+    const { manifest } = config;
+    const plan = buildPlan(manifest, resolveSelection(manifest, config.selection));
+    options.onPlan?.(plan);
+    const limits = compileLimits(options.profile);
+    const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
+    const collector = new SummaryCollector({
+      chapters: chapters.length,
+      limits,
+      books: [...Map.groupBy(chapters, (c) => `${c.volume}/${c.book}`).values()].map((b) => ({
+        volume: b[0].volume,
+        chapters: b.length,
+      })),
+    });
+    const logPath = options.log === false
+      ? undefined
+      : options.log ?? defaultLogPath(config.outDir, new Date((options.now ?? Date.now)()));
+    if (logPath !== undefined) log = await ProgressLog.open(logPath);
+    const header = runHeader(
+      { manifest, profile: options.profile, manifestSha256: config.manifestSha256 },
+      plan,
+      config.outDir,
+      limits,
+    );
+    const logSink = log?.sink({ header, summarize: () => collector.summary() });
+    const emit = (event: RunEvent) => {
+      collector.add(event);
+      logSink?.(event);
+      options.onEvent?.(event);
+    };
+    const tasks = plan.dag.nodes.filter((n) => n.role === "task").length;
+    const nodes = plan.dag.nodes.length;
+    emit({ type: "run-start", at: config.enqueuedAt, nodes, tasks, sinks: nodes - tasks });
+
+    const tally = new _Tally();
+    const root = plan.dag.nodes.find((n) => n.kind === "root-manifest")!.id;
+    for await (const event of readEvents(redis, options.run, { signal: options.signal })) {
+      if (!tally.add(event)) continue;
+      emit(event);
+      if ((event.type === "task-done" || event.type === "task-failed") && event.id === root) break;
+    }
+    const interrupted = options.signal?.aborted ?? false;
+    const report = tally.report(nodes, config.enqueuedAt, interrupted);
+    emit({ type: "run-end", at: report.endedAt, report });
+    const summary = collector.summary();
+    const exitCode = interrupted ? 130 : report.failed > 0 ? 1 : 0;
+    return { config, plan, summary, report, logPath, exitCode };
+  } finally {
+    log?.close();
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+/** The outcomes of a run's jobs, from its events. */
+class _Tally {
+  readonly outcomes = new Map<string, Outcome>();
+  readonly failures: RunReport["failures"][number][] = [];
+  attempts = 0;
+  retries = 0;
+  lastAt = 0;
+
+  /** Takes an event in; false for one to drop (an end of a job that had ended). */
+  add(event: RunEvent): boolean {
+    this.lastAt = Math.max(this.lastAt, event.at);
+    switch (event.type) {
+      case "task-start":
+        if (this.outcomes.get(event.id)?.status === "done") return false;
+        if (event.role === "task") this.attempts++;
+        return true;
+      case "task-retry":
+        this.retries++;
+        return true;
+      case "task-done":
+        if (this.outcomes.get(event.id)?.status === "done") return false;
+        this.outcomes.set(event.id, {
+          status: "done",
+          value: event.value,
+          attempts: event.attempts,
+        });
+        return true;
+      case "task-failed":
+        if (this.outcomes.has(event.id)) return false;
+        this.outcomes.set(event.id, {
+          status: "failed",
+          reason: event.reason,
+          attempts: event.attempts,
+          ...(event.status === undefined ? {} : { httpStatus: event.status }),
+        });
+        this.failures.push({
+          id: event.id,
+          kind: event.kind,
+          reason: event.reason,
+          attempts: event.attempts,
+        });
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  report(nodes: number, startedAt: number, aborted: boolean): RunReport {
+    const done = [...this.outcomes.values()].filter((o) => o.status === "done").length;
+    const failed = this.failures.length;
+    const endedAt = Math.max(this.lastAt, startedAt);
+    return {
+      startedAt,
+      endedAt,
+      durationMs: endedAt - startedAt,
+      nodes,
+      done,
+      skipped: 0,
+      failed,
+      cancelled: nodes - done - failed,
+      attempts: this.attempts,
+      retries: this.retries,
+      aborted,
+      failures: this.failures,
+      outcomes: this.outcomes,
+    };
+  }
+}

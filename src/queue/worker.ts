@@ -1,0 +1,450 @@
+/**
+ * A queue worker: takes the jobs of any run from the chapter and manifest
+ * queues and runs each with the importer's own handlers (fetch, encode, write
+ * the chapter file atomically; write a manifest from what is on disk), under
+ * the limits every worker of the queue shares in Redis, and publishes the
+ * events of each job to its run's stream.
+ *
+ * @module
+ */
+
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import { backoffDelay } from "../exec/backoff.ts";
+import { systemClock } from "../exec/clock.ts";
+import { quotaPause } from "../exec/adaptive/quota.ts";
+import {
+  type Outcome,
+  type RateHint,
+  type RetryPolicy,
+  type RunEvent,
+  TaskError,
+} from "../exec/types.ts";
+import { UserError } from "../exec/user_error.ts";
+import { importHandlers } from "../importer.ts";
+import type { Profile } from "../manifest/types.ts";
+import { ChapterEncoder } from "../offload/chapter_encoder.ts";
+import { compileLimits } from "../plan/limits.ts";
+import { buildPlan } from "../plan/planner.ts";
+import { resolveSelection } from "../plan/selection.ts";
+import type { ChapterNode, PlanNode } from "../plan/types.ts";
+import type { QueueAddress } from "./connection.ts";
+import { connect } from "./redis_client.ts";
+import { publishEvent } from "./events.ts";
+import { BACKOFF_TYPE, type JobData } from "./flow.ts";
+import {
+  announcedLimiter,
+  DEFAULT_WORKER_CONCURRENCY,
+  type QueueLimits,
+  queueLimits,
+} from "./limits.ts";
+import { CHAPTER_QUEUE, jobIdOf, KEY_PREFIX, LIMITS_KEY, MANIFEST_QUEUE } from "./names.ts";
+import { loadRunConfig } from "./run_config.ts";
+
+/** Options of {@linkcode startQueueWorker}. */
+export interface QueueWorkerOptions {
+  /** The Redis the queues are in. */
+  readonly address: QueueAddress;
+  /** The profile whose rate and in-flight cap every worker of the queue keeps together. */
+  readonly profile: Profile;
+  /**
+   * The shared output directory as this host mounts it. @default the path
+   * the run was enqueued with
+   */
+  readonly outDir?: string;
+  /** The fetch every request goes through. @default globalThis.fetch */
+  readonly fetch?: typeof fetch;
+  /**
+   * How long a job may go without its worker's heartbeat before another
+   * worker takes it over (BullMQ's lock duration; stalled jobs are looked for
+   * at half of it). @default 30000
+   */
+  readonly stallTimeoutMs?: number;
+  /** Threads that parse and hash the chapters. @default one per core beyond the first, at most 4 */
+  readonly chapterWorkers?: number;
+  /** One line per notable thing the worker does (started, paused, a job failed). */
+  readonly log?: (line: string) => void;
+}
+
+/** A running worker. */
+export interface QueueWorker {
+  /** The limits the queue runs with. */
+  readonly limits: QueueLimits;
+  /** Stops taking jobs, waits for the ones in hand, closes every connection. */
+  close(): Promise<void>;
+}
+
+/** A worker that cannot start: an adaptive profile, or limits other running workers do not share. */
+export class QueueSetupError extends UserError {}
+
+/** A retryable failure, carrying the delay the backoff strategy hands BullMQ. */
+class _Retry extends Error {
+  constructor(reason: string, readonly delayMs: number) {
+    super(reason);
+  }
+}
+
+/** Rate-limiter settings that limit nothing, so that `Worker.rateLimit` (Retry-After) still pauses. */
+const _UNLIMITED = { max: 1_000_000, duration: 1000 } as const;
+
+interface _RunContext {
+  readonly nodes: ReadonlyMap<string, PlanNode>;
+  /** Node id by job id, for a sink's children. */
+  readonly byJobId: ReadonlyMap<string, string>;
+  readonly handlers: ReturnType<typeof importHandlers>;
+  readonly timeoutMs: number;
+  readonly retry: RetryPolicy;
+}
+
+/**
+ * Starts a worker on both queues.
+ *
+ * @throws {QueueSetupError} for an adaptive profile (one rate controller
+ *   per run is not supported in queue mode), or when workers with other
+ *   limits are connected to the queue.
+ */
+export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
+  const { address, profile } = options;
+  if (profile.adaptive) {
+    throw new QueueSetupError(
+      `Cannot run profile "${profile.name}" on a queue: an adaptive profile needs one rate ` +
+        `controller for all workers, which queue mode does not have; use a profile with a fixed ` +
+        `rate (requestsPerSecond or delay)`,
+    );
+  }
+  const limits = queueLimits(profile.name, compileLimits(profile));
+  const log = options.log ?? (() => {});
+  const redis = connect(address);
+  const connection = address.options;
+  const chapterQueue = new Queue(CHAPTER_QUEUE, { connection, prefix: KEY_PREFIX });
+  try {
+    await _registerLimits(redis, chapterQueue, limits);
+  } catch (error) {
+    await chapterQueue.close();
+    redis.disconnect();
+    throw error;
+  }
+  const encoder = new ChapterEncoder({ workers: options.chapterWorkers });
+  const runs = new Map<string, Promise<_RunContext>>();
+  const stallMs = options.stallTimeoutMs ?? 30_000;
+  const common = {
+    connection,
+    prefix: KEY_PREFIX,
+    lockDuration: stallMs,
+    stalledInterval: Math.max(500, Math.round(stallMs / 2)),
+    maxStalledCount: 3,
+    settings: {
+      // A chapter's retry waits the delay its failure computed (the manifest's retry policy).
+      backoffStrategy: (_attempts: number, type?: string, error?: Error) =>
+        type === BACKOFF_TYPE && error instanceof _Retry ? error.delayMs : 1000,
+    },
+  };
+  const publish = (run: string, event: RunEvent) => publishEvent(redis, run, event);
+  /** The rate now, lowered by announced limits; every worker sees the one in Redis. */
+  let rate = limits.limiter;
+
+  const onHint = (run: string) => (hint: RateHint) => {
+    const now = Date.now();
+    const pause = quotaPause(hint, now);
+    if (pause !== undefined) {
+      void chapters.rateLimit(pause.until - now);
+      void publish(run, { type: "rate-pause", at: now, until: pause.until, reason: pause.reason });
+    }
+    const announced = hint.ratePerSecond;
+    const current = rate === undefined ? Infinity : (rate.max / rate.duration) * 1000;
+    if (announced !== undefined && announced > 0 && announced < current * 0.999) {
+      const next = announcedLimiter(limits, announced);
+      rate = next;
+      void chapterQueue.setGlobalRateLimit(next.max, next.duration);
+      const inFlight = limits.maxInFlight;
+      void publish(run, {
+        type: "rate-change",
+        at: now,
+        from: { ratePerSecond: current, maxInFlight: inFlight },
+        to: { ratePerSecond: (next.max / next.duration) * 1000, maxInFlight: inFlight },
+        cause: "announced",
+        reason: `the server announced ${announced}/s: every worker's limiter set to it`,
+      });
+    }
+  };
+
+  const context = (run: string): Promise<_RunContext> => {
+    let found = runs.get(run);
+    if (found === undefined) {
+      found = _runContext(redis, run, { ...options, encoder, onHint: onHint(run) });
+      found.catch(() => runs.delete(run));
+      runs.set(run, found);
+    }
+    return found;
+  };
+
+  const chapters: Worker<JobData> = new Worker<JobData>(
+    CHAPTER_QUEUE,
+    (job) => _runChapter(job, { context, publish, worker: chapters, log }),
+    {
+      ...common,
+      concurrency: Number.isFinite(limits.maxInFlight)
+        ? limits.maxInFlight
+        : DEFAULT_WORKER_CONCURRENCY,
+      limiter: limits.limiter ?? _UNLIMITED,
+    },
+  );
+  const manifests = new Worker<JobData>(
+    MANIFEST_QUEUE,
+    (job) => _runSink(job, { context, publish }),
+    { ...common, concurrency: 4 },
+  );
+  for (const worker of [chapters, manifests]) {
+    // ioredis reports a lost connection here; it reconnects on its own.
+    worker.on("error", (error) => log(`Queue connection: ${error.message}`));
+  }
+  await Promise.all([chapters.waitUntilReady(), manifests.waitUntilReady()]);
+  return {
+    limits,
+    close: async () => {
+      await Promise.all([chapters.close(), manifests.close()]);
+      await chapterQueue.close();
+      encoder.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+/**
+ * Sets the chapter queue's shared limits from this worker's profile, unless
+ * connected workers run with other ones.
+ */
+async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits): Promise<void> {
+  const text = JSON.stringify(limits);
+  const registered = await redis.get(LIMITS_KEY);
+  if (registered !== null && registered !== text && (await queue.getWorkersCount()) > 0) {
+    const other = JSON.parse(registered) as QueueLimits;
+    throw new QueueSetupError(
+      `Cannot start a worker with profile "${limits.profile}": the workers running on this ` +
+        `queue use profile "${other.profile}" with other limits; start it with --profile ${other.profile}, ` +
+        `or stop them first`,
+    );
+  }
+  await redis.set(LIMITS_KEY, text);
+  const limiter = limits.limiter ?? _UNLIMITED;
+  await queue.setGlobalRateLimit(limiter.max, limiter.duration);
+  if (Number.isFinite(limits.maxInFlight)) await queue.setGlobalConcurrency(limits.maxInFlight);
+  else await queue.removeGlobalConcurrency();
+}
+
+async function _runContext(
+  redis: Redis,
+  run: string,
+  options: QueueWorkerOptions & {
+    readonly encoder: ChapterEncoder;
+    readonly onHint: (hint: RateHint) => void;
+  },
+): Promise<_RunContext> {
+  const config = await loadRunConfig(redis, run);
+  if (config === undefined) throw new UnrecoverableError(`No settings for run "${run}" in Redis`);
+  const { manifest } = config;
+  const plan = buildPlan(manifest, resolveSelection(manifest, config.selection));
+  const lang = manifest.source.lang;
+  const handlers = importHandlers({
+    options: { manifest, profile: options.profile, fetch: options.fetch },
+    plan,
+    outDir: options.outDir ?? config.outDir,
+    clock: systemClock,
+    encoder: options.encoder,
+  }, options.onHint);
+  return {
+    nodes: new Map(plan.dag.nodes.map((node) => [node.id, node])),
+    byJobId: new Map(plan.dag.nodes.map((node) => [jobIdOf(run, lang, node), node.id])),
+    handlers,
+    timeoutMs: manifest.source.timeoutMs,
+    retry: manifest.retry,
+  };
+}
+
+interface _JobDeps {
+  readonly context: (run: string) => Promise<_RunContext>;
+  readonly publish: (run: string, event: RunEvent) => Promise<void>;
+}
+
+async function _runChapter(
+  job: Job<JobData>,
+  deps: _JobDeps & { readonly worker: Worker<JobData>; readonly log: (line: string) => void },
+): Promise<unknown> {
+  const { run, id } = job.data;
+  const ctx = await deps.context(run);
+  const node = ctx.nodes.get(id) as ChapterNode;
+  const attempt = job.attemptsMade + 1;
+  const kind = node.kind;
+  const startedAt = Date.now();
+  await deps.publish(run, { type: "task-start", at: startedAt, id, kind, attempt, role: "task" });
+  // The attempt's time limit, as the executor applies `source.timeoutMs`.
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("Attempt timed out", "TimeoutError")),
+    ctx.timeoutMs,
+  );
+  try {
+    const value = await ctx.handlers.tasks.chapter(node, {
+      signal: controller.signal,
+      attempt,
+      releaseSlot: () => {},
+    });
+    const at = Date.now();
+    await deps.publish(run, {
+      type: "task-done",
+      at,
+      id,
+      kind,
+      attempts: attempt,
+      durationMs: at - startedAt,
+      value,
+    });
+    return value;
+  } catch (error) {
+    const timedOut = controller.signal.aborted;
+    const failure = error instanceof TaskError ? error : undefined;
+    const reason = timedOut
+      ? `timed out after ${ctx.timeoutMs} ms`
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    const status = failure?.status;
+    const retryable = timedOut || (failure?.retryable ?? false);
+    const at = Date.now();
+    const retryAfterMs = failure?.retryAfterMs;
+    const maxRetryAfterMs = ctx.retry.maxRetryAfterMs ?? Infinity;
+    if (retryable && retryAfterMs !== undefined && retryAfterMs <= maxRetryAfterMs) {
+      // Every worker's next job waits for the server's Retry-After; this one
+      // goes back to the queue without using up an attempt.
+      await deps.worker.rateLimit(retryAfterMs);
+      await deps.publish(run, {
+        type: "rate-pause",
+        at,
+        until: at + retryAfterMs,
+        reason: `HTTP ${status ?? 429}: the server asked to wait ${retryAfterMs} ms`,
+      });
+      await deps.publish(run, {
+        type: "task-retry",
+        at,
+        id,
+        kind,
+        attempt,
+        delayMs: retryAfterMs,
+        reason,
+        ...(status === undefined ? {} : { status }),
+        retryAfterMs,
+      });
+      throw Worker.RateLimitError();
+    }
+    if (retryable && attempt <= ctx.retry.maxRetries && !(failure?.fatal ?? false)) {
+      const delayMs = backoffDelay(attempt, ctx.retry);
+      await deps.publish(run, {
+        type: "task-retry",
+        at,
+        id,
+        kind,
+        attempt,
+        delayMs,
+        reason,
+        ...(status === undefined ? {} : { status }),
+        ...(timedOut ? { timedOut: true as const } : {}),
+      });
+      throw new _Retry(reason, delayMs);
+    }
+    await deps.publish(run, {
+      type: "task-failed",
+      at,
+      id,
+      kind,
+      attempts: attempt,
+      reason,
+      ...(status === undefined ? {} : { status }),
+      permanent: !retryable,
+      ...(failure?.fatal ? { fatal: true as const } : {}),
+      ...(timedOut ? { timedOut: true as const } : {}),
+    });
+    deps.log(`Chapter ${id} of run ${run} failed: ${reason}`);
+    throw new UnrecoverableError(reason);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function _runSink(job: Job<JobData>, deps: _JobDeps): Promise<unknown> {
+  const { run, id } = job.data;
+  const ctx = await deps.context(run);
+  const node = ctx.nodes.get(id)!;
+  if (node.role !== "sink") throw new UnrecoverableError(`Job "${job.id}" is not a sink`);
+  const startedAt = Date.now();
+  const attempt = job.attemptsMade + 1;
+  await deps.publish(run, {
+    type: "task-start",
+    at: startedAt,
+    id,
+    kind: node.kind,
+    attempt,
+    role: "sink",
+  });
+  // The children's values and failures, by node id, as the executor hands a sink its deps.
+  const outcomes = new Map<string, Outcome>();
+  const idOf = (key: string) => {
+    const jobId = key.replace(/^[^:]+:[^:]+:/, "");
+    return ctx.byJobId.get(jobId) ?? jobId;
+  };
+  for (const [key, value] of Object.entries(await job.getChildrenValues())) {
+    outcomes.set(idOf(key), { status: "done", value, attempts: 1 });
+  }
+  for (const [key, reason] of Object.entries(await job.getIgnoredChildrenFailures())) {
+    outcomes.set(idOf(key), { status: "failed", reason: String(reason), attempts: 1 });
+  }
+  const signal = new AbortController().signal;
+  try {
+    const value = await _sink(ctx, node, outcomes, signal);
+    const at = Date.now();
+    await deps.publish(run, {
+      type: "task-done",
+      at,
+      id,
+      kind: node.kind,
+      attempts: attempt,
+      durationMs: at - startedAt,
+      value,
+    });
+    return value;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (attempt >= (job.opts.attempts ?? 1)) {
+      await deps.publish(run, {
+        type: "task-failed",
+        at: Date.now(),
+        id,
+        kind: node.kind,
+        attempts: attempt,
+        reason,
+        permanent: false,
+      });
+    }
+    throw error;
+  }
+}
+
+function _sink(
+  ctx: _RunContext,
+  node: Exclude<PlanNode, ChapterNode>,
+  outcomes: ReadonlyMap<string, Outcome>,
+  signal: AbortSignal,
+): Promise<unknown> {
+  const { sinks } = ctx.handlers;
+  switch (node.kind) {
+    case "book-manifest":
+      return sinks["book-manifest"](node, outcomes, { signal });
+    case "volume-manifest":
+      return sinks["volume-manifest"](node, outcomes, { signal });
+    case "root-manifest":
+      return sinks["root-manifest"](node, outcomes, { signal });
+    default: {
+      const never: never = node;
+      throw new TypeError(`No sink for node "${(never as PlanNode).id}"`);
+    }
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * Fixtures of the queue tests: a Redis server of the test's own on a free
+ * loopback port (no persistence but the dump a restart asks for), worker
+ * processes of the real CLI, and the checks of an output folder.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { cliArgs, ROOT } from "../_cli.ts";
+import { loadManifest } from "../../src/manifest/load.ts";
+import type { Manifest } from "../../src/manifest/types.ts";
+import { CONTENT_PATH } from "../../src/fake_api/server.ts";
+import { verifyChapterFile } from "../../src/output/chapter_file.ts";
+import { chapterPath } from "../../src/output/paths.ts";
+import { buildPlan } from "../../src/plan/planner.ts";
+import { resolveSelection } from "../../src/plan/selection.ts";
+import type { ChapterNode } from "../../src/plan/types.ts";
+
+/** The repository's manifest: the whole canon. */
+export const MANIFEST_PATH: string = join(ROOT, "import.yaml");
+/** The whole canon, as the tests' fake API serves it. */
+export const CANON: Manifest = await loadManifest(MANIFEST_PATH);
+
+/** A free TCP port on 127.0.0.1 (free when asked; the caller binds it soon after). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+const _sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends one Redis command (inline) and returns its answer's first bytes, trimmed (`:0`, `+PONG`). */
+export async function redisCommand(port: number, command: string): Promise<string> {
+  const connection = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await connection.write(new TextEncoder().encode(command + "\r\n"));
+    const buffer = new Uint8Array(256);
+    const read = await connection.read(buffer);
+    return read === null ? "" : new TextDecoder().decode(buffer.subarray(0, read)).trim();
+  } finally {
+    connection.close();
+  }
+}
+
+/** A redis-server the test started. */
+export interface RedisServer {
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Saves its data (SHUTDOWN SAVE), stops, and starts again on the same port with it. */
+  restart(): Promise<void>;
+  /** Stops it and removes its folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `redis-server --port <free> --save '' --appendonly no` in a temporary
+ * folder and waits until it answers PING.
+ *
+ * @throws {Error} when redis-server is not installed (the test fails, it does not skip).
+ */
+export async function startRedis(): Promise<RedisServer> {
+  const port = freePort();
+  const dir = await Deno.makeTempDir({ prefix: "queue-redis-" });
+  const spawn = () => {
+    try {
+      return new Deno.Command("redis-server", {
+        args: [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--dir",
+          dir,
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+    } catch (error) {
+      throw new Error(
+        "Cannot start redis-server: install it (apt-get install -y redis-server); the queue tests need it",
+        { cause: error },
+      );
+    }
+  };
+  const ready = async () => {
+    for (let i = 0; i < 400; i++) {
+      try {
+        if ((await redisCommand(port, "PING")) === "+PONG") return;
+      } catch {
+        // Not listening yet.
+      }
+      await _sleep(25);
+    }
+    throw new Error(`redis-server on port ${port} did not answer PING`);
+  };
+  let child = spawn();
+  await ready();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    restart: async () => {
+      await redisCommand(port, "SHUTDOWN SAVE").catch(() => "");
+      await child.status;
+      child = spawn();
+      await ready();
+    },
+    stop: async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      await child.status;
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** A `deno task worker` process. */
+export interface WorkerProcess {
+  /** Everything it printed on stderr so far. */
+  stderr(): string;
+  /** kill -9: no chance to finish its jobs or release their locks. */
+  kill9(): Promise<void>;
+  /** SIGTERM: it finishes the jobs in hand and exits. */
+  stop(): Promise<void>;
+}
+
+/** Options of {@linkcode startWorker}. */
+export interface StartWorkerOptions {
+  readonly queue: string;
+  /** A profile name or file. */
+  readonly profile: string;
+  /**
+   * @default "30s", as `deno task worker`: on a busy machine a shorter one may
+   * take a job over from a worker that is alive but slow, and fetch it twice
+   */
+  readonly stallTimeout?: string;
+}
+
+/** Starts a worker and waits until it says it is ready. */
+export async function startWorker(options: StartWorkerOptions): Promise<WorkerProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: cliArgs(
+      "worker",
+      "-m",
+      MANIFEST_PATH,
+      "--queue",
+      options.queue,
+      "-p",
+      options.profile,
+      "--stall-timeout",
+      options.stallTimeout ?? "30s",
+    ),
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let text = "";
+  let onReady: () => void = () => {};
+  const readyOrEnd = new Promise<void>((resolve) => (onReady = resolve));
+  const reading = (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      if (text.includes("Worker ready")) onReady();
+    }
+    onReady();
+  })();
+  await readyOrEnd;
+  assert.match(text, /Worker ready/, `the worker did not start: ${text}`);
+  const end = async (signal: Deno.Signal) => {
+    try {
+      child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+    await reading;
+  };
+  return { stderr: () => text, kill9: () => end("SIGKILL"), stop: () => end("SIGTERM") };
+}
+
+/** What a CLI subprocess printed, and its exit code. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI as a subprocess to its end. */
+export async function runCli(...args: string[]): Promise<CliRun> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: cliArgs(...args),
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+/** `import --queue URL --enqueue` of `selection` into `outDir`; returns the run id. */
+export async function enqueue(
+  queue: string,
+  apiUrl: string,
+  outDir: string,
+  ...selection: string[]
+): Promise<string> {
+  const run = await runCli(
+    "import",
+    "-m",
+    MANIFEST_PATH,
+    "--queue",
+    queue,
+    "--enqueue",
+    "--api-url",
+    apiUrl,
+    "-o",
+    outDir,
+    ...selection,
+  );
+  assert.equal(run.code, 0, run.stderr);
+  return run.stdout.trim();
+}
+
+/** `import --queue URL --watch RUN --json`, to the run's end. */
+export async function watch(queue: string, run: string, profile: string): Promise<CliRun> {
+  return await runCli(
+    "import",
+    "-m",
+    MANIFEST_PATH,
+    "--queue",
+    queue,
+    "--watch",
+    run,
+    "-p",
+    profile,
+    "--json",
+  );
+}
+
+/** Writes a profile file in `dir` and returns its path. */
+export async function writeProfile(
+  dir: string,
+  name: string,
+  fields: Record<string, number | string>,
+): Promise<string> {
+  const path = join(dir, `${name}.yaml`);
+  const lines = [
+    "description: a queue test's profile",
+    "volumes: 5",
+    "booksPerVolume: 10",
+    "chaptersPerBook: 20",
+    ...Object.entries(fields).map(([key, value]) => `${key}: ${value}`),
+  ];
+  await Deno.writeTextFile(path, lines.join("\n") + "\n");
+  return path;
+}
+
+/** The chapters of a selection of the canon. */
+export function chaptersOf(source: readonly string[] = []): ChapterNode[] {
+  const plan = buildPlan(CANON, resolveSelection(CANON, { source }));
+  return plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
+}
+
+/** Every chapter whose file is missing, torn or not the chapter: empty when all are whole. */
+export async function badChapters(
+  outDir: string,
+  chapters: readonly ChapterNode[],
+): Promise<string[]> {
+  const bad: string[] = [];
+  for (const node of chapters) {
+    const path = chapterPath(outDir, node.volume, node.book, node.chapter);
+    const verified = await verifyChapterFile(path);
+    if (!verified.ok) bad.push(`${node.id}: ${verified.reason}`);
+  }
+  return bad;
+}
+
+/** A proxy in front of the fake API that holds requests past the first few until released. */
+export interface GatedProxy {
+  /** The content endpoint through the proxy. */
+  readonly apiUrl: string;
+  /** Resolves once a request is being held. */
+  readonly holding: Promise<void>;
+  /** Lets every held request (and all later ones) through. */
+  release(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a proxy that forwards the first `passFirst` requests to `apiUrl` and
+ * holds the next ones until {@linkcode GatedProxy.release}: the point where
+ * a test acts (kills a worker, restarts Redis) while jobs are in flight,
+ * with no timing involved. A held request is forwarded once released, even
+ * when its client is gone.
+ */
+export function startGatedProxy(apiUrl: string, passFirst: number): GatedProxy {
+  let passed = 0;
+  let release: () => void = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let onHold: () => void = () => {};
+  const holding = new Promise<void>((resolve) => (onHold = resolve));
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      if (++passed > passFirst) {
+        onHold();
+        await gate;
+      }
+      const upstream = await fetch(apiUrl + new URL(request.url).search);
+      return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+    },
+  );
+  return {
+    apiUrl: `http://127.0.0.1:${server.addr.port}${CONTENT_PATH}`,
+    holding,
+    release: () => release(),
+    close: async () => {
+      release();
+      await server.shutdown();
+    },
+  };
+}
