@@ -15,11 +15,13 @@ import { RunControl } from "./exec/run_control.ts";
 import type { RateHint, RunEvent, RunReport } from "./exec/types.ts";
 import { UserError } from "./exec/user_error.ts";
 import { logPathProblem, outDirProblem } from "./import_setup.ts";
-import type { Manifest, Profile } from "./manifest/types.ts";
+import type { Compression, Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
-import { bookManifestPath } from "./output/paths.ts";
-import { readBookManifest } from "./output/read_manifest.ts";
+import { bookManifestPath, rootManifestPath } from "./output/paths.ts";
+import { readBookManifest, readRootManifest } from "./output/read_manifest.ts";
+import { chapterBytesOnDisk, ChapterDiskTally } from "./output/disk_usage.ts";
+import { recodeChapters, type RecodeGroup, recodeGroups } from "./recode.ts";
 import { type ChapterWriteResult, writeEncodedChapter } from "./output/chapter_file.ts";
 import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
@@ -83,7 +85,20 @@ export interface ImportOptions {
   /** How the chapter files and manifests are written. @default writeFileAtomic */
   readonly writeFile?: WriteFile;
   /**
-   * Workers that parse, serialize and hash the chapters, so that the main
+   * How the chapter files are stored: `none` (`<chapter>.json`) or `gzip`
+   * (`<chapter>.json.gz`). Trusted files stored the other way are converted
+   * on disk, not fetched again (see {@linkcode ImportOptions.onRecode}).
+   * @default manifest.output.compress, else the output folder's root manifest's `compression`, else "none"
+   */
+  readonly compress?: Compression;
+  /**
+   * Told, before any is converted, how many trusted chapter files stored
+   * otherwise than the run's compression will be re-encoded on disk (one
+   * group per compression found). Not called when there are none.
+   */
+  readonly onRecode?: (groups: readonly RecodeGroup[]) => void;
+  /**
+   * Workers that parse, serialize, compress and hash the chapters, so that the main
    * thread is free to send each request on time; 0 does it all on the main
    * thread. @default one per core beyond the first, at most 4 (see `defaultChapterWorkers`)
    */
@@ -252,6 +267,8 @@ interface _Run {
   readonly encoder: ChapterEncoder;
   /** With `refresh`: the chapters on disk, each with its file and the validators to ask with. */
   refresh?: ReadonlyMap<string, _OnDisk>;
+  /** How this run stores chapter files. */
+  compression?: Compression;
 }
 
 /** A chapter on disk, as a refresh asks after it. */
@@ -267,22 +284,50 @@ async function _execute(run: _Run): Promise<ImportResult> {
 
   // Temporary files of a killed run, in this manifest's directories only.
   for (const volume of manifest.volumes) await cleanTempFiles(join(outDir, volume.id));
-  const trusted = options.force
+  const compression = await _compression(options, outDir);
+  run.compression = compression;
+  const disk = new ChapterDiskTally(await chapterBytesOnDisk(outDir, chapters));
+  const found = options.force
     ? new Map<string, ChapterWriteResult>()
     : await trustedChapters(chapters, {
       outDir,
       lang: manifest.source.lang,
       journal,
       extraLogs: logPath ? [logPath] : [],
+      prefer: compression,
     });
+  const groups = recodeGroups(found, compression);
+  // The validators of each trusted file, asked by a refresh and kept for a
+  // file re-encoded (its checksum changes, its page does not).
+  const onDisk = options.refresh || groups.length > 0
+    ? await _onDisk(found, chapters, outDir)
+    : new Map<string, _OnDisk>();
+  if (groups.length > 0) options.onRecode?.(groups);
+  const recode = await recodeChapters(found, {
+    outDir,
+    to: compression,
+    encoder: run.encoder,
+    journal,
+    writeFile: options.writeFile,
+    signal: options.signal,
+    onStored: (id, written) => disk.replaced(id, written.bytes),
+  });
+  const trusted = new Map(found);
+  for (const [id, written] of recode.recoded) trusted.set(id, written);
   // A refresh asks after every chapter on disk; else they are skipped, and
   // manifests over nothing this run can change are left as they are.
   const preResolved = new Map<string, unknown>();
   if (options.refresh) {
-    run.refresh = await _onDisk(trusted, chapters, outDir);
+    run.refresh = new Map(
+      [...onDisk].map(([id, entry]) => [id, { ...entry, written: trusted.get(id)! }]),
+    );
   } else {
-    for (const [id, value] of trusted) preResolved.set(id, value);
-    const unchanged = await unchangedManifests(plan.dag.nodes, new Set(trusted.keys()), outDir);
+    for (const [id, value] of trusted) {
+      const validators = recode.recoded.has(id) ? onDisk.get(id)?.validators : undefined;
+      preResolved.set(id, validators === undefined ? value : { ...value, validators });
+    }
+    const untouched = [...found.keys()].filter((id) => !recode.recoded.has(id));
+    const unchanged = await unchangedManifests(plan.dag.nodes, new Set(untouched), outDir);
     for (const [id, value] of unchanged) preResolved.set(id, value);
   }
 
@@ -291,6 +336,12 @@ async function _execute(run: _Run): Promise<ImportResult> {
     chapters: chapters.length,
     limits,
     books: (notRequested) => _boundBooks(chapters, notRequested),
+    disk: () => ({
+      compression,
+      beforeBytes: disk.beforeBytes,
+      afterBytes: disk.bytes,
+      recoded: recode.recoded.size,
+    }),
   });
   const header: RunHeader = {
     tool: TOOL,
@@ -318,6 +369,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   // The journal first, so that no other sink's failure keeps a chapter unrecorded.
   const sinks = [
     journalSink(journal),
+    _diskSink(disk),
     _guardedSink(
       collector.add,
       recordFailures,
@@ -380,6 +432,28 @@ async function _execute(run: _Run): Promise<ImportResult> {
     ...(stopped ? { stopped } : {}),
     recordFailures,
     exitCode,
+  };
+}
+
+/**
+ * How the run stores chapter files: as asked, else as import.yaml says, else
+ * as the folder's root manifest says the last run did, else plain JSON.
+ */
+async function _compression(options: ImportOptions, outDir: string): Promise<Compression> {
+  const asked = options.compress ?? options.manifest.output.compress;
+  if (asked !== undefined) return asked;
+  const root = await readRootManifest(rootManifestPath(outDir));
+  return (root.ok ? root.manifest.compression : undefined) ?? "none";
+}
+
+/** A sink that follows the bytes of the chapter files as each is written again. */
+function _diskSink(disk: ChapterDiskTally): (event: RunEvent) => void {
+  return (event) => {
+    if (event.type !== "task-done" || event.kind !== "chapter") return;
+    const written = event.value as Partial<ChapterWriteResult> & { unchanged?: true } | null;
+    if (typeof written?.bytes === "number" && written.unchanged !== true) {
+      disk.replaced(event.id, written.bytes);
+    }
   };
 }
 
@@ -470,6 +544,7 @@ function _handlers(
 ): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
   const { options, plan, outDir, clock, encoder } = run;
   const { manifest, profile } = options;
+  const compression = run.compression ?? "none";
   // A book declared with `verses: 0` (the Official Declarations) is prose: its
   // chapters have paragraphs and no verses. Any other chapter without verses is empty.
   const proseBooks = new Set(
@@ -518,6 +593,7 @@ function _handlers(
             book: books.get(`${node.volume}/${node.book}`)!,
             signal: local.signal,
             contentType: body.contentType,
+            compression,
           });
           // With the attempt's signal, an attempt that timed out cannot rename
           // its file into place after the run has moved on. The time to first
@@ -539,7 +615,11 @@ function _handlers(
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
         const written = await writingOutput(() =>
-          writeBookManifest(outDir, manifest, node.volume, node.book, deps, { now, writeFile })
+          writeBookManifest(outDir, manifest, node.volume, node.book, deps, {
+            now,
+            writeFile,
+            compression,
+          })
         );
         const { importedChapters, expectedChapters, verses, expectedVerses, complete } = written;
         return { importedChapters, expectedChapters, verses, expectedVerses, complete };
@@ -555,6 +635,7 @@ function _handlers(
           writeRootManifest(outDir, manifest, {
             now,
             profile: profile.name,
+            compression,
             selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
             tool: TOOL,
             writeFile,

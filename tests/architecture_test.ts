@@ -83,6 +83,7 @@ const IMPORTER_LAYERS = [
   "src/importer.ts",
   "src/import_setup.ts",
   "src/resume.ts",
+  "src/recode.ts",
 ];
 
 /**

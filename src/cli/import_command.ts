@@ -15,7 +15,8 @@ import { colorEnabled } from "../progress/format.ts";
 import { latestLogPath, readProgressLog, unfinishedIds } from "../progress/log.ts";
 import { formatSummary } from "../progress/summary.ts";
 import { TerminalView } from "../progress/terminal.ts";
-import { languageFlag, progressLogDirOf, UsageError } from "./flags.ts";
+import { compressionFlag, languageFlag, progressLogDirOf, UsageError } from "./flags.ts";
+import { describeRecode } from "../recode.ts";
 import {
   addCommonOptions,
   addSelectOptions,
@@ -38,6 +39,7 @@ export interface ImportFlags extends SelectOptions {
   json?: boolean;
   force?: boolean;
   refresh?: boolean;
+  compress?: string;
   retryFailed?: boolean;
   failFast?: boolean;
 }
@@ -66,6 +68,11 @@ export function addImportOptions(command: Command, choice: ImportOptionsChoice =
     .option(
       "--refresh",
       "ask the server whether each chapter on disk changed (If-None-Match / If-Modified-Since); a 304 keeps the file",
+    )
+    .option(
+      "--compress <none|gzip>",
+      "store chapter files as .json or .json.gz, replaces output.compress (default: as the folder is); " +
+        "files stored the other way are re-encoded on disk, not fetched",
     )
     .option("--retry-failed", "run only the chapters that failed in the last run")
     .option("--fail-fast", "stop starting new work after the first failure");
@@ -113,6 +120,7 @@ export async function importCommand(
       "Cannot use --refresh with --force: --force fetches everything again, --refresh asks first",
     );
   }
+  const compress = options.compress === undefined ? undefined : compressionFlag(options.compress);
   const outDir = options.out ?? manifest.output.dir;
   let selection: SelectionInput = options;
   if (options.retryFailed) {
@@ -170,6 +178,11 @@ export async function importCommand(
       failFast: options.failFast,
       force: options.force,
       refresh: options.refresh,
+      compress,
+      onRecode: (groups) => {
+        if (options.quiet || options.json) return;
+        for (const group of groups) deps.stderr(`${describeRecode(group)}\n`);
+      },
       log: options.log,
       manifestSha256: await sha256Hex(manifestBytes),
       onEvent: view.handle,
@@ -232,6 +245,7 @@ export function retryCommand(command: "import" | "demo", options: ImportFlags): 
   flag("--log", options.log);
   if (command === "import") flag("--api-url", options.apiUrl);
   flag("--lang", options.lang);
+  flag("--compress", options.compress);
   return words.join(" ");
 }
 

@@ -78,7 +78,7 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
   {
     what: "an unknown key with no near miss",
     lines: [...SOURCE, ...VOLUMES, "output:", "  dir: ./data", "  format: json"],
-    expected: ['import.yaml:10:3: output: unknown key "format" (known: dir)'],
+    expected: ['import.yaml:10:3: output: unknown key "format" (known: compress, dir)'],
   },
   {
     what: "a misspelt top-level key",

@@ -123,6 +123,7 @@ Deno.test("verifyChapterFile accepts a written chapter, with and without its che
     const expected = {
       ok: true,
       uri: "/scriptures/pgp/js-h/1",
+      compression: "none",
       bytes: written.bytes,
       sha256: written.sha256,
       verses: 3,
@@ -292,7 +293,7 @@ Deno.test("verifyChapterFile refuses a path that does not name a chapter file", 
     assert.equal(!result.ok && result.problem, "invalid");
     assert.match(
       !result.ok ? result.reason : "",
-      /its path is not <volume>\/<book>\/<chapter>\.json$/,
+      /its path is not <volume>\/<book>\/<chapter>\.json or \.json\.gz$/,
     );
   });
 });
@@ -318,6 +319,7 @@ Deno.test("writeChapter always writes subtitle, studyIntro and paragraph ids, nu
     assert.deepEqual(await verifyChapterFile(written.path, written.sha256), {
       ok: true,
       uri: "/scriptures/dc-testament/od/1",
+      compression: "none",
       bytes: written.bytes,
       sha256: written.sha256,
       verses: 0,
@@ -346,6 +348,7 @@ Deno.test("verifyChapterFile accepts a chapter file written before subtitle and 
     assert.deepEqual(await verifyChapterFile(path, sha256), {
       ok: true,
       uri: "/scriptures/pgp/js-h/1",
+      compression: "none",
       bytes: bytes.length,
       sha256,
       verses: 75,
