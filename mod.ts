@@ -47,12 +47,15 @@
 
 export type {
   Book,
+  Compression,
   Manifest,
+  OutputConfig,
   Profile,
   RetryConfig,
   SourceConfig,
   Volume,
 } from "./src/manifest/types.ts";
+export { COMPRESSIONS } from "./src/manifest/types.ts";
 export {
   listProfiles,
   loadManifest,
@@ -118,7 +121,8 @@ export { parseChapter, type RequestedChapter } from "./src/source/parse_chapter.
 
 export { type ImportOptions, type ImportResult, runImport } from "./src/importer.ts";
 export type { WriteFile, WriteFileAtomicOptions } from "./src/output/atomic_write.ts";
-export type { Summary, SummaryFailure, SummaryRate } from "./src/progress/summary.ts";
+export type { Summary, SummaryDisk, SummaryFailure, SummaryRate } from "./src/progress/summary.ts";
+export { describeRecode, type RecodeGroup } from "./src/recode.ts";
 export type { TallyFailure } from "./src/progress/run_tally.ts";
 export type {
   LatencyBreakdown,
