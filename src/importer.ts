@@ -128,6 +128,12 @@ export interface ImportResult {
    */
   readonly recordFailures: readonly string[];
   /**
+   * Chapters whose file could not be re-encoded to the run's compression,
+   * with why: their old file stays on disk, trusted and listed as it is
+   * stored, and the next run tries again (such a run exits 1).
+   */
+  readonly recodeFailures: readonly { readonly id: string; readonly reason: string }[];
+  /**
    * 0 all imported; 1 some failed, a book's verses do not add up, the run
    * stopped on an unwritable output, or a record of the run failed; 130 interrupted.
    */
@@ -419,7 +425,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const exitCode = report.aborted && options.signal?.aborted
     ? 130
     : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
-        warnings.length > 0 || recordFailures.length > 0
+        warnings.length > 0 || recordFailures.length > 0 || recode.failures.length > 0
     ? 1
     : 0;
   const stopped = report.fatal && { id: report.fatal.id, reason: report.fatal.reason };
@@ -431,6 +437,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
     logPath,
     ...(stopped ? { stopped } : {}),
     recordFailures,
+    recodeFailures: recode.failures,
     exitCode,
   };
 }

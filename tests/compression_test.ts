@@ -11,6 +11,7 @@ import { loadManifest, loadProfile } from "../src/manifest/load.ts";
 import type { Manifest } from "../src/manifest/types.ts";
 import type { BookManifest, RootManifest } from "../src/output/manifest_types.ts";
 import { verifyChapterFile } from "../src/output/chapter_file.ts";
+import { type WriteFile, writeFileAtomic } from "../src/output/atomic_write.ts";
 import { readChapterJournal } from "../src/output/chapter_journal.ts";
 import { gunzip, gzip } from "../src/output/gzip.ts";
 import { openOutputFolder } from "../src/export/output_folder.ts";
@@ -291,6 +292,37 @@ sanitizedTest(
       const rows = (await Deno.readTextFile(file)).trimEnd().split("\n").map((l) => JSON.parse(l));
       assert.equal(rows.filter((r) => r.kind === "verse").length, folder.expected.verses);
       assert.ok(rows.some((r) => r.key === "pgp/moses/1/1"));
+    });
+  },
+);
+
+sanitizedTest(
+  "a file that cannot be re-encoded keeps its old file, trusted and listed as stored, and the run exits 1",
+  async () => {
+    await withPgp(async (api, options, out) => {
+      await runImport(options);
+      api.resetStats();
+      const full: WriteFile = (path, data, writeOptions) =>
+        path.endsWith(".json.gz")
+          ? Promise.reject(new Error(`Cannot write file "${path}": No space left on device`))
+          : writeFileAtomic(path, data, writeOptions);
+      const result = await runImport({ ...options, compress: "gzip", writeFile: full });
+      assert.equal(result.exitCode, 1);
+      assert.equal(api.stats().requests, 0);
+      assert.equal(result.recodeFailures.length, PGP_CHAPTERS);
+      assert.match(result.recodeFailures[0].reason, /No space left on device/);
+      assert.equal(result.summary.disk?.recoded, 0);
+      const files = await chapterFilesUnder(out);
+      assert.equal(files.length, PGP_CHAPTERS);
+      assert.ok(files.every((f) => f.endsWith(".json")), files.join(", "));
+      const book = await readJson<BookManifest>(join(out, "pgp", "moses", "manifest.json"));
+      assert.equal(book.complete, true);
+      assert.ok(book.chapters.every((c) => c.encoding === "none" && c.file.endsWith(".json")));
+
+      // With room again, the next run converts them.
+      const again = await runImport({ ...options, compress: "gzip" });
+      assert.equal(again.exitCode, 0);
+      assert.equal(again.summary.disk?.recoded, PGP_CHAPTERS);
     });
   },
 );

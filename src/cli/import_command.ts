@@ -188,7 +188,7 @@ export async function importCommand(
       onEvent: view.handle,
     });
     view.stop();
-    const { summary, warnings, logPath, stopped, recordFailures } = result;
+    const { summary, warnings, logPath, stopped, recordFailures, recodeFailures } = result;
     if (stopped) {
       // One line, whatever the view printed: why the run stopped, and that what it wrote stays.
       deps.stderr(
@@ -197,13 +197,30 @@ export async function importCommand(
       );
     }
     if (options.json) {
-      const extra = { warnings, log: logPath ?? null, stopped: stopped ?? null, recordFailures };
+      const extra = {
+        warnings,
+        log: logPath ?? null,
+        stopped: stopped ?? null,
+        recordFailures,
+        recodeFailures,
+      };
       deps.stdout(JSON.stringify({ ...summary, ...extra }, null, 2) + "\n");
     } else {
       deps.stdout(formatSummary(summary, { color, retryCommand: retryCommand(command, options) }));
       for (const warning of warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
       if (stopped) deps.stdout(`Stopped: ${stopped.reason}\n`);
       for (const failure of recordFailures) deps.stdout(`Not recorded: ${failure}\n`);
+      // Every one would be one line a chapter on a full disk: the first few, and the count.
+      for (const { id, reason } of recodeFailures.slice(0, 5)) {
+        deps.stdout(`Not re-encoded: ${id}: ${reason}\n`);
+      }
+      if (recodeFailures.length > 5) {
+        deps.stdout(
+          `Not re-encoded: ${
+            recodeFailures.length - 5
+          } more chapters (their files stay as they are)\n`,
+        );
+      }
       if (logPath) deps.stdout(`Progress log: ${logPath}\n`);
     }
     return result.exitCode;
