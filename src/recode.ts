@@ -17,7 +17,13 @@
 
 import type { Compression } from "./manifest/types.ts";
 import { type WriteFile, writeFileAtomic } from "./output/atomic_write.ts";
-import { type ChapterWriteResult, removeOtherEncodings } from "./output/chapter_file.ts";
+import { basename, dirname } from "node:path";
+import {
+  type ChapterWriteResult,
+  otherEncodingPaths,
+  removeOtherEncodings,
+} from "./output/chapter_file.ts";
+import { fileNamesIn } from "./output/disk_usage.ts";
 import type { ChapterJournal } from "./output/chapter_journal.ts";
 import { CHAPTER_FILE_SUFFIX, chapterPath } from "./output/paths.ts";
 import type { ChapterEncoder } from "./offload/chapter_encoder.ts";
@@ -126,9 +132,19 @@ export async function recodeChapters(
   const recoded = new Map<string, ChapterWriteResult>();
   const failures: { id: string; reason: string }[] = [];
   const work: [string, ChapterWriteResult][] = [];
+  // Each book's folder listed once: a left-over file is rare, a failed removal per chapter is not cheap.
+  const listings = new Map<string, Promise<Set<string>>>();
   for (const [id, written] of chapters) {
-    if (written.compression !== to) work.push([id, written]);
-    else if (removeOtherEncodings(written.path).length > 0) options.onStored?.(id, written);
+    if (written.compression !== to) {
+      work.push([id, written]);
+      continue;
+    }
+    const dir = dirname(written.path);
+    let listing = listings.get(dir);
+    if (listing === undefined) listings.set(dir, listing = fileNamesIn(dir));
+    const names = await listing;
+    const left = otherEncodingPaths(written.path).some((path) => names.has(basename(path)));
+    if (left && removeOtherEncodings(written.path).length > 0) options.onStored?.(id, written);
   }
   let next = 0;
   const worker = async () => {

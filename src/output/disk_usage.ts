@@ -43,7 +43,7 @@ export async function chapterBytesOnDisk(
   const worker = async () => {
     while (next < work.length) {
       const list = work[next++];
-      const names = await _fileNames(bookDir(outDir, list[0].volume, list[0].book));
+      const names = await fileNamesIn(bookDir(outDir, list[0].volume, list[0].book));
       if (names.size === 0) continue;
       for (const { id, volume, book, chapter } of list) {
         let bytes = 0;
@@ -68,8 +68,16 @@ export async function chapterBytesOnDisk(
   return sizes;
 }
 
-/** The names in a folder; none when it is missing or unreadable. */
-async function _fileNames(dir: string): Promise<Set<string>> {
+/**
+ * The names of the files in a folder; none when it is missing or unreadable.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal((await fileNamesIn("/no/such/folder")).size, 0);
+ * ```
+ */
+export async function fileNamesIn(dir: string): Promise<Set<string>> {
   const names = new Set<string>();
   try {
     for await (const entry of Deno.readDir(dir)) if (entry.isFile) names.add(entry.name);
