@@ -24,6 +24,7 @@ import {
   removeOtherEncodings,
 } from "./output/chapter_file.ts";
 import { fileNamesIn } from "./output/disk_usage.ts";
+import { sha256Hex } from "./output/digest.ts";
 import type { ChapterJournal } from "./output/chapter_journal.ts";
 import { CHAPTER_FILE_SUFFIX, chapterPath } from "./output/paths.ts";
 import type { ChapterEncoder } from "./offload/chapter_encoder.ts";
@@ -152,6 +153,14 @@ export async function recodeChapters(
       const [id, written] = work[next++];
       try {
         const stored = await Deno.readFile(written.path);
+        // The bytes that were verified, not a file changed since: only those are vouched for.
+        const now256 = await sha256Hex(stored);
+        if (now256 !== written.sha256) {
+          throw new Error(
+            `Cannot re-encode "${written.path}": it changed since it was verified ` +
+              `(SHA-256 ${now256}, expected ${written.sha256})`,
+          );
+        }
         const { bytes, sha256 } = await encoder.recode({
           bytes: stored,
           from: written.compression,
