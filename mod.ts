@@ -47,12 +47,15 @@
 
 export type {
   Book,
+  Compression,
   Manifest,
+  OutputConfig,
   Profile,
   RetryConfig,
   SourceConfig,
   Volume,
 } from "./src/manifest/types.ts";
+export { COMPRESSIONS } from "./src/manifest/types.ts";
 export {
   listProfiles,
   loadManifest,
@@ -128,7 +131,8 @@ export {
   type ChapterFileVerse,
   chapterReference,
 } from "./src/output/chapter_encoding.ts";
-export type { Summary, SummaryFailure, SummaryRate } from "./src/progress/summary.ts";
+export type { Summary, SummaryDisk, SummaryFailure, SummaryRate } from "./src/progress/summary.ts";
+export { describeRecode, type RecodeGroup } from "./src/recode.ts";
 export type { TallyFailure } from "./src/progress/run_tally.ts";
 export type {
   LoggedControlLimits,

@@ -15,11 +15,13 @@ import { RunControl } from "./exec/run_control.ts";
 import type { RateHint, RunEvent, RunReport } from "./exec/types.ts";
 import { UserError } from "./exec/user_error.ts";
 import { logPathProblem, outDirProblem } from "./import_setup.ts";
-import type { Manifest, Profile } from "./manifest/types.ts";
+import type { Compression, Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
-import { bookManifestPath } from "./output/paths.ts";
-import { readBookManifest } from "./output/read_manifest.ts";
+import { bookManifestPath, rootManifestPath } from "./output/paths.ts";
+import { readBookManifest, readRootManifest } from "./output/read_manifest.ts";
+import { chapterBytesOnDisk, ChapterDiskTally } from "./output/disk_usage.ts";
+import { recodeChapters, type RecodeGroup, recodeGroups } from "./recode.ts";
 import { type ChapterWriteResult, writeEncodedChapter } from "./output/chapter_file.ts";
 import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
@@ -91,7 +93,20 @@ export interface ImportOptions {
   /** How the chapter files and manifests are written. @default writeFileAtomic */
   readonly writeFile?: WriteFile;
   /**
-   * Workers that parse, serialize and hash the chapters, so that the main
+   * How the chapter files are stored: `none` (`<chapter>.json`) or `gzip`
+   * (`<chapter>.json.gz`). Trusted files stored the other way are converted
+   * on disk, not fetched again (see {@linkcode ImportOptions.onRecode}).
+   * @default manifest.output.compress, else the output folder's root manifest's `compression`, else "none"
+   */
+  readonly compress?: Compression;
+  /**
+   * Told, before any is converted, how many trusted chapter files stored
+   * otherwise than the run's compression will be re-encoded on disk (one
+   * group per compression found). Not called when there are none.
+   */
+  readonly onRecode?: (groups: readonly RecodeGroup[]) => void;
+  /**
+   * Workers that parse, serialize, compress and hash the chapters, so that the main
    * thread is free to send each request on time; 0 does it all on the main
    * thread. @default one per core beyond the first, at most 4 (see `defaultChapterWorkers`)
    */
@@ -120,6 +135,12 @@ export interface ImportResult {
    * log or another sink of the run's events failed (the run went on without it).
    */
   readonly recordFailures: readonly string[];
+  /**
+   * Chapters whose file could not be re-encoded to the run's compression,
+   * with why: their old file stays on disk, trusted and listed as it is
+   * stored, and the next run tries again (such a run exits 1).
+   */
+  readonly recodeFailures: readonly { readonly id: string; readonly reason: string }[];
   /**
    * 0 all imported; 1 some failed, a book's verses do not add up, the run
    * stopped on an unwritable output, or a record of the run failed; 130 interrupted.
@@ -271,6 +292,8 @@ interface _Run {
   readonly control: RunControl;
   /** Aborts on the options' signal or a cancel through the control. */
   readonly signal: AbortSignal;
+  /** How this run stores chapter files. */
+  compression?: Compression;
 }
 
 /** A chapter on disk, as a refresh asks after it. */
@@ -286,22 +309,50 @@ async function _execute(run: _Run): Promise<ImportResult> {
 
   // Temporary files of a killed run, in this manifest's directories only.
   for (const volume of manifest.volumes) await cleanTempFiles(join(outDir, volume.id));
-  const trusted = options.force
+  const compression = await _compression(options, outDir);
+  run.compression = compression;
+  const disk = new ChapterDiskTally(await chapterBytesOnDisk(outDir, chapters));
+  const found = options.force
     ? new Map<string, ChapterWriteResult>()
     : await trustedChapters(chapters, {
       outDir,
       lang: manifest.source.lang,
       journal,
       extraLogs: logPath ? [logPath] : [],
+      prefer: compression,
     });
+  const groups = recodeGroups(found, compression);
+  // The validators of each trusted file, asked by a refresh and kept for a
+  // file re-encoded (its checksum changes, its page does not).
+  const onDisk = options.refresh || groups.length > 0
+    ? await _onDisk(found, chapters, outDir)
+    : new Map<string, _OnDisk>();
+  if (groups.length > 0) options.onRecode?.(groups);
+  const recode = await recodeChapters(found, {
+    outDir,
+    to: compression,
+    encoder: run.encoder,
+    journal,
+    writeFile: options.writeFile,
+    signal: run.signal,
+    onStored: (id, written) => disk.replaced(id, written.bytes),
+  });
+  const trusted = new Map(found);
+  for (const [id, written] of recode.recoded) trusted.set(id, written);
   // A refresh asks after every chapter on disk; else they are skipped, and
   // manifests over nothing this run can change are left as they are.
   const preResolved = new Map<string, unknown>();
   if (options.refresh) {
-    run.refresh = await _onDisk(trusted, chapters, outDir);
+    run.refresh = new Map(
+      [...onDisk].map(([id, entry]) => [id, { ...entry, written: trusted.get(id)! }]),
+    );
   } else {
-    for (const [id, value] of trusted) preResolved.set(id, value);
-    const unchanged = await unchangedManifests(plan.dag.nodes, new Set(trusted.keys()), outDir);
+    for (const [id, value] of trusted) {
+      const validators = recode.recoded.has(id) ? onDisk.get(id)?.validators : undefined;
+      preResolved.set(id, validators === undefined ? value : { ...value, validators });
+    }
+    const untouched = [...found.keys()].filter((id) => !recode.recoded.has(id));
+    const unchanged = await unchangedManifests(plan.dag.nodes, new Set(untouched), outDir);
     for (const [id, value] of unchanged) preResolved.set(id, value);
   }
 
@@ -310,6 +361,12 @@ async function _execute(run: _Run): Promise<ImportResult> {
     chapters: chapters.length,
     limits,
     books: (notRequested) => _boundBooks(chapters, notRequested),
+    disk: () => ({
+      compression,
+      beforeBytes: disk.beforeBytes,
+      afterBytes: disk.bytes,
+      recoded: recode.recoded.size,
+    }),
   });
   const header = runHeader(options, plan, outDir, limits);
   // The collector must see run-end before the log asks it for the summary.
@@ -322,6 +379,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   // The journal first, so that no other sink's failure keeps a chapter unrecorded.
   const sinks = [
     journalSink(journal),
+    _diskSink(disk),
     _guardedSink(
       collector.add,
       recordFailures,
@@ -378,7 +436,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const exitCode = report.aborted && run.signal.aborted
     ? 130
     : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
-        warnings.length > 0 || recordFailures.length > 0
+        warnings.length > 0 || recordFailures.length > 0 || recode.failures.length > 0
     ? 1
     : 0;
   const stopped = report.fatal && { id: report.fatal.id, reason: report.fatal.reason };
@@ -390,6 +448,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
     logPath,
     ...(stopped ? { stopped } : {}),
     recordFailures,
+    recodeFailures: recode.failures,
     exitCode,
   };
 }
@@ -425,6 +484,28 @@ export function runHeader(
     lang: manifest.source.lang,
     apiUrl: manifest.source.url,
     ...(options.serveUrl === undefined ? {} : { serve: { url: options.serveUrl } }),
+  };
+}
+
+/**
+ * How the run stores chapter files: as asked, else as import.yaml says, else
+ * as the folder's root manifest says the last run did, else plain JSON.
+ */
+async function _compression(options: ImportOptions, outDir: string): Promise<Compression> {
+  const asked = options.compress ?? options.manifest.output.compress;
+  if (asked !== undefined) return asked;
+  const root = await readRootManifest(rootManifestPath(outDir));
+  return (root.ok ? root.manifest.compression : undefined) ?? "none";
+}
+
+/** A sink that follows the bytes of the chapter files as each is written again. */
+function _diskSink(disk: ChapterDiskTally): (event: RunEvent) => void {
+  return (event) => {
+    if (event.type !== "task-done" || event.kind !== "chapter") return;
+    const written = event.value as Partial<ChapterWriteResult> & { unchanged?: true } | null;
+    if (typeof written?.bytes === "number" && written.unchanged !== true) {
+      disk.replaced(event.id, written.bytes);
+    }
   };
 }
 
@@ -518,14 +599,16 @@ function _rates(
 export const MAX_CHAPTERS_BEHIND = 8;
 
 /** What {@linkcode importHandlers} needs of a run. */
-export type ImportHandlersRun = Pick<_Run, "plan" | "outDir" | "clock" | "encoder" | "refresh"> & {
-  /** Aborts on the options' signal or a cancel through the run's control. @default options.signal */
-  readonly signal?: AbortSignal;
-  readonly options: Pick<
-    ImportOptions,
-    "manifest" | "profile" | "fetch" | "signal" | "writeFile"
-  >;
-};
+export type ImportHandlersRun =
+  & Pick<_Run, "plan" | "outDir" | "clock" | "encoder" | "refresh" | "compression">
+  & {
+    /** Aborts on the options' signal or a cancel through the run's control. @default options.signal */
+    readonly signal?: AbortSignal;
+    readonly options: Pick<
+      ImportOptions,
+      "manifest" | "profile" | "fetch" | "signal" | "writeFile"
+    >;
+  };
 
 /**
  * The task and sink handlers of a plan's nodes: a chapter is fetched, encoded
@@ -539,6 +622,7 @@ export function importHandlers(
 ): Required<Pick<RunOptions<PlanNode>, "tasks" | "sinks">> {
   const { options, plan, outDir, clock, encoder } = run;
   const { manifest, profile } = options;
+  const compression = run.compression ?? "none";
   // A book declared with `verses: 0` (the Official Declarations) is prose: its
   // chapters have paragraphs and no verses. Any other chapter without verses is empty.
   const proseBooks = new Set(
@@ -589,6 +673,7 @@ export function importHandlers(
             book: books.get(`${node.volume}/${node.book}`)!,
             signal: local.signal,
             contentType: body.contentType,
+            compression,
           });
           // With the attempt's signal, an attempt that timed out cannot rename
           // its file into place after the run has moved on. The time to first
@@ -611,7 +696,11 @@ export function importHandlers(
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
         const written = await writingOutput(() =>
-          writeBookManifest(outDir, manifest, node.volume, node.book, deps, { now, writeFile })
+          writeBookManifest(outDir, manifest, node.volume, node.book, deps, {
+            now,
+            writeFile,
+            compression,
+          })
         );
         const { importedChapters, expectedChapters, verses, expectedVerses, complete } = written;
         return { importedChapters, expectedChapters, verses, expectedVerses, complete };
@@ -627,6 +716,7 @@ export function importHandlers(
           writeRootManifest(outDir, manifest, {
             now,
             profile: profile.name,
+            compression,
             selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
             tool: TOOL,
             writeFile,

@@ -23,13 +23,9 @@ import { join } from "node:path";
 import type { RunEvent } from "./exec/types.ts";
 import type { ChapterJournal } from "./output/chapter_journal.ts";
 import type { ChapterWriteResult } from "./output/chapter_file.ts";
-import { verifyChapterFile } from "./output/chapter_file.ts";
-import {
-  bookManifestPath,
-  chapterPath,
-  rootManifestPath,
-  volumeManifestPath,
-} from "./output/paths.ts";
+import { findChapterFile, removeOtherEncodings } from "./output/chapter_file.ts";
+import type { Compression } from "./manifest/types.ts";
+import { bookManifestPath, rootManifestPath, volumeManifestPath } from "./output/paths.ts";
 import { readBookManifest, readRootManifest, readVolumeManifest } from "./output/read_manifest.ts";
 import { readProgressLog } from "./progress/log.ts";
 import type { ChapterNode, PlanNode } from "./plan/types.ts";
@@ -49,6 +45,12 @@ export interface TrustedChaptersOptions {
   readonly extraLogs?: readonly string[];
   /** Files read and hashed at once. @default 16 */
   readonly concurrency?: number;
+  /**
+   * The compression whose file of a chapter is looked at first (the run's);
+   * a file stored the other way is trusted all the same when its record
+   * vouches for it (the run then re-encodes it). @default "none"
+   */
+  readonly prefer?: Compression;
 }
 
 /**
@@ -102,14 +104,19 @@ export async function trustedChapters(
       if (sha256 !== undefined) sums.set(node.id, sha256);
     }
   }
-  const done = await completedChapters(outDir, nodes, sums, lang, options.concurrency);
+  const done = await completedChapters(outDir, nodes, sums, lang, {
+    concurrency: options.concurrency,
+    prefer: options.prefer,
+  });
   for (const [id, { sha256 }] of done) journal.record(id, sha256);
   return done;
 }
 
 /**
  * A sink of the run's events that records in `journal` each chapter file
- * written (a chapter's `task-done`, whose value is its `ChapterWriteResult`).
+ * written (a chapter's `task-done`, whose value is its `ChapterWriteResult`),
+ * then removes the chapter's file stored the other way, if any (`3.json`
+ * once `3.json.gz` is in place and recorded), so one file per chapter is left.
  * Events are delivered synchronously before the executor starts its next
  * task, so a chapter's line is written before its slot is given to another
  * request: a kill loses at most the records of the tasks still running.
@@ -117,8 +124,10 @@ export async function trustedChapters(
 export function journalSink(journal: ChapterJournal): (event: RunEvent) => void {
   return (event) => {
     if (event.type !== "task-done" || event.kind !== "chapter") return;
-    const sha256 = (event.value as Partial<ChapterWriteResult> | null)?.sha256;
-    if (typeof sha256 === "string") journal.record(event.id, sha256);
+    const written = event.value as Partial<ChapterWriteResult> | null;
+    if (typeof written?.sha256 !== "string") return;
+    journal.record(event.id, written.sha256);
+    if (typeof written.path === "string") removeOtherEncodings(written.path);
   };
 }
 
@@ -167,31 +176,42 @@ export async function recordedChecksums(
   return sums;
 }
 
+/** Options of {@linkcode completedChapters}. */
+export interface CompletedChaptersOptions {
+  /** Files read and hashed at once. @default 16 */
+  readonly concurrency?: number;
+  /** The compression whose file is looked at first. @default "none" */
+  readonly prefer?: Compression;
+}
+
 /**
- * The chapters of `nodes` whose file exists, parses as that chapter in `lang`,
- * and matches its recorded checksum. A file with no recorded checksum is not
- * trusted.
+ * The chapters of `nodes` whose file exists, stored in any compression,
+ * parses as that chapter in `lang`, and matches its recorded checksum (of
+ * the stored bytes). A file with no recorded checksum is not trusted.
  */
 export async function completedChapters(
   outDir: string,
   nodes: readonly ChapterNode[],
   sums: RecordedChecksums,
   lang: string,
-  concurrency = 16,
+  options: CompletedChaptersOptions = {},
 ): Promise<Map<string, ChapterWriteResult>> {
+  const { concurrency = 16, prefer = "none" } = options;
   const done = new Map<string, ChapterWriteResult>();
   const candidates = nodes.filter((node) => sums.has(node.id));
   let next = 0;
   const worker = async () => {
     while (next < candidates.length) {
       const node = candidates[next++];
-      const path = chapterPath(outDir, node.volume, node.book, node.chapter);
-      const check = await verifyChapterFile(path, sums.get(node.id), {
+      const check = await findChapterFile(outDir, {
+        prefer,
+        expectedSha256: sums.get(node.id),
         expected: { volume: node.volume, book: node.book, chapter: node.chapter, lang },
       });
       if (check.ok) {
         done.set(node.id, {
-          path,
+          path: check.path,
+          compression: check.compression,
           bytes: check.bytes,
           sha256: check.sha256,
           verses: check.verses,

@@ -85,6 +85,7 @@ const IMPORTER_LAYERS = [
   "src/import_setup.ts",
   "src/resume.ts",
   "src/queue/",
+  "src/recode.ts",
 ];
 
 /**

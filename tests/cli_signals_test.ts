@@ -118,6 +118,83 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "kill -9 during a gzip import and during its conversion back, then resuming, leaves one " +
+    "trusted file per chapter and refetches at most the chapters in flight",
+  sanitizeOps: true,
+  sanitizeResources: true,
+  async fn() {
+    const api = await startFakeApi({ volumes: canon.volumes, latencyMs: 2 });
+    const dir = await Deno.makeTempDir();
+    const out = join(dir, "data");
+    const args = [
+      "--api-url",
+      api.apiUrl,
+      "--out",
+      out,
+      "--profile",
+      await fastProfile(dir),
+      "--source",
+      "bofm",
+      "--quiet",
+    ];
+    const bofm = canon.volumes.find((v) => v.id === "bofm")!;
+    const filesOf = async () => {
+      const names: string[] = [];
+      for (const book of bofm.books) {
+        for await (const entry of Deno.readDir(join(out, "bofm", book.id))) {
+          if (entry.name !== "manifest.json") names.push(`${book.id}/${entry.name}`);
+        }
+      }
+      return names.sort();
+    };
+    try {
+      const kills = [40, 120];
+      for (const after of kills) {
+        const child = spawnImport([...args, "--compress", "gzip"]);
+        await waitFor(() => api.stats().requests >= after, `${after} requests`);
+        child.kill("SIGKILL");
+        assert.notEqual((await child.output()).code, 0);
+      }
+      const last = await spawnImport([...args, "--compress", "gzip"]).output();
+      assert.equal(last.code, 0, new TextDecoder().decode(last.stderr));
+      const packed = await filesOf();
+      assert.equal(packed.length, 239);
+      assert.ok(packed.every((name) => name.endsWith(".json.gz")), packed.join(", "));
+      const lost = MAX_IN_FLIGHT + MAX_CHAPTERS_BEHIND;
+      assert.ok(api.stats().duplicates.count <= kills.length * lost);
+
+      // Killed while converting back to .json (no request is made), then resumed.
+      api.resetStats();
+      const child = spawnImport([...args, "--compress", "none"]);
+      await waitFor(() => {
+        try {
+          return [...Deno.readDirSync(join(out, "bofm", "alma"))].some((e) =>
+            e.name.endsWith(".json")
+          );
+        } catch {
+          return false;
+        }
+      }, "a converted file");
+      child.kill("SIGKILL");
+      await child.output();
+      const resumed = await spawnImport([...args, "--compress", "none"]).output();
+      assert.equal(resumed.code, 0, new TextDecoder().decode(resumed.stderr));
+      assert.equal(api.stats().requests, 0, "converting fetches nothing, killed or not");
+      assert.deepEqual(await filesOf(), packed.map((name) => name.slice(0, -".gz".length)));
+      for (const name of await filesOf()) {
+        const check = await verifyChapterFile(join(out, "bofm", name));
+        assert.ok(check.ok, check.ok ? "" : check.reason);
+      }
+      const volume = JSON.parse(await Deno.readTextFile(join(out, "bofm", "manifest.json")));
+      assert.equal(volume.complete, true);
+    } finally {
+      await api.close();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 /** Extra serves: every time the fake answered a chapter it had answered before. */
 function servedAgain(byUri: Readonly<Record<string, number>>): number {
   return Object.values(byUri).reduce((sum, count) => sum + count - 1, 0);

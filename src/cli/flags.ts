@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { UserError } from "../exec/user_error.ts";
 import { parseDuration } from "../manifest/duration.ts";
 import { isLoopback, parseServeAddress, type ServeAddress } from "../serve/serve_address.ts";
+import { type Compression, COMPRESSIONS } from "../manifest/types.ts";
 
 /** A mistake in the command line: printed, exit code 2. */
 export class UsageError extends UserError {}
@@ -91,6 +92,26 @@ export function languageFlag(value: string): string {
     );
   }
   return value;
+}
+
+/**
+ * How chapter files are stored (`--compress`): `none` or `gzip`.
+ *
+ * @throws {UsageError} for anything else.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { compressionFlag, UsageError } from "./flags.ts";
+ * assert.equal(compressionFlag("gzip"), "gzip");
+ * assert.throws(() => compressionFlag("zip"), UsageError);
+ * ```
+ */
+export function compressionFlag(value: string): Compression {
+  const found = COMPRESSIONS.find((c) => c === value);
+  if (found === undefined) {
+    throw new UsageError(`Invalid --compress "${value}": expected ${COMPRESSIONS.join(" or ")}`);
+  }
+  return found;
 }
 
 /**

@@ -21,8 +21,16 @@ import type { Manifest, Profile } from "../manifest/types.ts";
 import type { RunStatePlan } from "../progress/run_state.ts";
 import { RunControl } from "../exec/run_control.ts";
 import type { RunServer } from "../serve/run_server.ts";
-import { durationFlag, languageFlag, progressLogDirOf, serveFlags, UsageError } from "./flags.ts";
+import {
+  compressionFlag,
+  durationFlag,
+  languageFlag,
+  progressLogDirOf,
+  serveFlags,
+  UsageError,
+} from "./flags.ts";
 import { checkQueueFlags, queueImport, type QueueImportFlags } from "./queue_import.ts";
+import { describeRecode } from "../recode.ts";
 import {
   addCommonOptions,
   addSelectOptions,
@@ -45,6 +53,7 @@ export interface ImportFlags extends SelectOptions, QueueImportFlags {
   json?: boolean;
   force?: boolean;
   refresh?: boolean;
+  compress?: string;
   retryFailed?: boolean;
   failFast?: boolean;
   serve?: string;
@@ -76,6 +85,11 @@ export function addImportOptions(command: Command, choice: ImportOptionsChoice =
     .option(
       "--refresh",
       "ask the server whether each chapter on disk changed (If-None-Match / If-Modified-Since); a 304 keeps the file",
+    )
+    .option(
+      "--compress <none|gzip>",
+      "store chapter files as .json or .json.gz, replaces output.compress (default: as the folder is); " +
+        "files stored the other way are re-encoded on disk, not fetched",
     )
     .option("--retry-failed", "run only the chapters that failed in the last run")
     .option("--fail-fast", "stop starting new work after the first failure")
@@ -154,6 +168,7 @@ export async function importCommand(
   const lingerMs = options.serveLinger === undefined
     ? 0
     : durationFlag("--serve-linger", options.serveLinger);
+  const compress = options.compress === undefined ? undefined : compressionFlag(options.compress);
   const outDir = options.out ?? manifest.output.dir;
   let selection: SelectionInput = options;
   if (options.retryFailed) {
@@ -244,6 +259,11 @@ export async function importCommand(
       failFast: options.failFast,
       force: options.force,
       refresh: options.refresh,
+      compress,
+      onRecode: (groups) => {
+        if (options.quiet || options.json) return;
+        for (const group of groups) deps.stderr(`${describeRecode(group)}\n`);
+      },
       log: options.log,
       manifestSha256: await sha256Hex(manifestBytes),
       onEvent: view.handle,
@@ -251,7 +271,7 @@ export async function importCommand(
       ...(server === undefined ? {} : { onRecord: server.onRecord, serveUrl: server.url }),
     });
     view.stop();
-    const { summary, warnings, logPath, stopped, recordFailures } = result;
+    const { summary, warnings, logPath, stopped, recordFailures, recodeFailures } = result;
     if (stopped) {
       // One line, whatever the view printed: why the run stopped, and that what it wrote stays.
       deps.stderr(
@@ -260,13 +280,30 @@ export async function importCommand(
       );
     }
     if (options.json) {
-      const extra = { warnings, log: logPath ?? null, stopped: stopped ?? null, recordFailures };
+      const extra = {
+        warnings,
+        log: logPath ?? null,
+        stopped: stopped ?? null,
+        recordFailures,
+        recodeFailures,
+      };
       deps.stdout(JSON.stringify({ ...summary, ...extra }, null, 2) + "\n");
     } else {
       deps.stdout(formatSummary(summary, { color, retryCommand: retryCommand(command, options) }));
       for (const warning of warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
       if (stopped) deps.stdout(`Stopped: ${stopped.reason}\n`);
       for (const failure of recordFailures) deps.stdout(`Not recorded: ${failure}\n`);
+      // Every one would be one line a chapter on a full disk: the first few, and the count.
+      for (const { id, reason } of recodeFailures.slice(0, 5)) {
+        deps.stdout(`Not re-encoded: ${id}: ${reason}\n`);
+      }
+      if (recodeFailures.length > 5) {
+        deps.stdout(
+          `Not re-encoded: ${
+            recodeFailures.length - 5
+          } more chapters (their files stay as they are)\n`,
+        );
+      }
       if (logPath) deps.stdout(`Progress log: ${logPath}\n`);
     }
     if (server !== undefined && lingerMs > 0 && !deps.signal?.aborted) {
@@ -345,6 +382,7 @@ export function retryCommand(command: "import" | "demo", options: ImportFlags): 
   flag("--log", options.log);
   if (command === "import") flag("--api-url", options.apiUrl);
   flag("--lang", options.lang);
+  flag("--compress", options.compress);
   return words.join(" ");
 }
 

@@ -16,7 +16,12 @@ import { join } from "node:path";
 import { UserError } from "../exec/user_error.ts";
 import { type ChapterFileContent, verifyChapterFile } from "../output/chapter_file.ts";
 import type { RootManifest } from "../output/manifest_types.ts";
-import { bookManifestPath, chapterPath, volumeManifestPath } from "../output/paths.ts";
+import {
+  bookManifestPath,
+  chapterPath,
+  parseChapterFileName,
+  volumeManifestPath,
+} from "../output/paths.ts";
 import { readBookManifest, readRootManifest, readVolumeManifest } from "../output/read_manifest.ts";
 import { chapterPassages, type Passage } from "./passage.ts";
 
@@ -31,8 +36,15 @@ export interface ExportBook {
   /** 1-based place in its volume, as the volume manifest lists it. */
   readonly position: number;
   readonly expectedChapters: number;
-  /** The chapters the book manifest lists as imported, ascending, with their recorded checksums. */
-  readonly chapters: readonly { readonly chapter: number; readonly sha256: string }[];
+  /**
+   * The chapters the book manifest lists as imported, ascending, with their
+   * file's name (`3.json`, or `3.json.gz` gzipped) and recorded checksum.
+   */
+  readonly chapters: readonly {
+    readonly chapter: number;
+    readonly file: string;
+    readonly sha256: string;
+  }[];
 }
 
 /** A volume as the root manifest lists it, with the books its manifest lists. */
@@ -183,7 +195,7 @@ export async function openOutputFolder(
         title: manifest.title,
         position: bookIndex + 1,
         expectedChapters: manifest.expectedChapters,
-        chapters: manifest.chapters.map(({ chapter, sha256 }) => ({ chapter, sha256 })),
+        chapters: manifest.chapters.map(({ chapter, file, sha256 }) => ({ chapter, file, sha256 })),
       });
     }
     volumes.push({ ...volume, books });
@@ -233,12 +245,19 @@ export async function* readChapters(
   // never awaited, when the caller stops early, leaves no unhandled rejection.
   const read = async (job: (typeof jobs)[number]): Promise<ChapterRead> => {
     const { volume, book, entry } = job;
-    const path = chapterPath(folder.dir, book.volume, book.book, entry.chapter);
+    const scope = `${book.volume}/${book.book}/${entry.chapter}`;
+    // The file the manifest names, if it is this chapter's: .json or .json.gz.
+    const named = parseChapterFileName(entry.file);
+    if (named?.chapter !== entry.chapter) {
+      const reason = `Cannot trust chapter file name ${JSON.stringify(entry.file)} of ${scope}: ` +
+        `expected ${entry.chapter}.json or ${entry.chapter}.json.gz`;
+      return { ok: false, problem: { scope, chapters: 1, reason } };
+    }
+    const path = chapterPath(folder.dir, book.volume, book.book, entry.chapter, named.compression);
     const check = await verifyChapterFile(path, entry.sha256, {
       expected: { volume: book.volume, book: book.book, chapter: entry.chapter, lang },
     });
     if (!check.ok) {
-      const scope = `${book.volume}/${book.book}/${entry.chapter}`;
       return { ok: false, problem: { scope, chapters: 1, reason: check.reason } };
     }
     const passages = chapterPassages(check.chapter, { title: book.title });

@@ -135,7 +135,10 @@ function _toManifest(data: ManifestData, file: string): Manifest {
       timeoutMs: source.timeout,
       maxBodyBytes: source.maxBodyBytes,
     },
-    output: { dir: data.output.dir },
+    output: {
+      dir: data.output.dir,
+      ...(data.output.compress === undefined ? {} : { compress: data.output.compress }),
+    },
     retry: {
       maxRetries: retry.maxRetries,
       baseDelayMs: retry.baseDelay,

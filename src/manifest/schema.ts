@@ -16,6 +16,7 @@ import {
   parseDuration,
 } from "./duration.ts";
 import { TOOL } from "../version.ts";
+import { COMPRESSIONS } from "./types.ts";
 
 /** Slugs of volumes, books and profiles: safe as a path segment and in a URI. */
 export const SLUG_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
@@ -319,7 +320,13 @@ export const manifestSchema = z.strictObject({
   output: z.strictObject({
     dir: _text().default(MANIFEST_DEFAULTS.outputDir)
       .describe("Output folder; relative paths are resolved from the working directory."),
-  }).prefault({}).describe("Where the JSON files go."),
+    compress: z.enum(COMPRESSIONS, { error: _expected(COMPRESSIONS.join(" or ")) }).optional()
+      .describe(
+        "How chapter files are stored: none (<chapter>.json) or gzip (<chapter>.json.gz); " +
+          "--compress overrides it. Default: as the output folder's root manifest says " +
+          "(none for a new folder); chapters stored otherwise are re-encoded on disk, not fetched.",
+      ),
+  }).prefault({}).describe("Where the JSON files go, and how they are stored."),
   retry: _retry.prefault({}),
   profile: _slug().default(MANIFEST_DEFAULTS.profile)
     .describe("Profile used when --profile is not given: a file name in profiles/."),

@@ -56,14 +56,32 @@ export interface RetryConfig extends RetryPolicy {
   readonly retryOn: readonly number[];
 }
 
+/** How chapter files are stored: `none`, plain `<chapter>.json`; `gzip`, `<chapter>.json.gz`. */
+export type Compression = (typeof COMPRESSIONS)[number];
+
+/** Every {@linkcode Compression}, as `output.compress` and `--compress` take them. */
+export const COMPRESSIONS = ["none", "gzip"] as const;
+
+/** Where the files go and how they are stored (`output` in `import.yaml`). */
+export interface OutputConfig {
+  /** The output folder. @default "./data" */
+  readonly dir: string;
+  /**
+   * How chapter files are stored; absent when import.yaml does not say, and
+   * then an import keeps the folder's (its root manifest's `compression`),
+   * `none` for a new folder.
+   */
+  readonly compress?: Compression;
+}
+
 /** `import.yaml`, validated. */
 export interface Manifest {
   /** Path the manifest was loaded from. */
   readonly file: string;
   /** Where chapters come from (`source`). */
   readonly source: SourceConfig;
-  /** Where they are written (`output.dir`, relative to the working directory). */
-  readonly output: { readonly dir: string };
+  /** Where and how they are written (`output`). */
+  readonly output: OutputConfig;
   /** How failed requests are retried (`retry`). */
   readonly retry: RetryConfig;
   /** Name of the profile used when `--profile` is not given. */

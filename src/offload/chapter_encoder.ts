@@ -1,12 +1,20 @@
 /**
- * Where chapters are parsed and serialized: on a pool of workers, so the
- * main thread's event loop stays free to send the next request on time and
- * to read the next response, or here, when no worker is wanted.
+ * Where chapters are parsed, serialized, compressed and hashed: on a pool of
+ * workers, so the main thread's event loop stays free to send the next
+ * request on time and to read the next response, or here, when no worker is
+ * wanted. Files re-encoded from one compression to another go the same way.
  *
  * @module
  */
 
-import { type BookLabel, encodeChapter, type EncodedChapter } from "../output/chapter_encoding.ts";
+import {
+  type BookLabel,
+  encodeChapter,
+  type EncodedChapter,
+  recodeChapterBytes,
+  type RecodeJob,
+} from "../output/chapter_encoding.ts";
+import type { Compression } from "../manifest/types.ts";
 import type { RequestedChapter } from "../source/parse_chapter.ts";
 import { WorkerPool } from "./worker_pool.ts";
 
@@ -21,6 +29,22 @@ export interface ChapterJob {
   readonly book: BookLabel;
   /** The answer's `Content-Type`, named when a bad byte is found. */
   readonly contentType?: string | null;
+  /** How the file is to be stored. */
+  readonly compression: Compression;
+}
+
+/** What a chapter worker is asked: to encode a fetched chapter, or to re-encode a stored file. */
+export type ChapterWorkerJob =
+  | ({ readonly kind: "encode" } & ChapterJob)
+  | ({ readonly kind: "recode" } & RecodeJob);
+
+/** What a chapter worker answers, by job. */
+export type ChapterWorkerResult = EncodedChapter | RecodedChapter;
+
+/** A stored chapter file's bytes and checksum in another compression. */
+export interface RecodedChapter {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly sha256: string;
 }
 
 /** Options of {@linkcode ChapterEncoder}. */
@@ -67,7 +91,7 @@ export function defaultChapterWorkers(cores: number = navigator.hardwareConcurre
  * ```
  */
 export class ChapterEncoder {
-  readonly #pool: WorkerPool<ChapterJob, EncodedChapter> | undefined;
+  readonly #pool: WorkerPool<ChapterWorkerJob, ChapterWorkerResult> | undefined;
 
   constructor(options: ChapterEncoderOptions = {}) {
     const workers = options.workers ?? defaultChapterWorkers();
@@ -86,7 +110,8 @@ export class ChapterEncoder {
   }
 
   /**
-   * Parses, serializes and hashes one chapter, with the title and
+   * Parses, serializes, compresses (`options.compression`, default none)
+   * and hashes one chapter, with the title and
    * references of `options.book`. `bytes`, and the buffer it
    * views when it starts that buffer, are handed over to the worker: use
    * neither afterwards.
@@ -101,9 +126,11 @@ export class ChapterEncoder {
       readonly book: BookLabel;
       readonly signal?: AbortSignal;
       readonly contentType?: string | null;
+      /** @default "none" */
+      readonly compression?: Compression;
     },
   ): Promise<EncodedChapter> {
-    const { contentType } = options;
+    const { contentType, compression = "none" } = options;
     // Plain data only crosses to the worker: a manifest's Book carries more keys.
     const book: BookLabel = options.book.abbrev === undefined
       ? { title: options.book.title }
@@ -112,7 +139,11 @@ export class ChapterEncoder {
       // Loaded only here: with workers, the calling thread never loads the parser.
       const { parseChapterBody } = await import("../source/parse_chapter.ts");
       options.signal?.throwIfAborted();
-      return await encodeChapter(parseChapterBody(bytes, requested, contentType), book);
+      return await encodeChapter(
+        parseChapterBody(bytes, requested, contentType),
+        book,
+        compression,
+      );
     }
     // A view from the start of its buffer (what readBody returns) hands the
     // buffer over; a view into the middle of one may share it: copied.
@@ -120,10 +151,29 @@ export class ChapterEncoder {
         bytes.byteOffset === 0 && bytes.buffer.byteLength - bytes.byteLength <= _SPARE_BYTES
       ? bytes as Uint8Array<ArrayBuffer>
       : new Uint8Array(bytes);
-    return await this.#pool.run({ bytes: own, requested, book, contentType }, {
+    const job = { kind: "encode", bytes: own, requested, book, contentType, compression } as const;
+    return await this.#pool.run(job, {
       transfer: [own.buffer],
       signal: options.signal,
-    });
+    }) as EncodedChapter;
+  }
+
+  /**
+   * A stored chapter file's bytes in another compression, and their
+   * checksum (gzipped or inflated off the main thread). `job.bytes` and its
+   * buffer are handed over to the worker: use neither afterwards.
+   *
+   * @throws {TypeError} when the bytes are not valid gzip (from gzip).
+   */
+  async recode(
+    job: RecodeJob,
+    options: { readonly signal?: AbortSignal } = {},
+  ): Promise<RecodedChapter> {
+    if (this.#pool === undefined) return await recodeChapterBytes(job);
+    return await this.#pool.run({ kind: "recode", ...job }, {
+      transfer: [job.bytes.buffer],
+      signal: options.signal,
+    }) as RecodedChapter;
   }
 
   /** Terminates the workers; encodings in progress reject. */

@@ -7,9 +7,9 @@
 
 import pLimit from "p-limit";
 import type { Outcome } from "../exec/types.ts";
-import type { Manifest } from "../manifest/types.ts";
+import type { Compression, Manifest } from "../manifest/types.ts";
 import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
-import { type ChapterVerification, verifyChapterFile } from "./chapter_file.ts";
+import { findChapterFile } from "./chapter_file.ts";
 import type {
   BookManifest,
   BookManifestChapter,
@@ -17,7 +17,8 @@ import type {
   BookManifestInvalidFile,
 } from "./manifest_types.ts";
 import { chapterUri } from "../source/chapter_uri.ts";
-import { bookManifestPath, chapterFileName, chapterPath } from "./paths.ts";
+import { bookManifestPath, chapterFileName } from "./paths.ts";
+import { basename } from "node:path";
 import { _findBook } from "./_lookup.ts";
 import { readBookManifest } from "./read_manifest.ts";
 
@@ -31,13 +32,21 @@ export interface BookManifestOptions {
   readonly signal?: AbortSignal;
   /** How the file is written. @default writeFileAtomic */
   readonly writeFile?: WriteFile;
+  /**
+   * The compression whose file is looked at first for each chapter (the
+   * run's); a chapter stored only the other way is listed as it is stored.
+   * @default "none"
+   */
+  readonly compression?: Compression;
 }
 
 /**
  * Rebuilds and writes `<out>/<volume>/<book>/manifest.json`.
  *
- * Chapters 1..expected are each read, verified and hashed from disk; an older
- * manifest is never read, so a chapter whose file was deleted drops out.
+ * Chapters 1..expected are each read, verified and hashed from disk, as
+ * `<chapter>.json` or `<chapter>.json.gz` (each entry says its `encoding`);
+ * an older manifest is read only for the server's validators, so a chapter
+ * whose file was deleted drops out.
  *
  * - A chapter with a valid file is imported, whatever this run's outcome for
  *   it: when this run failed it but a valid file from an earlier run is on
@@ -64,15 +73,17 @@ export async function writeBookManifest(
   options: BookManifestOptions = {},
 ): Promise<BookManifest> {
   const { now = () => new Date(), concurrency = 16, signal, writeFile = writeFileAtomic } = options;
+  const prefer = options.compression ?? "none";
   const { book } = _findBook(manifest, volumeId, bookId);
   const numbers = Array.from({ length: book.chapters }, (_, index) => index + 1);
 
   const limit = pLimit(concurrency);
-  const verifications: ChapterVerification[] = await Promise.all(
+  const verifications = await Promise.all(
     numbers.map((chapter) =>
       limit(() => {
         signal?.throwIfAborted();
-        return verifyChapterFile(chapterPath(outDir, volumeId, bookId, chapter), undefined, {
+        return findChapterFile(outDir, {
+          prefer,
           expected: {
             volume: volumeId,
             book: bookId,
@@ -99,9 +110,12 @@ export async function writeBookManifest(
   const invalidFiles: BookManifestInvalidFile[] = [];
   for (const chapter of numbers) {
     const verification = verifications[chapter - 1];
-    const file = chapterFileName(chapter);
+    // A missing chapter is named as this run would write it.
+    const file = !verification.ok && verification.problem === "missing"
+      ? chapterFileName(chapter, prefer)
+      : basename(verification.path);
     if (verification.ok) {
-      const { uri, bytes, sha256, verses, paragraphs } = verification;
+      const { uri, compression, bytes, sha256, verses, paragraphs } = verification;
       const outcome = outcomes.get(`${volumeId}/${bookId}/${chapter}`);
       const old = before.get(chapter);
       const validators = _validatorsOf(outcome) ??
@@ -110,6 +124,7 @@ export async function writeBookManifest(
         chapter,
         uri,
         file,
+        encoding: compression,
         bytes,
         sha256,
         verses,
@@ -165,7 +180,8 @@ export async function writeBookManifest(
 function _validatorsOf(
   outcome: Outcome | undefined,
 ): { etag?: string; lastModified?: string } | undefined {
-  if (outcome?.status !== "done") return undefined;
+  // A skipped chapter's value carries them too when its file was re-encoded.
+  if (outcome?.status !== "done" && outcome?.status !== "skipped") return undefined;
   const value = outcome.value as { validators?: unknown } | null | undefined;
   const validators = value?.validators;
   if (typeof validators !== "object" || validators === null) return undefined;

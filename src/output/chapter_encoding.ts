@@ -6,9 +6,10 @@
  * @module
  */
 
-import type { Book } from "../manifest/types.ts";
+import type { Book, Compression } from "../manifest/types.ts";
 import type { Chapter, Verse } from "../source/types.ts";
 import { sha256Hex } from "./digest.ts";
+import { jsonBytes, storedBytes } from "./gzip.ts";
 
 /**
  * The version of the chapter file format, its `format` key. Version 1 is a
@@ -112,16 +113,19 @@ export interface EncodedChapter {
   readonly volume: string;
   readonly book: string;
   readonly chapter: number;
-  /** The file's bytes: {@linkcode serializeChapter}'s text as UTF-8. */
+  /** How `bytes` are stored: the file is `<chapter>.json`, or `<chapter>.json.gz` for gzip. */
+  readonly compression: Compression;
+  /** The file's bytes: {@linkcode serializeChapter}'s text as UTF-8, gzipped for `gzip`. */
   readonly bytes: Uint8Array<ArrayBuffer>;
-  /** SHA-256 of `bytes`, lowercase hex. */
+  /** SHA-256 of `bytes` (the bytes stored, compressed or not), lowercase hex. */
   readonly sha256: string;
   readonly verses: number;
   readonly paragraphs: number;
 }
 
 /**
- * Serializes and hashes a chapter for `writeEncodedChapter` (chapter_file.ts).
+ * Serializes, compresses (for `gzip`) and hashes a chapter for
+ * `writeEncodedChapter` (chapter_file.ts); the checksum is over the stored bytes.
  *
  * @example
  * ```ts
@@ -137,15 +141,55 @@ export interface EncodedChapter {
  * assert.match(new TextDecoder().decode(encoded.bytes), /"reference": "Enos 1:1"/);
  * ```
  */
-export async function encodeChapter(chapter: Chapter, book: BookLabel): Promise<EncodedChapter> {
-  const bytes = new TextEncoder().encode(serializeChapter(chapter, book));
+export async function encodeChapter(
+  chapter: Chapter,
+  book: BookLabel,
+  compression: Compression = "none",
+): Promise<EncodedChapter> {
+  const json = new TextEncoder().encode(serializeChapter(chapter, book));
+  const bytes = await storedBytes(json, compression);
   return {
     volume: chapter.volume,
     book: chapter.book,
     chapter: chapter.chapter,
+    compression,
     bytes,
     sha256: await sha256Hex(bytes),
     verses: chapter.verses.length,
     paragraphs: chapter.paragraphs.length,
   };
+}
+
+/** A stored chapter file's bytes, to be stored another way: a re-encoding's job. */
+export interface RecodeJob {
+  /** The file's bytes as stored now. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  /** How they are stored now. */
+  readonly from: Compression;
+  /** How they are to be stored. */
+  readonly to: Compression;
+}
+
+/**
+ * The bytes and checksum of a chapter file stored another way, with the same
+ * JSON text: gzipped, or inflated. Nothing else of the file changes.
+ *
+ * @throws {TypeError} when `from` is gzip and the bytes are not valid gzip.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const json = new TextEncoder().encode('{"verses":[]}\n');
+ * const packed = await recodeChapterBytes({ bytes: json, from: "none", to: "gzip" });
+ * const back = await recodeChapterBytes({ bytes: packed.bytes, from: "gzip", to: "none" });
+ * assert.deepEqual(back.bytes, json);
+ * ```
+ */
+export async function recodeChapterBytes(
+  job: RecodeJob,
+): Promise<{ readonly bytes: Uint8Array<ArrayBuffer>; readonly sha256: string }> {
+  const bytes = job.from === job.to
+    ? job.bytes
+    : await storedBytes(await jsonBytes(job.bytes, job.from), job.to);
+  return { bytes, sha256: await sha256Hex(bytes) };
 }

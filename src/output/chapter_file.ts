@@ -1,6 +1,7 @@
 /**
- * Chapter files: `<out>/<volume>/<book>/<chapter>.json`, written atomically,
- * and verified when a run resumes or a book manifest is rebuilt.
+ * Chapter files: `<out>/<volume>/<book>/<chapter>.json`, or `.json.gz`
+ * gzipped, written atomically, and verified when a run resumes or a book
+ * manifest is rebuilt. A file's name says how it is stored.
  *
  * @module
  */
@@ -18,7 +19,9 @@ import {
   verseKey,
 } from "./chapter_encoding.ts";
 import { chapterUri } from "../source/chapter_uri.ts";
-import { chapterPath } from "./paths.ts";
+import { type Compression, COMPRESSIONS } from "../manifest/types.ts";
+import { jsonBytes } from "./gzip.ts";
+import { CHAPTER_FILE_SUFFIX, chapterPath, parseChapterFileName } from "./paths.ts";
 
 export {
   type BookLabel,
@@ -30,13 +33,15 @@ export {
   serializeChapter,
 } from "./chapter_encoding.ts";
 
-/** What {@linkcode writeChapter} wrote. */
+/** What {@linkcode writeChapter} wrote (or what a verified file on disk is). */
 export interface ChapterWriteResult {
-  /** The file written, `<out>/<volume>/<book>/<chapter>.json`. */
+  /** The file written, `<out>/<volume>/<book>/<chapter>.json` (`.json.gz` gzipped). */
   readonly path: string;
-  /** Size of the file, bytes. */
+  /** How the file is stored. */
+  readonly compression: Compression;
+  /** Size of the file, bytes (as stored). */
   readonly bytes: number;
-  /** SHA-256 of the file's bytes, lowercase hex. */
+  /** SHA-256 of the file's bytes as stored, lowercase hex. */
   readonly sha256: string;
   readonly verses: number;
   readonly paragraphs: number;
@@ -67,6 +72,9 @@ export type ChapterVerification =
   | {
     readonly ok: true;
     readonly uri: string;
+    /** How the file is stored, from its name. */
+    readonly compression: Compression;
+    /** Size of the file as stored, bytes. */
     readonly bytes: number;
     readonly sha256: string;
     readonly verses: number;
@@ -85,8 +93,9 @@ export interface WriteChapterOptions {
 }
 
 /**
- * Writes a chapter atomically to `<out>/<volume>/<book>/<chapter>.json`,
- * with the references that `book` (its title and abbreviation) makes.
+ * Writes a chapter atomically to `<out>/<volume>/<book>/<chapter>.json`
+ * (`.json.gz`, gzipped, with `compression: "gzip"`), with the references that
+ * `book` (its title and abbreviation) makes.
  *
  * @throws {TypeError} When the chapter's volume or book is not a slug.
  * @throws {RangeError} When its chapter number is not a positive integer.
@@ -110,16 +119,23 @@ export interface WriteChapterOptions {
 export async function writeChapter(
   outDir: string,
   chapter: Chapter,
-  options: WriteChapterOptions & { readonly book: BookLabel },
+  options: WriteChapterOptions & {
+    readonly book: BookLabel;
+    /** @default "none" */
+    readonly compression?: Compression;
+  },
 ): Promise<ChapterWriteResult> {
   // The path first: a chapter whose volume is no slug is refused before any work.
   chapterPath(outDir, chapter.volume, chapter.book, chapter.chapter);
-  return writeEncodedChapter(outDir, await encodeChapter(chapter, options.book), options);
+  const encoded = await encodeChapter(chapter, options.book, options.compression);
+  return writeEncodedChapter(outDir, encoded, options);
 }
 
 /**
  * Writes an {@linkcode encodeChapter}ed chapter atomically to
- * `<out>/<volume>/<book>/<chapter>.json`; throws as {@linkcode writeChapter}.
+ * `<out>/<volume>/<book>/<chapter>.json` (`.json.gz` for gzip); throws as
+ * {@linkcode writeChapter}. A file of the same chapter stored the other way
+ * is left alone: see {@linkcode removeOtherEncodings}.
  * With `signal`, an attempt aborted before the rename never puts its file
  * into place.
  */
@@ -129,10 +145,53 @@ export async function writeEncodedChapter(
   options: WriteChapterOptions = {},
 ): Promise<ChapterWriteResult> {
   const { signal, writeFile = writeFileAtomic } = options;
-  const path = chapterPath(outDir, encoded.volume, encoded.book, encoded.chapter);
+  const { compression, sha256, verses, paragraphs } = encoded;
+  const path = chapterPath(outDir, encoded.volume, encoded.book, encoded.chapter, compression);
   await writeFile(path, encoded.bytes, { signal });
-  const { sha256, verses, paragraphs } = encoded;
-  return { path, bytes: encoded.bytes.length, sha256, verses, paragraphs };
+  return { path, compression, bytes: encoded.bytes.length, sha256, verses, paragraphs };
+}
+
+/**
+ * The paths of the same chapter's file stored every other way than the
+ * chapter file at `path`: `3.json.gz` for `3.json`, and back.
+ *
+ * @throws {TypeError} for a path whose name is no chapter file's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(otherEncodingPaths("data/bofm/enos/1.json"), ["data/bofm/enos/1.json.gz"]);
+ * ```
+ */
+export function otherEncodingPaths(path: string): string[] {
+  const parsed = parseChapterFileName(basename(path));
+  if (parsed === undefined) {
+    throw new TypeError(`Cannot name the other files of "${path}": not a chapter file`);
+  }
+  const stem = path.slice(0, path.length - CHAPTER_FILE_SUFFIX[parsed.compression].length);
+  return COMPRESSIONS.filter((c) => c !== parsed.compression)
+    .map((c) => `${stem}${CHAPTER_FILE_SUFFIX[c]}`);
+}
+
+/**
+ * Removes the files of the same chapter stored otherwise than the one at
+ * `path`, so that one file per chapter is left. Call it only once the file
+ * at `path` is in place and recorded. Never throws: a file that cannot be
+ * removed stays (a run's resume removes it then).
+ *
+ * @returns the paths removed.
+ */
+export function removeOtherEncodings(path: string): string[] {
+  const removed: string[] = [];
+  for (const other of otherEncodingPaths(path)) {
+    try {
+      Deno.removeSync(other);
+      removed.push(other);
+    } catch {
+      // Not there (the usual case), or not removable now.
+    }
+  }
+  return removed;
 }
 
 // Both formats are read. Format 1 (no `format` key) is what was written
@@ -224,8 +283,9 @@ export async function verifyChapterFile(
     reason: `Cannot verify chapter file "${path}": ${detail}`,
   });
   const expected = options.expected ?? _identityFromPath(path);
-  if (expected === undefined) {
-    return fail("invalid", "its path is not <volume>/<book>/<chapter>.json");
+  const compression = parseChapterFileName(basename(path))?.compression;
+  if (expected === undefined || compression === undefined) {
+    return fail("invalid", "its path is not <volume>/<book>/<chapter>.json or .json.gz");
   }
 
   let bytes: Uint8Array<ArrayBuffer>;
@@ -240,9 +300,15 @@ export async function verifyChapterFile(
     return fail("checksum", `SHA-256 ${sha256} does not match the expected ${expectedSha256}`);
   }
 
+  let text: Uint8Array<ArrayBuffer>;
+  try {
+    text = await jsonBytes(bytes, compression);
+  } catch (error) {
+    return fail("invalid", `not a whole gzip file: ${(error as Error).message}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(text));
   } catch (error) {
     return fail("invalid", `not valid JSON: ${(error as Error).message}`);
   }
@@ -276,6 +342,7 @@ export async function verifyChapterFile(
   return {
     ok: true,
     uri: chapter.uri,
+    compression,
     bytes: bytes.length,
     sha256,
     verses: chapter.verses.length,
@@ -285,12 +352,63 @@ export async function verifyChapterFile(
   };
 }
 
+/** Options of {@linkcode findChapterFile}. */
+export interface FindChapterFileOptions {
+  /** The chapter the file must hold (its uri, volume, book, chapter; lang when given). */
+  readonly expected: ChapterIdentity;
+  /** The compression looked at first. @default "none" */
+  readonly prefer?: Compression;
+  /** The SHA-256 the stored bytes must have; any when undefined. */
+  readonly expectedSha256?: string;
+}
+
+/**
+ * Finds and verifies a chapter's file stored in any compression: the
+ * preferred one's file first, then the others'. The first that verifies wins;
+ * when none does, the failure of the first file that exists (or `missing`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const dir = await Deno.makeTempDir();
+ * await writeChapter(dir, {
+ *   uri: "/scriptures/bofm/enos/1", volume: "bofm", book: "enos", chapter: 1, lang: "eng",
+ *   title: "Enos 1", number: null, subtitle: null, intro: null, studyIntro: null, summary: null,
+ *   verses: [{ number: 1, text: "Behold…", paragraphStart: false }], paragraphs: [],
+ *   source: { url: "https://example.org", fetchedAt: "2025-01-01T00:00:00.000Z" },
+ * }, { book: { title: "Enos" }, compression: "gzip" });
+ * const found = await findChapterFile(dir, {
+ *   expected: { volume: "bofm", book: "enos", chapter: 1 },
+ * });
+ * assert.ok(found.ok && found.compression === "gzip" && found.path.endsWith("1.json.gz"));
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function findChapterFile(
+  outDir: string,
+  options: FindChapterFileOptions,
+): Promise<ChapterVerification & { readonly path: string }> {
+  const { expected, prefer = "none", expectedSha256 } = options;
+  const order = [prefer, ...COMPRESSIONS.filter((c) => c !== prefer)];
+  type Failure = Extract<ChapterVerification, { ok: false }> & { readonly path: string };
+  let failure: Failure | undefined;
+  for (const compression of order) {
+    const path = chapterPath(outDir, expected.volume, expected.book, expected.chapter, compression);
+    const check = await verifyChapterFile(path, expectedSha256, { expected });
+    if (check.ok) return { ...check, path };
+    if (failure === undefined || (failure.problem === "missing" && check.problem !== "missing")) {
+      failure = { ...check, path };
+    }
+  }
+  return failure!;
+}
+
 function _identityFromPath(path: string): ChapterIdentity | undefined {
-  const match = /^([1-9][0-9]*)\.json$/.exec(basename(path));
-  if (match === null) return undefined;
+  const parsed = parseChapterFileName(basename(path));
+  if (parsed === undefined) return undefined;
   const bookDir = dirname(path);
   const book = basename(bookDir);
   const volume = basename(dirname(bookDir));
   if (book === "" || volume === "") return undefined;
-  return { volume, book, chapter: Number(match[1]) };
+  return { volume, book, chapter: parsed.chapter };
 }

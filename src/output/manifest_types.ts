@@ -8,17 +8,24 @@
  * @module
  */
 
+import type { Compression } from "../manifest/types.ts";
+
 /** One imported chapter in a {@linkcode BookManifest}. */
 export interface BookManifestChapter {
   /** Chapter number, 1-based. */
   readonly chapter: number;
   /** The content URI the chapter was fetched from, as recorded in its file. */
   readonly uri: string;
-  /** File name inside the book directory, e.g. `"3.json"`. */
+  /** File name inside the book directory, e.g. `"3.json"`, `"3.json.gz"`. */
   readonly file: string;
-  /** Size of the file, bytes. */
+  /**
+   * How the file is stored: `none` (JSON text) or `gzip`. Manifests written
+   * before compression existed lack it: read it as `none`.
+   */
+  readonly encoding: Compression;
+  /** Size of the file as stored, bytes. */
   readonly bytes: number;
-  /** SHA-256 of the file's bytes, lowercase hex. */
+  /** SHA-256 of the file's bytes as stored (compressed, for gzip), lowercase hex. */
   readonly sha256: string;
   /** Number of verses in the chapter. */
   readonly verses: number;
@@ -169,6 +176,12 @@ export interface RootManifest {
   readonly source: { readonly url: string; readonly lang: string };
   /** The performance profile of the run that wrote this file; absent when not given. */
   readonly profile?: string;
+  /**
+   * How the run that wrote this file stored the chapters it wrote, what the
+   * next run keeps when neither `--compress` nor `output.compress` says;
+   * absent in manifests written before compression existed (`none`).
+   */
+  readonly compression?: Compression;
   /** The selection of the run that wrote this file (e.g. `["bofm"]`); absent when the run took everything. */
   readonly selection?: readonly string[];
   /** When this manifest was written, ISO 8601 UTC. */

@@ -4,7 +4,7 @@
  *     <out>/manifest.json                      the root manifest
  *     <out>/<volume>/manifest.json             one volume manifest per volume
  *     <out>/<volume>/<book>/manifest.json      one book manifest per book
- *     <out>/<volume>/<book>/<chapter>.json     one file per chapter
+ *     <out>/<volume>/<book>/<chapter>.json     one file per chapter (or .json.gz, gzipped)
  *
  * Every volume and book segment must be a slug, so no id can climb out of the
  * output directory, whatever the manifest's validation let through.
@@ -13,6 +13,7 @@
  */
 
 import { join } from "node:path";
+import type { Compression } from "../manifest/types.ts";
 
 const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 
@@ -52,18 +53,51 @@ export function assertChapterNumber(chapter: number): void {
   }
 }
 
+/** The file name's ending of a chapter file stored with each {@linkcode Compression}. */
+export const CHAPTER_FILE_SUFFIX: Readonly<Record<Compression, string>> = {
+  none: ".json",
+  gzip: ".json.gz",
+};
+
 /**
- * The file name of a chapter inside its book directory: `<chapter>.json`.
+ * The file name of a chapter inside its book directory: `<chapter>.json`, or
+ * `<chapter>.json.gz` gzipped.
  *
  * @throws {RangeError} When `chapter` is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(chapterFileName(3), "3.json");
+ * assert.equal(chapterFileName(3, "gzip"), "3.json.gz");
+ * ```
  */
-export function chapterFileName(chapter: number): string {
+export function chapterFileName(chapter: number, compression: Compression = "none"): string {
   assertChapterNumber(chapter);
-  return `${chapter}.json`;
+  return `${chapter}${CHAPTER_FILE_SUFFIX[compression]}`;
 }
 
 /**
- * `<out>/<volume>/<book>/<chapter>.json`.
+ * The chapter number and compression a chapter file's name says, or
+ * undefined for a name that is no chapter file's.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(parseChapterFileName("3.json.gz"), { chapter: 3, compression: "gzip" });
+ * assert.equal(parseChapterFileName("manifest.json"), undefined);
+ * ```
+ */
+export function parseChapterFileName(
+  name: string,
+): { readonly chapter: number; readonly compression: Compression } | undefined {
+  const match = /^([1-9][0-9]*)\.json(\.gz)?$/.exec(name);
+  if (match === null) return undefined;
+  return { chapter: Number(match[1]), compression: match[2] === undefined ? "none" : "gzip" };
+}
+
+/**
+ * `<out>/<volume>/<book>/<chapter>.json` (`.json.gz` for `gzip`).
  *
  * @throws {TypeError} When `volume` or `book` is not a slug.
  * @throws {RangeError} When `chapter` is not a positive integer.
@@ -75,8 +109,14 @@ export function chapterFileName(chapter: number): string {
  * assert.throws(() => chapterPath("data", "bofm", "../etc", 3), TypeError);
  * ```
  */
-export function chapterPath(outDir: string, volume: string, book: string, chapter: number): string {
-  return join(bookDir(outDir, volume, book), chapterFileName(chapter));
+export function chapterPath(
+  outDir: string,
+  volume: string,
+  book: string,
+  chapter: number,
+  compression: Compression = "none",
+): string {
+  return join(bookDir(outDir, volume, book), chapterFileName(chapter, compression));
 }
 
 /**

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import type { BookManifest, RootManifest, VolumeManifest } from "./manifest_types.ts";
 import { sha256Hex } from "./digest.ts";
+import { COMPRESSIONS } from "../manifest/types.ts";
 
 /** A manifest file read back: its content and checksum, or why it could not be used. */
 export type ManifestRead<M> =
@@ -39,6 +40,8 @@ const bookManifestSchema = z.object({
     chapter: count,
     uri: z.string(),
     file: z.string(),
+    // Absent in manifests written before chapter files could be compressed.
+    encoding: z.enum(COMPRESSIONS).default("none"),
     bytes: count,
     sha256: z.string(),
     verses: count,
@@ -83,6 +86,7 @@ const rootManifestSchema = z.object({
   tool: z.object({ name: z.string(), version: z.string() }).optional(),
   source: z.object({ url: z.string(), lang: z.string() }),
   profile: z.string().optional(),
+  compression: z.enum(COMPRESSIONS).optional(),
   selection: z.array(z.string()).optional(),
   generatedAt: timestamp,
   volumes: z.array(z.object({

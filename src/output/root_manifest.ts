@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Manifest } from "../manifest/types.ts";
+import type { Compression, Manifest } from "../manifest/types.ts";
 import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
 import type { RootManifest, RootManifestVolume } from "./manifest_types.ts";
 import { rootManifestPath, volumeManifestPath } from "./paths.ts";
@@ -17,6 +17,8 @@ export interface RootManifestOptions {
   readonly now?: () => Date;
   /** The profile of this run, recorded as `profile`. @default omitted */
   readonly profile?: string;
+  /** How this run stores chapter files, recorded as `compression`. @default omitted */
+  readonly compression?: Compression;
   /** The selection of this run (e.g. `["bofm"]`), recorded as `selection`. @default omitted */
   readonly selection?: readonly string[];
   /** The importer's name and version, recorded as `tool`. @default omitted */
@@ -88,6 +90,7 @@ export async function writeRootManifest(
       : { tool: { name: options.tool.name, version: options.tool.version } }),
     source: { url: manifest.source.url, lang: manifest.source.lang },
     ...(options.profile === undefined ? {} : { profile: options.profile }),
+    ...(options.compression === undefined ? {} : { compression: options.compression }),
     ...(options.selection === undefined ? {} : { selection: [...options.selection] }),
     generatedAt: now().toISOString(),
     volumes,

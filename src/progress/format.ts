@@ -74,6 +74,30 @@ export function formatCount(n: number): string {
 }
 
 /**
+ * A size in bytes for people: `812 B`, `45.3 KB`, `12.4 MB`, `1.02 GB`
+ * (powers of 1,000, three significant digits).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatBytes } from "./format.ts";
+ * assert.equal(formatBytes(812), "812 B");
+ * assert.equal(formatBytes(12_400_000), "12.4 MB");
+ * ```
+ */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 1000) return `${Number.isFinite(n) ? Math.round(n) : "—"} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = n / 1000;
+  let unit = 0;
+  while (value >= 999.5 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${Number(value.toPrecision(3))} ${units[unit]}`;
+}
+
+/**
  * A duration as a stopwatch shows it, whole seconds: `0:07`, `12:34`, `1:02:03`;
  * `—` when not finite or negative.
  *

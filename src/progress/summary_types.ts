@@ -7,6 +7,19 @@
 
 import type { Bound } from "../plan/bound.ts";
 import type { MaybeLatencyBreakdown } from "./server_latency.ts";
+import type { Compression } from "../manifest/types.ts";
+
+/** The bytes the selected chapters' files take on disk, and how the run stores them. */
+export interface SummaryDisk {
+  /** How this run stores the chapter files it writes. */
+  readonly compression: Compression;
+  /** Bytes of the selected chapters' files when the run started (every encoding counted). */
+  readonly beforeBytes: number;
+  /** Bytes of those files when the run ended (or now, during it). */
+  readonly afterBytes: number;
+  /** Chapter files converted on disk to `compression`, without a request. */
+  readonly recoded: number;
+}
 
 /** One node that failed, with its last reason. */
 export interface SummaryFailure {
@@ -74,6 +87,8 @@ export interface Summary {
   readonly interrupted: boolean;
   /** How an adaptive controller moved the rate (`rate-change` events); absent when it never did. */
   readonly rate?: SummaryRate;
+  /** The chapter files on disk before and after; absent when the caller does not measure them. */
+  readonly disk?: SummaryDisk;
 }
 
 /** The rate changes of a run. Rates in requests/s; `null` where there was no limit. */

@@ -43,3 +43,33 @@ sanitizedTest(
     }
   },
 );
+
+sanitizedTest(
+  "demo --compress gzip stores .json.gz, says it re-encodes a plain folder, and refuses another value",
+  async () => {
+    const out = await Deno.makeTempDir();
+    const args = ["demo", "-m", manifest, "--only", "pgp/abr/1-2", "--out", out, "--latency", "0"];
+    try {
+      const plain = await runMain([...args, "-q"]);
+      assert.equal(plain.code, 0, plain.stderr);
+      const packed = await runMain([...args, "--compress", "gzip"]);
+      assert.equal(packed.code, 0, packed.stderr);
+      assert.match(
+        packed.stderr,
+        /^2 chapters stored as \.json will be re-encoded as \.json\.gz without fetching$/m,
+      );
+      assert.match(
+        packed.stdout,
+        /^Chapter files on disk: [\d.]+ KB before, [\d.]+ KB after \(gzip\); 2 re-encoded on disk without fetching$/m,
+      );
+      const names = (await Array.fromAsync(Deno.readDir(join(out, "pgp/abr")))).map((e) => e.name);
+      assert.deepEqual(names.sort(), ["1.json.gz", "2.json.gz", "manifest.json"]);
+
+      const bad = await runMain([...args, "--compress", "zip"]);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /Invalid --compress "zip": expected none or gzip/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+);

@@ -78,7 +78,12 @@ const BAD_MANIFESTS: { what: string; lines: string[]; expected: string[] }[] = [
   {
     what: "an unknown key with no near miss",
     lines: [...SOURCE, ...VOLUMES, "output:", "  dir: ./data", "  format: json"],
-    expected: ['import.yaml:10:3: output: unknown key "format" (known: dir)'],
+    expected: ['import.yaml:10:3: output: unknown key "format" (known: compress, dir)'],
+  },
+  {
+    what: "a compression the importer does not know",
+    lines: [...SOURCE, ...VOLUMES, "output:", "  dir: ./data", "  compress: zip"],
+    expected: ['import.yaml:10:13: output.compress: expected none or gzip, got "zip"'],
   },
   {
     what: "a misspelt top-level key",
@@ -552,6 +557,16 @@ Deno.test("parseManifest fills in the documented defaults and converts durations
       books: [{ id: "gen", title: "Genesis", chapters: 50 }],
     }],
   });
+});
+
+Deno.test("parseManifest reads output.compress, and leaves it unset when import.yaml does not say", () => {
+  const withIt = parseManifest(
+    yaml(...SOURCE, ...VOLUMES, "output: { dir: ./data, compress: gzip }"),
+    "import.yaml",
+  );
+  assert.deepEqual(withIt.output, { dir: "./data", compress: "gzip" });
+  const without = parseManifest(yaml(...SOURCE, ...VOLUMES), "import.yaml");
+  assert.deepEqual(without.output, { dir: "./data" });
 });
 
 Deno.test("parseManifest accepts numbers of ms, zero verses, aliases and a relative output dir", () => {

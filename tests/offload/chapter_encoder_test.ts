@@ -5,6 +5,8 @@ import { encodeChapter } from "../../src/output/chapter_encoding.ts";
 import { parseChapterBody, type RequestedChapter } from "../../src/source/parse_chapter.ts";
 import { loadManifest } from "../../src/manifest/load.ts";
 import type { BookLabel } from "../../src/output/chapter_encoding.ts";
+import { sha256Hex } from "../../src/output/digest.ts";
+import { gunzip } from "../../src/output/gzip.ts";
 
 const sanitized = { sanitizeOps: true, sanitizeResources: true };
 
@@ -202,4 +204,39 @@ Deno.test("the importer's own thread does not load the HTML parser: its workers 
     /^npm:\/(htmlparser2|domhandler)@/.test(s) || s.endsWith("/src/source/parse_chapter.ts")
   );
   assert.deepEqual(parser, []);
+});
+
+Deno.test({
+  name:
+    "a worker gzips a chapter when asked (the checksum over the gzipped bytes) and re-encodes stored files both ways",
+  ...sanitized,
+  fn: async () => {
+    const encoder = new ChapterEncoder({ workers: 1 });
+    try {
+      const uri = "/scriptures/bofm/1-ne/3";
+      const bytes = await fixture("bofm_1-ne_3.json");
+      const { book } = bookOf(uri);
+      const plain = await encodeChapter(parseChapterBody(bytes, requested(uri)), book);
+      const packed = await encoder.encode(bytes.slice(), requested(uri), {
+        book,
+        compression: "gzip",
+      });
+      assert.equal(packed.compression, "gzip");
+      assert.deepEqual(await gunzip(packed.bytes), plain.bytes, "the same JSON text, gzipped");
+      assert.equal(packed.sha256, await sha256Hex(packed.bytes));
+      assert.notEqual(packed.sha256, plain.sha256);
+      assert.ok(packed.bytes.length * 2 < plain.bytes.length);
+
+      const inflated = await encoder.recode({ bytes: packed.bytes, from: "gzip", to: "none" });
+      assert.deepEqual(inflated, { bytes: plain.bytes, sha256: plain.sha256 });
+      const again = await encoder.recode({ bytes: plain.bytes.slice(), from: "none", to: "gzip" });
+      assert.deepEqual(await gunzip(again.bytes), plain.bytes);
+      await assert.rejects(
+        () => encoder.recode({ bytes: plain.bytes.slice(), from: "gzip", to: "none" }),
+        /Cannot read gzip/,
+      );
+    } finally {
+      encoder.close();
+    }
+  },
 });

@@ -53,6 +53,7 @@ Deno.test("book manifest of 3 chapters on disk, 1 failed and 1 cancelled", async
       chapter,
       uri: `/scriptures/bofm/alma/${chapter}`,
       file: `${chapter}.json`,
+      encoding: "none" as const,
       bytes: result.bytes,
       sha256: result.sha256,
       verses,

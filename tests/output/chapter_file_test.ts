@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { verifyChapterFile, writeChapter } from "../../src/output/chapter_file.ts";
+import {
+  findChapterFile,
+  otherEncodingPaths,
+  removeOtherEncodings,
+  verifyChapterFile,
+  writeChapter,
+} from "../../src/output/chapter_file.ts";
 import type { Chapter } from "../../src/source/types.ts";
 import type { Book } from "../../src/manifest/types.ts";
 import { loadManifest } from "../../src/manifest/load.ts";
@@ -123,6 +129,7 @@ Deno.test("verifyChapterFile accepts a written chapter, with and without its che
     const expected = {
       ok: true,
       uri: "/scriptures/pgp/js-h/1",
+      compression: "none",
       bytes: written.bytes,
       sha256: written.sha256,
       verses: 3,
@@ -292,7 +299,7 @@ Deno.test("verifyChapterFile refuses a path that does not name a chapter file", 
     assert.equal(!result.ok && result.problem, "invalid");
     assert.match(
       !result.ok ? result.reason : "",
-      /its path is not <volume>\/<book>\/<chapter>\.json$/,
+      /its path is not <volume>\/<book>\/<chapter>\.json or \.json\.gz$/,
     );
   });
 });
@@ -318,6 +325,7 @@ Deno.test("writeChapter always writes subtitle, studyIntro and paragraph ids, nu
     assert.deepEqual(await verifyChapterFile(written.path, written.sha256), {
       ok: true,
       uri: "/scriptures/dc-testament/od/1",
+      compression: "none",
       bytes: written.bytes,
       sha256: written.sha256,
       verses: 0,
@@ -346,6 +354,7 @@ Deno.test("verifyChapterFile accepts a chapter file written before subtitle and 
     assert.deepEqual(await verifyChapterFile(path, sha256), {
       ok: true,
       uri: "/scriptures/pgp/js-h/1",
+      compression: "none",
       bytes: bytes.length,
       sha256,
       verses: 75,
@@ -534,5 +543,65 @@ Deno.test("verifyChapterFile refuses a format-2 file whose references do not nam
         `${what}: ${!check.ok && check.reason}`,
       );
     }
+  });
+});
+
+Deno.test("a gzipped chapter file verifies over its stored bytes, and a torn one fails as not whole gzip", async () => {
+  await withTempDir(async (dir) => {
+    const chapter = makeChapter("pgp", "js-h", 1);
+    const packed = await writeChapter(dir, chapter, { book: BOOK_LABEL, compression: "gzip" });
+    const plain = await writeChapter(dir, chapter, { book: BOOK_LABEL });
+    assert.equal(packed.path, `${dir}/pgp/js-h/1.json.gz`);
+    assert.equal(packed.compression, "gzip");
+    assert.ok(packed.bytes < plain.bytes);
+    const check = await verifyChapterFile(packed.path, packed.sha256);
+    assert.ok(check.ok && check.compression === "gzip" && check.bytes === packed.bytes);
+    assert.equal((await verifyChapterFile(packed.path, plain.sha256)).ok, false);
+    const stored = await Deno.readFile(packed.path);
+    await Deno.writeFile(packed.path, stored.subarray(0, stored.length - 3));
+    const torn = await verifyChapterFile(packed.path);
+    assert.equal(!torn.ok && torn.problem, "invalid");
+    assert.match(!torn.ok ? torn.reason : "", /not a whole gzip file/);
+  });
+});
+
+Deno.test("findChapterFile takes the file that verifies, preferred compression first, else names the first failure", async () => {
+  await withTempDir(async (dir) => {
+    const chapter = makeChapter("pgp", "js-h", 1);
+    const expected = { volume: "pgp", book: "js-h", chapter: 1 };
+    const missing = await findChapterFile(dir, { expected, prefer: "gzip" });
+    assert.ok(!missing.ok && missing.problem === "missing");
+    assert.equal(missing.path, `${dir}/pgp/js-h/1.json.gz`);
+
+    const plain = await writeChapter(dir, chapter, { book: BOOK_LABEL });
+    const packed = await writeChapter(dir, chapter, { book: BOOK_LABEL, compression: "gzip" });
+    const preferred = await findChapterFile(dir, { expected, prefer: "gzip" });
+    assert.ok(preferred.ok && preferred.path === packed.path);
+    // The recorded checksum picks the file, whichever is preferred.
+    const recorded = await findChapterFile(dir, {
+      expected,
+      prefer: "gzip",
+      expectedSha256: plain.sha256,
+    });
+    assert.ok(recorded.ok && recorded.path === plain.path && recorded.compression === "none");
+
+    await Deno.remove(plain.path);
+    await Deno.writeTextFile(packed.path, "not gzip");
+    const invalid = await findChapterFile(dir, { expected });
+    assert.ok(!invalid.ok && invalid.problem === "invalid", "the file there, not the one missing");
+    assert.equal(invalid.path, packed.path);
+  });
+});
+
+Deno.test("removeOtherEncodings leaves one file per chapter: the one named", async () => {
+  await withTempDir(async (dir) => {
+    const chapter = makeChapter("pgp", "js-h", 1);
+    const plain = await writeChapter(dir, chapter, { book: BOOK_LABEL });
+    const packed = await writeChapter(dir, chapter, { book: BOOK_LABEL, compression: "gzip" });
+    assert.deepEqual(otherEncodingPaths(packed.path), [plain.path]);
+    assert.throws(() => otherEncodingPaths(`${dir}/pgp/js-h/manifest.json`), TypeError);
+    assert.deepEqual(removeOtherEncodings(packed.path), [plain.path]);
+    assert.deepEqual(removeOtherEncodings(packed.path), [], "nothing left to remove");
+    assert.deepEqual(await listFiles(dir), ["pgp/js-h/1.json.gz"]);
   });
 });

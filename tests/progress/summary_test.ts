@@ -425,3 +425,32 @@ Deno.test("a stopped run's bound counts only the chapters it requested, not thos
   assert.equal(summary.bound?.ms, 200);
   assert.equal(summary.efficiency, 1);
 });
+
+Deno.test("summary reports the chapter files' bytes on disk before and after, and those re-encoded", () => {
+  let afterBytes = 2_510_000;
+  const summary = () =>
+    collect(RUN, {
+      disk: () => ({ compression: "gzip", beforeBytes: 2_510_000, afterBytes, recoded: 0 }),
+    });
+  assert.deepEqual(summary().disk, {
+    compression: "gzip",
+    beforeBytes: 2_510_000,
+    afterBytes: 2_510_000,
+    recoded: 0,
+  });
+  afterBytes = 734_000;
+  assert.equal(summary().disk?.afterBytes, 734_000, "asked when the summary is made");
+  assert.match(
+    formatSummary(summary(), { color: false }),
+    /^Chapter files on disk: 2\.51 MB before, 734 KB after \(gzip\)$/m,
+  );
+  const recoded = collect(RUN, {
+    disk: () => ({ compression: "gzip", beforeBytes: 9_000, afterBytes: 2_500, recoded: 1 }),
+  });
+  assert.match(
+    formatSummary(recoded, { color: false }),
+    /^Chapter files on disk: 9 KB before, 2\.5 KB after \(gzip\); 1 re-encoded on disk without fetching$/m,
+  );
+  assert.equal(collect(RUN).disk, undefined);
+  assert.doesNotMatch(formatSummary(collect(RUN), { color: false }), /on disk/);
+});
