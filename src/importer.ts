@@ -12,29 +12,32 @@ import { systemClock } from "./exec/clock.ts";
 import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
-import type { RateHint, RunEvent, RunReport } from "./exec/types.ts";
+import type { Outcome, RateHint, RunEvent, RunReport, TaskContext } from "./exec/types.ts";
 import { UserError } from "./exec/user_error.ts";
 import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
-import { bookManifestPath } from "./output/paths.ts";
-import { readBookManifest } from "./output/read_manifest.ts";
+import { bookManifestPath, languageDir, rootManifestPath } from "./output/paths.ts";
+import { writeLanguagesManifest } from "./output/languages_manifest.ts";
+import { readBookManifest, readRootManifest } from "./output/read_manifest.ts";
 import { type ChapterWriteResult, writeEncodedChapter } from "./output/chapter_file.ts";
 import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
 import { writeVolumeManifest } from "./output/volume_manifest.ts";
 import { writingOutput } from "./output/write_error.ts";
-import { compileLimits, type RunLimits } from "./plan/limits.ts";
-import { buildPlan, type Plan } from "./plan/planner.ts";
+import type { RunLimits } from "./plan/limits.ts";
+import { buildPlan, langPrefix, type Plan, planLimits } from "./plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "./plan/selection.ts";
 import type { ChapterNode, PlanNode } from "./plan/types.ts";
 import { defaultLogPath, ProgressLog } from "./progress/log.ts";
-import type { RunHeader } from "./progress/log_record.ts";
+import { notAvailableOf, type RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
 import { journalSink, trustedChapters, unchangedManifests } from "./resume.ts";
 import { type ChapterValidators, fetchChapterBody } from "./source/request.ts";
+import { notAvailableFrom, notAvailableScope, REFERENCE_LANG } from "./source/not_available.ts";
+import type { RootManifestNotAvailable } from "./output/manifest_types.ts";
 import { ChapterEncoder } from "./offload/chapter_encoder.ts";
 import { quotaPause } from "./exec/adaptive/quota.ts";
 import { TOOL } from "./version.ts";
@@ -98,8 +101,19 @@ export interface ImportResult {
   readonly report: RunReport;
   /** The summary, as printed and logged in `run-end`. */
   readonly summary: Summary;
-  /** Books whose verse totals differ from import.yaml's (such a run exits 1). */
+  /** English books whose verse totals differ from import.yaml's (such a run exits 1). */
   readonly warnings: readonly string[];
+  /**
+   * Books of other languages whose verse totals differ from import.yaml's
+   * (English's), one line each (`spa bofm/1-ne: ...`): reported, not failed.
+   */
+  readonly differences: readonly string[];
+  /**
+   * What the API does not serve in which language, one line each
+   * (`ceb ot: HTTP 404 (929 chapters)`): counted apart from failures and
+   * remembered in the language's root manifest.
+   */
+  readonly notAvailable: readonly string[];
   /** The progress log written, if any. */
   readonly logPath?: string;
   /**
@@ -191,18 +205,34 @@ async function _setUpAndRun(
     ? undefined
     : options.log ?? defaultLogPath(outDir, new Date(clock.now()));
   // Before the lock: a path that cannot be used must leave nothing behind.
-  const problem = await outDirProblem(outDir, manifest.source.lang) ??
+  const layout = { langs: plan.langs, volumes: manifest.volumes.map((v) => v.id) };
+  const problem = await outDirProblem(outDir, layout) ??
     (logPath === undefined ? undefined : await logPathProblem(logPath));
   if (problem !== undefined) throw new ImportSetupError(problem);
   let lock: OutDirLock | undefined;
   let log: ProgressLog | undefined;
-  let journal: ChapterJournal | undefined;
+  const languages = new Map<string, _Language>();
+  const closeJournals = () => {
+    for (const language of languages.values()) language.journal.close();
+  };
   try {
     lock = await lockOutDir(outDir);
-    journal = await ChapterJournal.open(outDir);
+    for (const lang of plan.langs) {
+      const dir = languageDir(outDir, lang, plan);
+      const journal = await ChapterJournal.open(dir);
+      const source = { ...manifest.source, lang, langs: [lang] };
+      languages.set(lang, {
+        lang,
+        dir,
+        prefix: langPrefix(plan, lang),
+        manifest: { ...manifest, source },
+        journal,
+        notAvailable: new Map(),
+      });
+    }
     if (logPath !== undefined) log = await ProgressLog.open(logPath);
   } catch (error) {
-    journal?.close();
+    closeJournals();
     lock?.release();
     if (error instanceof OutDirLockedError) throw new ImportSetupError(error.message);
     throw new ImportSetupError(
@@ -213,16 +243,16 @@ async function _setUpAndRun(
   let result: ImportResult;
   try {
     await warmedUp;
-    result = await _execute({ options, plan, outDir, clock, log, logPath, journal, encoder });
+    result = await _execute({ options, plan, outDir, clock, log, logPath, languages, encoder });
   } catch (error) {
     _closeLog(log);
-    journal.close();
+    closeJournals();
     lock.release();
     throw error;
   }
   // A file system may report a failed write only at the flush.
   const closeFailure = _closeLog(log);
-  journal.close();
+  closeJournals();
   lock.release();
   if (closeFailure === undefined) return result;
   const recordFailures = [...result.recordFailures, closeFailure];
@@ -246,12 +276,27 @@ interface _Run {
   readonly clock: Clock;
   readonly log?: ProgressLog;
   readonly logPath?: string;
-  /** Vouches for the chapter files on resume, whatever the log. */
-  readonly journal: ChapterJournal;
+  /** Each language of the run, by code: its folder, journal and what it lacks. */
+  readonly languages: ReadonlyMap<string, _Language>;
   /** Parses, serializes and hashes the chapters (on workers). */
   readonly encoder: ChapterEncoder;
   /** With `refresh`: the chapters on disk, each with its file and the validators to ask with. */
   refresh?: ReadonlyMap<string, _OnDisk>;
+}
+
+/** One language of a run. */
+interface _Language {
+  readonly lang: string;
+  /** Its folder: `<out>`, or `<out>/<lang>` in a run of several languages. */
+  readonly dir: string;
+  /** The prefix of its node ids: `""`, or `<lang>/` in a run of several. */
+  readonly prefix: string;
+  /** The run's manifest with this language as `source.lang`. */
+  readonly manifest: Manifest;
+  /** Vouches for the chapter files on resume, whatever the log; keyed by ids without the prefix. */
+  readonly journal: ChapterJournal;
+  /** Volumes (`ot`) and books (`pgp/js-h`) not served in it, with the reason: remembered, then learnt. */
+  readonly notAvailable: Map<string, string>;
 }
 
 /** A chapter on disk, as a refresh asks after it. */
@@ -261,32 +306,47 @@ interface _OnDisk {
 }
 
 async function _execute(run: _Run): Promise<ImportResult> {
-  const { options, plan, outDir, clock, log, logPath, journal } = run;
+  const { options, plan, outDir, clock, log, logPath, languages } = run;
   const { manifest, profile } = options;
   const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
 
-  // Temporary files of a killed run, in this manifest's directories only.
-  for (const volume of manifest.volumes) await cleanTempFiles(join(outDir, volume.id));
-  const trusted = options.force
-    ? new Map<string, ChapterWriteResult>()
-    : await trustedChapters(chapters, {
-      outDir,
-      lang: manifest.source.lang,
-      journal,
+  const preResolved = new Map<string, unknown>();
+  const onDisk = new Map<string, _OnDisk>();
+  for (const language of languages.values()) {
+    const { dir, prefix } = language;
+    // Temporary files of a killed run, in this manifest's directories only.
+    for (const volume of manifest.volumes) await cleanTempFiles(join(dir, volume.id));
+    // What an earlier run found the API does not serve in it: not asked again
+    // unless forced.
+    if (!options.force) {
+      const root = await readRootManifest(rootManifestPath(dir));
+      for (const entry of (root.ok && root.manifest.notAvailable) || []) {
+        language.notAvailable.set(entry.scope, entry.reason);
+      }
+    }
+    if (options.force) continue;
+    // The language's nodes under the ids its folder knows them by (no prefix).
+    const nodes = _localNodes(plan.dag.nodes, language);
+    const local = await trustedChapters(nodes.filter((n) => n.kind === "chapter"), {
+      outDir: dir,
+      lang: language.lang,
+      journal: language.journal,
       extraLogs: logPath ? [logPath] : [],
     });
-  // A refresh asks after every chapter on disk; else they are skipped, and
-  // manifests over nothing this run can change are left as they are.
-  const preResolved = new Map<string, unknown>();
-  if (options.refresh) {
-    run.refresh = await _onDisk(trusted, chapters, outDir);
-  } else {
-    for (const [id, value] of trusted) preResolved.set(id, value);
-    const unchanged = await unchangedManifests(plan.dag.nodes, new Set(trusted.keys()), outDir);
-    for (const [id, value] of unchanged) preResolved.set(id, value);
+    // A refresh asks after every chapter on disk; else they are skipped, and
+    // manifests over nothing this run can change are left as they are.
+    if (options.refresh) {
+      const asked = await _onDisk(local, nodes.filter((n) => n.kind === "chapter"), dir);
+      for (const [id, value] of asked) onDisk.set(prefix + id, value);
+    } else {
+      for (const [id, value] of local) preResolved.set(prefix + id, value);
+      const unchanged = await unchangedManifests(nodes, new Set(local.keys()), dir);
+      for (const [id, value] of unchanged) preResolved.set(prefix + id, value);
+    }
   }
+  if (options.refresh) run.refresh = onDisk;
 
-  const limits = compileLimits(profile);
+  const limits = planLimits(plan, profile);
   const collector = new SummaryCollector({
     chapters: chapters.length,
     limits,
@@ -309,6 +369,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
     selection: plan.selection.labels,
     outDir,
     lang: manifest.source.lang,
+    ...(plan.multilingual ? { langs: plan.langs } : {}),
     apiUrl: manifest.source.url,
   };
   // The collector must see run-end before the log asks it for the summary.
@@ -317,7 +378,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const recordFailures: string[] = [];
   // The journal first, so that no other sink's failure keeps a chapter unrecorded.
   const sinks = [
-    journalSink(journal),
+    _journalSink(plan, languages),
     _guardedSink(
       collector.add,
       recordFailures,
@@ -355,6 +416,14 @@ async function _execute(run: _Run): Promise<ImportResult> {
     signal: options.signal,
     failFast: options.failFast,
     preResolved,
+    // A chapter of a volume or book its language is known not to have is not asked for.
+    settleEarly: (node) => {
+      if (node.kind !== "chapter") return undefined;
+      const known = languages.get(node.lang)!.notAvailable;
+      if (known.size === 0) return undefined;
+      const notAvailable = notAvailableScope(known, node.volume, node.book);
+      return notAvailable === undefined ? undefined : { value: { notAvailable } };
+    },
     control,
     onEvent: (event) => {
       emit(event);
@@ -363,7 +432,8 @@ async function _execute(run: _Run): Promise<ImportResult> {
     },
   });
   const summary = collector.summary();
-  const warnings = _verseWarnings(plan, report);
+  const { warnings, differences } = _verseWarnings(plan, report);
+  const notAvailable = _notAvailableLines(plan, languages);
   const exitCode = report.aborted && options.signal?.aborted
     ? 130
     : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
@@ -376,6 +446,8 @@ async function _execute(run: _Run): Promise<ImportResult> {
     report,
     summary,
     warnings,
+    differences,
+    notAvailable,
     logPath,
     ...(stopped ? { stopped } : {}),
     recordFailures,
@@ -408,6 +480,8 @@ interface _BookResult {
   readonly verses: number;
   readonly expectedVerses: number | null;
   readonly complete: boolean;
+  /** Some of its chapters are not available in the language. */
+  readonly notAvailable: boolean;
 }
 
 /**
@@ -468,7 +542,7 @@ function _handlers(
   run: _Run,
   onHint: (hint: RateHint) => void,
 ): Pick<RunOptions<PlanNode>, "tasks" | "sinks"> {
-  const { options, plan, outDir, clock, encoder } = run;
+  const { options, plan, outDir, clock, encoder, languages } = run;
   const { manifest, profile } = options;
   // A book declared with `verses: 0` (the Official Declarations) is prose: its
   // chapters have paragraphs and no verses. Any other chapter without verses is empty.
@@ -485,77 +559,124 @@ function _handlers(
   const { writeFile } = options;
   /** Chapters fetched and not yet written. */
   let behind = 0;
+  const chapter = async (node: ChapterNode, context: TaskContext, language: _Language) => {
+    const onDisk = run.refresh?.get(node.id);
+    const body = await fetchChapterBody(node.uri, {
+      validators: onDisk?.validators,
+      source: language.manifest.source,
+      retryOn: manifest.retry.retryOn,
+      fetch: options.fetch,
+      signal: context.signal,
+      proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
+      now: () => clock.now(),
+      onRateHint: onHint,
+    });
+    // Not modified: the file on disk is the server's page still.
+    if ("notModified" in body) {
+      const { validators, ttfbMs } = body;
+      return { ...onDisk!.written, ttfbMs, validators, unchanged: true };
+    }
+    // The request is over: its slot goes to the next one while this
+    // chapter is parsed (off the main thread) and written, unless too
+    // many wait for that already (then requests wait for the writing).
+    if (behind < MAX_CHAPTERS_BEHIND) context.releaseSlot();
+    behind++;
+    // What was fetched is written even when the run is cancelled (a few
+    // ms); the attempt's timeout still stops it.
+    const local = _unlessCancelled(context.signal, options.signal);
+    try {
+      // A parse failure comes back from the worker as it was thrown.
+      const encoded = await encoder.encode(body.bytes, body.requested, {
+        book: books.get(`${node.volume}/${node.book}`)!,
+        signal: local.signal,
+        contentType: body.contentType,
+      });
+      // With the attempt's signal, an attempt that timed out cannot rename
+      // its file into place after the run has moved on. The time to first
+      // byte rides on the value, for the summary's latency and the log.
+      const written = await writingOutput(() =>
+        writeEncodedChapter(language.dir, encoded, { signal: local.signal, writeFile })
+      );
+      return {
+        ...written,
+        ttfbMs: body.ttfbMs,
+        ...(body.validators === undefined ? {} : { validators: body.validators }),
+      };
+    } finally {
+      local.dispose();
+      behind--;
+    }
+  };
   return {
     tasks: {
       chapter: async (node, context) => {
-        const onDisk = run.refresh?.get(node.id);
-        const body = await fetchChapterBody(node.uri, {
-          validators: onDisk?.validators,
-          source: manifest.source,
-          retryOn: manifest.retry.retryOn,
-          fetch: options.fetch,
-          signal: context.signal,
-          proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
-          now: () => clock.now(),
-          onRateHint: onHint,
-        });
-        // Not modified: the file on disk is the server's page still.
-        if ("notModified" in body) {
-          const { validators, ttfbMs } = body;
-          return { ...onDisk!.written, ttfbMs, validators, unchanged: true };
-        }
-        // The request is over: its slot goes to the next one while this
-        // chapter is parsed (off the main thread) and written, unless too
-        // many wait for that already (then requests wait for the writing).
-        if (behind < MAX_CHAPTERS_BEHIND) context.releaseSlot();
-        behind++;
-        // What was fetched is written even when the run is cancelled (a few
-        // ms); the attempt's timeout still stops it.
-        const local = _unlessCancelled(context.signal, options.signal);
+        const language = languages.get(node.lang)!;
         try {
-          // A parse failure comes back from the worker as it was thrown.
-          const encoded = await encoder.encode(body.bytes, body.requested, {
-            book: books.get(`${node.volume}/${node.book}`)!,
-            signal: local.signal,
-            contentType: body.contentType,
-          });
-          // With the attempt's signal, an attempt that timed out cannot rename
-          // its file into place after the run has moved on. The time to first
-          // byte rides on the value, for the summary's latency and the log.
-          const written = await writingOutput(() =>
-            writeEncodedChapter(outDir, encoded, { signal: local.signal, writeFile })
-          );
-          return {
-            ...written,
-            ttfbMs: body.ttfbMs,
-            ...(body.validators === undefined ? {} : { validators: body.validators }),
-          };
-        } finally {
-          local.dispose();
-          behind--;
+          return await chapter(node, context, language);
+        } catch (error) {
+          // A volume or book the language lacks: not a failure, and its other
+          // chapters are not asked for (see settleEarly).
+          const notAvailable = notAvailableFrom(error, node);
+          if (notAvailable === undefined) throw error;
+          if (!language.notAvailable.has(notAvailable.scope)) {
+            language.notAvailable.set(notAvailable.scope, notAvailable.reason);
+          }
+          return { notAvailable };
         }
       },
     },
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
+        const language = languages.get(node.lang)!;
+        const outcomes = _localOutcomes(deps, language.prefix);
         const written = await writingOutput(() =>
-          writeBookManifest(outDir, manifest, node.volume, node.book, deps, { now, writeFile })
+          writeBookManifest(language.dir, language.manifest, node.volume, node.book, outcomes, {
+            now,
+            writeFile,
+          })
         );
         const { importedChapters, expectedChapters, verses, expectedVerses, complete } = written;
-        return { importedChapters, expectedChapters, verses, expectedVerses, complete };
+        const notAvailable = [...deps.values()].some((outcome) =>
+          (outcome.status === "done" || outcome.status === "skipped") &&
+          notAvailableOf(outcome.value) !== undefined
+        );
+        return {
+          importedChapters,
+          expectedChapters,
+          verses,
+          expectedVerses,
+          complete,
+          notAvailable,
+        };
       },
       "volume-manifest": async (node) => {
+        const language = languages.get(node.lang)!;
         const written = await writingOutput(() =>
-          writeVolumeManifest(outDir, manifest, node.volume, { now, writeFile })
+          writeVolumeManifest(language.dir, language.manifest, node.volume, { now, writeFile })
         );
         return { importedChapters: written.totals.importedChapters, complete: written.complete };
       },
-      "root-manifest": async () => {
+      "root-manifest": async (node) => {
+        const language = languages.get(node.lang)!;
         const written = await writingOutput(() =>
-          writeRootManifest(outDir, manifest, {
+          writeRootManifest(language.dir, language.manifest, {
             now,
             profile: profile.name,
             selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
+            tool: TOOL,
+            notAvailable: _rememberedNotAvailable(manifest, language.notAvailable),
+            writeFile,
+          })
+        );
+        return { importedChapters: written.totals.importedChapters, complete: written.complete };
+      },
+      "languages-manifest": async () => {
+        const written = await writingOutput(() =>
+          writeLanguagesManifest(outDir, {
+            url: manifest.source.url,
+            langs: plan.langs,
+            now,
+            profile: profile.name,
             tool: TOOL,
             writeFile,
           })
@@ -564,6 +685,75 @@ function _handlers(
       },
     },
   };
+}
+
+/** A book manifest's dependency outcomes under the ids its language's folder knows (no prefix). */
+function _localOutcomes(
+  deps: ReadonlyMap<string, Outcome>,
+  prefix: string,
+): ReadonlyMap<string, Outcome> {
+  if (prefix === "") return deps;
+  const local = new Map<string, Outcome>();
+  for (const [id, outcome] of deps) local.set(id.slice(prefix.length), outcome);
+  return local;
+}
+
+/** A language's nodes under the ids its folder knows them by: as they are in a run of one language. */
+function _localNodes(nodes: readonly PlanNode[], language: _Language): PlanNode[] {
+  const { prefix, lang } = language;
+  const own = nodes.filter((node) => node.kind !== "languages-manifest" && node.lang === lang);
+  if (prefix === "") return own;
+  const strip = (id: string) => id.slice(prefix.length);
+  return own.map((node) => ({ ...node, id: strip(node.id), deps: node.deps.map(strip) }));
+}
+
+/** Which journal records each chapter written: its language's, under the id without the prefix. */
+function _journalSink(
+  plan: Plan,
+  languages: ReadonlyMap<string, _Language>,
+): (event: RunEvent) => void {
+  if (!plan.multilingual) return journalSink([...languages.values()][0].journal);
+  const sinks = new Map(
+    [...languages.values()].map((
+      l,
+    ) => [l.lang, { prefix: l.prefix, sink: journalSink(l.journal) }]),
+  );
+  return (event) => {
+    if (event.type !== "task-done" || event.kind !== "chapter") return;
+    const entry = sinks.get(event.id.slice(0, event.id.indexOf("/")));
+    entry?.sink({ ...event, id: event.id.slice(entry.prefix.length) });
+  };
+}
+
+/** What a language lacks, as its root manifest remembers it: each scope with its chapters in import.yaml. */
+function _rememberedNotAvailable(
+  manifest: Manifest,
+  known: ReadonlyMap<string, string>,
+): RootManifestNotAvailable[] {
+  const entries: RootManifestNotAvailable[] = [];
+  for (const [scope, reason] of known) {
+    const [volumeId, bookId] = scope.split("/");
+    const volume = manifest.volumes.find((v) => v.id === volumeId);
+    const books = volume?.books.filter((b) => bookId === undefined || b.id === bookId) ?? [];
+    const chapters = books.reduce((sum, book) => sum + book.chapters, 0);
+    entries.push({ scope, reason, chapters });
+  }
+  return entries.sort((a, b) => a.scope.localeCompare(b.scope));
+}
+
+/** One line per volume or book a language lacks: `ceb ot: HTTP 404 (929 chapters in import.yaml)`. */
+function _notAvailableLines(plan: Plan, languages: ReadonlyMap<string, _Language>): string[] {
+  const lines: string[] = [];
+  for (const language of languages.values()) {
+    for (const entry of _rememberedNotAvailable(language.manifest, language.notAvailable)) {
+      if (!plan.selection.books.some((b) => b.volume === entry.scope.split("/")[0])) continue;
+      lines.push(
+        `${language.lang} ${entry.scope}: ${entry.reason} ` +
+          `(${entry.chapters} chapter${entry.chapters === 1 ? "" : "s"} in import.yaml)`,
+      );
+    }
+  }
+  return lines;
 }
 
 /**
@@ -590,25 +780,32 @@ function _unlessCancelled(
 /**
  * Books whose chapters are all on disk but whose verses do not add up to the
  * total import.yaml declares: markup the parser misread, or a translation that
- * numbers verses differently. Either way, not a complete import.
+ * numbers verses differently. For English, whose counts import.yaml holds, a
+ * warning (not a complete import); for another language, a difference,
+ * reported and not failed.
  */
-function _verseWarnings(plan: Plan, report: RunReport): string[] {
+function _verseWarnings(
+  plan: Plan,
+  report: RunReport,
+): { warnings: string[]; differences: string[] } {
   const warnings: string[] = [];
+  const differences: string[] = [];
   for (const node of plan.dag.nodes) {
     if (node.kind !== "book-manifest") continue;
     const outcome = report.outcomes.get(node.id);
     if (outcome?.status !== "done") continue;
     const book = outcome.value as _BookResult;
     if (
-      book.importedChapters === book.expectedChapters && book.expectedVerses !== null &&
-      book.verses !== book.expectedVerses
+      !book.notAvailable && book.importedChapters === book.expectedChapters &&
+      book.expectedVerses !== null && book.verses !== book.expectedVerses
     ) {
-      warnings.push(
-        `${node.volume}/${node.book}: ${book.verses} verses imported, import.yaml declares ${book.expectedVerses}`,
-      );
+      const line = `${node.volume}/${node.book}: ${book.verses} verses imported, ` +
+        `import.yaml declares ${book.expectedVerses}`;
+      if (node.lang === REFERENCE_LANG) warnings.push(plan.multilingual ? `eng ${line}` : line);
+      else differences.push(`${node.lang} ${line} (English's)`);
     }
   }
-  return warnings;
+  return { warnings, differences };
 }
 
 function _boundBooks(chapters: readonly ChapterNode[], notRequested: ReadonlySet<string>) {

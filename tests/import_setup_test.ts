@@ -17,7 +17,7 @@ Deno.test("outDirProblem and logPathProblem name the path and what is in its way
       ],
     ];
     for (const [outDir, expected] of outRows) {
-      assert.equal(await outDirProblem(outDir, "eng"), expected, outDir);
+      assert.equal(await outDirProblem(outDir, { langs: ["eng"], volumes: [] }), expected, outDir);
     }
     const logRows: [string, string | undefined][] = [
       [join(dir, "new", "run.ndjson"), undefined],

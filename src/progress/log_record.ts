@@ -23,7 +23,10 @@ export interface RunHeader {
   /** The selection as given (`--source`, `--only`), e.g. `["bofm", "pgp/moses"]`. */
   readonly selection: readonly string[];
   readonly outDir: string;
+  /** The language; the first of `langs` in a run of several. */
   readonly lang: string;
+  /** Every language of a run of several (its node ids start with the language); absent for one. */
+  readonly langs?: readonly string[];
   readonly apiUrl: string;
 }
 
@@ -57,6 +60,11 @@ export interface LoggedTaskValue {
   readonly sha256?: string;
   /** A refresh found the chapter unchanged (`304`): its file was not written again. */
   readonly unchanged?: true;
+  /**
+   * The chapter is not available in the run's language (`ot: HTTP 404`, or
+   * `pgp/js-h: table of contents`): what is missing, and why. No file.
+   */
+  readonly notAvailable?: string;
 }
 
 /**
@@ -72,7 +80,7 @@ export type LogRecord =
   | _Logged<_Event<"task-start">>
   | _Logged<_Event<"task-retry">>
   | _Logged<_Event<"task-done">, "value", LoggedTaskValue>
-  | _Logged<_Event<"task-skipped">, "value", Pick<LoggedTaskValue, "sha256">>
+  | _Logged<_Event<"task-skipped">, "value", Pick<LoggedTaskValue, "sha256" | "notAvailable">>
   | _Logged<_Event<"task-failed">>
   | _Logged<_Event<"task-cancelled">>
   | _Logged<
@@ -170,16 +178,19 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
           verses: value.verses,
           sha256: value.sha256,
           unchanged: value.unchanged,
+          notAvailable: value.notAvailable,
         }),
       };
     }
-    case "task-skipped":
+    case "task-skipped": {
+      const { sha256, notAvailable } = _fields(event.value);
       return {
         type: event.type,
         ...stamp,
         ...{ id: event.id, kind: event.kind },
-        ..._defined({ sha256: _fields(event.value).sha256 }),
+        ..._defined({ sha256, notAvailable }),
       };
+    }
     case "task-failed": {
       const { id, kind, reason, attempts, status, permanent, fatal, timedOut } = event;
       return {
@@ -257,5 +268,28 @@ function _fields(value: unknown): LoggedTaskValue {
     verses: typeof v.verses === "number" ? v.verses : undefined,
     sha256: typeof v.sha256 === "string" ? v.sha256 : undefined,
     unchanged: v.unchanged === true ? true : undefined,
+    notAvailable: notAvailableOf(value),
   };
+}
+
+/**
+ * What a chapter's value says is not available in its language, as one line
+ * (`ot: HTTP 404 Not Found`), or undefined for a chapter that is. A value
+ * carries it as `notAvailable: { scope, reason }`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { notAvailableOf } from "./log_record.ts";
+ * assert.equal(notAvailableOf({ notAvailable: { scope: "ot", reason: "HTTP 404" } }), "ot: HTTP 404");
+ * assert.equal(notAvailableOf({ sha256: "ab" }), undefined);
+ * ```
+ */
+export function notAvailableOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const found = (value as Record<string, unknown>).notAvailable;
+  if (typeof found === "string") return found; // a log record's
+  if (typeof found !== "object" || found === null) return undefined;
+  const { scope, reason } = found as Record<string, unknown>;
+  return `${String(scope)}: ${String(reason)}`;
 }
