@@ -366,3 +366,71 @@ sanitizedTest(
     });
   },
 );
+
+sanitizedTest(
+  "export reads a folder of several languages: every language or those of --lang, what a language lacks is no problem",
+  async () => {
+    await withFake({ volumes: canon.volumes }, async (api, out) => {
+      // ceb lacks pgp/js-h, tpi the whole Pearl of Great Price.
+      const manifest = against(canon, api.apiUrl, ["eng", "ceb", "tpi"]);
+      const selection = { source: ["pgp"] };
+      assert.equal(
+        (await runImport({ manifest, profile: fast, selection, outDir: out, log: false })).exitCode,
+        0,
+      );
+      const file = join(out, "verses.ndjson");
+      const all = await runMain(["export", out, "--format", "ndjson", "--out", file, "-s", "pgp"]);
+      assert.equal(all.code, 0, all.stderr);
+      assert.equal(all.stderr, "");
+      const rows = (await Deno.readTextFile(file)).trim().split("\n").map((line) =>
+        JSON.parse(line)
+      );
+      const roots = await Promise.all(
+        ["eng", "ceb"].map((lang) => readJson<RootManifest>(join(out, lang, "manifest.json"))),
+      );
+      // Rows of each language equal the verses its manifests count.
+      assert.deepEqual(
+        ["eng", "ceb"].map((lang) =>
+          rows.filter((r) => r.lang === lang && r.kind === "verse").length
+        ),
+        roots.map((root) => root.totals.verses),
+      );
+      assert.equal(rows.filter((r) => r.lang === "tpi").length, 0);
+      assert.equal(rows.filter((r) => r.lang === "ceb" && r.book === "js-h").length, 0);
+      // The same verse in two languages shares its key.
+      assert.equal(rows.filter((r) => r.key === "pgp/moses/1/3").length, 2);
+
+      const cebFile = join(out, "ceb.ndjson");
+      const ceb = await runMain([
+        "export",
+        out,
+        "--format",
+        "ndjson",
+        "--out",
+        cebFile,
+        "--lang",
+        "ceb",
+        "-s",
+        "pgp",
+      ]);
+      assert.equal(ceb.code, 0, ceb.stderr);
+      const cebRows = (await Deno.readTextFile(cebFile)).trim().split("\n").map((l) =>
+        JSON.parse(l)
+      );
+      assert.ok(cebRows.length > 0 && cebRows.every((r) => r.lang === "ceb"));
+
+      const absent = await runMain([
+        "export",
+        out,
+        "--format",
+        "ndjson",
+        "--out",
+        join(out, "x"),
+        "--lang",
+        "fra",
+      ]);
+      assert.equal(absent.code, 2);
+      assert.match(absent.stderr, /Cannot export --lang fra: ".*" holds eng, ceb, tpi only/);
+    });
+  },
+);

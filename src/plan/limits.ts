@@ -30,7 +30,7 @@ export type ProfileLimits = Pick<
 export interface RunLimits {
   /** What the executor enforces. */
   readonly executor: Limits;
-  /** Languages open at once, in a run of several (1 by default). */
+  /** Languages open at once: the profile's `languages` in a run of several, else 1. */
   readonly languages: number;
   /** Volumes open at once. */
   readonly volumes: number;
@@ -82,7 +82,8 @@ export function compileLimits(
   options: CompileLimitsOptions = {},
 ): RunLimits {
   const { volumes, booksPerVolume, chaptersPerBook, maxInFlight, delayMs } = profile;
-  const languages = profile.languages ?? 1;
+  // A run of one language has one open, whatever the profile allows.
+  const languages = options.multilingual ? profile.languages ?? 1 : 1;
   const tokenBucket = profile.requestsPerSecond
     ? { ratePerSecond: profile.requestsPerSecond, burst: profile.burst ?? 1 }
     : undefined;
