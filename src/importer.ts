@@ -350,13 +350,14 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const collector = new SummaryCollector({
     chapters: chapters.length,
     limits,
-    books: (notRequested) => _boundBooks(chapters, notRequested),
+    books: (notRequested) => _boundBooks(plan, chapters, notRequested),
   });
   const header: RunHeader = {
     tool: TOOL,
     manifest: { file: manifest.file, sha256: options.manifestSha256 ?? "" },
     profile: {
       name: profile.name,
+      ...(plan.multilingual ? { languages: limits.languages } : {}),
       volumes: profile.volumes,
       booksPerVolume: profile.booksPerVolume,
       chaptersPerBook: profile.chaptersPerBook,
@@ -808,12 +809,18 @@ function _verseWarnings(
   return { warnings, differences };
 }
 
-function _boundBooks(chapters: readonly ChapterNode[], notRequested: ReadonlySet<string>) {
+function _boundBooks(
+  plan: Plan,
+  chapters: readonly ChapterNode[],
+  notRequested: ReadonlySet<string>,
+) {
+  // In a run of several languages each language's volume is a volume of its own (see planBound).
   const books = new Map<string, { volume: string; chapters: number }>();
   for (const node of chapters) {
     if (notRequested.has(node.id)) continue;
-    const key = `${node.volume}/${node.book}`;
-    const entry = books.get(key) ?? { volume: node.volume, chapters: 0 };
+    const volume = langPrefix(plan, node.lang) + node.volume;
+    const key = `${volume}/${node.book}`;
+    const entry = books.get(key) ?? { volume, chapters: 0 };
     entry.chapters++;
     books.set(key, entry);
   }

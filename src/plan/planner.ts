@@ -132,10 +132,12 @@ export function buildPlan(manifest: Manifest, selection: Selection): Plan {
         // must not allocate one per chapter.
         const scope = [...volumeScope, `${prefix}${volume.id}/${book.book}`];
         const bookUris = uris.get(`${volume.id}/${book.book}`)!;
-        const chapterIds: string[] = [];
-        book.chapters.forEach((chapter, index) => {
+        const chapterIds: string[] = new Array(book.chapters.length);
+        const idPrefix = `${prefix}${volume.id}/${book.book}/`;
+        for (let index = 0; index < book.chapters.length; index++) {
+          const chapter = book.chapters[index];
           const node: ChapterNode = {
-            id: prefix + chapterId(volume.id, book.book, chapter),
+            id: idPrefix + chapter,
             kind: "chapter",
             role: "task",
             deps: _NO_DEPS,
@@ -147,8 +149,8 @@ export function buildPlan(manifest: Manifest, selection: Selection): Plan {
             uri: bookUris[index],
           };
           nodes.push(node);
-          chapterIds.push(node.id);
-        });
+          chapterIds[index] = node.id;
+        }
         const bookNode: BookManifestNode = {
           id: `${prefix}${volume.id}/${book.book}/manifest`,
           kind: "book-manifest",
