@@ -94,9 +94,10 @@ export const langPrefix = (plan: Pick<Plan, "multilingual">, lang: string): stri
  * const plan = buildPlan(manifest, resolveSelection(manifest, {}));
  * assert.ok(plan.counts.chapters === 13 && plan.counts.sinks === 4);
  * assert.ok(plan.dag.get("pgp/abr/manifest")?.deps.length === 5);
- * const two = { ...manifest, source: { langs: ["eng", "spa"] } };
+ * const two = { ...manifest, source: { ...manifest.source, langs: ["eng", "spa"] } };
  * const both = buildPlan(two, resolveSelection(two, {}));
- * assert.ok(both.counts.chapters === 26 && both.dag.get("spa/pgp/abr/3")?.lang === "spa");
+ * const node = both.dag.get("spa/pgp/abr/3");
+ * assert.ok(both.counts.chapters === 26 && node?.kind === "chapter" && node.lang === "spa");
  * ```
  */
 export function buildPlan(manifest: Manifest, selection: Selection): Plan {
