@@ -417,8 +417,9 @@ async function _execute(run: _Run): Promise<ImportResult> {
     signal: options.signal,
     failFast: options.failFast,
     preResolved,
-    // A chapter of a volume or book its language is known not to have is not asked for.
-    settleEarly: (node) => {
+    // A chapter of a volume or book its language is known not to have is not
+    // asked for. (English is never "not available": its runs keep the plain path.)
+    settleEarly: plan.langs.every((lang) => lang === REFERENCE_LANG) ? undefined : (node) => {
       if (node.kind !== "chapter") return undefined;
       const known = languages.get(node.lang)!.notAvailable;
       if (known.size === 0) return undefined;

@@ -434,3 +434,33 @@ sanitizedTest(
     });
   },
 );
+
+sanitizedTest(
+  "a volume a language lacks costs one request, not one per chapter: the rest is settled without a turn",
+  async () => {
+    await withFake({ volumes: canon.volumes }, async (api, out) => {
+      const manifest = against(canon, api.apiUrl, ["ceb"]);
+      const oneAtATime: Profile = { ...fast, volumes: 1, booksPerVolume: 1, chaptersPerBook: 1 };
+      const result = await runImport({
+        manifest,
+        profile: oneAtATime,
+        selection: { only: ["ot/obad", "ot/jonah", "ot/micah"] },
+        outDir: out,
+        log: false,
+      });
+      assert.equal(result.exitCode, 0);
+      assert.equal(api.stats().requests, 1);
+      assert.deepEqual(
+        [
+          result.summary.chapters.notAvailable,
+          result.summary.chapters.failed,
+          result.summary.requests,
+        ],
+        [12, 0, 1],
+      );
+      // A run of one language other than English keeps the one-language layout.
+      const root = await readJson<RootManifest>(join(out, "manifest.json"));
+      assert.deepEqual([root.source.lang, root.notAvailable?.map((n) => n.scope)], ["ceb", ["ot"]]);
+    });
+  },
+);
