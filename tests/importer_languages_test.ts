@@ -464,3 +464,39 @@ sanitizedTest(
     });
   },
 );
+
+sanitizedTest(
+  "--retry-failed after a run of several languages runs again only the chapters that failed",
+  async () => {
+    await withFake({ volumes: canon.volumes }, async (api, out) => {
+      const base = [
+        "import",
+        "-m",
+        join(root, "import.yaml"),
+        "--api-url",
+        api.apiUrl,
+        "--out",
+        out,
+        "--lang",
+        "eng,spa",
+        "-q",
+      ];
+      // English's Enos answers 404 this once: a failure for English (its counts are import.yaml's).
+      const failing: typeof fetch = (input, init) => {
+        const url = String(input instanceof Request ? input.url : input);
+        if (url.includes("lang=eng") && url.includes("enos")) {
+          return Promise.resolve(new Response("gone", { status: 404 }));
+        }
+        return fetch(input, init);
+      };
+      const first = await runMain([...base, "--only", "bofm/enos,bofm/jarom"], { fetch: failing });
+      assert.equal(first.code, 1, first.stdout);
+      assert.match(first.stdout, /eng\/bofm\/enos\/1/);
+      api.resetStats();
+      const retried = await runMain([...base, "--retry-failed"]);
+      assert.equal(retried.code, 0, retried.stdout + retried.stderr);
+      assert.deepEqual(api.stats().byUri, { "/scriptures/bofm/enos/1": 1 });
+      assert.ok(await exists(join(out, "eng", "bofm", "enos", "1.json")));
+    });
+  },
+);
