@@ -12,17 +12,16 @@ import { systemClock } from "./exec/clock.ts";
 import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
-import type { Outcome, RateHint, RunEvent, RunReport, TaskContext } from "./exec/types.ts";
+import type { RateHint, RunEvent, RunReport, TaskContext } from "./exec/types.ts";
 import { UserError } from "./exec/user_error.ts";
 import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
-import { bookManifestPath, languageDir, rootManifestPath } from "./output/paths.ts";
+import { bookManifestPath, rootManifestPath } from "./output/paths.ts";
 import { writeLanguagesManifest } from "./output/languages_manifest.ts";
 import { readBookManifest, readRootManifest } from "./output/read_manifest.ts";
 import { type ChapterWriteResult, writeEncodedChapter } from "./output/chapter_file.ts";
-import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
 import { writeVolumeManifest } from "./output/volume_manifest.ts";
@@ -34,10 +33,18 @@ import type { ChapterNode, PlanNode } from "./plan/types.ts";
 import { defaultLogPath, ProgressLog } from "./progress/log.ts";
 import { notAvailableOf, type RunHeader } from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
-import { journalSink, trustedChapters, unchangedManifests } from "./resume.ts";
+import { trustedChapters, unchangedManifests } from "./resume.ts";
+import {
+  type ImportLanguage,
+  languageJournalSink,
+  localNodes,
+  localOutcomes,
+  notAvailableLines,
+  openLanguages,
+  rememberedNotAvailable,
+} from "./import_languages.ts";
 import { type ChapterValidators, fetchChapterBody } from "./source/request.ts";
 import { notAvailableFrom, notAvailableScope, REFERENCE_LANG } from "./source/not_available.ts";
-import type { RootManifestNotAvailable } from "./output/manifest_types.ts";
 import { ChapterEncoder } from "./offload/chapter_encoder.ts";
 import { quotaPause } from "./exec/adaptive/quota.ts";
 import { TOOL } from "./version.ts";
@@ -211,25 +218,13 @@ async function _setUpAndRun(
   if (problem !== undefined) throw new ImportSetupError(problem);
   let lock: OutDirLock | undefined;
   let log: ProgressLog | undefined;
-  const languages = new Map<string, _Language>();
+  const languages = new Map<string, ImportLanguage>();
   const closeJournals = () => {
     for (const language of languages.values()) language.journal.close();
   };
   try {
     lock = await lockOutDir(outDir);
-    for (const lang of plan.langs) {
-      const dir = languageDir(outDir, lang, plan);
-      const journal = await ChapterJournal.open(dir);
-      const source = { ...manifest.source, lang, langs: [lang] };
-      languages.set(lang, {
-        lang,
-        dir,
-        prefix: langPrefix(plan, lang),
-        manifest: { ...manifest, source },
-        journal,
-        notAvailable: new Map(),
-      });
-    }
+    await openLanguages(plan, manifest, outDir, languages);
     if (logPath !== undefined) log = await ProgressLog.open(logPath);
   } catch (error) {
     closeJournals();
@@ -277,26 +272,11 @@ interface _Run {
   readonly log?: ProgressLog;
   readonly logPath?: string;
   /** Each language of the run, by code: its folder, journal and what it lacks. */
-  readonly languages: ReadonlyMap<string, _Language>;
+  readonly languages: ReadonlyMap<string, ImportLanguage>;
   /** Parses, serializes and hashes the chapters (on workers). */
   readonly encoder: ChapterEncoder;
   /** With `refresh`: the chapters on disk, each with its file and the validators to ask with. */
   refresh?: ReadonlyMap<string, _OnDisk>;
-}
-
-/** One language of a run. */
-interface _Language {
-  readonly lang: string;
-  /** Its folder: `<out>`, or `<out>/<lang>` in a run of several languages. */
-  readonly dir: string;
-  /** The prefix of its node ids: `""`, or `<lang>/` in a run of several. */
-  readonly prefix: string;
-  /** The run's manifest with this language as `source.lang`. */
-  readonly manifest: Manifest;
-  /** Vouches for the chapter files on resume, whatever the log; keyed by ids without the prefix. */
-  readonly journal: ChapterJournal;
-  /** Volumes (`ot`) and books (`pgp/js-h`) not served in it, with the reason: remembered, then learnt. */
-  readonly notAvailable: Map<string, string>;
 }
 
 /** A chapter on disk, as a refresh asks after it. */
@@ -326,7 +306,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
     }
     if (options.force) continue;
     // The language's nodes under the ids its folder knows them by (no prefix).
-    const nodes = _localNodes(plan.dag.nodes, language);
+    const nodes = localNodes(plan.dag.nodes, language);
     const local = await trustedChapters(nodes.filter((n) => n.kind === "chapter"), {
       outDir: dir,
       lang: language.lang,
@@ -379,7 +359,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const recordFailures: string[] = [];
   // The journal first, so that no other sink's failure keeps a chapter unrecorded.
   const sinks = [
-    _journalSink(plan, languages),
+    languageJournalSink(plan, languages),
     _guardedSink(
       collector.add,
       recordFailures,
@@ -435,7 +415,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   });
   const summary = collector.summary();
   const { warnings, differences } = _verseWarnings(plan, report);
-  const notAvailable = _notAvailableLines(plan, languages);
+  const notAvailable = notAvailableLines(plan, languages);
   const exitCode = report.aborted && options.signal?.aborted
     ? 130
     : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
@@ -561,7 +541,7 @@ function _handlers(
   const { writeFile } = options;
   /** Chapters fetched and not yet written. */
   let behind = 0;
-  const chapter = async (node: ChapterNode, context: TaskContext, language: _Language) => {
+  const chapter = async (node: ChapterNode, context: TaskContext, language: ImportLanguage) => {
     const onDisk = run.refresh?.get(node.id);
     const body = await fetchChapterBody(node.uri, {
       validators: onDisk?.validators,
@@ -630,7 +610,7 @@ function _handlers(
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
         const language = languages.get(node.lang)!;
-        const outcomes = _localOutcomes(deps, language.prefix);
+        const outcomes = localOutcomes(deps, language.prefix);
         const written = await writingOutput(() =>
           writeBookManifest(language.dir, language.manifest, node.volume, node.book, outcomes, {
             now,
@@ -666,7 +646,7 @@ function _handlers(
             profile: profile.name,
             selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
             tool: TOOL,
-            notAvailable: _rememberedNotAvailable(manifest, language.notAvailable),
+            notAvailable: rememberedNotAvailable(manifest, language.notAvailable),
             writeFile,
           })
         );
@@ -687,75 +667,6 @@ function _handlers(
       },
     },
   };
-}
-
-/** A book manifest's dependency outcomes under the ids its language's folder knows (no prefix). */
-function _localOutcomes(
-  deps: ReadonlyMap<string, Outcome>,
-  prefix: string,
-): ReadonlyMap<string, Outcome> {
-  if (prefix === "") return deps;
-  const local = new Map<string, Outcome>();
-  for (const [id, outcome] of deps) local.set(id.slice(prefix.length), outcome);
-  return local;
-}
-
-/** A language's nodes under the ids its folder knows them by: as they are in a run of one language. */
-function _localNodes(nodes: readonly PlanNode[], language: _Language): PlanNode[] {
-  const { prefix, lang } = language;
-  const own = nodes.filter((node) => node.kind !== "languages-manifest" && node.lang === lang);
-  if (prefix === "") return own;
-  const strip = (id: string) => id.slice(prefix.length);
-  return own.map((node) => ({ ...node, id: strip(node.id), deps: node.deps.map(strip) }));
-}
-
-/** Which journal records each chapter written: its language's, under the id without the prefix. */
-function _journalSink(
-  plan: Plan,
-  languages: ReadonlyMap<string, _Language>,
-): (event: RunEvent) => void {
-  if (!plan.multilingual) return journalSink([...languages.values()][0].journal);
-  const sinks = new Map(
-    [...languages.values()].map((
-      l,
-    ) => [l.lang, { prefix: l.prefix, sink: journalSink(l.journal) }]),
-  );
-  return (event) => {
-    if (event.type !== "task-done" || event.kind !== "chapter") return;
-    const entry = sinks.get(event.id.slice(0, event.id.indexOf("/")));
-    entry?.sink({ ...event, id: event.id.slice(entry.prefix.length) });
-  };
-}
-
-/** What a language lacks, as its root manifest remembers it: each scope with its chapters in import.yaml. */
-function _rememberedNotAvailable(
-  manifest: Manifest,
-  known: ReadonlyMap<string, string>,
-): RootManifestNotAvailable[] {
-  const entries: RootManifestNotAvailable[] = [];
-  for (const [scope, reason] of known) {
-    const [volumeId, bookId] = scope.split("/");
-    const volume = manifest.volumes.find((v) => v.id === volumeId);
-    const books = volume?.books.filter((b) => bookId === undefined || b.id === bookId) ?? [];
-    const chapters = books.reduce((sum, book) => sum + book.chapters, 0);
-    entries.push({ scope, reason, chapters });
-  }
-  return entries.sort((a, b) => a.scope.localeCompare(b.scope));
-}
-
-/** One line per volume or book a language lacks: `ceb ot: HTTP 404 (929 chapters in import.yaml)`. */
-function _notAvailableLines(plan: Plan, languages: ReadonlyMap<string, _Language>): string[] {
-  const lines: string[] = [];
-  for (const language of languages.values()) {
-    for (const entry of _rememberedNotAvailable(language.manifest, language.notAvailable)) {
-      if (!plan.selection.books.some((b) => b.volume === entry.scope.split("/")[0])) continue;
-      lines.push(
-        `${language.lang} ${entry.scope}: ${entry.reason} ` +
-          `(${entry.chapters} chapter${entry.chapters === 1 ? "" : "s"} in import.yaml)`,
-      );
-    }
-  }
-  return lines;
 }
 
 /**
