@@ -76,6 +76,7 @@ export { buildPlan, planBound } from "./src/plan/planner.ts";
 export type {
   BookManifestNode,
   ChapterNode,
+  LanguagesManifestNode,
   PlanNode,
   RootManifestNode,
   VolumeManifestNode,
@@ -83,7 +84,12 @@ export type {
 export type { SelectedBook, Selection, SelectionInput } from "./src/plan/selection.ts";
 export { resolveSelection, SelectionError } from "./src/plan/selection.ts";
 export { type Bound, type BoundBook, theoreticalMinimum } from "./src/plan/bound.ts";
-export { compileLimits, type ProfileLimits, type RunLimits } from "./src/plan/limits.ts";
+export {
+  compileLimits,
+  type CompileLimitsOptions,
+  type ProfileLimits,
+  type RunLimits,
+} from "./src/plan/limits.ts";
 
 export { Dag, DagError } from "./src/exec/dag.ts";
 export { runDag, type RunOptions } from "./src/exec/executor.ts";

@@ -1,5 +1,6 @@
 /**
- * Planner benchmarks: the full canon from import.yaml, and a synthetic
+ * Planner benchmarks: the full canon from import.yaml, the canon in 100
+ * languages (158,400 chapter tasks; target: under a second), and a synthetic
  * manifest of 1,000,000 chapters (target: under 3 s and under 1 GB).
  */
 import { loadManifest } from "../src/manifest/load.ts";
@@ -23,12 +24,47 @@ const million: Manifest = {
   })),
 };
 
+// 100 made-up three-letter codes: the canon in each is a run of 158,400 tasks.
+const hundred: Manifest = {
+  ...canon,
+  source: {
+    ...canon.source,
+    langs: Array.from(
+      { length: 100 },
+      (_, i) => `l${String.fromCharCode(97 + i / 26 | 0, 97 + i % 26)}`,
+    ),
+  },
+};
+
 Deno.bench("plan the full canon (1,584 chapters)", { group: "planner" }, () => {
   buildPlan(canon, resolveSelection(canon, {}));
 });
 
+Deno.bench(
+  "plan the canon in 100 languages (158,400 chapters)",
+  { group: "planner-languages" },
+  () => {
+    const plan = buildPlan(hundred, resolveSelection(hundred, {}));
+    if (plan.counts.chapters !== 158_400) throw new Error("Wrong plan size");
+  },
+);
+
 // Memory is measured once, before any benchmark has churned the heap: the RSS
-// of a process holding one million-chapter plan.
+// of a process holding one 100-language plan, then one million-chapter plan.
+{
+  const before = Deno.memoryUsage().rss;
+  const started = performance.now();
+  const plan = buildPlan(hundred, resolveSelection(hundred, {}));
+  const ms = performance.now() - started;
+  const rss = Deno.memoryUsage().rss;
+  console.log(
+    `one plan of ${plan.counts.languages} languages, ` +
+      `${plan.counts.chapters.toLocaleString("en-US")} chapters: ${ms.toFixed(0)} ms, ` +
+      `RSS ${(rss / 2 ** 20).toFixed(0)} MiB (${
+        ((rss - before) / 2 ** 20).toFixed(0)
+      } MiB for the plan)`,
+  );
+}
 {
   const before = Deno.memoryUsage().rss;
   const started = performance.now();

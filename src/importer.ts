@@ -12,31 +12,47 @@ import { systemClock } from "./exec/clock.ts";
 import { createRateGovernor, type RateGovernor } from "./exec/adaptive/governor.ts";
 import { runDag, type RunOptions } from "./exec/executor.ts";
 import { RunControl } from "./exec/run_control.ts";
-import type { RateHint, RunEvent, RunReport } from "./exec/types.ts";
+import type { RateHint, RunEvent, RunReport, TaskContext } from "./exec/types.ts";
 import { UserError } from "./exec/user_error.ts";
 import { logPathProblem, outDirProblem } from "./import_setup.ts";
 import type { Compression, Manifest, Profile } from "./manifest/types.ts";
 import { cleanTempFiles, type WriteFile } from "./output/atomic_write.ts";
 import { writeBookManifest } from "./output/book_manifest.ts";
 import { bookManifestPath, rootManifestPath } from "./output/paths.ts";
+import { writeLanguagesManifest } from "./output/languages_manifest.ts";
 import { readBookManifest, readRootManifest } from "./output/read_manifest.ts";
 import { chapterBytesOnDisk, ChapterDiskTally } from "./output/disk_usage.ts";
 import { recodeChapters, type RecodeGroup, recodeGroups } from "./recode.ts";
 import { type ChapterWriteResult, writeEncodedChapter } from "./output/chapter_file.ts";
-import { ChapterJournal } from "./output/chapter_journal.ts";
 import { lockOutDir, type OutDirLock, OutDirLockedError } from "./output/lock.ts";
 import { writeRootManifest } from "./output/root_manifest.ts";
 import { writeVolumeManifest } from "./output/volume_manifest.ts";
 import { writingOutput } from "./output/write_error.ts";
-import { compileLimits, type RunLimits } from "./plan/limits.ts";
-import { buildPlan, type Plan } from "./plan/planner.ts";
+import type { RunLimits } from "./plan/limits.ts";
+import { buildPlan, langPrefix, type Plan, planLimits } from "./plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "./plan/selection.ts";
 import type { ChapterNode, PlanNode } from "./plan/types.ts";
 import { defaultLogPath, ProgressLog } from "./progress/log.ts";
-import { type LogRecord, type RunHeader, toLogRecord } from "./progress/log_record.ts";
+import {
+  type LogRecord,
+  notAvailableOf,
+  type RunHeader,
+  toLogRecord,
+} from "./progress/log_record.ts";
 import { type Summary, SummaryCollector } from "./progress/summary.ts";
-import { journalSink, trustedChapters, unchangedManifests } from "./resume.ts";
+import { trustedChapters, unchangedManifests } from "./resume.ts";
+import {
+  type HandlerLanguage,
+  type ImportLanguage,
+  languageJournalSink,
+  localNodes,
+  localOutcomes,
+  notAvailableLines,
+  openLanguages,
+  rememberedNotAvailable,
+} from "./import_languages.ts";
 import { type ChapterValidators, fetchChapterBody } from "./source/request.ts";
+import { notAvailableFrom, notAvailableScope, REFERENCE_LANG } from "./source/not_available.ts";
 import { ChapterEncoder } from "./offload/chapter_encoder.ts";
 import { quotaPause } from "./exec/adaptive/quota.ts";
 import { TOOL } from "./version.ts";
@@ -123,6 +139,17 @@ export interface ImportResult {
   readonly summary: Summary;
   /** Books whose verse totals differ from import.yaml's (such a run exits 1). */
   readonly warnings: readonly string[];
+  /**
+   * Books of other languages whose verse totals differ from import.yaml's
+   * (English's), one line each (`spa bofm/1-ne: ...`): reported, not failed.
+   */
+  readonly differences: readonly string[];
+  /**
+   * What the API does not serve in which language, one line each
+   * (`ceb ot: HTTP 404 (929 chapters)`): counted apart from failures and
+   * remembered in the language's root manifest.
+   */
+  readonly notAvailable: readonly string[];
   /** The progress log written, if any. */
   readonly logPath?: string;
   /**
@@ -220,18 +247,22 @@ async function _setUpAndRun(
     ? undefined
     : options.log ?? defaultLogPath(outDir, new Date(clock.now()));
   // Before the lock: a path that cannot be used must leave nothing behind.
-  const problem = await outDirProblem(outDir, manifest.source.lang) ??
+  const layout = { langs: plan.langs, volumes: manifest.volumes.map((v) => v.id) };
+  const problem = await outDirProblem(outDir, layout) ??
     (logPath === undefined ? undefined : await logPathProblem(logPath));
   if (problem !== undefined) throw new ImportSetupError(problem);
   let lock: OutDirLock | undefined;
   let log: ProgressLog | undefined;
-  let journal: ChapterJournal | undefined;
+  const languages = new Map<string, ImportLanguage>();
+  const closeJournals = () => {
+    for (const language of languages.values()) language.journal.close();
+  };
   try {
     lock = await lockOutDir(outDir);
-    journal = await ChapterJournal.open(outDir);
+    await openLanguages(plan, manifest, outDir, languages);
     if (logPath !== undefined) log = await ProgressLog.open(logPath);
   } catch (error) {
-    journal?.close();
+    closeJournals();
     lock?.release();
     if (error instanceof OutDirLockedError) throw new ImportSetupError(error.message);
     throw new ImportSetupError(
@@ -247,18 +278,18 @@ async function _setUpAndRun(
       ? control.signal
       : AbortSignal.any([options.signal, control.signal]);
     result = await _execute({
-      ...{ options, plan, outDir, clock, log, logPath, journal, encoder },
+      ...{ options, plan, outDir, clock, log, logPath, languages, encoder },
       ...{ control, signal },
     });
   } catch (error) {
     _closeLog(log);
-    journal.close();
+    closeJournals();
     lock.release();
     throw error;
   }
   // A file system may report a failed write only at the flush.
   const closeFailure = _closeLog(log);
-  journal.close();
+  closeJournals();
   lock.release();
   if (closeFailure === undefined) return result;
   const recordFailures = [...result.recordFailures, closeFailure];
@@ -282,8 +313,8 @@ interface _Run {
   readonly clock: Clock;
   readonly log?: ProgressLog;
   readonly logPath?: string;
-  /** Vouches for the chapter files on resume, whatever the log. */
-  readonly journal: ChapterJournal;
+  /** Each language of the run, by code: its folder, journal and what it lacks. */
+  readonly languages: ReadonlyMap<string, ImportLanguage>;
   /** Parses, serializes and hashes the chapters (on workers). */
   readonly encoder: ChapterEncoder;
   /** With `refresh`: the chapters on disk, each with its file and the validators to ask with. */
@@ -303,69 +334,98 @@ interface _OnDisk {
 }
 
 async function _execute(run: _Run): Promise<ImportResult> {
-  const { options, plan, outDir, clock, log, logPath, journal } = run;
+  const { options, plan, outDir, clock, log, logPath, languages } = run;
   const { manifest, profile } = options;
   const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
 
-  // Temporary files of a killed run, in this manifest's directories only.
-  for (const volume of manifest.volumes) await cleanTempFiles(join(outDir, volume.id));
-  const compression = await _compression(options, outDir);
+  // Each language's folder is laid out as a one-language folder is: its
+  // nodes go by the ids that folder knows them by (no language prefix).
+  const locals = [...languages.values()].map((language) => {
+    const nodes = localNodes(plan.dag.nodes, language);
+    const chapters = nodes.filter((n): n is ChapterNode => n.kind === "chapter");
+    return { language, nodes, chapters };
+  });
+  const before = new Map<string, number>();
+  for (const { language, chapters } of locals) {
+    // Temporary files of a killed run, in this manifest's directories only.
+    for (const volume of manifest.volumes) await cleanTempFiles(join(language.dir, volume.id));
+    for (const [id, bytes] of await chapterBytesOnDisk(language.dir, chapters)) {
+      before.set(language.prefix + id, bytes);
+    }
+  }
+  const compression = await _compression(options, locals[0]?.language.dir ?? outDir);
   run.compression = compression;
-  const disk = new ChapterDiskTally(await chapterBytesOnDisk(outDir, chapters));
-  const found = options.force
-    ? new Map<string, ChapterWriteResult>()
-    : await trustedChapters(chapters, {
-      outDir,
-      lang: manifest.source.lang,
-      journal,
+  const disk = new ChapterDiskTally(before);
+  const preResolved = new Map<string, unknown>();
+  const asked = new Map<string, _OnDisk>();
+  const recodeFailures: { id: string; reason: string }[] = [];
+  let recoded = 0;
+  for (const { language, nodes, chapters } of locals) {
+    const { dir, prefix } = language;
+    // What an earlier run found the API does not serve in it: not asked again
+    // unless forced.
+    if (options.force) continue;
+    const root = await readRootManifest(rootManifestPath(dir));
+    for (const entry of (root.ok && root.manifest.notAvailable) || []) {
+      language.notAvailable.set(entry.scope, entry.reason);
+    }
+    const found = await trustedChapters(chapters, {
+      outDir: dir,
+      lang: language.lang,
+      journal: language.journal,
       extraLogs: logPath ? [logPath] : [],
       prefer: compression,
     });
-  const groups = recodeGroups(found, compression);
-  // The validators of each trusted file, asked by a refresh and kept for a
-  // file re-encoded (its checksum changes, its page does not).
-  const onDisk = options.refresh || groups.length > 0
-    ? await _onDisk(found, chapters, outDir)
-    : new Map<string, _OnDisk>();
-  if (groups.length > 0) options.onRecode?.(groups);
-  const recode = await recodeChapters(found, {
-    outDir,
-    to: compression,
-    encoder: run.encoder,
-    journal,
-    writeFile: options.writeFile,
-    signal: run.signal,
-    onStored: (id, written) => disk.replaced(id, written.bytes),
-  });
-  const trusted = new Map(found);
-  for (const [id, written] of recode.recoded) trusted.set(id, written);
-  // A refresh asks after every chapter on disk; else they are skipped, and
-  // manifests over nothing this run can change are left as they are.
-  const preResolved = new Map<string, unknown>();
-  if (options.refresh) {
-    run.refresh = new Map(
-      [...onDisk].map(([id, entry]) => [id, { ...entry, written: trusted.get(id)! }]),
-    );
-  } else {
-    for (const [id, value] of trusted) {
-      const validators = recode.recoded.has(id) ? onDisk.get(id)?.validators : undefined;
-      preResolved.set(id, validators === undefined ? value : { ...value, validators });
+    const groups = recodeGroups(found, compression);
+    // The validators of each trusted file, asked by a refresh and kept for a
+    // file re-encoded (its checksum changes, its page does not).
+    const onDisk = options.refresh || groups.length > 0
+      ? await _onDisk(found, chapters, dir)
+      : new Map<string, _OnDisk>();
+    if (groups.length > 0) options.onRecode?.(groups);
+    const recode = await recodeChapters(found, {
+      outDir: dir,
+      to: compression,
+      encoder: run.encoder,
+      journal: language.journal,
+      writeFile: options.writeFile,
+      signal: run.signal,
+      onStored: (id, written) => disk.replaced(prefix + id, written.bytes),
+    });
+    for (const failure of recode.failures) {
+      recodeFailures.push({ ...failure, id: prefix + failure.id });
     }
-    const untouched = [...found.keys()].filter((id) => !recode.recoded.has(id));
-    const unchanged = await unchangedManifests(plan.dag.nodes, new Set(untouched), outDir);
-    for (const [id, value] of unchanged) preResolved.set(id, value);
+    recoded += recode.recoded.size;
+    const trusted = new Map(found);
+    for (const [id, written] of recode.recoded) trusted.set(id, written);
+    // A refresh asks after every chapter on disk; else they are skipped, and
+    // manifests over nothing this run can change are left as they are.
+    if (options.refresh) {
+      for (const [id, entry] of onDisk) {
+        asked.set(prefix + id, { ...entry, written: trusted.get(id)! });
+      }
+    } else {
+      for (const [id, value] of trusted) {
+        const validators = recode.recoded.has(id) ? onDisk.get(id)?.validators : undefined;
+        preResolved.set(prefix + id, validators === undefined ? value : { ...value, validators });
+      }
+      const untouched = [...found.keys()].filter((id) => !recode.recoded.has(id));
+      const unchanged = await unchangedManifests(nodes, new Set(untouched), dir);
+      for (const [id, value] of unchanged) preResolved.set(prefix + id, value);
+    }
   }
+  if (options.refresh) run.refresh = asked;
 
-  const limits = compileLimits(profile);
+  const limits = planLimits(plan, profile);
   const collector = new SummaryCollector({
     chapters: chapters.length,
     limits,
-    books: (notRequested) => _boundBooks(chapters, notRequested),
+    books: (notRequested) => _boundBooks(plan, chapters, notRequested),
     disk: () => ({
       compression,
       beforeBytes: disk.beforeBytes,
       afterBytes: disk.bytes,
-      recoded: recode.recoded.size,
+      recoded,
     }),
   });
   const header = runHeader(options, plan, outDir, limits);
@@ -378,7 +438,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const summarize = () => final ??= collector.summary();
   // The journal first, so that no other sink's failure keeps a chapter unrecorded.
   const sinks = [
-    journalSink(journal),
+    languageJournalSink(plan, languages),
     _diskSink(disk),
     _guardedSink(
       collector.add,
@@ -424,6 +484,15 @@ async function _execute(run: _Run): Promise<ImportResult> {
     signal: run.signal,
     failFast: options.failFast,
     preResolved,
+    // A chapter of a volume or book its language is known not to have is not
+    // asked for. (English is never "not available": its runs keep the plain path.)
+    settleEarly: plan.langs.every((lang) => lang === REFERENCE_LANG) ? undefined : (node) => {
+      if (node.kind !== "chapter") return undefined;
+      const known = languages.get(node.lang)!.notAvailable;
+      if (known.size === 0) return undefined;
+      const notAvailable = notAvailableScope(known, node.volume, node.book);
+      return notAvailable === undefined ? undefined : { value: { notAvailable } };
+    },
     control,
     onEvent: (event) => {
       emit(event);
@@ -432,11 +501,12 @@ async function _execute(run: _Run): Promise<ImportResult> {
     },
   });
   const summary = collector.summary();
-  const warnings = _verseWarnings(plan, report);
+  const { warnings, differences } = _verseWarnings(plan, report);
+  const notAvailable = notAvailableLines(plan, languages);
   const exitCode = report.aborted && run.signal.aborted
     ? 130
     : summary.chapters.failed > 0 || summary.chapters.cancelled > 0 || report.failed > 0 ||
-        warnings.length > 0 || recordFailures.length > 0 || recode.failures.length > 0
+        warnings.length > 0 || recordFailures.length > 0 || recodeFailures.length > 0
     ? 1
     : 0;
   const stopped = report.fatal && { id: report.fatal.id, reason: report.fatal.reason };
@@ -445,10 +515,12 @@ async function _execute(run: _Run): Promise<ImportResult> {
     report,
     summary,
     warnings,
+    differences,
+    notAvailable,
     logPath,
     ...(stopped ? { stopped } : {}),
     recordFailures,
-    recodeFailures: recode.failures,
+    recodeFailures,
     exitCode,
   };
 }
@@ -470,6 +542,7 @@ export function runHeader(
     manifest: { file: manifest.file, sha256: options.manifestSha256 ?? "" },
     profile: {
       name: profile.name,
+      ...(plan.multilingual ? { languages: limits.languages } : {}),
       volumes: profile.volumes,
       booksPerVolume: profile.booksPerVolume,
       chaptersPerBook: profile.chaptersPerBook,
@@ -482,6 +555,7 @@ export function runHeader(
     selection: plan.selection.labels,
     outDir,
     lang: manifest.source.lang,
+    ...(plan.multilingual ? { langs: plan.langs } : {}),
     apiUrl: manifest.source.url,
     ...(options.serveUrl === undefined ? {} : { serve: { url: options.serveUrl } }),
   };
@@ -542,6 +616,8 @@ interface _BookResult {
   readonly verses: number;
   readonly expectedVerses: number | null;
   readonly complete: boolean;
+  /** Some of its chapters are not available in the language. */
+  readonly notAvailable: boolean;
 }
 
 /**
@@ -602,6 +678,8 @@ export const MAX_CHAPTERS_BEHIND = 8;
 export type ImportHandlersRun =
   & Pick<_Run, "plan" | "outDir" | "clock" | "encoder" | "refresh" | "compression">
   & {
+    /** Each language of the run, by code: its folder, manifest and what it lacks. */
+    readonly languages: ReadonlyMap<string, HandlerLanguage>;
     /** Aborts on the options' signal or a cancel through the run's control. @default options.signal */
     readonly signal?: AbortSignal;
     readonly options: Pick<
@@ -620,7 +698,7 @@ export function importHandlers(
   run: ImportHandlersRun,
   onHint: (hint: RateHint) => void,
 ): Required<Pick<RunOptions<PlanNode>, "tasks" | "sinks">> {
-  const { options, plan, outDir, clock, encoder } = run;
+  const { options, plan, outDir, clock, encoder, languages } = run;
   const { manifest, profile } = options;
   const compression = run.compression ?? "none";
   // A book declared with `verses: 0` (the Official Declarations) is prose: its
@@ -638,86 +716,130 @@ export function importHandlers(
   const { writeFile } = options;
   /** Chapters fetched and not yet written. */
   let behind = 0;
+  const chapter = async (node: ChapterNode, context: TaskContext, language: HandlerLanguage) => {
+    const onDisk = run.refresh?.get(node.id);
+    const body = await fetchChapterBody(node.uri, {
+      validators: onDisk?.validators,
+      source: language.manifest.source,
+      retryOn: manifest.retry.retryOn,
+      fetch: options.fetch,
+      signal: context.signal,
+      proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
+      now: () => clock.now(),
+      onRateHint: onHint,
+    });
+    // Not modified: the file on disk is the server's page still.
+    if ("notModified" in body) {
+      const { validators, ttfbMs } = body;
+      return { ...onDisk!.written, ttfbMs, validators, unchanged: true };
+    }
+    // The request is over: its slot goes to the next one while this
+    // chapter is parsed (off the main thread) and written, unless too
+    // many wait for that already (then requests wait for the writing).
+    // Read before the body moves to a worker (its buffer is transferred).
+    const receivedBytes = body.bytes.byteLength;
+    if (behind < MAX_CHAPTERS_BEHIND) context.releaseSlot();
+    behind++;
+    // What was fetched is written even when the run is cancelled (a few
+    // ms); the attempt's timeout still stops it.
+    const local = _unlessCancelled(context.signal, run.signal ?? options.signal);
+    try {
+      // A parse failure comes back from the worker as it was thrown.
+      const encoded = await encoder.encode(body.bytes, body.requested, {
+        book: books.get(`${node.volume}/${node.book}`)!,
+        signal: local.signal,
+        contentType: body.contentType,
+        compression,
+      });
+      // With the attempt's signal, an attempt that timed out cannot rename
+      // its file into place after the run has moved on. The time to first
+      // byte rides on the value, for the summary's latency and the log.
+      const written = await writingOutput(() =>
+        writeEncodedChapter(language.dir, encoded, { signal: local.signal, writeFile })
+      );
+      return {
+        ...written,
+        receivedBytes,
+        ttfbMs: body.ttfbMs,
+        ...(body.validators === undefined ? {} : { validators: body.validators }),
+      };
+    } finally {
+      local.dispose();
+      behind--;
+    }
+  };
   return {
     tasks: {
       chapter: async (node, context) => {
-        const onDisk = run.refresh?.get(node.id);
-        const body = await fetchChapterBody(node.uri, {
-          validators: onDisk?.validators,
-          source: manifest.source,
-          retryOn: manifest.retry.retryOn,
-          fetch: options.fetch,
-          signal: context.signal,
-          proseOnly: proseBooks.has(`${node.volume}/${node.book}`),
-          now: () => clock.now(),
-          onRateHint: onHint,
-        });
-        // Not modified: the file on disk is the server's page still.
-        if ("notModified" in body) {
-          const { validators, ttfbMs } = body;
-          return { ...onDisk!.written, ttfbMs, validators, unchanged: true };
-        }
-        // The request is over: its slot goes to the next one while this
-        // chapter is parsed (off the main thread) and written, unless too
-        // many wait for that already (then requests wait for the writing).
-        // Read before the body moves to a worker (its buffer is transferred).
-        const receivedBytes = body.bytes.byteLength;
-        if (behind < MAX_CHAPTERS_BEHIND) context.releaseSlot();
-        behind++;
-        // What was fetched is written even when the run is cancelled (a few
-        // ms); the attempt's timeout still stops it.
-        const local = _unlessCancelled(context.signal, run.signal ?? options.signal);
+        const language = languages.get(node.lang)!;
         try {
-          // A parse failure comes back from the worker as it was thrown.
-          const encoded = await encoder.encode(body.bytes, body.requested, {
-            book: books.get(`${node.volume}/${node.book}`)!,
-            signal: local.signal,
-            contentType: body.contentType,
-            compression,
-          });
-          // With the attempt's signal, an attempt that timed out cannot rename
-          // its file into place after the run has moved on. The time to first
-          // byte rides on the value, for the summary's latency and the log.
-          const written = await writingOutput(() =>
-            writeEncodedChapter(outDir, encoded, { signal: local.signal, writeFile })
-          );
-          return {
-            ...written,
-            receivedBytes,
-            ttfbMs: body.ttfbMs,
-            ...(body.validators === undefined ? {} : { validators: body.validators }),
-          };
-        } finally {
-          local.dispose();
-          behind--;
+          return await chapter(node, context, language);
+        } catch (error) {
+          // A volume or book the language lacks: not a failure, and its other
+          // chapters are not asked for (see settleEarly).
+          const notAvailable = notAvailableFrom(error, node);
+          if (notAvailable === undefined) throw error;
+          if (!language.notAvailable.has(notAvailable.scope)) {
+            language.notAvailable.set(notAvailable.scope, notAvailable.reason);
+          }
+          return { notAvailable };
         }
       },
     },
     sinks: {
       "book-manifest": async (node, deps): Promise<_BookResult> => {
+        const language = languages.get(node.lang)!;
+        const outcomes = localOutcomes(deps, language.prefix);
         const written = await writingOutput(() =>
-          writeBookManifest(outDir, manifest, node.volume, node.book, deps, {
+          writeBookManifest(language.dir, language.manifest, node.volume, node.book, outcomes, {
             now,
             writeFile,
             compression,
           })
         );
         const { importedChapters, expectedChapters, verses, expectedVerses, complete } = written;
-        return { importedChapters, expectedChapters, verses, expectedVerses, complete };
+        const notAvailable = [...deps.values()].some((outcome) =>
+          (outcome.status === "done" || outcome.status === "skipped") &&
+          notAvailableOf(outcome.value) !== undefined
+        );
+        return {
+          importedChapters,
+          expectedChapters,
+          verses,
+          expectedVerses,
+          complete,
+          notAvailable,
+        };
       },
       "volume-manifest": async (node) => {
+        const language = languages.get(node.lang)!;
         const written = await writingOutput(() =>
-          writeVolumeManifest(outDir, manifest, node.volume, { now, writeFile })
+          writeVolumeManifest(language.dir, language.manifest, node.volume, { now, writeFile })
         );
         return { importedChapters: written.totals.importedChapters, complete: written.complete };
       },
-      "root-manifest": async () => {
+      "root-manifest": async (node) => {
+        const language = languages.get(node.lang)!;
         const written = await writingOutput(() =>
-          writeRootManifest(outDir, manifest, {
+          writeRootManifest(language.dir, language.manifest, {
             now,
             profile: profile.name,
             compression,
             selection: plan.selection.labels[0] === "all" ? undefined : plan.selection.labels,
+            tool: TOOL,
+            notAvailable: rememberedNotAvailable(manifest, language.notAvailable),
+            writeFile,
+          })
+        );
+        return { importedChapters: written.totals.importedChapters, complete: written.complete };
+      },
+      "languages-manifest": async () => {
+        const written = await writingOutput(() =>
+          writeLanguagesManifest(outDir, {
+            url: manifest.source.url,
+            langs: plan.langs,
+            now,
+            profile: profile.name,
             tool: TOOL,
             writeFile,
           })
@@ -752,33 +874,46 @@ function _unlessCancelled(
 /**
  * Books whose chapters are all on disk but whose verses do not add up to the
  * total import.yaml declares: markup the parser misread, or a translation that
- * numbers verses differently. Either way, not a complete import.
+ * numbers verses differently. For English, whose counts import.yaml holds, a
+ * warning (not a complete import); for another language, a difference,
+ * reported and not failed.
  */
-function _verseWarnings(plan: Plan, report: RunReport): string[] {
+function _verseWarnings(
+  plan: Plan,
+  report: RunReport,
+): { warnings: string[]; differences: string[] } {
   const warnings: string[] = [];
+  const differences: string[] = [];
   for (const node of plan.dag.nodes) {
     if (node.kind !== "book-manifest") continue;
     const outcome = report.outcomes.get(node.id);
     if (outcome?.status !== "done") continue;
     const book = outcome.value as _BookResult;
     if (
-      book.importedChapters === book.expectedChapters && book.expectedVerses !== null &&
-      book.verses !== book.expectedVerses
+      !book.notAvailable && book.importedChapters === book.expectedChapters &&
+      book.expectedVerses !== null && book.verses !== book.expectedVerses
     ) {
-      warnings.push(
-        `${node.volume}/${node.book}: ${book.verses} verses imported, import.yaml declares ${book.expectedVerses}`,
-      );
+      const line = `${node.volume}/${node.book}: ${book.verses} verses imported, ` +
+        `import.yaml declares ${book.expectedVerses}`;
+      if (node.lang === REFERENCE_LANG) warnings.push(plan.multilingual ? `eng ${line}` : line);
+      else differences.push(`${node.lang} ${line} (English's)`);
     }
   }
-  return warnings;
+  return { warnings, differences };
 }
 
-function _boundBooks(chapters: readonly ChapterNode[], notRequested: ReadonlySet<string>) {
+function _boundBooks(
+  plan: Plan,
+  chapters: readonly ChapterNode[],
+  notRequested: ReadonlySet<string>,
+) {
+  // In a run of several languages each language's volume is a volume of its own (see planBound).
   const books = new Map<string, { volume: string; chapters: number }>();
   for (const node of chapters) {
     if (notRequested.has(node.id)) continue;
-    const key = `${node.volume}/${node.book}`;
-    const entry = books.get(key) ?? { volume: node.volume, chapters: 0 };
+    const volume = langPrefix(plan, node.lang) + node.volume;
+    const key = `${volume}/${node.book}`;
+    const entry = books.get(key) ?? { volume, chapters: 0 };
     entry.chapters++;
     books.set(key, entry);
   }

@@ -74,7 +74,7 @@ export interface TrustedChaptersOptions {
  * const journal = await ChapterJournal.open(outDir);
  * const node = {
  *   id: "bofm/enos/1", kind: "chapter", role: "task", deps: [], scope: ["bofm", "bofm/enos"],
- *   volume: "bofm", book: "enos", chapter: 1, uri: "/scriptures/bofm/enos/1",
+ *   lang: "eng", volume: "bofm", book: "enos", chapter: 1, uri: "/scriptures/bofm/enos/1",
  * } as const;
  * // Never recorded: not trusted. Recorded: trusted.
  * assert.equal((await trustedChapters([node], { outDir, lang: "eng", journal })).size, 0);

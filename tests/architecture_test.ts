@@ -83,6 +83,7 @@ const IMPORTER_LAYERS = [
   "src/cli.ts",
   "src/importer.ts",
   "src/import_setup.ts",
+  "src/import_languages.ts",
   "src/resume.ts",
   "src/queue/",
   "src/recode.ts",

@@ -24,6 +24,7 @@ function node(volume: string, book: string, chapter: number): ChapterNode {
     role: "task",
     deps: [],
     scope: [volume, `${volume}/${book}`],
+    lang: "eng",
     volume,
     book,
     chapter,

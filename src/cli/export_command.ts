@@ -89,16 +89,16 @@ export async function exportCommand(
     }
   }
   // Loaded by the command that uses them: an import never loads node:sqlite.
-  const [{ checkExportTarget, exportFolder }, { openOutputFolder }] = await Promise.all([
+  const [{ checkExportTarget, exportFolder }, { openOutputFolders }] = await Promise.all([
     import("../export/export_folder.ts"),
     import("../export/output_folder.ts"),
   ]);
   const dir = options.dir ?? await _defaultDir(options.manifest ?? "./import.yaml");
   await checkExportTarget(options.out, options.force ?? false);
-  const folder = await openOutputFolder(dir, { langs, volumes: _volumes(options.source) });
+  const folders = await openOutputFolders(dir, { langs, volumes: _volumes(options.source) });
   let result;
   try {
-    result = await exportFolder(folder, {
+    result = await exportFolder(folders, {
       format: options.format,
       out: options.out,
       force: options.force,
@@ -117,7 +117,9 @@ export async function exportCommand(
   }
   deps.stdout(
     `Exported ${_number(result.verses)} verses and ${_number(result.paragraphs)} paragraphs ` +
-      `of ${_number(result.chapters)} chapters (${folder.langs.join(", ")}) from "${dir}" ` +
+      `of ${_number(result.chapters)} chapters (${
+        folders.flatMap((folder) => folder.langs).join(", ")
+      }) from "${dir}" ` +
       `to "${result.out}" as ${result.format}\n`,
   );
   if (result.chaptersLeftOut > 0) {

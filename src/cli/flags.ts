@@ -115,6 +115,40 @@ export function compressionFlag(value: string): Compression {
 }
 
 /**
+ * `--lang` of an import: one language code, or a comma list of them for one
+ * run of several (`eng,spa,por`), each checked as {@linkcode languageFlag}
+ * does; repeats are refused.
+ *
+ * @throws {UsageError} for an empty list, a bad code or a repeat.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { languageListFlag, UsageError } from "./flags.ts";
+ * assert.deepEqual(languageListFlag("eng, spa,por"), ["eng", "spa", "por"]);
+ * assert.throws(() => languageListFlag("eng,Spanish"), UsageError);
+ * assert.throws(() => languageListFlag("eng,eng"), UsageError);
+ * ```
+ */
+export function languageListFlag(value: string): string[] {
+  const langs = commaList([value]);
+  if (langs.length === 0) {
+    throw new UsageError(`Invalid --lang "${value}": expected a language code or a comma list`);
+  }
+  for (const lang of langs) {
+    if (!/^[a-z]{2,3}$/.test(lang)) {
+      throw new UsageError(
+        `Invalid --lang "${value}": "${lang}" is not a 2-3 letter lowercase language code`,
+      );
+    }
+  }
+  const repeated = langs.find((lang, index) => langs.indexOf(lang) !== index);
+  if (repeated !== undefined) {
+    throw new UsageError(`Invalid --lang "${value}": "${repeated}" is given twice`);
+  }
+  return langs;
+}
+
+/**
  * The profiles folder: `profiles/` beside the manifest.
  *
  * @example

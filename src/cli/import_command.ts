@@ -24,7 +24,7 @@ import type { RunServer } from "../serve/run_server.ts";
 import {
   compressionFlag,
   durationFlag,
-  languageFlag,
+  languageListFlag,
   progressLogDirOf,
   serveFlags,
   UsageError,
@@ -77,7 +77,10 @@ export function addImportOptions(command: Command, choice: ImportOptionsChoice =
     );
   }
   return command
-    .option("--lang <code>", "language code, replaces source.lang (e.g. spa)")
+    .option(
+      "--lang <codes>",
+      "language code, or a comma list for one run of several (eng,spa,por: each into <out>/<lang>/); replaces source.lang / source.langs",
+    )
     .option("--log <file>", "progress log path (default: <out>/.import/runs/<start>.ndjson)")
     .option("-q, --quiet", "print only the summary")
     .option("--json", "print the summary as JSON on stdout")
@@ -148,7 +151,8 @@ export async function importCommand(
     manifest = { ...manifest, source: { ...manifest.source, url: options.apiUrl } };
   }
   if (options.lang !== undefined) {
-    manifest = { ...manifest, source: { ...manifest.source, lang: languageFlag(options.lang) } };
+    const langs = languageListFlag(options.lang);
+    manifest = { ...manifest, source: { ...manifest.source, lang: langs[0], langs } };
   }
   // An empty path would resolve to the working directory (the checkout, under `deno task`).
   if (options.out === "") {
@@ -184,7 +188,18 @@ export async function importCommand(
       );
     }
     // Failed and cancelled (an interrupted run) chapters alike were not imported.
-    const failed = unfinishedIds((await readProgressLog(last)).records);
+    // In a run of several languages an id starts with its language: the
+    // selection names the chapter, for every language of the run (what is
+    // on disk is skipped).
+    const langs = manifest.source.langs ?? [manifest.source.lang];
+    const failed = [
+      ...new Set(
+        unfinishedIds((await readProgressLog(last)).records).map((id) => {
+          const first = id.slice(0, id.indexOf("/"));
+          return langs.length > 1 && langs.includes(first) ? id.slice(first.length + 1) : id;
+        }),
+      ),
+    ];
     if (failed.length === 0) {
       deps.stderr(`Nothing to retry: the last run (${last}) left no chapter failed or cancelled\n`);
       return EXIT.ok;
@@ -209,6 +224,7 @@ export async function importCommand(
         plan.selection.books.map((b) => [`${b.volume}/${b.book}`, b.chapters.length]),
       ),
       totals: {
+        languages: plan.counts.languages,
         volumes: plan.counts.volumes,
         books: plan.counts.books,
         chapters: plan.counts.chapters,
@@ -216,6 +232,13 @@ export async function importCommand(
     });
   const manifestBytes = await Deno.readFile(manifest.file);
   if (options.queue !== undefined) {
+    if (plan.langs.length > 1) {
+      throw new UsageError(
+        `Cannot run several languages (${
+          plan.langs.join(",")
+        }) on a queue yet: enqueue one run per language`,
+      );
+    }
     return await queueImport({ ...options, queue: options.queue }, {
       manifest,
       profile,
@@ -271,7 +294,16 @@ export async function importCommand(
       ...(server === undefined ? {} : { onRecord: server.onRecord, serveUrl: server.url }),
     });
     view.stop();
-    const { summary, warnings, logPath, stopped, recordFailures, recodeFailures } = result;
+    const {
+      summary,
+      warnings,
+      differences,
+      notAvailable,
+      logPath,
+      stopped,
+      recordFailures,
+      recodeFailures,
+    } = result;
     if (stopped) {
       // One line, whatever the view printed: why the run stopped, and that what it wrote stays.
       deps.stderr(
@@ -282,6 +314,8 @@ export async function importCommand(
     if (options.json) {
       const extra = {
         warnings,
+        differences,
+        notAvailable,
         log: logPath ?? null,
         stopped: stopped ?? null,
         recordFailures,
@@ -289,7 +323,12 @@ export async function importCommand(
       };
       deps.stdout(JSON.stringify({ ...summary, ...extra }, null, 2) + "\n");
     } else {
-      deps.stdout(formatSummary(summary, { color, retryCommand: retryCommand(command, options) }));
+      deps.stdout(formatSummary(summary, {
+        color,
+        retryCommand: retryCommand(command, options),
+        notAvailable,
+        differences,
+      }));
       for (const warning of warnings) deps.stdout(`Verses do not add up: ${warning}\n`);
       if (stopped) deps.stdout(`Stopped: ${stopped.reason}\n`);
       for (const failure of recordFailures) deps.stdout(`Not recorded: ${failure}\n`);

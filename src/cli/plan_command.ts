@@ -6,7 +6,7 @@
  */
 
 import { type Command, Option } from "commander";
-import { durationFlag } from "./flags.ts";
+import { durationFlag, languageListFlag } from "./flags.ts";
 import {
   addCommonOptions,
   addSelectOptions,
@@ -21,6 +21,7 @@ import {
 export interface PlanFlags extends SelectOptions {
   format: "text" | "json" | "dot";
   latency: string;
+  lang?: string;
 }
 
 /** Adds `plan` to the program; its action sets the exit code. */
@@ -38,6 +39,7 @@ export function addPlanCommand(
         .default("text"),
     )
     .option("--latency <duration>", "request latency for the theoretical minimum", "100ms")
+    .option("--lang <codes>", "language code or comma list, as import's --lang")
     .action(async (options: PlanFlags) => {
       setExit(await planCommand(options, deps));
     });
@@ -46,7 +48,13 @@ export function addPlanCommand(
 /** Prints the plan of the selection; returns 0. */
 export async function planCommand(options: PlanFlags, deps: CliDeps): Promise<number> {
   const latencyMs = durationFlag("--latency", options.latency);
-  const { manifest, profile } = await loadInputs(options);
+  const loaded = await loadInputs(options);
+  const { profile } = loaded;
+  let { manifest } = loaded;
+  if (options.lang !== undefined) {
+    const langs = languageListFlag(options.lang);
+    manifest = { ...manifest, source: { ...manifest.source, lang: langs[0], langs } };
+  }
   const plan = planSelection(manifest, options);
   // Loaded by the command that uses it: an import starts sooner and lighter.
   const { renderPlanDot, renderPlanJson, renderPlanText, summarizePlan } = await import(

@@ -253,11 +253,28 @@ export class DagRun<N extends DagNode> {
       for (const index of sinks) this.#startSink(index, now);
     }
     let started = false;
+    const settleEarly = this.#options.settleEarly;
     while (
       !this.#stopping && !this.#held && this.#inFlight < this.#maxInFlight &&
-      scopes.hasStartable && (!limited || limiter.tryStart(now))
+      scopes.hasStartable
     ) {
-      this.#startTask(scopes.takeNext(), now);
+      if (settleEarly !== undefined) {
+        // Asked before the rate limit: a task that needs no attempt takes no turn.
+        const index = scopes.takeNext();
+        const early = this.#attempts[index] === 0 ? settleEarly(nodes[index]) : undefined;
+        if (early !== undefined) {
+          this.#settleUnrun(index, early.value, now);
+          continue;
+        }
+        if (limited && !limiter.tryStart(now)) {
+          scopes.enqueue(leaf[index]!, index);
+          break;
+        }
+        this.#startTask(index, now);
+      } else {
+        if (limited && !limiter.tryStart(now)) break;
+        this.#startTask(scopes.takeNext(), now);
+      }
       started = true;
     }
     if (started && limited) this.#turnSpacing?.started(now);
@@ -461,6 +478,13 @@ export class DagRun<N extends DagNode> {
   #fail(index: number, attempts: number, failure: AttemptFailure, now: number): void {
     this.#record.failed(index, attempts, failure, now);
     if (this.#options.failFast || failure.fatal) this.#stopping = true;
+  }
+
+  /** A ready task that `settleEarly` resolved: skipped with its value, never started. */
+  #settleUnrun(index: number, value: unknown, now: number): void {
+    this.#record.skipped(index, value, now);
+    this.#dag.scopes.end(this.#dag.leaf[index]!, false, this.#record.onScopeClose);
+    this.#settle(index);
   }
 
   #cancel(index: number, wasRunning: boolean, now: number): void {

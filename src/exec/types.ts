@@ -99,6 +99,11 @@ export class TaskError extends Error {
    * failure that every other node would meet too.
    */
   readonly fatal: boolean;
+  /**
+   * What kind of failure it is, for a caller that acts on it (e.g. a source
+   * adapter's `"other-page"`); the executor does not read it.
+   */
+  readonly code?: string;
 
   /** Creates the failure of an attempt with its reason and how it may be retried. */
   constructor(
@@ -110,6 +115,7 @@ export class TaskError extends Error {
       rateHint?: RateHint;
       /** @default false */
       fatal?: boolean;
+      code?: string;
       cause?: unknown;
     },
   ) {
@@ -120,6 +126,7 @@ export class TaskError extends Error {
     this.status = options.status;
     this.retryAfterMs = options.retryAfterMs;
     if (options.rateHint !== undefined) this.rateHint = options.rateHint;
+    if (options.code !== undefined) this.code = options.code;
   }
 }
 
@@ -391,6 +398,14 @@ export interface RunOptions<N extends DagNode> {
   failFast?: boolean;
   /** Values of nodes already complete (resume): not run, reported `skipped`. Unknown ids are ignored. */
   preResolved?: ReadonlyMap<string, unknown>;
+  /**
+   * Asked when a ready task's turn comes, before the rate limit and the
+   * concurrency limits take it (never for a retry): a value ends the task
+   * `skipped` with that value, without an attempt and without a turn of the
+   * rate. For work found unnecessary during the run (what an earlier task
+   * learnt makes it moot). @default none
+   */
+  settleEarly?: (node: N) => { readonly value: unknown } | undefined;
   /** Receives every event, synchronously and in order. */
   onEvent?: (event: RunEvent) => void;
   /** Lets a controller change `maxInFlight` and the start rate while the run goes. */

@@ -61,29 +61,43 @@ export interface ExportResult {
  * @throws {Error} When the file cannot be written; `out` is then left as it was.
  */
 export async function exportFolder(
-  folder: OutputFolder,
+  folderOrFolders: OutputFolder | readonly OutputFolder[],
   options: ExportOptions,
 ): Promise<ExportResult> {
+  // Several: the languages of a folder of several, one after the other.
+  const folders: readonly OutputFolder[] = Array.isArray(folderOrFolders)
+    ? folderOrFolders
+    : [folderOrFolders as OutputFolder];
   const { format, out, force = false, signal } = options;
   await checkExportTarget(out, force);
   const dir = dirname(out);
   await Deno.mkdir(dir, { recursive: true });
   const temp = join(dir, _tempName(basename(out)));
-  const problems = [...folder.problems];
+  const problems = folders.flatMap((folder) =>
+    folders.length === 1
+      ? folder.problems
+      : folder.problems.map((p) => ({ ...p, scope: `${folder.root.source.lang} ${p.scope}` }))
+  );
   const counts = { chapters: 0, verses: 0, paragraphs: 0 };
   let writer: _Writer | undefined;
   try {
-    writer = await _openWriter(format, temp, folder);
-    for await (const read of readChapters(folder, { concurrency: options.concurrency, signal })) {
-      if (!read.ok) {
-        problems.push(read.problem);
-        continue;
-      }
-      await writer.add(read.chapter);
-      counts.chapters += 1;
-      for (const passage of read.chapter.passages) {
-        if (passage.kind === "verse") counts.verses += 1;
-        else counts.paragraphs += 1;
+    writer = await _openWriter(format, temp, folders);
+    for (const folder of folders) {
+      for await (const read of readChapters(folder, { concurrency: options.concurrency, signal })) {
+        if (!read.ok) {
+          const { problem } = read;
+          const lang = folder.root.source.lang;
+          problems.push(
+            folders.length === 1 ? problem : { ...problem, scope: `${lang} ${problem.scope}` },
+          );
+          continue;
+        }
+        await writer.add(read.chapter);
+        counts.chapters += 1;
+        for (const passage of read.chapter.passages) {
+          if (passage.kind === "verse") counts.verses += 1;
+          else counts.paragraphs += 1;
+        }
       }
     }
     await writer.finish();
@@ -135,11 +149,11 @@ interface _Writer {
 async function _openWriter(
   format: ExportFormat,
   path: string,
-  folder: OutputFolder,
+  folders: readonly OutputFolder[],
 ): Promise<_Writer> {
   switch (format) {
     case "sqlite": {
-      const sqlite = new SqliteExportWriter(path, folder);
+      const sqlite = new SqliteExportWriter(path, folders);
       return {
         add: (chapter) => sqlite.add(chapter),
         finish: () => sqlite.finish(),

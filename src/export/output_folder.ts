@@ -22,7 +22,12 @@ import {
   parseChapterFileName,
   volumeManifestPath,
 } from "../output/paths.ts";
-import { readBookManifest, readRootManifest, readVolumeManifest } from "../output/read_manifest.ts";
+import {
+  readBookManifest,
+  readLanguagesManifest,
+  readRootManifest,
+  readVolumeManifest,
+} from "../output/read_manifest.ts";
 import { chapterPassages, type Passage } from "./passage.ts";
 
 /** The folder cannot be exported at all (not an output folder, a language it lacks): exit 2. */
@@ -97,6 +102,52 @@ export interface OpenOutputFolderOptions {
    * reported. @default every volume of the root manifest
    */
   readonly volumes?: readonly string[];
+  /** The language `dir` must hold (a language's folder in a folder of several). @default any */
+  readonly language?: string;
+}
+
+/**
+ * The output folders of `dir` to export: `dir` itself when it holds one
+ * language (as {@linkcode openOutputFolder}), or, when it holds several
+ * (`<dir>/manifest.json` is a languages' manifest), each language's folder
+ * `<dir>/<lang>` asked for (`langs`, default all), in the manifest's order.
+ * A language's root manifest must match the SHA-256 the languages' manifest
+ * recorded for it, as every link of the chain must.
+ *
+ * @throws {ExportInputError} As {@linkcode openOutputFolder}, and when `langs`
+ *   names a language the folder does not hold or a language's root manifest changed.
+ */
+export async function openOutputFolders(
+  dir: string,
+  options: OpenOutputFolderOptions = {},
+): Promise<OutputFolder[]> {
+  const top = await readLanguagesManifest(join(dir, "manifest.json"));
+  if (!top.ok) return [await openOutputFolder(dir, options)];
+  const held = top.manifest.languages.map((entry) => entry.lang);
+  const wanted = options.langs ?? held;
+  const absent = wanted.filter((lang) => !held.includes(lang));
+  if (absent.length > 0) {
+    throw new ExportInputError(
+      `Cannot export --lang ${absent.join(",")}: "${dir}" holds ${held.join(", ")} only`,
+    );
+  }
+  const folders: OutputFolder[] = [];
+  for (const entry of top.manifest.languages) {
+    if (!wanted.includes(entry.lang)) continue;
+    const languageDir = join(dir, entry.dir);
+    const path = join(languageDir, "manifest.json");
+    const read = await readRootManifest(path);
+    if (read.ok && entry.sha256 !== null && read.sha256 !== entry.sha256) {
+      throw new ExportInputError(_changed(path, "languages' manifest"));
+    }
+    folders.push(
+      await openOutputFolder(languageDir, {
+        volumes: options.volumes,
+        language: entry.lang,
+      }),
+    );
+  }
+  return folders;
 }
 
 /**
@@ -118,6 +169,12 @@ export async function openOutputFolder(
   }
   const root = rootRead.manifest;
   const held = [root.source.lang];
+  // A language's folder of a folder of several is named by it.
+  if (options.language !== undefined && root.source.lang !== options.language) {
+    throw new ExportInputError(
+      `Cannot export "${dir}": it holds "${root.source.lang}", expected "${options.language}"`,
+    );
+  }
   const wanted = options.langs ?? held;
   const absent = wanted.filter((lang) => !held.includes(lang));
   if (absent.length > 0) {
@@ -138,8 +195,11 @@ export async function openOutputFolder(
   const problems: ExportProblem[] = [];
   const volumes: ExportVolume[] = [];
   const expected = { chapters: 0, verses: 0, paragraphs: 0 };
+  // What the API does not serve in the language is no problem of the export.
+  const notAvailable = new Set((root.notAvailable ?? []).map((entry) => entry.scope));
   for (const [index, entry] of root.volumes.entries()) {
     if (options.volumes !== undefined && !options.volumes.includes(entry.volume)) continue;
+    if (notAvailable.has(entry.volume)) continue;
     const volume = { volume: entry.volume, title: entry.title, position: index + 1 };
     const leaveOut = (reason: string) => {
       problems.push({ scope: entry.volume, chapters: entry.expectedChapters, reason });
@@ -161,6 +221,7 @@ export async function openOutputFolder(
     const books: ExportBook[] = [];
     for (const [bookIndex, bookEntry] of read.manifest.books.entries()) {
       const scope = `${entry.volume}/${bookEntry.book}`;
+      if (notAvailable.has(scope)) continue;
       const path = bookManifestPath(dir, entry.volume, bookEntry.book);
       const skipBook = (reason: string) =>
         problems.push({ scope, chapters: bookEntry.expectedChapters, reason });

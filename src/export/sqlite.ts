@@ -86,8 +86,15 @@ export class SqliteExportWriter {
   readonly #insertChapter: StatementSync;
   readonly #insertVerse: StatementSync;
 
-  /** Creates the schema in a new file at `path` and writes the folder's volumes and books. */
-  constructor(path: string, folder: OutputFolder) {
+  /**
+   * Creates the schema in a new file at `path` and writes the volumes and
+   * books of the folders (one per language), each once, as the first folder
+   * that has it names it.
+   */
+  constructor(path: string, folderOrFolders: OutputFolder | readonly OutputFolder[]) {
+    const folders: readonly OutputFolder[] = Array.isArray(folderOrFolders)
+      ? folderOrFolders
+      : [folderOrFolders as OutputFolder];
     this.#db = new DatabaseSync(path);
     this.#db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA foreign_keys = ON;");
     this.#db.exec(SQLITE_SCHEMA);
@@ -98,10 +105,15 @@ export class SqliteExportWriter {
     const insertBook = this.#db.prepare(
       "INSERT INTO books (volume_id, book, title, position, chapters) VALUES (?, ?, ?, ?, ?)",
     );
-    for (const volume of folder.volumes) {
-      const volumeId = insertVolume.run(volume.volume, volume.title, volume.position)
-        .lastInsertRowid;
+    const volumeIds = new Map<string, number | bigint>();
+    for (const volume of folders.flatMap((folder) => folder.volumes)) {
+      let volumeId = volumeIds.get(volume.volume);
+      if (volumeId === undefined) {
+        volumeId = insertVolume.run(volume.volume, volume.title, volume.position).lastInsertRowid;
+        volumeIds.set(volume.volume, volumeId);
+      }
       for (const book of volume.books) {
+        if (this.#bookIds.has(`${book.volume}/${book.book}`)) continue;
         const bookId = insertBook.run(
           volumeId,
           book.book,

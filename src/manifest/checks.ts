@@ -47,6 +47,7 @@ export function checkManifest(
   });
   findings.push(..._duplicateAbbrevs(volumes, lineOf));
   findings.push(..._totalChapters(volumes));
+  if (_isRecord(raw.source)) findings.push(..._languages(raw.source, lineOf));
   if (_isRecord(raw.retry)) findings.push(..._retryDelays(raw.retry));
   if (knownProfiles !== undefined) findings.push(..._unknownProfile(raw, knownProfiles));
   return findings;
@@ -99,6 +100,35 @@ function _duplicateIds(
     const id = quote(item.id);
     const message = `duplicate ${kind} id ${id}${where} (first at line ${line})`;
     findings.push({ path: [...path, index, "id"], message });
+  });
+  return findings;
+}
+
+/**
+ * `source.langs` naming a language twice (its folder would be written twice
+ * at once), or given with `source.lang` (which one is meant?).
+ */
+function _languages(source: Record<string, unknown>, lineOf: LineOf): Finding[] {
+  if (!Array.isArray(source.langs)) return [];
+  const findings: Finding[] = [];
+  if ("lang" in source) {
+    findings.push({
+      path: ["source", "lang"],
+      message: "give either lang (one language) or langs (several), not both",
+    });
+  }
+  const first = new Map<unknown, number>();
+  source.langs.forEach((code, index) => {
+    const earlier = first.get(code);
+    if (earlier === undefined) {
+      first.set(code, index);
+      return;
+    }
+    const line = lineOf(["source", "langs", earlier]);
+    findings.push({
+      path: ["source", "langs", index],
+      message: `duplicate language ${quote(String(code))} (first at line ${line})`,
+    });
   });
   return findings;
 }

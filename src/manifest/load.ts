@@ -130,7 +130,8 @@ function _toManifest(data: ManifestData, file: string): Manifest {
     file,
     source: {
       url: source.url,
-      lang: source.lang,
+      lang: source.langs?.[0] ?? source.lang,
+      langs: source.langs ?? [source.lang],
       userAgent: source.userAgent,
       timeoutMs: source.timeout,
       maxBodyBytes: source.maxBodyBytes,

@@ -56,6 +56,8 @@ export const MANIFEST_BOUNDS = {
   timeoutMs: 600_000,
   /** `source.maxBodyBytes`: 100 MB, 20x the default (a chapter is 10-200 KB). */
   maxBodyBytes: 100_000_000,
+  /** `source.langs`: the content API serves about 100 languages. */
+  languages: 500,
   /** `retry.maxRetries`. */
   maxRetries: 100,
   /** `retry.baseDelay` and `retry.maxDelay`: an hour. */
@@ -251,14 +253,29 @@ const _httpStatus = (() => {
   return z.int({ error }).min(400, { error }).max(599, { error });
 })();
 
+/** A language code as the content API takes it in `lang=`: 2 or 3 lowercase letters. */
+export const LANG_PATTERN = /^[a-z]{2,3}$/;
+
+const _langCode = () =>
+  z.string({ error: _expected("a language code of 2 or 3 lowercase letters") })
+    .regex(LANG_PATTERN, {
+      error: _expected('a language code of 2 or 3 lowercase letters (like "eng")'),
+    });
+
 const _source = z.strictObject({
   url: _url.describe("The content API endpoint: https, or http for a loopback host."),
-  lang: z.string({ error: _expected("a language code of 2 or 3 lowercase letters") })
-    .regex(/^[a-z]{2,3}$/, {
-      error: _expected('a language code of 2 or 3 lowercase letters (like "eng")'),
-    })
+  lang: _langCode()
     .default(MANIFEST_DEFAULTS.lang)
     .describe("Language code sent as `lang` (eng, spa, por, ...)."),
+  langs: z.array(_langCode())
+    .min(1, { error: "expected at least one language code" })
+    .max(MANIFEST_BOUNDS.languages, { error: _atMost(MANIFEST_BOUNDS.languages) })
+    .optional()
+    .describe(
+      "Languages imported in one run, each into <out>/<lang>/ (see docs/languages.md); " +
+        "instead of lang. Expected chapter and verse counts are English's: a language's " +
+        "difference is reported, not failed.",
+    ),
   userAgent: _userAgent().default(MANIFEST_DEFAULTS.userAgent)
     .describe("User-Agent header sent with every request; names this tool."),
   timeout: _positiveDuration(MANIFEST_DEFAULTS.timeout, MANIFEST_BOUNDS.timeoutMs)
@@ -342,7 +359,9 @@ export const profileSchema = z.strictObject({
   description: z.string({ error: _expected("a string") }).optional()
     .describe("A one-line summary of the profile, for people choosing one."),
   volumes: _positiveInt(PROFILE_BOUNDS.concurrency)
-    .describe("Volumes with work in progress at once."),
+    .describe("Volumes with work in progress at once (within one language)."),
+  languages: _positiveInt(PROFILE_BOUNDS.concurrency).default(1)
+    .describe("Languages with work in progress at once in a run of several. Default 1."),
   booksPerVolume: _positiveInt(PROFILE_BOUNDS.concurrency)
     .describe("Books in progress at once within one volume."),
   chaptersPerBook: _positiveInt(PROFILE_BOUNDS.concurrency)

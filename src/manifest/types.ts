@@ -38,8 +38,13 @@ export interface Volume {
 export interface SourceConfig {
   /** The content API endpoint (https, or http for loopback hosts). */
   readonly url: string;
-  /** Three-letter language code. @default "eng" */
+  /** Three-letter language code: the first of `langs`. @default "eng" */
   readonly lang: string;
+  /**
+   * Every language of the run, in order, without repeats: `source.langs`, or
+   * `[lang]`. With more than one, each goes to `<out>/<lang>/`. @default [lang]
+   */
+  readonly langs?: readonly string[];
   /** Sent on every request; names this tool. */
   readonly userAgent: string;
   /** Per-request timeout, ms. */
@@ -98,7 +103,9 @@ export interface Profile {
   readonly file: string;
   /** One line saying what the profile is for. */
   readonly description?: string;
-  /** Volumes with work in progress at once. */
+  /** Languages with work in progress at once, in a run of several. @default 1 */
+  readonly languages?: number;
+  /** Volumes with work in progress at once (within one language). */
   readonly volumes: number;
   /** Books in progress at once within one volume. */
   readonly booksPerVolume: number;

@@ -53,6 +53,7 @@ interface _SentError {
     readonly status?: number;
     readonly retryAfterMs?: number;
     readonly rateHint?: RateHint;
+    readonly code?: string;
   };
 }
 
@@ -241,6 +242,7 @@ function _sent(error: unknown): _SentError {
         ...(error.status === undefined ? {} : { status: error.status }),
         ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
         ...(error.rateHint === undefined ? {} : { rateHint: error.rateHint }),
+        ...(error.code === undefined ? {} : { code: error.code }),
       },
     };
   }

@@ -202,4 +202,65 @@ export interface RootManifest {
   };
   /** Every volume of `import.yaml` is complete. */
   readonly complete: boolean;
+  /**
+   * What the content API does not serve in this language: volumes (`ot`,
+   * answered 404) and books (`pgp/js-h`, answered with a table of contents),
+   * remembered so that the next run does not ask again (`--force` does).
+   * Absent when nothing is known missing.
+   */
+  readonly notAvailable?: readonly RootManifestNotAvailable[];
+}
+
+/** A volume or book a language does not have, as the root manifest remembers it. */
+export interface RootManifestNotAvailable {
+  /** `ot` (a volume) or `pgp/js-h` (a book). */
+  readonly scope: string;
+  /** `HTTP 404`, or `table of contents`. */
+  readonly reason: string;
+  /** Chapters of it that import.yaml declares. */
+  readonly chapters: number;
+}
+
+/** One language of `<out>/manifest.json` in a folder of several languages. */
+export interface LanguagesManifestLanguage {
+  /** The language code: its folder is `<out>/<lang>/`. */
+  readonly lang: string;
+  /** Its folder, relative to `<out>`: `<lang>`. */
+  readonly dir: string;
+  readonly expectedChapters: number;
+  readonly importedChapters: number;
+  readonly failedChapters: number;
+  /** Chapters of volumes and books the API does not serve in the language. */
+  readonly notAvailableChapters: number;
+  readonly verses: number;
+  /** Its root manifest says complete. */
+  readonly complete: boolean;
+  /** SHA-256 of `<lang>/manifest.json`; null when it is missing or unreadable. */
+  readonly sha256: string | null;
+}
+
+/**
+ * `<out>/manifest.json` of a folder of several languages: one entry per
+ * language, each language's folder laid out as a one-language output folder.
+ */
+export interface LanguagesManifest {
+  /** Tells this file from a one-language root manifest. */
+  readonly layout: "languages";
+  readonly tool?: { readonly name: string; readonly version: string };
+  /** The content API, and the languages of the last run. */
+  readonly source: { readonly url: string; readonly langs: readonly string[] };
+  readonly profile?: string;
+  readonly generatedAt: string;
+  /** Every language with a folder here, in the order first imported. */
+  readonly languages: readonly LanguagesManifestLanguage[];
+  readonly totals: {
+    readonly languages: number;
+    readonly expectedChapters: number;
+    readonly importedChapters: number;
+    readonly failedChapters: number;
+    readonly notAvailableChapters: number;
+    readonly verses: number;
+  };
+  /** Every language is complete (what it does not have aside). */
+  readonly complete: boolean;
 }

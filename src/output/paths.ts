@@ -1,10 +1,15 @@
 /**
- * Where outputs go:
+ * Where outputs go, in a run of one language:
  *
  *     <out>/manifest.json                      the root manifest
  *     <out>/<volume>/manifest.json             one volume manifest per volume
  *     <out>/<volume>/<book>/manifest.json      one book manifest per book
  *     <out>/<volume>/<book>/<chapter>.json     one file per chapter (or .json.gz, gzipped)
+ *
+ * In a run of several languages, each language's folder `<out>/<lang>/`
+ * (see {@linkcode languageDir}) is laid out as above, and `<out>/manifest.json`
+ * is the languages' manifest over them all. Every function below takes the
+ * language's folder as its `outDir`.
  *
  * Every volume and book segment must be a slug, so no id can climb out of the
  * output directory, whatever the manifest's validation let through.
@@ -38,6 +43,30 @@ export function assertSlug(value: string, what: string): void {
       }: not a slug (^[a-z0-9][a-z0-9-]*$)`,
     );
   }
+}
+
+/**
+ * The folder a language's files go in: `<out>` in a run of one language (the
+ * layout of every earlier run), `<out>/<lang>` in a run of several. The one
+ * place that maps a language to a path.
+ *
+ * @throws {TypeError} When `lang` is not a slug.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(languageDir("data", "spa", { multilingual: true }), "data/spa");
+ * assert.equal(languageDir("data", "spa", { multilingual: false }), "data");
+ * assert.equal(chapterPath(languageDir("data", "spa", { multilingual: true }), "bofm", "1-ne", 3), "data/spa/bofm/1-ne/3.json");
+ * ```
+ */
+export function languageDir(
+  outDir: string,
+  lang: string,
+  layout: { readonly multilingual: boolean },
+): string {
+  assertSlug(lang, "language");
+  return layout.multilingual ? join(outDir, lang) : outDir;
 }
 
 /**

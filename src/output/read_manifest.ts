@@ -7,7 +7,12 @@
  */
 
 import { z } from "zod";
-import type { BookManifest, RootManifest, VolumeManifest } from "./manifest_types.ts";
+import type {
+  BookManifest,
+  LanguagesManifest,
+  RootManifest,
+  VolumeManifest,
+} from "./manifest_types.ts";
 import { sha256Hex } from "./digest.ts";
 import { COMPRESSIONS } from "../manifest/types.ts";
 
@@ -111,7 +116,45 @@ const rootManifestSchema = z.object({
     verses: count,
   }),
   complete: z.boolean(),
+  notAvailable: z.array(z.object({ scope: z.string(), reason: z.string(), chapters: count }))
+    .optional(),
 });
+
+const languagesManifestSchema = z.object({
+  layout: z.literal("languages"),
+  tool: z.object({ name: z.string(), version: z.string() }).optional(),
+  source: z.object({ url: z.string(), langs: z.array(z.string()) }),
+  profile: z.string().optional(),
+  generatedAt: timestamp,
+  languages: z.array(z.object({
+    lang: z.string(),
+    dir: z.string(),
+    expectedChapters: count,
+    importedChapters: count,
+    failedChapters: count,
+    notAvailableChapters: count,
+    verses: count,
+    complete: z.boolean(),
+    sha256: z.string().nullable(),
+  })),
+  totals: z.object({
+    languages: count,
+    expectedChapters: count,
+    importedChapters: count,
+    failedChapters: count,
+    notAvailableChapters: count,
+    verses: count,
+  }),
+  complete: z.boolean(),
+});
+
+/**
+ * Reads `<out>/manifest.json` of a folder of several languages. Never throws
+ * for a missing or bad file (a one-language root manifest is a bad one here).
+ */
+export function readLanguagesManifest(path: string): Promise<ManifestRead<LanguagesManifest>> {
+  return _readManifest(path, "languages manifest", languagesManifestSchema, () => undefined);
+}
 
 /**
  * Reads `<out>/manifest.json`, the root manifest an import writes last.

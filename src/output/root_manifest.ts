@@ -7,7 +7,11 @@
 
 import type { Compression, Manifest } from "../manifest/types.ts";
 import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
-import type { RootManifest, RootManifestVolume } from "./manifest_types.ts";
+import type {
+  RootManifest,
+  RootManifestNotAvailable,
+  RootManifestVolume,
+} from "./manifest_types.ts";
 import { rootManifestPath, volumeManifestPath } from "./paths.ts";
 import { readVolumeManifest } from "./read_manifest.ts";
 
@@ -23,6 +27,8 @@ export interface RootManifestOptions {
   readonly selection?: readonly string[];
   /** The importer's name and version, recorded as `tool`. @default omitted */
   readonly tool?: { readonly name: string; readonly version: string };
+  /** What the API does not serve in this language, remembered in `notAvailable`. @default none */
+  readonly notAvailable?: readonly RootManifestNotAvailable[];
   /** Checked before the reads and before the write. */
   readonly signal?: AbortSignal;
   /** How the file is written. @default writeFileAtomic */
@@ -104,6 +110,9 @@ export async function writeRootManifest(
       verses: sum((volume) => volume.verses),
     },
     complete: volumes.every((volume) => volume.complete),
+    ...(options.notAvailable === undefined || options.notAvailable.length === 0
+      ? {}
+      : { notAvailable: [...options.notAvailable] }),
   };
   await writeFile(rootManifestPath(outDir), JSON.stringify(rootManifest, null, 2) + "\n", {
     signal,

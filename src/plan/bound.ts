@@ -82,7 +82,10 @@ export function theoreticalMinimum(
       .slice(0, limits.booksPerVolume)
       .reduce((s, n) => s + n, 0)
   ).sort((a, b) => b - a);
-  const structural = volumeWidths.slice(0, limits.volumes).reduce((s, n) => s + n, 0);
+  // In a run of several languages each language's volume is a volume of its
+  // own (see planBound), `volumes` of them open in each of `languages`.
+  const structural = volumeWidths.slice(0, limits.volumes * limits.languages)
+    .reduce((s, n) => s + n, 0);
   const concurrency = Math.max(1, Math.min(structural, limits.maxInFlight));
   const { rate, burst } = limits;
 

@@ -22,12 +22,16 @@ export type ProfileLimits = Pick<
   | "delayMs"
   | "requestsPerSecond"
   | "burst"
+  // Absent from the logs of runs before languages were a level.
+  | "languages"
 >;
 
 /** The limits of one run, every default applied. */
 export interface RunLimits {
   /** What the executor enforces. */
   readonly executor: Limits;
+  /** Languages open at once: the profile's `languages` in a run of several, else 1. */
+  readonly languages: number;
   /** Volumes open at once. */
   readonly volumes: number;
   /** Books open at once inside one volume. */
@@ -43,6 +47,15 @@ export interface RunLimits {
    * is what sets the rate, else 1.
    */
   readonly burst: number;
+}
+
+/** Options of {@linkcode compileLimits}. */
+export interface CompileLimitsOptions {
+  /**
+   * The plan has several languages, each the outermost scope of its volumes:
+   * `languages` of them open at once. @default false
+   */
+  readonly multilingual?: boolean;
 }
 
 /**
@@ -64,13 +77,19 @@ export interface RunLimits {
  * assert.equal(limits.maxInFlight, Infinity);
  * ```
  */
-export function compileLimits(profile: ProfileLimits): RunLimits {
+export function compileLimits(
+  profile: ProfileLimits,
+  options: CompileLimitsOptions = {},
+): RunLimits {
   const { volumes, booksPerVolume, chaptersPerBook, maxInFlight, delayMs } = profile;
+  // A run of one language has one open, whatever the profile allows.
+  const languages = options.multilingual ? profile.languages ?? 1 : 1;
   const tokenBucket = profile.requestsPerSecond
     ? { ratePerSecond: profile.requestsPerSecond, burst: profile.burst ?? 1 }
     : undefined;
   const executor: Limits = {
-    scopes: [volumes, booksPerVolume],
+    // A run of several languages has the language as its outermost scope.
+    scopes: options.multilingual ? [languages, volumes, booksPerVolume] : [volumes, booksPerVolume],
     tasksPerScope: chaptersPerBook,
     maxInFlight,
     delayMs,
@@ -79,6 +98,7 @@ export function compileLimits(profile: ProfileLimits): RunLimits {
   const rate = limitsRate(executor);
   return {
     executor,
+    languages,
     volumes,
     booksPerVolume,
     chaptersPerBook,

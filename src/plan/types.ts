@@ -4,9 +4,12 @@
  * @module
  */
 
-/** Fetch one chapter: `GET ?uri=/scriptures/{volume}/{book}/{chapter}`. */
+/** Fetch one chapter: `GET ?lang={lang}&uri=/scriptures/{volume}/{book}/{chapter}`. */
 export interface ChapterNode {
-  /** `volume/book/chapter`, e.g. `bofm/1-ne/3`. */
+  /**
+   * `volume/book/chapter`, e.g. `bofm/1-ne/3`; in a run of several languages
+   * led by the language, `spa/bofm/1-ne/3`.
+   */
   readonly id: string;
   /** The node's kind. */
   readonly kind: "chapter";
@@ -14,8 +17,13 @@ export interface ChapterNode {
   readonly role: "task";
   /** The ids of the nodes that must end before this one starts. */
   readonly deps: readonly string[];
-  /** The volume and book it runs in, e.g. `["bofm", "bofm/1-ne"]`. */
-  readonly scope: readonly [volume: string, book: string];
+  /**
+   * The volume and book it runs in, e.g. `["bofm", "bofm/1-ne"]`; in a run of
+   * several languages, its language first: `["spa", "spa/bofm", "spa/bofm/1-ne"]`.
+   */
+  readonly scope: readonly string[];
+  /** The language code, e.g. `eng`. */
+  readonly lang: string;
   /** The volume id, e.g. `bofm`. */
   readonly volume: string;
   /** The book slug, e.g. `1-ne`. */
@@ -36,8 +44,10 @@ export interface BookManifestNode {
   readonly role: "sink";
   /** The ids of the nodes that must end before this one starts. */
   readonly deps: readonly string[];
-  /** The volume and book it belongs to. */
-  readonly scope: readonly [volume: string, book: string];
+  /** The volume and book it belongs to (the language first in a run of several). */
+  readonly scope: readonly string[];
+  /** The language code. */
+  readonly lang: string;
   /** The volume id. */
   readonly volume: string;
   /** The book slug. */
@@ -54,15 +64,20 @@ export interface VolumeManifestNode {
   readonly role: "sink";
   /** The ids of the nodes that must end before this one starts. */
   readonly deps: readonly string[];
-  /** The volume it belongs to. */
-  readonly scope: readonly [volume: string];
+  /** The volume it belongs to (the language first in a run of several). */
+  readonly scope: readonly string[];
+  /** The language code. */
+  readonly lang: string;
   /** The volume id. */
   readonly volume: string;
 }
 
-/** Write `<out>/manifest.json` last. */
+/**
+ * Write a language's root manifest after its volumes': `<out>/manifest.json`,
+ * or `<out>/<lang>/manifest.json` in a run of several languages.
+ */
 export interface RootManifestNode {
-  /** Always `manifest`. */
+  /** `manifest`; `<lang>/manifest` in a run of several languages. */
   readonly id: string;
   /** The node's kind. */
   readonly kind: "root-manifest";
@@ -70,9 +85,30 @@ export interface RootManifestNode {
   readonly role: "sink";
   /** The ids of the nodes that must end before this one starts. */
   readonly deps: readonly string[];
+  /** No scope; `[lang]` in a run of several languages. */
+  readonly scope: readonly string[];
+  /** The language code. */
+  readonly lang: string;
+}
+
+/** Write `<out>/manifest.json` over every language's, last: only in a run of several languages. */
+export interface LanguagesManifestNode {
+  /** Always `manifest`. */
+  readonly id: string;
+  /** The node's kind. */
+  readonly kind: "languages-manifest";
+  /** Local work: not held by the rate limit. */
+  readonly role: "sink";
+  /** The languages' root manifests. */
+  readonly deps: readonly string[];
   /** The run as a whole: no scope. */
   readonly scope: readonly [];
 }
 
 /** Any node of the importer's plan. */
-export type PlanNode = ChapterNode | BookManifestNode | VolumeManifestNode | RootManifestNode;
+export type PlanNode =
+  | ChapterNode
+  | BookManifestNode
+  | VolumeManifestNode
+  | RootManifestNode
+  | LanguagesManifestNode;

@@ -27,8 +27,10 @@ export interface RunHeader {
   readonly selection: readonly string[];
   /** The output directory, absolute. */
   readonly outDir: string;
-  /** The language code of the run. */
+  /** The language; the first of `langs` in a run of several. */
   readonly lang: string;
+  /** Every language of a run of several (its node ids start with the language); absent for one. */
+  readonly langs?: readonly string[];
   /** The content API's endpoint. */
   readonly apiUrl: string;
   /** Present with `--serve`: the URL of the run's dashboard and metrics (no token in it). */
@@ -78,6 +80,11 @@ export interface LoggedTaskValue {
   readonly sha256?: string;
   /** A refresh found the chapter unchanged (`304`): its file was not written again. */
   readonly unchanged?: true;
+  /**
+   * The chapter is not available in the run's language (`ot: HTTP 404`, or
+   * `pgp/js-h: table of contents`): what is missing, and why. No file.
+   */
+  readonly notAvailable?: string;
 }
 
 /**
@@ -93,7 +100,11 @@ export type LogRecord =
   | LoggedEvent<RunEventOf<"task-start">>
   | LoggedEvent<RunEventOf<"task-retry">>
   | LoggedEvent<RunEventOf<"task-done">, "value", LoggedTaskValue>
-  | LoggedEvent<RunEventOf<"task-skipped">, "value", Pick<LoggedTaskValue, "sha256">>
+  | LoggedEvent<
+    RunEventOf<"task-skipped">,
+    "value",
+    Pick<LoggedTaskValue, "sha256" | "notAvailable">
+  >
   | LoggedEvent<RunEventOf<"task-failed">>
   | LoggedEvent<RunEventOf<"task-cancelled">>
   | LoggedEvent<
@@ -244,16 +255,19 @@ export function toLogRecord(event: RunEvent, context: LogRecordContext): LogReco
           verses: value.verses,
           sha256: value.sha256,
           unchanged: value.unchanged,
+          notAvailable: value.notAvailable,
         }),
       };
     }
-    case "task-skipped":
+    case "task-skipped": {
+      const { sha256, notAvailable } = _fields(event.value);
       return {
         type: event.type,
         ...stamp,
         ...{ id: event.id, kind: event.kind },
-        ..._defined({ sha256: _fields(event.value).sha256 }),
+        ..._defined({ sha256, notAvailable }),
       };
+    }
     case "task-failed": {
       const { id, kind, reason, attempts, status, permanent, fatal, timedOut } = event;
       return {
@@ -342,5 +356,28 @@ function _fields(value: unknown): LoggedTaskValue {
     verses: typeof v.verses === "number" ? v.verses : undefined,
     sha256: typeof v.sha256 === "string" ? v.sha256 : undefined,
     unchanged: v.unchanged === true ? true : undefined,
+    notAvailable: notAvailableOf(value),
   };
+}
+
+/**
+ * What a chapter's value says is not available in its language, as one line
+ * (`ot: HTTP 404 Not Found`), or undefined for a chapter that is. A value
+ * carries it as `notAvailable: { scope, reason }`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { notAvailableOf } from "./log_record.ts";
+ * assert.equal(notAvailableOf({ notAvailable: { scope: "ot", reason: "HTTP 404" } }), "ot: HTTP 404");
+ * assert.equal(notAvailableOf({ sha256: "ab" }), undefined);
+ * ```
+ */
+export function notAvailableOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const found = (value as Record<string, unknown>).notAvailable;
+  if (typeof found === "string") return found; // a log record's
+  if (typeof found !== "object" || found === null) return undefined;
+  const { scope, reason } = found as Record<string, unknown>;
+  return `${String(scope)}: ${String(reason)}`;
 }

@@ -5,15 +5,17 @@
  * @module
  */
 
-import { compileLimits } from "../plan/limits.ts";
 import type { Profile } from "../manifest/types.ts";
 import { formatDuration } from "./format.ts";
 import type { Bound } from "../plan/bound.ts";
-import { type Plan, planBound } from "../plan/planner.ts";
+import { type Plan, planBound, planLimits } from "../plan/planner.ts";
 
 /** The plan summary printed by `plan` and embedded in `plan --format json`. */
 export interface PlanSummary {
   readonly selection: readonly string[];
+  /** The languages, in order: one, or several (each into `<out>/<lang>/`). */
+  readonly langs: readonly string[];
+  /** Volumes over all languages. */
   readonly volumes: number;
   readonly books: number;
   readonly chapterTasks: number;
@@ -21,6 +23,8 @@ export interface PlanSummary {
   readonly profile: {
     readonly name: string;
     readonly file: string;
+    /** Languages open at once (1 unless the plan has several). */
+    readonly languages: number;
     readonly volumes: number;
     readonly booksPerVolume: number;
     readonly chaptersPerBook: number;
@@ -40,9 +44,11 @@ export interface PlanSummary {
 /** Summarises a plan under a profile, with the bound at `latencyMs`. */
 export function summarizePlan(plan: Plan, profile: Profile, latencyMs: number): PlanSummary {
   const bound = planBound(plan, profile, latencyMs);
-  const bucket = compileLimits(profile).executor.tokenBucket;
+  const limits = planLimits(plan, profile);
+  const bucket = limits.executor.tokenBucket;
   return {
     selection: plan.selection.labels,
+    langs: plan.langs,
     volumes: plan.counts.volumes,
     books: plan.counts.books,
     chapterTasks: plan.counts.chapters,
@@ -50,6 +56,7 @@ export function summarizePlan(plan: Plan, profile: Profile, latencyMs: number): 
     profile: {
       name: profile.name,
       file: profile.file,
+      languages: limits.languages,
       volumes: profile.volumes,
       booksPerVolume: profile.booksPerVolume,
       chaptersPerBook: profile.chaptersPerBook,
@@ -80,14 +87,19 @@ export function renderPlanText(summary: PlanSummary): string {
   const t = summary.terms;
   return [
     `Selection: ${summary.selection.join(", ")}`,
+    ...(summary.langs.length > 1
+      ? [`  languages      ${n(summary.langs.length)} (${_langList(summary.langs)})`]
+      : [`  language       ${summary.langs[0]}`]),
     `  volumes        ${n(summary.volumes)}`,
     `  books          ${n(summary.books)}`,
     `  chapter tasks  ${n(summary.chapterTasks)}`,
     `  sink nodes     ${n(summary.sinkNodes)} (${n(summary.books)} book, ${
       n(summary.volumes)
-    } volume, 1 root manifest)`,
+    } volume, ${_rootManifests(summary.langs.length)})`,
     `Profile "${p.name}" (${p.file})`,
-    `  volumes ${p.volumes}, booksPerVolume ${p.booksPerVolume}, chaptersPerBook ${p.chaptersPerBook}, maxInFlight ${
+    `  ${
+      summary.langs.length > 1 ? `languages ${p.languages}, ` : ""
+    }volumes ${p.volumes}, booksPerVolume ${p.booksPerVolume}, chaptersPerBook ${p.chaptersPerBook}, maxInFlight ${
       p.maxInFlight ?? "none"
     }`,
     `  delay ${formatDuration(p.delayMs)} between request starts${bucket} (${rate})`,
@@ -100,6 +112,16 @@ export function renderPlanText(summary: PlanSummary): string {
     }, largest volume ${formatDuration(t.volume)}`,
     "",
   ].join("\n");
+}
+
+function _langList(langs: readonly string[]): string {
+  return langs.length <= 12 ? langs.join(", ") : `${langs.slice(0, 12).join(", ")}, ...`;
+}
+
+function _rootManifests(languages: number): string {
+  return languages > 1
+    ? `${languages.toLocaleString("en-US")} language root and 1 languages' manifest`
+    : "1 root manifest";
 }
 
 /** `plan --format json`: every node, then the summary. */

@@ -288,8 +288,10 @@ export class RunStateTracker {
       case "scope-open":
       case "scope-close": {
         const delta = record.type === "scope-open" ? 1 : -1;
-        if (record.depth === 0) this.#open.volumes += delta;
-        else if (record.depth === 1) this.#open.books += delta;
+        // A run of several languages has the language as its outermost scope.
+        const depth = record.depth - ((this.#header?.langs?.length ?? 1) > 1 ? 1 : 0);
+        if (depth === 0) this.#open.volumes += delta;
+        else if (depth === 1) this.#open.books += delta;
         break;
       }
       case "task-start":

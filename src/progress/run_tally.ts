@@ -14,7 +14,7 @@
  */
 
 import type { RunEvent } from "../exec/types.ts";
-import type { LogRecord } from "./log_record.ts";
+import { type LogRecord, notAvailableOf } from "./log_record.ts";
 import { type AttemptTiming, ttfbOf } from "./server_latency.ts";
 import type { SummaryFailure } from "./summary_types.ts";
 
@@ -59,7 +59,7 @@ export class RunTally {
   readonly #failures: TallyFailure[] = [];
   readonly #attempts: AttemptTiming[] = [];
   readonly #statusCounts: Record<string, number> = {};
-  readonly #counts = { imported: 0, unchanged: 0, failed: 0, cancelled: 0 };
+  readonly #counts = { imported: 0, unchanged: 0, failed: 0, cancelled: 0, notAvailable: 0 };
   #requests = 0;
   #retries = 0;
   #firstStartAt = Infinity;
@@ -105,13 +105,17 @@ export class RunTally {
         if (isChapter) {
           // A refresh's 304: asked after, found the same, not written again.
           const unchanged = "value" in entry ? _unchanged(entry.value) : entry.unchanged === true;
-          this.#counts[unchanged ? "unchanged" : "imported"]++;
+          const absent = notAvailableOf("value" in entry ? entry.value : entry) !== undefined;
+          this.#counts[absent ? "notAvailable" : unchanged ? "unchanged" : "imported"]++;
           this.#requested.add(entry.id);
         }
         break;
       case "task-skipped":
         if (isChapter) {
-          this.#skipped.add(entry.id);
+          // Known not to be served in its language: counted apart, not as on disk.
+          if (notAvailableOf("value" in entry ? entry.value : entry) !== undefined) {
+            this.#counts.notAvailable++;
+          } else this.#skipped.add(entry.id);
           this.#notRequested.add(entry.id);
         }
         break;
@@ -170,8 +174,15 @@ export class RunTally {
     readonly skipped: number;
     readonly failed: number;
     readonly cancelled: number;
+    /** Not served in their language (404, or a table of contents): no file; absent when none. */
+    readonly notAvailable?: number;
   } {
-    return { ...this.#counts, skipped: this.#skipped.size };
+    const { notAvailable, ...counts } = this.#counts;
+    return {
+      ...counts,
+      skipped: this.#skipped.size,
+      ...(notAvailable > 0 ? { notAvailable } : {}),
+    };
   }
 
   /** Task attempts started (one request each). */

@@ -137,6 +137,13 @@ export interface FormatSummaryOptions {
   readonly retryCommand?: string;
   /** The command that resumes an interrupted run. @default "run the same command again" */
   readonly resumeCommand?: string;
+  /** What is not available in which language, one line each (`ceb ot: HTTP 404`). @default none */
+  readonly notAvailable?: readonly string[];
+  /**
+   * Books of a language other than English whose verse total differs from
+   * import.yaml's (English's), one line each: reported, not failed. @default none
+   */
+  readonly differences?: readonly string[];
 }
 
 /**
@@ -169,8 +176,18 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
       paint(`${formatCount(c.imported)} imported`, "green", color && c.imported > 0)
     }, ` + (c.unchanged > 0 ? `${formatCount(c.unchanged)} unchanged, ` : "") +
     `${formatCount(c.skipped)} skipped, ${paint(failed, "red", color && c.failed > 0)}, ` +
-    `${formatCount(c.cancelled)} cancelled, of ${formatCount(c.total)}`,
+    `${formatCount(c.cancelled)} cancelled, ` +
+    (c.notAvailable ? `${formatCount(c.notAvailable)} not available in their language, ` : "") +
+    `of ${formatCount(c.total)}`,
   ];
+  if (options.notAvailable !== undefined && options.notAvailable.length > 0) {
+    lines.push(`Not available (not failures; remembered, --force asks again):`);
+    for (const line of options.notAvailable) lines.push(`  ${line}`);
+  }
+  if (options.differences !== undefined && options.differences.length > 0) {
+    lines.push(`Differences from import.yaml's (English) counts, reported, not failed:`);
+    for (const line of options.differences) lines.push(`  ${line}`);
+  }
   const chapters = summary.failures.filter((f) => f.kind === chapterKind);
   const others = summary.failures.filter((f) => f.kind !== chapterKind);
   if (chapters.length > 0) {
@@ -184,9 +201,10 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
   }
   if (summary.disk !== undefined && c.total > 0) lines.push(_formatDisk(summary.disk));
   // Everything was on disk already: no request, no speed to speak of.
-  if (c.total > 0 && c.skipped === c.total && summary.requests === 0) {
+  if (c.total > 0 && c.skipped + (c.notAvailable ?? 0) === c.total && summary.requests === 0) {
     lines.push(
       `Nothing to do: all ${formatCount(c.total)} chapters were already imported and intact ` +
+        (c.notAvailable ? "or are known not to be available " : "") +
         "(--force fetches them again).",
     );
     return lines.join("\n") + "\n";

@@ -51,6 +51,12 @@ export interface Summary {
     readonly failed: number;
     /** Not ended because the run stopped first. */
     readonly cancelled: number;
+    /**
+     * Not served in their language (a 404 for that language, or a table of
+     * contents): no file, not a failure. Absent when none (and in logs of runs
+     * before languages).
+     */
+    readonly notAvailable?: number;
   };
   /** Every failed node (chapters first, then manifests), in the order they failed. */
   readonly failures: readonly SummaryFailure[];

@@ -8,6 +8,7 @@
 import type { Clock } from "../exec/clock.ts";
 import type { RateSetting, RunEvent } from "../exec/types.ts";
 import { formatCount, formatLocalTime, formatStopwatch, paint } from "./format.ts";
+import { notAvailableOf } from "./log_record.ts";
 
 /** Node kinds the view counts. */
 const _CHAPTER = "chapter";
@@ -26,8 +27,16 @@ export interface TerminalViewOptions {
   readonly color: boolean;
   /** Print nothing at all. @default false */
   readonly quiet?: boolean;
-  /** What the run will do, from the plan. */
-  readonly totals: { readonly volumes: number; readonly books: number; readonly chapters: number };
+  /**
+   * What the run will do, from the plan. With `languages` above 1 the run has
+   * a language level above volumes (scopes one deeper, ids led by the language).
+   */
+  readonly totals: {
+    readonly languages?: number;
+    readonly volumes: number;
+    readonly books: number;
+    readonly chapters: number;
+  };
   /** Renders the end of a server pause. @default formatLocalTime (HH:MM:SS, local) */
   readonly formatTime?: (at: number) => string;
   /** Least ms between two frames on a terminal. @default 100 */
@@ -89,14 +98,17 @@ export class TerminalView {
     & Pick<TerminalViewOptions, "columns" | "bookChapters">
     & { quiet: boolean };
   #startedAt: number | undefined;
-  #chapters = { imported: 0, skipped: 0, failed: 0, cancelled: 0 };
+  #chapters = { imported: 0, skipped: 0, failed: 0, cancelled: 0, notAvailable: 0 };
   /** Books and volumes whose manifest was written with every chapter on disk. */
   #books = 0;
   #volumes = 0;
   /** Books (and their volumes) with a chapter failed or cancelled: not counted as done. */
   readonly #incomplete = new Set<string>();
   #retries = 0;
-  #open = [0, 0];
+  /** Open scopes per depth: [volumes, books], or [languages, volumes, books]. */
+  readonly #open: number[];
+  /** The depth of a book's scope: 1, or 2 with a language level. */
+  readonly #bookDepth: number;
   readonly #inFlight = new Set<string>();
   #completions: number[] = [];
   #pausedUntil: number | undefined;
@@ -126,6 +138,9 @@ export class TerminalView {
       plainIntervalMs: options.plainIntervalMs ?? 5000,
       speedWindowMs: options.speedWindowMs ?? 10_000,
     };
+    const languages = (options.totals.languages ?? 1) > 1;
+    this.#open = languages ? [0, 0, 0] : [0, 0];
+    this.#bookDepth = languages ? 2 : 1;
   }
 
   /** Takes one event into account and redraws if due. A sink of the run's events. */
@@ -190,7 +205,7 @@ export class TerminalView {
         if (event.depth < this.#open.length) {
           this.#open[event.depth] += event.type === "scope-open" ? 1 : -1;
         }
-        if (event.depth === 1) {
+        if (event.depth === this.#bookDepth) {
           if (event.type === "scope-open") this.#openBooks.set(event.scope, 0);
           else this.#openBooks.delete(event.scope);
         }
@@ -215,7 +230,9 @@ export class TerminalView {
         }
         if (event.kind !== _CHAPTER) break;
         this.#countInBook(event.id);
-        if (event.type === "task-skipped") {
+        if (notAvailableOf(event.value) !== undefined) {
+          this.#chapters.notAvailable++;
+        } else if (event.type === "task-skipped") {
           this.#chapters.skipped++;
         } else {
           this.#chapters.imported++;
@@ -321,7 +338,7 @@ export class TerminalView {
     const { totals, color } = this.#o;
     const c = this.#chapters;
     // Cancelled chapters are not done: an interrupted run never shows 100 %.
-    const done = c.imported + c.skipped + c.failed;
+    const done = c.imported + c.skipped + c.failed + c.notAvailable;
     const ended = done + c.cancelled;
     const percent = totals.chapters > 0 ? Math.floor((done * 100) / totals.chapters) : 100;
     const failed = `failed ${formatCount(c.failed)}`;
@@ -335,11 +352,14 @@ export class TerminalView {
         `chapters ${formatCount(c.imported + c.skipped)}/${formatCount(totals.chapters)}`,
         `books ${formatCount(this.#books)}/${formatCount(totals.books)}`,
         `volumes ${formatCount(this.#volumes)}/${formatCount(totals.volumes)}`,
+        ...(this.#bookDepth === 2 ? [`languages ${formatCount(totals.languages!)}`] : []),
         paint(failed, "red", color && c.failed > 0),
+        ...(c.notAvailable > 0 ? [`not available ${formatCount(c.notAvailable)}`] : []),
         `retries ${formatCount(this.#retries)}`,
       ],
       [
-        `in flight: volumes ${this.#open[0]}, books ${this.#open[1]}, ` +
+        "in flight: " + (this.#bookDepth === 2 ? `languages ${this.#open[0]}, ` : "") +
+        `volumes ${this.#open[this.#bookDepth - 1]}, books ${this.#open[this.#bookDepth]}, ` +
         `chapters ${this.#inFlight.size}`,
         `${speed === undefined ? "—" : speed.toFixed(1)} ch/s`,
         `elapsed ${formatStopwatch(now - this.#startedAt!)}`,
@@ -348,7 +368,9 @@ export class TerminalView {
     ];
     if (this.#openBooks.size > 0 && !this.#finished && this.#o.isTerminal) {
       const books = [...this.#openBooks].map(([book, ended]) => {
-        const of = this.#o.bookChapters?.get(book);
+        // A language's book (`spa/bofm/alma`) has the chapters of the book it is a translation of.
+        const key = this.#bookDepth === 2 ? book.slice(book.indexOf("/") + 1) : book;
+        const of = this.#o.bookChapters?.get(key);
         return of === undefined ? book : `${book} ${formatCount(ended)}/${formatCount(of)}`;
       });
       lines.push([`in progress: ${books[0]}`, ...books.slice(1)]);

@@ -48,6 +48,8 @@ export function nodeUri(node: PlanNode): string {
       return `/scriptures/${node.volume}`;
     case "root-manifest":
       return "/scriptures";
+    case "languages-manifest":
+      return "/languages";
     default: {
       const never: never = node;
       throw new TypeError(`Cannot name the job of node "${(never as PlanNode).id}"`);

@@ -22,6 +22,7 @@ import {
 } from "../exec/types.ts";
 import { UserError } from "../exec/user_error.ts";
 import { importHandlers } from "../importer.ts";
+import { handlerLanguages } from "../import_languages.ts";
 import type { Profile } from "../manifest/types.ts";
 import { ChapterEncoder } from "../offload/chapter_encoder.ts";
 import { compileLimits } from "../plan/limits.ts";
@@ -245,10 +246,12 @@ async function _runContext(
   const { manifest } = config;
   const plan = buildPlan(manifest, resolveSelection(manifest, config.selection));
   const lang = manifest.source.lang;
+  const outDir = options.outDir ?? config.outDir;
   const handlers = importHandlers({
     options: { manifest, profile: options.profile, fetch: options.fetch },
     plan,
-    outDir: options.outDir ?? config.outDir,
+    outDir,
+    languages: handlerLanguages(plan, manifest, outDir),
     clock: systemClock,
     encoder: options.encoder,
   }, options.onHint);
@@ -442,6 +445,8 @@ function _sink(
       return sinks["volume-manifest"](node, outcomes, { signal });
     case "root-manifest":
       return sinks["root-manifest"](node, outcomes, { signal });
+    case "languages-manifest":
+      return sinks["languages-manifest"](node, outcomes, { signal });
     default: {
       const never: never = node;
       throw new TypeError(`No sink for node "${(never as PlanNode).id}"`);

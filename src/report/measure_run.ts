@@ -143,9 +143,11 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
   const chaptersPerSecond = durationMs > 0 ? chapters.imported / (durationMs / 1000) : 0;
   const latency = latencyBreakdown(tally.attempts);
   const books = _books(tally.requestedChapters());
-  const bound = latency.serverMs === null
-    ? null
-    : theoreticalMinimum(books, compileLimits(start.profile), latency.serverMs);
+  const bound = latency.serverMs === null ? null : theoreticalMinimum(
+    books,
+    compileLimits(start.profile, { multilingual: (start.langs?.length ?? 1) > 1 }),
+    latency.serverMs,
+  );
   const canonChapters = options.canonChapters ?? CANON_CHAPTERS;
   const rate = rateTrace(records, durationMs);
   return {
@@ -189,12 +191,13 @@ export function measureRun(records: readonly LogRecord[], options: MeasureRunOpt
   };
 }
 
-// Chapters per book, from ids "volume/book/chapter".
+// Chapters per book, from ids "volume/book/chapter", or "lang/volume/book/chapter" in a run
+// of several languages (each language's volume a volume of its own, as planBound counts it).
 function _books(chapterIds: readonly string[]): BoundBook[] {
   const books = new Map<string, { volume: string; chapters: number }>();
   for (const id of chapterIds) {
-    const [volume, book] = id.split("/");
-    const key = `${volume}/${book}`;
+    const key = id.slice(0, id.lastIndexOf("/"));
+    const volume = key.slice(0, key.lastIndexOf("/"));
     const entry = books.get(key) ?? { volume, chapters: 0 };
     entry.chapters++;
     books.set(key, entry);

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { OTHER_PAGE } from "./not_available.ts";
 import type { AnyNode, Document, Element } from "domhandler";
 import { hasChildren, isTag } from "domhandler";
 import { TaskError } from "../exec/types.ts";
@@ -138,7 +139,7 @@ export function parseChapter(json: unknown, requested: RequestedChapter): Chapte
     throw new TaskError(
       `Cannot import chapter "${uri}": the server answered with another page: ` +
         `${pageUri ?? "(no URI)"} instead of ${uri}`,
-      { retryable: false },
+      { retryable: false, code: OTHER_PAGE },
     );
   }
 

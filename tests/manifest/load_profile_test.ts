@@ -151,7 +151,7 @@ Deno.test("parseProfile reports every problem of a profile at once", () => {
     'p.yaml:3:8: delay: expected a duration like 50ms, 1.5s or 2m, got "soon"',
     "p.yaml:4:8: burst: expected a positive integer, got 0",
     "p.yaml:4:8: burst: only valid together with requestsPerSecond",
-    'p.yaml:5:1: unknown key "extra" (known: adaptive, booksPerVolume, burst, chaptersPerBook, delay, description, maxInFlight, minRate, requestsPerSecond, startRate, volumes)',
+    'p.yaml:5:1: unknown key "extra" (known: adaptive, booksPerVolume, burst, chaptersPerBook, delay, description, languages, maxInFlight, minRate, requestsPerSecond, startRate, volumes)',
   ]);
 });
 
@@ -159,6 +159,7 @@ Deno.test("parseProfile defaults the delay to 0, and the run's limits give a buc
   assert.deepEqual(parseProfile(yaml(...LIMITS), "p.yaml", "p"), {
     name: "p",
     file: "p.yaml",
+    languages: 1,
     volumes: 3,
     booksPerVolume: 5,
     chaptersPerBook: 10,

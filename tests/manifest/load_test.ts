@@ -536,6 +536,7 @@ Deno.test("parseManifest fills in the documented defaults and converts durations
     source: {
       url: "https://example.org/api",
       lang: "eng",
+      langs: ["eng"],
       userAgent: "scripture-importer/0.1.0 (+declarative parallel importer; Deno)",
       timeoutMs: 30_000,
       maxBodyBytes: 5_000_000,
@@ -784,6 +785,7 @@ Deno.test("the shipped import.yaml sets the source, output, retry and profile", 
   assert.deepEqual(manifest.source, {
     url: "https://www.churchofjesuschrist.org/study/api/v3/language-pages/type/content",
     lang: "eng",
+    langs: ["eng"],
     userAgent: "scripture-importer/0.1.0 (+declarative parallel importer; Deno)",
     timeoutMs: 30_000,
     maxBodyBytes: 5_000_000,

@@ -9,6 +9,7 @@ const manifest = smallManifest();
 Deno.test("planner makes a chapter task per chapter and a manifest sink per book, volume and root", () => {
   const plan = buildPlan(manifest, resolveSelection(manifest, {}));
   assert.deepEqual(plan.counts, {
+    languages: 1,
     volumes: 2,
     books: 4,
     chapters: 163,

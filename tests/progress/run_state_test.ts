@@ -223,3 +223,29 @@ Deno.test("run-end marks the run ended, interrupted or not", () => {
     [true, true],
   );
 });
+
+Deno.test("the dashboard's state of a run of several languages counts volumes and books below the language level", () => {
+  const plan: RunStatePlan = {
+    ...PLAN,
+    volumes: [{
+      id: "spa/pgp",
+      title: "Pearl of Great Price",
+      books: [{ id: "spa/pgp/moses", title: "Moses", chapters: 3 }],
+    }],
+  };
+  const tracker = new RunStateTracker(plan);
+  const header = { ...HEADER, langs: ["eng", "spa"] };
+  const events: RunEvent[] = [
+    { type: "run-start", at: 0, nodes: 5, tasks: 3, sinks: 2 },
+    { type: "scope-open", at: 0, scope: "spa", depth: 0 },
+    { type: "scope-open", at: 0, scope: "spa/pgp", depth: 1 },
+    { type: "scope-open", at: 0, scope: "spa/pgp/moses", depth: 2 },
+    start(0, "spa/pgp/moses/1"),
+  ];
+  for (const event of events) {
+    tracker.add(toLogRecord(event, { header, summarize: () => SUMMARY }));
+  }
+  const state = tracker.state();
+  assert.deepEqual(state.inFlight, { volumes: 1, books: 1, chapters: 1 });
+  assert.equal(state.volumes[0].books[0].inFlight, 1);
+});

@@ -331,3 +331,44 @@ Deno.test("a server pause counts down on a terminal: one frame a second, none af
   assert.equal(clock.pending, 0, "no countdown frame after the pause ended");
   view.stop();
 });
+
+Deno.test("terminal view of a run of several languages counts the language level and what a language lacks apart", () => {
+  const lines: string[] = [];
+  const view = new TerminalView({
+    clock: new FakeClock(T0),
+    output: { write: (text) => lines.push(text) },
+    isTerminal: false,
+    color: false,
+    plainIntervalMs: 0,
+    totals: { languages: 2, volumes: 2, books: 2, chapters: 2 },
+  });
+  view.handle({ type: "run-start", at: T0, nodes: 7, tasks: 2, sinks: 5 });
+  view.handle({ type: "scope-open", at: T0, scope: "ceb", depth: 0 });
+  view.handle({ type: "scope-open", at: T0, scope: "ceb/ot", depth: 1 });
+  view.handle({ type: "scope-open", at: T0, scope: "ceb/ot/obad", depth: 2 });
+  view.handle({
+    type: "task-start",
+    at: T0,
+    id: "ceb/ot/obad/1",
+    kind: "chapter",
+    attempt: 1,
+    role: "task",
+  });
+  view.handle({
+    type: "task-done",
+    at: T0,
+    id: "ceb/ot/obad/1",
+    kind: "chapter",
+    attempts: 1,
+    durationMs: 10,
+    value: { notAvailable: { scope: "ot", reason: "HTTP 404" } },
+  });
+  view.stop();
+  const last = lines.at(-1)!;
+  assert.match(
+    last,
+    /^50% {2}chapters 0\/2 {2}books 0\/2 {2}volumes 0\/2 {2}languages 2 {2}failed 0/,
+  );
+  assert.match(last, /not available 1/);
+  assert.match(last, /in flight: languages 1, volumes 1, books 1, chapters 0/);
+});
