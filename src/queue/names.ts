@@ -28,7 +28,14 @@ export const MANIFEST_QUEUE = "manifests";
  * import assert from "node:assert/strict";
  * import { jobIdOf } from "./names.ts";
  * assert.equal(
- *   jobIdOf("r1", "eng", { kind: "root-manifest", id: "manifest", role: "sink", deps: [], scope: [] }),
+ *   jobIdOf("r1", "eng", {
+ *     kind: "root-manifest",
+ *     id: "manifest",
+ *     lang: "eng",
+ *     role: "sink",
+ *     deps: [],
+ *     scope: [],
+ *   }),
  *   "r1:eng:/scriptures",
  * );
  * ```
