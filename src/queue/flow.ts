@@ -39,7 +39,7 @@ const _SINK_ATTEMPTS = 3;
  * import { runFlow } from "./flow.ts";
  * import { buildPlan } from "../plan/planner.ts";
  * import { resolveSelection } from "../plan/selection.ts";
- * const manifest = { volumes: [{ id: "pgp", title: "Pearl of Great Price", books: [
+ * const manifest = { source: { lang: "eng" }, volumes: [{ id: "pgp", title: "Pearl of Great Price", books: [
  *   { id: "moses", title: "Moses", chapters: 2 }] }] };
  * // deno-lint-ignore no-explicit-any
  * const plan = buildPlan(manifest as any, resolveSelection(manifest as any, {}));
