@@ -28,6 +28,8 @@ export interface QueueImportFlags {
   refresh?: boolean;
   retryFailed?: boolean;
   failFast?: boolean;
+  compress?: string;
+  serve?: string;
 }
 
 /** Flags that have no meaning on a queue run. */
@@ -36,6 +38,9 @@ const _IN_PROCESS_ONLY = [
   ["refresh", "--refresh"],
   ["retryFailed", "--retry-failed"],
   ["failFast", "--fail-fast"],
+  // Not carried to the workers yet: refused rather than silently ignored.
+  ["compress", "--compress"],
+  ["serve", "--serve"],
 ] as const;
 
 /** What the import command resolved before choosing how to run. */
