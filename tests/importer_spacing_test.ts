@@ -21,12 +21,16 @@ const spaced: Profile = { ...aggressive, name: "spaced", maxInFlight: 6, delayMs
 /** 138 chapters, about 3.5 s at 40/s. */
 const SELECTION = { only: ["dc-testament/dc"] };
 /**
- * The same at 50 ms (20/s, 7 s), for the smallest gap: checked against
- * tcpdump, the fake (a process on the cores the client uses) times an
- * arrival up to ~3 ms late now and then, more than 10 % of 25 ms; the wire
- * saw no two requests closer than 25.3 ms at delay 25 ms.
+ * The same at 100 ms (10/s, 9 s for Genesis and Exodus), for the smallest
+ * gap. The promise is relative (never under 0.9 x the spacing); what the fake
+ * adds to it is absolute: checked against tcpdump, the fake (a process on the
+ * cores the client uses) times an arrival ~3 ms late now and then, and up to
+ * ~6 ms on a machine busy with other work, while the wire saw no two requests
+ * closer than 25.3 ms at delay 25 ms. At 100 ms, 0.9 x leaves 10 ms for that
+ * error of measurement, at 50 ms only 5.
  */
-const spacedWider: Profile = { ...spaced, name: "spaced-wider", delayMs: 50 };
+const spacedWider: Profile = { ...spaced, name: "spaced-wider", delayMs: 100 };
+const WIDER_SELECTION = { only: ["ot/gen", "ot/ex"] };
 
 function against(manifest: Manifest, apiUrl: string): Manifest {
   return { ...manifest, source: { ...manifest.source, url: apiUrl } };
@@ -47,20 +51,20 @@ async function withFakeProcess(
 }
 
 sanitizedTest(
-  "with delay 50 ms and 6 in flight, no request reaches the server sooner than 45 ms after the one before",
+  "with delay 100 ms and 6 in flight, no request reaches the server sooner than 90 ms after the one before",
   () =>
     withFakeProcess(["--latency", "100", "--jitter", "40"], async (api, out) => {
       const result = await runImport({
         manifest: against(canon, api.apiUrl),
         profile: spacedWider,
-        selection: SELECTION,
+        selection: WIDER_SELECTION,
         outDir: out,
         log: false,
       });
       assert.equal(result.exitCode, 0);
       const { arrivals, requests } = await api.stats();
-      assert.equal(requests, 138);
-      assert.equal(arrivals.count, 138);
+      assert.equal(requests, 90);
+      assert.equal(arrivals.count, 90);
       assert.ok(
         arrivals.minGapMs! >= 0.9 * spacedWider.delayMs,
         `the server saw two requests ${arrivals.minGapMs!.toFixed(2)} ms apart ` +
