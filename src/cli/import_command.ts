@@ -245,6 +245,7 @@ export async function importCommand(
       selection,
       outDir,
       manifestSha256: await sha256Hex(manifestBytes),
+      compress,
       view: viewOf,
     }, deps);
   }

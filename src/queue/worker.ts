@@ -252,6 +252,7 @@ async function _runContext(
     plan,
     outDir,
     languages: handlerLanguages(plan, manifest, outDir),
+    compression: config.compression ?? "none",
     clock: systemClock,
     encoder: options.encoder,
   }, options.onHint);
