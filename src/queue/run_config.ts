@@ -46,6 +46,7 @@ export async function defaultRunId(
   const key = JSON.stringify({
     manifestSha256,
     lang: manifest.source.lang,
+    ...((manifest.source.langs?.length ?? 1) > 1 ? { langs: manifest.source.langs } : {}),
     url: manifest.source.url,
     selection,
     outDir,
