@@ -565,10 +565,30 @@ export function runHeader(
  * How the run stores chapter files: as asked, else as import.yaml says, else
  * as the folder's root manifest says the last run did, else plain JSON.
  */
-async function _compression(options: ImportOptions, outDir: string): Promise<Compression> {
-  const asked = options.compress ?? options.manifest.output.compress;
+function _compression(options: ImportOptions, outDir: string): Promise<Compression> {
+  return runCompression(options.compress ?? options.manifest.output.compress, outDir);
+}
+
+/**
+ * How a run stores chapter files: `asked` (`--compress`, else import.yaml's
+ * `output.compress`), else as the root manifest in `folder` (the run's first
+ * language's folder) says the last run did, else plain JSON. For any process
+ * that starts a run (the importer, a queue run's enqueue).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { runCompression } from "./importer.ts";
+ * assert.equal(await runCompression("gzip", "/no/such/folder"), "gzip");
+ * assert.equal(await runCompression(undefined, "/no/such/folder"), "none");
+ * ```
+ */
+export async function runCompression(
+  asked: Compression | undefined,
+  folder: string,
+): Promise<Compression> {
   if (asked !== undefined) return asked;
-  const root = await readRootManifest(rootManifestPath(outDir));
+  const root = await readRootManifest(rootManifestPath(folder));
   return (root.ok ? root.manifest.compression : undefined) ?? "none";
 }
 

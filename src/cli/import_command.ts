@@ -232,19 +232,13 @@ export async function importCommand(
     });
   const manifestBytes = await Deno.readFile(manifest.file);
   if (options.queue !== undefined) {
-    if (plan.langs.length > 1) {
-      throw new UsageError(
-        `Cannot run several languages (${
-          plan.langs.join(",")
-        }) on a queue yet: enqueue one run per language`,
-      );
-    }
     return await queueImport({ ...options, queue: options.queue }, {
       manifest,
       profile,
       selection,
       outDir,
       manifestSha256: await sha256Hex(manifestBytes),
+      compress,
       view: viewOf,
     }, deps);
   }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Manifest, Profile } from "../manifest/types.ts";
+import type { Compression, Manifest, Profile } from "../manifest/types.ts";
 import type { Plan } from "../plan/planner.ts";
 import type { SelectionInput } from "../plan/selection.ts";
 import type { RunEvent } from "../exec/types.ts";
@@ -39,7 +39,6 @@ const _IN_PROCESS_ONLY = [
   ["retryFailed", "--retry-failed"],
   ["failFast", "--fail-fast"],
   // Not carried to the workers yet: refused rather than silently ignored.
-  ["compress", "--compress"],
   ["serve", "--serve"],
 ] as const;
 
@@ -50,6 +49,8 @@ export interface QueueImportInputs {
   readonly selection: SelectionInput;
   readonly outDir: string;
   readonly manifestSha256: string;
+  /** `--compress`, resolved. @default the manifest's, else the folder's, else none */
+  readonly compress?: Compression;
   /** Makes the live view of the run's plan. */
   readonly view: (plan: Plan) => {
     handle: (event: RunEvent) => void;
@@ -84,6 +85,11 @@ export function checkQueueFlags(options: QueueImportFlags): void {
   if (options.run !== undefined && options.watch !== undefined) {
     throw new UsageError("Cannot use --run with --watch: --watch names the run");
   }
+  if (options.watch !== undefined && options.compress !== undefined) {
+    throw new UsageError(
+      "Cannot use --compress with --watch: the run's compression is set when it is enqueued",
+    );
+  }
   if (options.run !== undefined) runFlag("--run", options.run);
   if (options.watch !== undefined) runFlag("--watch", options.watch);
   for (const [key, flag] of _IN_PROCESS_ONLY) {
@@ -111,6 +117,7 @@ export async function queueImport(
       selection: inputs.selection,
       outDir: inputs.outDir,
       manifestSha256: inputs.manifestSha256,
+      compress: inputs.compress,
       run: options.run,
     });
     deps.stderr(

@@ -7,7 +7,9 @@
 
 import { FlowProducer } from "bullmq";
 import { resolve } from "node:path";
-import type { Manifest } from "../manifest/types.ts";
+import { runCompression } from "../importer.ts";
+import type { Compression, Manifest } from "../manifest/types.ts";
+import { languageDir } from "../output/paths.ts";
 import { buildPlan, type Plan } from "../plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "../plan/selection.ts";
 import type { QueueAddress } from "./connection.ts";
@@ -28,6 +30,8 @@ export interface EnqueueOptions {
   readonly outDir?: string;
   /** SHA-256 of the manifest file. @default "" */
   readonly manifestSha256?: string;
+  /** How chapter files are stored. @default manifest.output.compress, else the folder's root manifest's, else none */
+  readonly compress?: Compression;
   /** The run's id. @default a hash of what it imports (see `defaultRunId`) */
   readonly run?: string;
   /** The clock of `enqueuedAt`, epoch ms. @default Date.now */
@@ -52,7 +56,13 @@ export async function enqueueRun(options: EnqueueOptions): Promise<EnqueueResult
   const selection = options.selection ?? {};
   const outDir = resolve(options.outDir ?? manifest.output.dir);
   const manifestSha256 = options.manifestSha256 ?? "";
-  const run = options.run ?? await defaultRunId({ manifest, selection, outDir, manifestSha256 });
+  const planned = buildPlan(manifest, resolveSelection(manifest, selection));
+  const compression = await runCompression(
+    options.compress ?? manifest.output.compress,
+    languageDir(outDir, planned.langs[0], planned),
+  );
+  const run = options.run ??
+    await defaultRunId({ manifest, selection, outDir, manifestSha256, compression });
   const redis = connect(options.address);
   const flows = new FlowProducer({ connection: options.address.options, prefix: KEY_PREFIX });
   try {
@@ -62,6 +72,7 @@ export async function enqueueRun(options: EnqueueOptions): Promise<EnqueueResult
       selection,
       outDir,
       manifestSha256,
+      compression,
       enqueuedAt: (options.now ?? Date.now)(),
     });
     const plan = buildPlan(config.manifest, resolveSelection(config.manifest, config.selection));

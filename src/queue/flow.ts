@@ -11,7 +11,7 @@ import type { FlowJob, JobsOptions } from "bullmq";
 import type { RetryPolicy } from "../exec/types.ts";
 import type { Plan } from "../plan/planner.ts";
 import type { PlanNode } from "../plan/types.ts";
-import { CHAPTER_QUEUE, jobIdOf, MANIFEST_QUEUE } from "./names.ts";
+import { CHAPTER_QUEUE, jobIdOf, MANIFEST_QUEUE, topNode } from "./names.ts";
 
 /** What a job carries: its run and the plan node it runs. */
 export interface JobData {
@@ -87,7 +87,7 @@ export function runFlow(
       children: node.deps.map((dep) => job(byId.get(dep)!)),
     };
   };
-  const root = plan.dag.nodes.find((node) => node.kind === "root-manifest");
+  const root = topNode(plan.dag.nodes);
   if (root === undefined) throw new TypeError("Cannot enqueue a plan without a root manifest");
   return job(root);
 }

@@ -41,7 +41,14 @@ export const MANIFEST_QUEUE = "manifests";
  * ```
  */
 export function jobIdOf(run: string, lang: string, node: PlanNode): string {
-  return `${run}:${lang}:${nodeUri(node)}`;
+  // A node names its own language; the languages manifest, of them all, the run's first.
+  return `${run}:${"lang" in node ? node.lang : lang}:${nodeUri(node)}`;
+}
+
+/** The node every other one leads to: the languages manifest of a run of several, else the root manifest. */
+export function topNode(nodes: readonly PlanNode[]): PlanNode | undefined {
+  return nodes.find((n) => n.kind === "languages-manifest") ??
+    nodes.find((n) => n.kind === "root-manifest");
 }
 
 /** The uri a node's job id names (see {@linkcode jobIdOf}). */

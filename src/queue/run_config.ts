@@ -7,7 +7,7 @@
  */
 
 import type { Redis } from "ioredis";
-import type { Manifest } from "../manifest/types.ts";
+import type { Compression, Manifest } from "../manifest/types.ts";
 import type { SelectionInput } from "../plan/selection.ts";
 import { runConfigKey } from "./names.ts";
 import { sha256Hex } from "../output/digest.ts";
@@ -24,6 +24,12 @@ export interface RunConfig {
   readonly outDir: string;
   /** SHA-256 of the manifest file, for the log. */
   readonly manifestSha256: string;
+  /**
+   * How the workers store chapter files, resolved at enqueue as an import in
+   * one process resolves it (`--compress`, else `output.compress`, else the
+   * folder's root manifest, else none). Absent in runs enqueued before it: none.
+   */
+  readonly compression?: Compression;
   /** When the run was first enqueued, epoch ms. */
   readonly enqueuedAt: number;
 }
@@ -36,13 +42,16 @@ export interface RunConfig {
 export async function defaultRunId(
   config: Omit<RunConfig, "run" | "enqueuedAt">,
 ): Promise<string> {
-  const { manifest, selection, outDir, manifestSha256 } = config;
+  const { manifest, selection, outDir, manifestSha256, compression } = config;
   const key = JSON.stringify({
     manifestSha256,
     lang: manifest.source.lang,
+    ...((manifest.source.langs?.length ?? 1) > 1 ? { langs: manifest.source.langs } : {}),
     url: manifest.source.url,
     selection,
     outDir,
+    // Only when compressed, so that the ids of plain runs stay as they were.
+    ...(compression === undefined || compression === "none" ? {} : { compression }),
   });
   return (await sha256Hex(new TextEncoder().encode(key))).slice(0, 12);
 }

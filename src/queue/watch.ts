@@ -10,7 +10,7 @@ import { runHeader } from "../importer.ts";
 import type { Outcome, RunEvent, RunReport } from "../exec/types.ts";
 import type { Profile } from "../manifest/types.ts";
 import { compileLimits } from "../plan/limits.ts";
-import { buildPlan, type Plan } from "../plan/planner.ts";
+import { buildPlan, langPrefix, type Plan } from "../plan/planner.ts";
 import { resolveSelection } from "../plan/selection.ts";
 import type { ChapterNode } from "../plan/types.ts";
 import { defaultLogPath, ProgressLog } from "../progress/log.ts";
@@ -19,6 +19,7 @@ import { UserError } from "../exec/user_error.ts";
 import type { QueueAddress } from "./connection.ts";
 import { connect } from "./redis_client.ts";
 import { readEvents } from "./events.ts";
+import { topNode } from "./names.ts";
 import { loadRunConfig, type RunConfig } from "./run_config.ts";
 
 /** Options of {@linkcode watchRun}. */
@@ -80,8 +81,11 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     const collector = new SummaryCollector({
       chapters: chapters.length,
       limits,
-      books: [...Map.groupBy(chapters, (c) => `${c.volume}/${c.book}`).values()].map((b) => ({
-        volume: b[0].volume,
+      // In a run of several languages each language's volume is a volume of its own, as in one process.
+      books: [...Map.groupBy(chapters, (c) => `${c.lang}/${c.volume}/${c.book}`).values()].map((
+        b,
+      ) => ({
+        volume: langPrefix(plan, b[0].lang) + b[0].volume,
         chapters: b.length,
       })),
     });
@@ -106,7 +110,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     emit({ type: "run-start", at: config.enqueuedAt, nodes, tasks, sinks: nodes - tasks });
 
     const tally = new _Tally();
-    const root = plan.dag.nodes.find((n) => n.kind === "root-manifest")!.id;
+    const root = topNode(plan.dag.nodes)!.id;
     for await (const event of readEvents(redis, options.run, { signal: options.signal })) {
       if (!tally.add(event)) continue;
       emit(event);

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { Redis } from "ioredis";
 import { backoffDelay } from "../exec/backoff.ts";
 import { systemClock } from "../exec/clock.ts";
@@ -192,7 +192,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   );
   const manifests = new Worker<JobData>(
     MANIFEST_QUEUE,
-    (job) => _runSink(job, { context, publish }),
+    (job) => _runSink(job, { context, publish, chapterQueue }),
     { ...common, concurrency: 4 },
   );
   for (const worker of [chapters, manifests]) {
@@ -252,6 +252,7 @@ async function _runContext(
     plan,
     outDir,
     languages: handlerLanguages(plan, manifest, outDir),
+    compression: config.compression ?? "none",
     clock: systemClock,
     encoder: options.encoder,
   }, options.onHint);
@@ -267,6 +268,11 @@ async function _runContext(
 interface _JobDeps {
   readonly context: (run: string) => Promise<_RunContext>;
   readonly publish: (run: string, event: RunEvent) => Promise<void>;
+}
+
+interface _SinkDeps extends _JobDeps {
+  /** The chapter queue, where a sink reads the attempts its failed chapters made. */
+  readonly chapterQueue: Queue;
 }
 
 async function _runChapter(
@@ -373,7 +379,7 @@ async function _runChapter(
   }
 }
 
-async function _runSink(job: Job<JobData>, deps: _JobDeps): Promise<unknown> {
+async function _runSink(job: Job<JobData>, deps: _SinkDeps): Promise<unknown> {
   const { run, id } = job.data;
   const ctx = await deps.context(run);
   const node = ctx.nodes.get(id)!;
@@ -398,7 +404,13 @@ async function _runSink(job: Job<JobData>, deps: _JobDeps): Promise<unknown> {
     outcomes.set(idOf(key), { status: "done", value, attempts: 1 });
   }
   for (const [key, reason] of Object.entries(await job.getIgnoredChildrenFailures())) {
-    outcomes.set(idOf(key), { status: "failed", reason: String(reason), attempts: 1 });
+    // A failed chapter's attempts, as the book manifest lists them (a sink's are not shown).
+    const chapterKey = `${KEY_PREFIX}:${CHAPTER_QUEUE}:`;
+    const failed = key.startsWith(chapterKey)
+      ? await Job.fromId(deps.chapterQueue, key.slice(chapterKey.length))
+      : undefined;
+    const attempts = Math.max(1, failed?.attemptsMade ?? 1);
+    outcomes.set(idOf(key), { status: "failed", reason: String(reason), attempts });
   }
   const signal = new AbortController().signal;
   try {

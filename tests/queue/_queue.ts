@@ -331,3 +331,46 @@ export function startGatedProxy(apiUrl: string, passFirst: number): GatedProxy {
     },
   };
 }
+
+/** A proxy in front of the fake API that answers some chapters with an HTTP error, every time. */
+export interface FaultProxy {
+  /** The content endpoint through the proxy. */
+  readonly apiUrl: string;
+  /** Requests answered with an error so far, by chapter uri. */
+  readonly refused: ReadonlyMap<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a proxy that answers each request for a uri of `statuses` with its
+ * status (an error page, no `Retry-After`) and forwards every other one to
+ * `apiUrl`: a chapter that fails for good, whoever asks for it.
+ */
+export function startFaultProxy(
+  apiUrl: string,
+  statuses: Readonly<Record<string, number>>,
+): FaultProxy {
+  const refused = new Map<string, number>();
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen: () => {} },
+    async (request) => {
+      const search = new URL(request.url).search;
+      const uri = new URLSearchParams(search).get("uri") ?? "";
+      const status = statuses[uri];
+      if (status !== undefined) {
+        refused.set(uri, (refused.get(uri) ?? 0) + 1);
+        return new Response(`{"error":"HTTP ${status}"}`, {
+          status,
+          headers: { "content-type": "application/json" },
+        });
+      }
+      const upstream = await fetch(apiUrl + search);
+      return new Response(upstream.body, { status: upstream.status, headers: upstream.headers });
+    },
+  );
+  return {
+    apiUrl: `http://127.0.0.1:${server.addr.port}${CONTENT_PATH}`,
+    refused,
+    close: () => server.shutdown(),
+  };
+}

@@ -20,7 +20,8 @@ const retry = {
 } as const;
 
 Deno.test("every job of a whole-canon flow has its own id, <run>:<lang>:<uri>", () => {
-  const plan = buildPlan(CANON, resolveSelection(CANON, {}));
+  const spanish = { ...CANON, source: { ...CANON.source, lang: "spa", langs: ["spa"] } };
+  const plan = buildPlan(spanish, resolveSelection(spanish, {}));
   const ids: string[] = [];
   const walk = (job: ReturnType<typeof runFlow>) => {
     ids.push(job.opts!.jobId!);
@@ -32,6 +33,17 @@ Deno.test("every job of a whole-canon flow has its own id, <run>:<lang>:<uri>", 
   for (const id of ids) assert.match(id, /^r1:spa:\/scriptures(\/[^:]+)?$/);
   const chapter = plan.dag.nodes.find((n) => n.id === "bofm/1-ne/3")!;
   assert.equal(jobIdOf("r1", "spa", chapter), "r1:spa:/scriptures/bofm/1-ne/3");
+});
+
+Deno.test("a flow of two languages names each job by its node's language, under the languages manifest", () => {
+  const both = { ...CANON, source: { ...CANON.source, lang: "eng", langs: ["eng", "spa"] } };
+  const plan = buildPlan(both, resolveSelection(both, { only: ["pgp/moses/1"] }));
+  const root = runFlow(plan, { run: "r1", lang: "eng", retry });
+  assert.equal(root.opts!.jobId, "r1:eng:/languages");
+  assert.deepEqual(root.children!.map((c) => c.opts!.jobId), [
+    "r1:eng:/scriptures",
+    "r1:spa:/scriptures",
+  ]);
 });
 
 Deno.test("a chapter job retries as the manifest says and leaves its book manifest to run on failure", () => {
@@ -110,11 +122,12 @@ Deno.test("queue flags are checked before anything connects: exit 2 with the rea
         manifest,
         "--queue",
         "redis://127.0.0.1:1",
-        "--enqueue",
+        "--watch",
+        "r1",
         "--compress",
         "gzip",
       ],
-      /Cannot use --compress with --queue/,
+      /Cannot use --compress with --watch: the run's compression is set when it is enqueued/,
     ],
     [
       ["import", "-m", manifest, "--queue", "redis://127.0.0.1:1", "--enqueue", "--serve", "0"],

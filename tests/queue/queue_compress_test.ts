@@ -1,0 +1,102 @@
+/** `--compress gzip` at enqueue: the workers store the chapters as an import in one process does. */
+import assert from "node:assert/strict";
+import { join, relative } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { startFakeApi } from "../../src/fake_api/server.ts";
+import { sanitizedTest } from "../exec/_helpers.ts";
+import {
+  CANON,
+  enqueue,
+  MANIFEST_PATH,
+  runCli,
+  startRedis,
+  startWorker,
+  watch,
+  writeProfile,
+} from "./_queue.ts";
+
+/** The files of an output folder but its run records (`.import/`), by path within it. */
+async function _files(dir: string, at = dir): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(at)) {
+    const path = join(at, entry.name);
+    if (entry.isDirectory && entry.name !== ".import") found.push(...await _files(dir, path));
+    else if (entry.isFile) found.push(relative(dir, path));
+  }
+  return found.sort();
+}
+
+sanitizedTest(
+  "a queue run enqueued with --compress gzip writes the files an import in one process writes",
+  async () => {
+    const redis = await startRedis();
+    const api = await startFakeApi({ volumes: CANON.volumes });
+    const dir = await Deno.makeTempDir({ prefix: "queue-compress-" });
+    try {
+      const profile = await writeProfile(dir, "shared", { delay: "0ms", maxInFlight: 4 });
+      const out = join(dir, "out");
+      const selection = ["--only", "pgp/abr", "--compress", "gzip"];
+      const run = await enqueue(redis.url, api.apiUrl, out, ...selection);
+      const plain = await enqueue(redis.url, api.apiUrl, join(dir, "x"), "--only", "pgp/abr");
+      assert.notEqual(run.length, 0);
+      assert.notEqual(plain, run);
+      const worker = await startWorker({ queue: redis.url, profile });
+      let watched;
+      try {
+        watched = await watch(redis.url, run, profile);
+      } finally {
+        await worker.stop();
+      }
+      assert.equal(watched.code, 0, watched.stderr);
+      assert.equal(JSON.parse(watched.stdout).chapters.imported, 5);
+
+      const local = join(dir, "local");
+      const inProcess = await runCli(
+        "import",
+        "-m",
+        MANIFEST_PATH,
+        "-p",
+        profile,
+        "--api-url",
+        api.apiUrl,
+        "-o",
+        local,
+        ...selection,
+        "--json",
+      );
+      assert.equal(inProcess.code, 0, inProcess.stderr);
+
+      const files = await _files(out);
+      assert.deepEqual(files, await _files(local));
+      const chapters = files.filter((f) => f.endsWith(".json.gz"));
+      assert.equal(chapters.length, 5);
+      assert.equal(files.filter((f) => /\/\d+\.json$/.test(f)).length, 0, "a plain chapter file");
+      // The same chapter, but for when it was fetched.
+      const chapter = async (root: string, file: string) => {
+        const text = new TextDecoder().decode(gunzipSync(await Deno.readFile(join(root, file))));
+        const parsed = JSON.parse(text);
+        assert.equal(typeof parsed.source.fetchedAt, "string");
+        delete parsed.source.fetchedAt;
+        return parsed;
+      };
+      for (const file of chapters) {
+        assert.deepEqual(await chapter(out, file), await chapter(local, file), file);
+      }
+      const read = async (root: string, path: string) =>
+        JSON.parse(await Deno.readTextFile(join(root, path)));
+      const book = await read(out, "pgp/abr/manifest.json");
+      const localBook = await read(local, "pgp/abr/manifest.json");
+      const entry = (c: Record<string, unknown>) => [c.chapter, c.file, c.encoding, c.verses];
+      // Manifests hold the same fields, whoever wrote them.
+      assert.deepEqual(Object.keys(book).sort(), Object.keys(localBook).sort());
+      assert.deepEqual(book.chapters.map(entry), localBook.chapters.map(entry));
+      assert.ok(book.chapters.every((c: { encoding: string }) => c.encoding === "gzip"));
+      assert.equal((await read(out, "manifest.json")).compression, "gzip");
+      assert.equal((await read(local, "manifest.json")).compression, "gzip");
+    } finally {
+      await api.close();
+      await redis.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
