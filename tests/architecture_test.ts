@@ -1,6 +1,6 @@
 /**
  * The shape of the code, checked: no import cycle among the modules of src/,
- * and the arrows between the layers point one way (README, "Code map").
+ * and the arrows between the layers point one way (docs/architecture.md, "Code map").
  *
  * The graph is read from the source text (static `import`/`export ... from` and
  * dynamic `import("...")` specifiers, type-only imports included), so a moved or
