@@ -17,6 +17,7 @@ import { chapterPath } from "../../src/output/paths.ts";
 import { buildPlan } from "../../src/plan/planner.ts";
 import { resolveSelection } from "../../src/plan/selection.ts";
 import type { ChapterNode } from "../../src/plan/types.ts";
+import { listFiles } from "../output/_fixtures.ts";
 
 /** The repository's manifest: the whole canon. */
 export const MANIFEST_PATH: string = join(ROOT, "import.yaml");
@@ -246,6 +247,50 @@ export async function watch(queue: string, run: string, profile: string): Promis
     profile,
     "--json",
   );
+}
+
+/** Watches `run` to its end with one worker of `profile` running meanwhile. */
+export async function watchWithWorker(
+  queue: string,
+  run: string,
+  profile: string,
+): Promise<CliRun> {
+  const worker = await startWorker({ queue, profile });
+  try {
+    return await watch(queue, run, profile);
+  } finally {
+    await worker.stop();
+  }
+}
+
+/** `import --json` of the same selection in one process, into `outDir`: what a queue run is compared with. */
+export async function importInProcess(
+  profile: string,
+  apiUrl: string,
+  outDir: string,
+  ...selection: string[]
+): Promise<CliRun> {
+  return await runCli(
+    "import",
+    "-m",
+    MANIFEST_PATH,
+    "-p",
+    profile,
+    "--api-url",
+    apiUrl,
+    "-o",
+    outDir,
+    ...selection,
+    "--json",
+  );
+}
+
+/**
+ * The files of an output folder but its run records (any `.import/`, the
+ * language folders' too), by path within it, sorted.
+ */
+export async function outputFiles(dir: string): Promise<string[]> {
+  return (await listFiles(dir)).filter((name) => !name.split("/").includes(".import"));
 }
 
 /** Writes a profile file in `dir` and returns its path. */

@@ -1,30 +1,18 @@
 /** `--compress gzip` at enqueue: the workers store the chapters as an import in one process does. */
 import assert from "node:assert/strict";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { startFakeApi } from "../../src/fake_api/server.ts";
 import { sanitizedTest } from "../exec/_helpers.ts";
 import {
   CANON,
   enqueue,
-  MANIFEST_PATH,
-  runCli,
+  importInProcess,
+  outputFiles,
   startRedis,
-  startWorker,
-  watch,
+  watchWithWorker,
   writeProfile,
 } from "./_queue.ts";
-
-/** The files of an output folder but its run records (`.import/`), by path within it. */
-async function _files(dir: string, at = dir): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(at)) {
-    const path = join(at, entry.name);
-    if (entry.isDirectory && entry.name !== ".import") found.push(...await _files(dir, path));
-    else if (entry.isFile) found.push(relative(dir, path));
-  }
-  return found.sort();
-}
 
 sanitizedTest(
   "a queue run enqueued with --compress gzip writes the files an import in one process writes",
@@ -40,34 +28,16 @@ sanitizedTest(
       const plain = await enqueue(redis.url, api.apiUrl, join(dir, "x"), "--only", "pgp/abr");
       assert.notEqual(run.length, 0);
       assert.notEqual(plain, run);
-      const worker = await startWorker({ queue: redis.url, profile });
-      let watched;
-      try {
-        watched = await watch(redis.url, run, profile);
-      } finally {
-        await worker.stop();
-      }
+      const watched = await watchWithWorker(redis.url, run, profile);
       assert.equal(watched.code, 0, watched.stderr);
       assert.equal(JSON.parse(watched.stdout).chapters.imported, 5);
 
       const local = join(dir, "local");
-      const inProcess = await runCli(
-        "import",
-        "-m",
-        MANIFEST_PATH,
-        "-p",
-        profile,
-        "--api-url",
-        api.apiUrl,
-        "-o",
-        local,
-        ...selection,
-        "--json",
-      );
+      const inProcess = await importInProcess(profile, api.apiUrl, local, ...selection);
       assert.equal(inProcess.code, 0, inProcess.stderr);
 
-      const files = await _files(out);
-      assert.deepEqual(files, await _files(local));
+      const files = await outputFiles(out);
+      assert.deepEqual(files, await outputFiles(local));
       const chapters = files.filter((f) => f.endsWith(".json.gz"));
       assert.equal(chapters.length, 5);
       assert.equal(files.filter((f) => /\/\d+\.json$/.test(f)).length, 0, "a plain chapter file");

@@ -10,12 +10,10 @@ import { sanitizedTest } from "../exec/_helpers.ts";
 import {
   CANON,
   enqueue,
-  MANIFEST_PATH,
-  runCli,
+  importInProcess,
   startFaultProxy,
   startRedis,
-  startWorker,
-  watch,
+  watchWithWorker,
   writeProfile,
 } from "./_queue.ts";
 
@@ -33,13 +31,7 @@ sanitizedTest(
       const profile = await writeProfile(dir, "shared", { delay: "0ms", maxInFlight: 4 });
       const out = join(dir, "out");
       const run = await enqueue(redis.url, proxy.apiUrl, out, "--only", "pgp/abr");
-      const worker = await startWorker({ queue: redis.url, profile });
-      let watched;
-      try {
-        watched = await watch(redis.url, run, profile);
-      } finally {
-        await worker.stop();
-      }
+      const watched = await watchWithWorker(redis.url, run, profile);
       assert.equal(watched.code, 1, watched.stderr);
       const summary = JSON.parse(watched.stdout);
       assert.equal(summary.chapters.imported, 3);
@@ -64,20 +56,7 @@ sanitizedTest(
 
       // The same import in one process writes the same failures into the book manifest.
       const local = join(dir, "local");
-      const inProcess = await runCli(
-        "import",
-        "-m",
-        MANIFEST_PATH,
-        "-p",
-        profile,
-        "--api-url",
-        proxy.apiUrl,
-        "-o",
-        local,
-        "--only",
-        "pgp/abr",
-        "--json",
-      );
+      const inProcess = await importInProcess(profile, proxy.apiUrl, local, "--only", "pgp/abr");
       assert.equal(inProcess.code, 1, inProcess.stderr);
       const localBook = JSON.parse(
         await Deno.readTextFile(join(local, "pgp", "abr", "manifest.json")),

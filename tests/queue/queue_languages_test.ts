@@ -1,30 +1,18 @@
 /** `--lang eng,spa` at enqueue: one queue run of two languages, laid out as in one process. */
 import assert from "node:assert/strict";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { startFakeApi } from "../../src/fake_api/server.ts";
 import { sanitizedTest } from "../exec/_helpers.ts";
 import {
   CANON,
   enqueue,
-  MANIFEST_PATH,
+  importInProcess,
+  outputFiles,
   redisCommand,
-  runCli,
   startRedis,
-  startWorker,
-  watch,
+  watchWithWorker,
   writeProfile,
 } from "./_queue.ts";
-
-/** The files of an output folder but its run records (`.import/`), by path within it. */
-async function _files(dir: string, at = dir): Promise<string[]> {
-  const found: string[] = [];
-  for await (const entry of Deno.readDir(at)) {
-    const path = join(at, entry.name);
-    if (entry.isDirectory && entry.name !== ".import") found.push(...await _files(dir, path));
-    else if (entry.isFile) found.push(relative(dir, path));
-  }
-  return found.sort();
-}
 
 sanitizedTest(
   "a queue run of two languages writes each into <out>/<lang>/ with the languages manifest, as one process does",
@@ -43,36 +31,18 @@ sanitizedTest(
         `EXISTS importer:chapters:${run}:spa:/scriptures/pgp/abr/1`,
       );
       assert.equal(spa, ":1");
-      const worker = await startWorker({ queue: redis.url, profile });
-      let watched;
-      try {
-        watched = await watch(redis.url, run, profile);
-      } finally {
-        await worker.stop();
-      }
+      const watched = await watchWithWorker(redis.url, run, profile);
       assert.equal(watched.code, 0, watched.stderr);
       const summary = JSON.parse(watched.stdout);
       assert.equal(summary.chapters.imported, 10);
       assert.equal(api.stats().requests, 10);
 
       const local = join(dir, "local");
-      const inProcess = await runCli(
-        "import",
-        "-m",
-        MANIFEST_PATH,
-        "-p",
-        profile,
-        "--api-url",
-        api.apiUrl,
-        "-o",
-        local,
-        ...selection,
-        "--json",
-      );
+      const inProcess = await importInProcess(profile, api.apiUrl, local, ...selection);
       assert.equal(inProcess.code, 0, inProcess.stderr);
 
-      const files = await _files(out);
-      assert.deepEqual(files, await _files(local));
+      const files = await outputFiles(out);
+      assert.deepEqual(files, await outputFiles(local));
       assert.ok(files.includes("spa/pgp/abr/3.json"), files.join(" "));
       assert.ok(files.includes("eng/pgp/abr/3.json"), files.join(" "));
       const read = async (root: string, path: string) =>
