@@ -420,7 +420,7 @@ async function _execute(run: _Run): Promise<ImportResult> {
   const collector = new SummaryCollector({
     chapters: chapters.length,
     limits,
-    books: (notRequested) => _boundBooks(plan, chapters, notRequested),
+    books: (notRequested) => boundBooks(plan, chapters, notRequested),
     disk: () => ({
       compression,
       beforeBytes: disk.beforeBytes,
@@ -922,11 +922,16 @@ function _verseWarnings(
   return { warnings, differences };
 }
 
-function _boundBooks(
+/**
+ * The books of a plan's chapters for the theoretical minimum, leaving out
+ * those the server does not have (`notRequested`); for any process that
+ * sums up a run (the importer, a queue run's watcher).
+ */
+export function boundBooks(
   plan: Plan,
   chapters: readonly ChapterNode[],
   notRequested: ReadonlySet<string>,
-) {
+): { volume: string; chapters: number }[] {
   // In a run of several languages each language's volume is a volume of its own (see planBound).
   const books = new Map<string, { volume: string; chapters: number }>();
   for (const node of chapters) {

@@ -6,11 +6,11 @@
  * @module
  */
 
-import { runHeader } from "../importer.ts";
+import { boundBooks, runHeader } from "../importer.ts";
 import type { Outcome, RunEvent, RunReport } from "../exec/types.ts";
 import type { Profile } from "../manifest/types.ts";
 import { compileLimits } from "../plan/limits.ts";
-import { buildPlan, langPrefix, type Plan } from "../plan/planner.ts";
+import { buildPlan, type Plan } from "../plan/planner.ts";
 import { resolveSelection } from "../plan/selection.ts";
 import type { ChapterNode } from "../plan/types.ts";
 import { defaultLogPath, ProgressLog } from "../progress/log.ts";
@@ -82,12 +82,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
       chapters: chapters.length,
       limits,
       // In a run of several languages each language's volume is a volume of its own, as in one process.
-      books: [...Map.groupBy(chapters, (c) => `${c.lang}/${c.volume}/${c.book}`).values()].map((
-        b,
-      ) => ({
-        volume: langPrefix(plan, b[0].lang) + b[0].volume,
-        chapters: b.length,
-      })),
+      books: (notRequested) => boundBooks(plan, chapters, notRequested),
     });
     const logPath = options.log === false
       ? undefined

@@ -403,9 +403,9 @@ async function _runSink(job: Job<JobData>, deps: _SinkDeps): Promise<unknown> {
   for (const [key, value] of Object.entries(await job.getChildrenValues())) {
     outcomes.set(idOf(key), { status: "done", value, attempts: 1 });
   }
+  // A failed chapter's attempts, as the book manifest lists them (a sink's are not shown).
+  const chapterKey = `${KEY_PREFIX}:${CHAPTER_QUEUE}:`;
   for (const [key, reason] of Object.entries(await job.getIgnoredChildrenFailures())) {
-    // A failed chapter's attempts, as the book manifest lists them (a sink's are not shown).
-    const chapterKey = `${KEY_PREFIX}:${CHAPTER_QUEUE}:`;
     const failed = key.startsWith(chapterKey)
       ? await Job.fromId(deps.chapterQueue, key.slice(chapterKey.length))
       : undefined;
