@@ -50,10 +50,32 @@ const _BLOCKS = new Set([
 /** Elements whose content is never verse text (`rt`/`rp`: ruby annotations such as furigana). */
 const _SKIPPED = new Set(["script", "style", "template", "img", "video", "audio", "rt", "rp"]);
 
-/** Whether `element`'s class list holds `className`. */
+/**
+ * Whether `element`'s class list holds `className`: searched in place, with
+ * whitespace (as `\s` matches it) around it, not by splitting the list into an
+ * array for every element of every chapter.
+ */
 export function hasClass(element: Element, className: string): boolean {
   const classes = element.attribs.class;
-  return classes !== undefined && classes.split(/\s+/).includes(className);
+  if (classes === undefined || className.length === 0) return false;
+  for (let at = classes.indexOf(className); at !== -1; at = classes.indexOf(className, at + 1)) {
+    const end = at + className.length;
+    if (
+      (at === 0 || _isSpace(classes, at - 1)) && (end === classes.length || _isSpace(classes, end))
+    ) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const _SPACE = /\s/;
+
+/** Whether the character of `text` at `index` is whitespace, as `\s` matches it. */
+function _isSpace(text: string, index: number): boolean {
+  const code = text.charCodeAt(index);
+  if (code === 0x20 || (code >= 0x09 && code <= 0x0d)) return true;
+  return code > 0x7f && _SPACE.test(text[index]);
 }
 
 /**

@@ -119,3 +119,18 @@ Deno.test("plainText costs work in proportion to the markup, however deep it nes
   assert.ok(small >= 10_000, `the reads are counted (${small})`);
   assert.ok(large / small < 4.5, `4x the nodes cost ${(large / small).toFixed(1)}x the reads`);
 });
+
+Deno.test("hasClass finds a whole class name between any whitespace, never a part of one", () => {
+  const classed = (value: string) => element("p", { class: value }, []);
+  for (
+    const value of ["line", "verse line", "line verse", "a\tline\nb", "  line  ", "x\u00a0line"]
+  ) {
+    assert.equal(hasClass(classed(value), "line"), true, JSON.stringify(value));
+  }
+  for (const value of ["", "lines", "xline", "line-x", "inline outline", "verse_line"]) {
+    assert.equal(hasClass(classed(value), "line"), false, JSON.stringify(value));
+  }
+  assert.equal(hasClass(element("p", {}, []), "line"), false);
+  assert.equal(hasClass(classed("line lines"), "lines"), true);
+  assert.equal(hasClass(classed("xline line"), "line"), true);
+});
