@@ -18,6 +18,14 @@ interface _Armed {
 const _ignore = () => {};
 
 /**
+ * The reason a timeout's sleep is aborted with when its attempt ends: one
+ * shared value, where `abort()` with no reason would build (and capture the
+ * stack of) a new `DOMException` for every attempt. The sleep's rejection is
+ * ignored, so its reason is never seen.
+ */
+const _DISARMED = Symbol("attempt ended");
+
+/**
  * Per-attempt signals, keyed by node (one attempt of a node runs at a time).
  * Listeners and sleeps are removed as soon as the attempt ends, so nothing is
  * left behind.
@@ -80,7 +88,7 @@ export class AttemptTimeouts {
     const armed = this.#armed.get(index);
     if (armed === undefined) return undefined;
     this.#armed.delete(index);
-    armed.sleep.abort();
+    armed.sleep.abort(_DISARMED);
     this.#runSignal.removeEventListener("abort", armed.onRunAbort);
     return armed;
   }
