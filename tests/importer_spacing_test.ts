@@ -76,8 +76,24 @@ sanitizedTest(
 sanitizedTest(
   "a server allowing 40 requests/s with a bucket of one token refuses almost none of a client spaced 25 ms",
   () =>
+    // A grace of 400 ms: a request the client started before it had read a
+    // 429 is on its way, and on a machine busy with other work the client's
+    // event loop can read that 429 100 ms or more after it was sent. A client
+    // that ignored the Retry-After (one second) would still send some 20
+    // requests into the 600 ms after the grace.
     withFakeProcess(
-      ["--latency", "100", "--jitter", "40", "--rate", "40", "--burst", "1"],
+      [
+        "--latency",
+        "100",
+        "--jitter",
+        "40",
+        "--rate",
+        "40",
+        "--burst",
+        "1",
+        "--retry-after-grace",
+        "400",
+      ],
       async (api, out) => {
         const result = await runImport({
           manifest: against(canon, api.apiUrl),

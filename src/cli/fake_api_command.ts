@@ -105,6 +105,13 @@ export function parseFakeApiArgs(
       0,
     )
     .option("--slow-ms <duration>", "extra delay of a slow request", _duration("--slow-ms"), 5000)
+    .option(
+      "--retry-after-grace <duration>",
+      "a request arriving this long after a 429, before its Retry-After ran out, counts in " +
+        "/__stats beforeRetryAfter (earlier ones were on their way)",
+      _duration("--retry-after-grace"),
+      100,
+    )
     .exitOverride()
     .configureOutput({ writeOut: deps.stdout, writeErr: deps.stderr });
   try {
@@ -140,6 +147,7 @@ export function parseFakeApiArgs(
     resetRate: o.resetRate,
     slowRate: o.slowRate,
     slowMs: o.slowMs,
+    retryAfterGraceMs: o.retryAfterGrace,
   };
 }
 

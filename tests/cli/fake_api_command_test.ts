@@ -27,6 +27,7 @@ Deno.test("parseFakeApiArgs gives the documented defaults", () => {
     resetRate: 0,
     slowRate: 0,
     slowMs: 5000,
+    retryAfterGraceMs: 100,
   });
 });
 
@@ -45,6 +46,7 @@ Deno.test("parseFakeApiArgs maps every flag", () => {
     "--reset-rate=0.05",
     "--slow-rate=0.01",
     "--slow-ms=20000",
+    "--retry-after-grace=400",
   ];
   assert.deepEqual(parseFakeApiArgs(args, deps), {
     manifest: "x.yaml",
@@ -59,6 +61,7 @@ Deno.test("parseFakeApiArgs maps every flag", () => {
     resetRate: 0.05,
     slowRate: 0.01,
     slowMs: 20000,
+    retryAfterGraceMs: 400,
   });
 });
 
