@@ -79,9 +79,16 @@ export async function writeFileAtomic(
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   let tempPath: string | undefined;
   try {
-    await Deno.mkdir(dir, { recursive: true });
     tempPath = join(dir, _tempFileName(basename(path)));
-    await _writeAndSync(tempPath, bytes, options.mode);
+    // The folder is made only when it is missing: one operation less for
+    // every file but the first of a folder.
+    try {
+      await _writeAndSync(tempPath, bytes, options.mode);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+      await Deno.mkdir(dir, { recursive: true });
+      await _writeAndSync(tempPath, bytes, options.mode);
+    }
     signal?.throwIfAborted();
     await Deno.rename(tempPath, path);
     tempPath = undefined;
@@ -91,8 +98,46 @@ export async function writeFileAtomic(
     const detail = error instanceof Error ? error.message : String(error);
     throw new WriteFileError(path, detail, { cause: error });
   }
-  if (syncDirectory) await _syncDirectory(dir);
+  if (syncDirectory) await _directorySyncs.sync(dir);
 }
+
+/**
+ * Fsyncs of directories shared by the renames that wait for them: a caller
+ * is answered by a sync that starts after it asked (so it covers a rename
+ * done before), and every caller that asks while a directory's sync runs is
+ * answered by the one next sync. Chapters of a book finish close together;
+ * each of them opening and syncing their folder in turn costs the thread
+ * that starts requests two operations each, for what one sync does for all.
+ */
+export class DirectorySyncs {
+  readonly #syncOnce: (dir: string) => Promise<void>;
+  /** For each directory: the sync running, and the one that follows it if asked for. */
+  readonly #state = new Map<string, { running: Promise<void>; next?: Promise<void> }>();
+
+  /** @param syncOnce fsyncs a directory, best effort (never rejects). */
+  constructor(syncOnce: (dir: string) => Promise<void>) {
+    this.#syncOnce = syncOnce;
+  }
+
+  /** Resolves once a sync of `dir` that started after this call has ended. */
+  sync(dir: string): Promise<void> {
+    const state = this.#state.get(dir);
+    if (state === undefined) return this.#start(dir);
+    return state.next ??= state.running.then(() => this.#start(dir));
+  }
+
+  #start(dir: string): Promise<void> {
+    const running = this.#syncOnce(dir).finally(() => {
+      const state = this.#state.get(dir);
+      if (state?.running === running && state.next === undefined) this.#state.delete(dir);
+    });
+    // Whatever was waiting to follow is this sync now.
+    this.#state.set(dir, { running });
+    return running;
+  }
+}
+
+const _directorySyncs = new DirectorySyncs(_syncDirectory);
 
 /**
  * Removes, recursively under `dir`, the temporary files a killed

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { cleanTempFiles, isTempFileName, writeFileAtomic } from "../../src/output/atomic_write.ts";
+import {
+  cleanTempFiles,
+  DirectorySyncs,
+  isTempFileName,
+  writeFileAtomic,
+} from "../../src/output/atomic_write.ts";
 import { WriteFileError } from "../../src/output/write_error.ts";
 import { SIZE } from "./_atomic_writer_child.ts";
 import { listFiles, withTempDir } from "./_fixtures.ts";
@@ -154,4 +159,41 @@ Deno.test({
       assert.deepEqual(await listFiles(dir), ["chapter.json"]);
     });
   },
+});
+
+Deno.test("DirectorySyncs answers each caller with a sync that started after it asked, one for all who wait", async () => {
+  const started: string[] = [];
+  const gates: (() => void)[] = [];
+  const syncs = new DirectorySyncs((dir) => {
+    started.push(dir);
+    return new Promise((resolve) => gates.push(resolve));
+  });
+  const ended: string[] = [];
+  const ask = (dir: string, name: string) => syncs.sync(dir).then(() => ended.push(name));
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  const a = ask("/d", "a"); // starts sync 1 at once
+  const b = ask("/d", "b"); // asked while 1 runs: waits for 2
+  const c = ask("/d", "c"); // the same 2
+  const other = ask("/e", "other"); // another folder: a sync of its own, at once
+  await settle();
+  assert.deepEqual(started, ["/d", "/e"]);
+  gates[0](); // sync 1 ends: a is answered, sync 2 starts for b and c
+  await settle();
+  assert.deepEqual(ended, ["a"]);
+  assert.deepEqual(started, ["/d", "/e", "/d"]);
+  const d = ask("/d", "d"); // asked while 2 runs: not answered by it
+  gates[2]();
+  await settle();
+  assert.deepEqual(ended, ["a", "b", "c"]);
+  assert.deepEqual(started, ["/d", "/e", "/d", "/d"]);
+  gates[3]();
+  gates[1]();
+  await Promise.all([a, b, c, d, other]);
+  assert.deepEqual(ended.toSorted(), ["a", "b", "c", "d", "other"]);
+  // Nothing runs or waits: the next caller starts a sync at once.
+  const e = ask("/d", "e");
+  assert.equal(started.length, 5);
+  gates[4]();
+  await e;
 });
