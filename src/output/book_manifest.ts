@@ -7,9 +7,13 @@
 
 import pLimit from "p-limit";
 import type { Outcome } from "../exec/types.ts";
-import type { Compression, Manifest } from "../manifest/types.ts";
+import { type Compression, COMPRESSIONS, type Manifest } from "../manifest/types.ts";
 import { type WriteFile, writeFileAtomic } from "./atomic_write.ts";
-import { findChapterFile } from "./chapter_file.ts";
+import {
+  type ChapterVerification,
+  type ChapterWriteResult,
+  findChapterFile,
+} from "./chapter_file.ts";
 import type {
   BookManifest,
   BookManifestChapter,
@@ -46,7 +50,12 @@ export interface BookManifestOptions {
  * Chapters 1..expected are each read, verified and hashed from disk, as
  * `<chapter>.json` or `<chapter>.json.gz` (each entry says its `encoding`);
  * an older manifest is read only for the server's validators, so a chapter
- * whose file was deleted drops out.
+ * whose file was deleted drops out. A chapter whose outcome is what this run
+ * wrote or verified of it (a `done` or `skipped` outcome whose value is its
+ * {@linkcode ChapterWriteResult}) is listed from that, not read again: the
+ * file was renamed into place whole after an fsync, or read and hashed at the
+ * run's start, and reading it back would hash the same bytes once more on
+ * the thread that starts the requests.
  *
  * - A chapter with a valid file is imported, whatever this run's outcome for
  *   it: when this run failed it but a valid file from an earlier run is on
@@ -78,21 +87,26 @@ export async function writeBookManifest(
   const numbers = Array.from({ length: book.chapters }, (_, index) => index + 1);
 
   const limit = pLimit(concurrency);
-  const verifications = await Promise.all(
+  const verifications: _Found[] = await Promise.all(
     numbers.map((chapter) =>
-      limit(() => {
-        signal?.throwIfAborted();
-        return findChapterFile(outDir, {
-          prefer,
-          expected: {
-            volume: volumeId,
-            book: bookId,
-            chapter,
-            uri: chapterUri({ volume: volumeId, book: bookId, chapter }),
-            lang: manifest.source.lang,
-          },
-        });
-      })
+      _writtenBy(
+        outcomes.get(`${volumeId}/${bookId}/${chapter}`),
+        chapter,
+        chapterUri({ volume: volumeId, book: bookId, chapter }),
+      ) ??
+        limit(() => {
+          signal?.throwIfAborted();
+          return findChapterFile(outDir, {
+            prefer,
+            expected: {
+              volume: volumeId,
+              book: bookId,
+              chapter,
+              uri: chapterUri({ volume: volumeId, book: bookId, chapter }),
+              lang: manifest.source.lang,
+            },
+          });
+        })
     ),
   );
 
@@ -174,6 +188,49 @@ export async function writeBookManifest(
     { signal },
   );
   return bookManifest;
+}
+
+/** A chapter's file as the manifest lists it: what {@linkcode findChapterFile} says of it, or this run's. */
+type _Listed = Omit<Extract<ChapterVerification, { ok: true }>, "chapter"> & {
+  readonly path: string;
+};
+type _Found = _Listed | (Extract<ChapterVerification, { ok: false }> & { readonly path: string });
+
+/**
+ * What this run wrote or verified of chapter `chapter`, as a verification of
+ * its file: its outcome's value when that is the chapter's
+ * {@linkcode ChapterWriteResult} (a file of that chapter's name, a SHA-256,
+ * sizes); undefined for anything else (a failure, a value of another shape),
+ * whose file is then read from disk.
+ */
+function _writtenBy(
+  outcome: Outcome | undefined,
+  chapter: number,
+  uri: string,
+): _Listed | undefined {
+  if (outcome?.status !== "done" && outcome?.status !== "skipped") return undefined;
+  const value = outcome.value as Partial<ChapterWriteResult> | null | undefined;
+  if (typeof value !== "object" || value === null) return undefined;
+  const { path, compression, bytes, sha256, verses, paragraphs } = value;
+  if (
+    typeof path !== "string" || !COMPRESSIONS.includes(compression!) ||
+    basename(path) !== chapterFileName(chapter, compression) ||
+    typeof sha256 !== "string" || !/^[0-9a-f]{64}$/.test(sha256) ||
+    !Number.isSafeInteger(bytes) || !Number.isSafeInteger(verses) ||
+    !Number.isSafeInteger(paragraphs)
+  ) {
+    return undefined;
+  }
+  return {
+    ok: true,
+    path,
+    uri,
+    compression: compression!,
+    bytes: bytes!,
+    sha256,
+    verses: verses!,
+    paragraphs: paragraphs!,
+  };
 }
 
 /** The validators a chapter's outcome carries (its value's `validators`), if this run fetched or checked it. */

@@ -242,3 +242,34 @@ Deno.test("book manifest is not complete when all chapters are there but the ver
     assert.equal(written.complete, false);
   });
 });
+
+Deno.test("book manifest lists a chapter this run wrote from what it wrote, without reading the file back", async () => {
+  await withTempDir(async (dir) => {
+    const results = [];
+    for (let chapter = 1; chapter <= 3; chapter++) {
+      results.push(
+        await writeChapter(dir, makeChapter("bofm", "alma", chapter, { verses: chapter }), {
+          book: BOOK_LABEL,
+        }),
+      );
+    }
+    // The files are gone: only what each outcome carries can list them.
+    for (const result of results) await Deno.remove(result.path);
+    const outcomes = new Map<string, Outcome>([
+      ["bofm/alma/1", { status: "done", value: { ...results[0], ttfbMs: 50 }, attempts: 1 }],
+      ["bofm/alma/2", { status: "skipped", value: results[1] }],
+      // A value that names another chapter's file, or lacks a checksum, is not this chapter's.
+      ["bofm/alma/3", { status: "done", value: results[0], attempts: 1 }],
+      ["bofm/alma/4", { status: "done", value: { ...results[2], sha256: undefined }, attempts: 1 }],
+    ]);
+    const written = await writeBookManifest(dir, manifest, "bofm", "alma", outcomes);
+    assert.deepEqual(
+      written.chapters.map((c) => [c.chapter, c.file, c.sha256, c.bytes, c.verses, c.uri]),
+      [
+        [1, "1.json", results[0].sha256, results[0].bytes, 1, "/scriptures/bofm/alma/1"],
+        [2, "2.json", results[1].sha256, results[1].bytes, 2, "/scriptures/bofm/alma/2"],
+      ],
+    );
+    assert.deepEqual(written.missingChapters, [3, 4, 5]);
+  });
+});
