@@ -23,7 +23,7 @@ import { join } from "node:path";
 import type { RunEvent } from "./exec/types.ts";
 import type { ChapterJournal } from "./output/chapter_journal.ts";
 import type { ChapterWriteResult } from "./output/chapter_file.ts";
-import { findChapterFile, removeOtherEncodings } from "./output/chapter_file.ts";
+import { findChapterFile, OtherEncodingSweeper } from "./output/chapter_file.ts";
 import type { Compression } from "./manifest/types.ts";
 import { bookManifestPath, rootManifestPath, volumeManifestPath } from "./output/paths.ts";
 import { readBookManifest, readRootManifest, readVolumeManifest } from "./output/read_manifest.ts";
@@ -122,12 +122,13 @@ export async function trustedChapters(
  * request: a kill loses at most the records of the tasks still running.
  */
 export function journalSink(journal: ChapterJournal): (event: RunEvent) => void {
+  const sweeper = new OtherEncodingSweeper();
   return (event) => {
     if (event.type !== "task-done" || event.kind !== "chapter") return;
     const written = event.value as Partial<ChapterWriteResult> | null;
     if (typeof written?.sha256 !== "string") return;
     journal.record(event.id, written.sha256);
-    if (typeof written.path === "string") removeOtherEncodings(written.path);
+    if (typeof written.path === "string") sweeper.remove(written.path);
   };
 }
 

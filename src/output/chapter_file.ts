@@ -194,6 +194,51 @@ export function removeOtherEncodings(path: string): string[] {
   return removed;
 }
 
+/**
+ * {@linkcode removeOtherEncodings} for the files a run writes one after
+ * another: each folder is listed once, at its first file, and a file's other
+ * encodings are removed only when that listing had them. A run writes every
+ * chapter one way, so a folder gains no file stored the other way while it
+ * runs; asking the file system for each chapter's absent other file (an
+ * error built and thrown for nearly every chapter, on the thread that starts
+ * the requests) is then spared.
+ */
+export class OtherEncodingSweeper {
+  /**
+   * Chapter file names in each folder listed, less those removed since;
+   * null for a folder that could not be listed (each file's other encodings
+   * are then asked for).
+   */
+  readonly #names = new Map<string, Set<string> | null>();
+
+  /** As {@linkcode removeOtherEncodings}; never throws. @returns the paths removed. */
+  remove(path: string): string[] {
+    const dir = dirname(path);
+    let names = this.#names.get(dir);
+    if (names === undefined) {
+      names = _chapterFileNames(dir);
+      this.#names.set(dir, names);
+    }
+    if (names !== null && !otherEncodingPaths(path).some((o) => names.has(basename(o)))) return [];
+    const removed = removeOtherEncodings(path);
+    for (const other of removed) names?.delete(basename(other));
+    return removed;
+  }
+}
+
+/** The chapter file names in `dir`, or null when it cannot be listed. */
+function _chapterFileNames(dir: string): Set<string> | null {
+  try {
+    const names = new Set<string>();
+    for (const entry of Deno.readDirSync(dir)) {
+      if (parseChapterFileName(entry.name) !== undefined) names.add(entry.name);
+    }
+    return names;
+  } catch {
+    return null;
+  }
+}
+
 // Both formats are read. Format 1 (no `format` key) is what was written
 // before references existed; files written before `subtitle` and
 // `studyIntro` existed lack those too: all still valid, so resuming does not

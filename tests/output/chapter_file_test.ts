@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   findChapterFile,
   otherEncodingPaths,
+  OtherEncodingSweeper,
   removeOtherEncodings,
   verifyChapterFile,
   writeChapter,
@@ -603,5 +604,41 @@ Deno.test("removeOtherEncodings leaves one file per chapter: the one named", asy
     assert.deepEqual(removeOtherEncodings(packed.path), [plain.path]);
     assert.deepEqual(removeOtherEncodings(packed.path), [], "nothing left to remove");
     assert.deepEqual(await listFiles(dir), ["pgp/js-h/1.json.gz"]);
+  });
+});
+
+Deno.test("OtherEncodingSweeper removes what removeOtherEncodings would, listing each folder once", async () => {
+  await withTempDir(async (dir) => {
+    const plain = [];
+    for (let chapter = 1; chapter <= 2; chapter++) {
+      plain.push(
+        await writeChapter(dir, makeChapter("pgp", "js-h", chapter), { book: BOOK_LABEL }),
+      );
+    }
+    const packed = [];
+    for (let chapter = 1; chapter <= 3; chapter++) {
+      packed.push(
+        await writeChapter(dir, makeChapter("pgp", "js-h", chapter), {
+          book: BOOK_LABEL,
+          compression: "gzip",
+        }),
+      );
+    }
+    const sweeper = new OtherEncodingSweeper();
+    assert.deepEqual(sweeper.remove(packed[0].path), [plain[0].path]);
+    assert.deepEqual(sweeper.remove(packed[0].path), [], "nothing left to remove");
+    assert.deepEqual(sweeper.remove(packed[2].path), [], "3.json never was");
+    // Listed at its first file: a file that appears later is not looked for.
+    await Deno.writeTextFile(`${dir}/pgp/js-h/3.json`, "{}");
+    assert.deepEqual(sweeper.remove(packed[2].path), []);
+    assert.deepEqual(sweeper.remove(packed[1].path), [plain[1].path]);
+    assert.deepEqual(await listFiles(dir), [
+      "pgp/js-h/1.json.gz",
+      "pgp/js-h/2.json.gz",
+      "pgp/js-h/3.json",
+      "pgp/js-h/3.json.gz",
+    ]);
+    // A folder that cannot be listed: each file's other encodings are asked for.
+    assert.deepEqual(new OtherEncodingSweeper().remove(`${dir}/none/x/1.json`), []);
   });
 });
