@@ -217,6 +217,11 @@ sanitizedTest(
       const paused = await control(run.url, { action: "pause" });
       assert.equal(paused.status, 200);
       assert.equal(paused.reply.state.run.held, true);
+      assert.equal(
+        paused.reply.state.run.controls,
+        true,
+        "an import in one process takes controls",
+      );
       // The four held requests go to the fake one at a time and end; nothing starts after them.
       const first = run.held();
       for (const [k, uri] of first.entries()) {
