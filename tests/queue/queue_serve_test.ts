@@ -157,7 +157,7 @@ sanitizedTest(
   },
 );
 
-Deno.test("--serve is refused with --enqueue and on a worker (exit 2)", async () => {
+Deno.test("--serve is refused with --enqueue and on a worker, and checked on a watcher (exit 2)", async () => {
   const cases: [string[], RegExp][] = [
     [
       [
@@ -171,6 +171,35 @@ Deno.test("--serve is refused with --enqueue and on a worker (exit 2)", async ()
         "0",
       ],
       /^Cannot use --serve with --enqueue: serve the run from its watcher \(--watch RUN --serve \[HOST:\]PORT\)/,
+    ],
+    // Checked on a watcher as on an import in one process, before Redis is asked anything.
+    [
+      [
+        "import",
+        "-m",
+        MANIFEST_PATH,
+        "--queue",
+        "redis://127.0.0.1:1",
+        "--watch",
+        "r1",
+        "--serve",
+        "0.0.0.0:0",
+      ],
+      /it is not a loopback address, so --serve-token TOKEN is required/,
+    ],
+    [
+      [
+        "import",
+        "-m",
+        MANIFEST_PATH,
+        "--queue",
+        "redis://127.0.0.1:1",
+        "--watch",
+        "r1",
+        "--serve-linger",
+        "1m",
+      ],
+      /^Cannot use --serve-linger without --serve/,
     ],
     [
       ["worker", "-m", MANIFEST_PATH, "--queue", "redis://127.0.0.1:1", "--serve", "0"],
