@@ -16,19 +16,9 @@ import { colorEnabled } from "../progress/format.ts";
 import { latestLogPath, readProgressLog, unfinishedIds } from "../progress/log.ts";
 import { formatSummary } from "../progress/summary.ts";
 import { TerminalView } from "../progress/terminal.ts";
-import { compileLimits } from "../plan/limits.ts";
-import type { Manifest, Profile } from "../manifest/types.ts";
-import type { RunStatePlan } from "../progress/run_state.ts";
 import { RunControl } from "../exec/run_control.ts";
-import type { RunServer } from "../serve/run_server.ts";
-import {
-  compressionFlag,
-  durationFlag,
-  languageListFlag,
-  progressLogDirOf,
-  serveFlags,
-  UsageError,
-} from "./flags.ts";
+import { compressionFlag, languageListFlag, progressLogDirOf, UsageError } from "./flags.ts";
+import { runStatePlan, type ServedRun, serveSettings, startServedRun } from "./serve_run.ts";
 import { checkQueueFlags, queueImport, type QueueImportFlags } from "./queue_import.ts";
 import { describeRecode } from "../recode.ts";
 import {
@@ -165,13 +155,7 @@ export async function importCommand(
     );
   }
   // Before anything is written: a server that may not start is a usage error.
-  const serve = serveFlags(options.serve, options.serveToken);
-  if (options.serveLinger !== undefined && serve === undefined) {
-    throw new UsageError("Cannot use --serve-linger without --serve");
-  }
-  const lingerMs = options.serveLinger === undefined
-    ? 0
-    : durationFlag("--serve-linger", options.serveLinger);
+  const serve = serveSettings(options);
   const compress = options.compress === undefined ? undefined : compressionFlag(options.compress);
   const outDir = options.out ?? manifest.output.dir;
   let selection: SelectionInput = options;
@@ -240,30 +224,23 @@ export async function importCommand(
       manifestSha256: await sha256Hex(manifestBytes),
       compress,
       view: viewOf,
+      serve,
     }, deps);
   }
   const view = viewOf(plan);
   const control = new RunControl();
-  let server: RunServer | undefined;
+  let server: ServedRun | undefined;
   const diverted = deps.notices?.divert(view.note);
   try {
     if (serve !== undefined) {
-      // Loaded only with --serve: a run without it pays nothing for the server.
-      const { startRunServer, ServeError } = await import("../serve/run_server.ts");
-      server = await startRunServer({
-        ...serve,
+      server = await startServedRun({
+        settings: serve,
         plan: runStatePlan(manifest, profile, plan),
         control,
-        now: () => clock.now(),
+        clock,
+        stderr: deps.stderr,
         ...(profile.adaptive ? { adaptive: { profile: profile.name } } : {}),
-      }).catch((error) => {
-        throw error instanceof ServeError ? new UsageError(error.message, { cause: error }) : error;
       });
-      deps.stderr(
-        `Dashboard, metrics and controls: ${server.url}` +
-          (serve.token === undefined ? "" : " (send Authorization: Bearer TOKEN, or ?token=)") +
-          "\n",
-      );
     }
     const result = await runImport({
       manifest,
@@ -339,47 +316,13 @@ export async function importCommand(
       }
       if (logPath) deps.stdout(`Progress log: ${logPath}\n`);
     }
-    if (server !== undefined && lingerMs > 0 && !deps.signal?.aborted) {
-      deps.stderr(`The run has ended; still serving ${server.url} (Ctrl-C to stop)\n`);
-      await clock.sleep(lingerMs, deps.signal).catch(() => {});
-    }
+    await server?.linger(deps.signal);
     return result.exitCode;
   } finally {
     diverted?.[Symbol.dispose]();
     view.stop();
     await server?.close();
   }
-}
-
-/** What the dashboard draws before the first record: the selected books and the profile's limits. */
-export function runStatePlan(manifest: Manifest, profile: Profile, plan: Plan): RunStatePlan {
-  const limits = compileLimits(profile);
-  const finite = (n: number) => (Number.isFinite(n) ? n : null);
-  const titles = new Map(manifest.volumes.map((v) => [v.id, v]));
-  const volumes = new Map<
-    string,
-    { id: string; title: string; books: RunStatePlan["volumes"][number]["books"][number][] }
-  >();
-  for (const book of plan.selection.books) {
-    const volume = titles.get(book.volume);
-    let entry = volumes.get(book.volume);
-    if (entry === undefined) {
-      entry = { id: book.volume, title: volume?.title ?? book.volume, books: [] };
-      volumes.set(book.volume, entry);
-    }
-    const title = volume?.books.find((b) => b.id === book.book)?.title ?? book.book;
-    entry.books.push({ id: `${book.volume}/${book.book}`, title, chapters: book.chapters.length });
-  }
-  return {
-    volumes: [...volumes.values()],
-    ceilings: {
-      ratePerSecond: finite(limits.rate),
-      maxInFlight: finite(limits.maxInFlight),
-      volumes: limits.volumes,
-      booksPerVolume: limits.booksPerVolume,
-      chaptersPerBook: limits.chaptersPerBook,
-    },
-  };
 }
 
 async function _isFile(path: string): Promise<boolean> {

@@ -2,7 +2,9 @@
  * `import --queue URL --enqueue | --watch RUN`: a run on the queue instead of
  * in this process. `--enqueue` stores the run and adds its jobs, then prints
  * its id; `--watch` shows every worker's progress live, writes the run's
- * progress log and prints its summary.
+ * progress log and prints its summary, and with `--serve` serves the
+ * dashboard and metrics of the whole run (no controls: the run goes on in
+ * the workers).
  *
  * @module
  */
@@ -12,9 +14,11 @@ import type { Plan } from "../plan/planner.ts";
 import type { SelectionInput } from "../plan/selection.ts";
 import type { RunEvent } from "../exec/types.ts";
 import { formatSummary } from "../progress/summary.ts";
+import { systemClock } from "../exec/clock.ts";
 import { UsageError } from "./flags.ts";
 import { type CliDeps, EXIT } from "./options.ts";
 import { queueFlag, runFlag } from "./queue_flags.ts";
+import { runStatePlan, type ServedRun, type ServeSettings, startServedRun } from "./serve_run.ts";
 
 /** The queue flags of `import`. */
 export interface QueueImportFlags {
@@ -38,8 +42,6 @@ const _IN_PROCESS_ONLY = [
   ["refresh", "--refresh"],
   ["retryFailed", "--retry-failed"],
   ["failFast", "--fail-fast"],
-  // Not carried to the workers yet: refused rather than silently ignored.
-  ["serve", "--serve"],
 ] as const;
 
 /** What the import command resolved before choosing how to run. */
@@ -51,6 +53,8 @@ export interface QueueImportInputs {
   readonly manifestSha256: string;
   /** `--compress`, resolved. @default the manifest's, else the folder's, else none */
   readonly compress?: Compression;
+  /** `--serve`, checked: with `--watch`, the run's server. */
+  readonly serve?: ServeSettings;
   /** Makes the live view of the run's plan. */
   readonly view: (plan: Plan) => {
     handle: (event: RunEvent) => void;
@@ -62,7 +66,8 @@ export interface QueueImportInputs {
  * Checks the queue flags of `import`, before anything is loaded.
  *
  * @throws {UsageError} for `--enqueue`/`--watch` without `--queue`, for
- *   neither or for `--run` with `--watch`, and for the in-process-only flags.
+ *   neither or for `--run` with `--watch`, for `--serve` with `--enqueue`,
+ *   and for the in-process-only flags.
  */
 export function checkQueueFlags(options: QueueImportFlags): void {
   if (options.queue === undefined) {
@@ -88,6 +93,11 @@ export function checkQueueFlags(options: QueueImportFlags): void {
   if (options.watch !== undefined && options.compress !== undefined) {
     throw new UsageError(
       "Cannot use --compress with --watch: the run's compression is set when it is enqueued",
+    );
+  }
+  if (options.enqueue && options.serve !== undefined) {
+    throw new UsageError(
+      "Cannot use --serve with --enqueue: serve the run from its watcher (--watch RUN --serve [HOST:]PORT)",
     );
   }
   if (options.run !== undefined) runFlag("--run", options.run);
@@ -129,31 +139,50 @@ export async function queueImport(
   }
   const { watchRun } = await import("../queue/watch.ts");
   let view: ReturnType<QueueImportInputs["view"]> | undefined;
-  const result = await watchRun({
-    address,
-    run: options.watch!,
-    profile: inputs.profile,
-    log: options.log,
-    signal: deps.signal,
-    onEvent: (event) => view?.handle(event),
-    onPlan: (plan) => {
-      view = inputs.view(plan);
-    },
-  }).finally(() => view?.stop());
-  view?.stop();
-  if (options.json) {
-    deps.stdout(
-      JSON.stringify(
-        { run: result.config.run, ...result.summary, log: result.logPath ?? null },
-        null,
-        2,
-      ) +
-        "\n",
-    );
-  } else {
-    const resumeCommand = `deno task import --queue ${address.label} --watch ${result.config.run}`;
-    deps.stdout(formatSummary(result.summary, { color: false, resumeCommand }));
-    if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
+  let server: ServedRun | undefined;
+  const { serve } = inputs;
+  try {
+    const result = await watchRun({
+      address,
+      run: options.watch!,
+      profile: inputs.profile,
+      log: options.log,
+      signal: deps.signal,
+      onEvent: (event) => view?.handle(event),
+      onPlan: (plan) => {
+        view = inputs.view(plan);
+      },
+      // The server follows the records of every worker, as the log does; it steers none of them.
+      recordSink: serve === undefined ? undefined : async (plan, config) => {
+        server = await startServedRun({
+          settings: serve,
+          plan: runStatePlan(config.manifest, inputs.profile, plan),
+          clock: deps.clock ?? systemClock,
+          stderr: deps.stderr,
+        });
+        return { onRecord: server.onRecord, serveUrl: server.url };
+      },
+    });
+    view?.stop();
+    if (options.json) {
+      deps.stdout(
+        JSON.stringify(
+          { run: result.config.run, ...result.summary, log: result.logPath ?? null },
+          null,
+          2,
+        ) +
+          "\n",
+      );
+    } else {
+      const resumeCommand =
+        `deno task import --queue ${address.label} --watch ${result.config.run}`;
+      deps.stdout(formatSummary(result.summary, { color: false, resumeCommand }));
+      if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
+    }
+    await server?.linger(deps.signal);
+    return result.exitCode;
+  } finally {
+    view?.stop();
+    await server?.close();
   }
-  return result.exitCode;
 }

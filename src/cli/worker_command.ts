@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Command } from "commander";
-import { durationFlag } from "./flags.ts";
+import { type Command, Option } from "commander";
+import { durationFlag, UsageError } from "./flags.ts";
 import { addCommonOptions, type CliDeps, EXIT, loadInputs } from "./options.ts";
 import { queueFlag } from "./queue_flags.ts";
 
@@ -17,7 +17,17 @@ export interface WorkerFlags {
   queue: string;
   out?: string;
   stallTimeout: string;
+  serve?: string;
+  serveToken?: string;
+  serveLinger?: string;
 }
+
+// Taken (hidden) only to be refused with where to serve instead: a worker runs part of a run.
+const _SERVE_FLAGS = [
+  ["serve", "--serve"],
+  ["serveToken", "--serve-token"],
+  ["serveLinger", "--serve-linger"],
+] as const;
 
 /** Adds `worker` to the program; its action sets the exit code. */
 export function addWorkerCommand(
@@ -39,6 +49,9 @@ export function addWorkerCommand(
       "how long a job may go without its worker's heartbeat before another worker takes it over",
       "30s",
     )
+    .addOption(new Option("--serve <[host:]port>").hideHelp())
+    .addOption(new Option("--serve-token <token>").hideHelp())
+    .addOption(new Option("--serve-linger <duration>").hideHelp())
     .action(async (options: WorkerFlags) => {
       setExit(await workerCommand(options, deps));
     });
@@ -46,6 +59,14 @@ export function addWorkerCommand(
 
 /** Runs a worker until `deps.signal` aborts; returns its exit code. */
 export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promise<number> {
+  for (const [key, flag] of _SERVE_FLAGS) {
+    if (options[key] !== undefined) {
+      throw new UsageError(
+        `Cannot use ${flag} on a worker: serve the run from its watcher, which follows every worker ` +
+          "(import --queue URL --watch RUN --serve [HOST:]PORT)",
+      );
+    }
+  }
   const address = queueFlag(options.queue);
   const stallTimeoutMs = durationFlag("--stall-timeout", options.stallTimeout);
   const { profile } = await loadInputs(options);

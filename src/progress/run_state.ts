@@ -45,6 +45,11 @@ export interface RunStatePlan {
   readonly ceilings: RunStateCeilings;
   /** The node kind counted as a chapter. @default "chapter" */
   readonly chapterKind?: string;
+  /**
+   * The server takes controls (`POST /api/control`); `false` for one that
+   * only watches the run (a queue run's watcher). @default true
+   */
+  readonly controls?: boolean;
 }
 
 /** The counts of one book, or of the run. */
@@ -113,6 +118,8 @@ export interface RunState {
     readonly interrupted: boolean;
     /** A person paused new starts (a `control` record) and has not resumed them. */
     readonly held: boolean;
+    /** The server takes controls; `false` on a queue run's watcher, which only watches. */
+    readonly controls: boolean;
   };
   readonly chapters: ChapterCounts;
   readonly books: { readonly total: number; readonly done: number };
@@ -217,6 +224,7 @@ interface _Step {
  */
 export class RunStateTracker {
   readonly #chapterKind: string;
+  readonly #controls: boolean;
   readonly #volumes: readonly { readonly plan: RunStateVolumePlan; readonly books: _Book[] }[];
   readonly #books = new Map<string, _Book>();
   readonly #ceilings: RunStateCeilings;
@@ -248,6 +256,7 @@ export class RunStateTracker {
 
   constructor(plan: RunStatePlan) {
     this.#chapterKind = plan.chapterKind ?? "chapter";
+    this.#controls = plan.controls ?? true;
     this.#ceilings = plan.ceilings;
     this.#limits = {
       ratePerSecond: plan.ceilings.ratePerSecond,
@@ -402,6 +411,7 @@ export class RunStateTracker {
         ended: this.#ended,
         interrupted: this.#interrupted,
         held: this.#held,
+        controls: this.#controls,
       },
       chapters: { total: this.#chaptersTotal, ...this.#counts },
       books: {

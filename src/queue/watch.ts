@@ -1,7 +1,8 @@
 /**
  * Watching a queue run: every worker's events, read from the run's stream,
  * fed to the same sinks as a run in one process (the NDJSON log, the summary,
- * the live view), until the root manifest job ends.
+ * the live view, the `--serve` server's records), until the root manifest
+ * job ends.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import { buildPlan, type Plan } from "../plan/planner.ts";
 import { resolveSelection } from "../plan/selection.ts";
 import type { ChapterNode } from "../plan/types.ts";
 import { defaultLogPath, ProgressLog } from "../progress/log.ts";
+import { type LogRecord, toLogRecord } from "../progress/log_record.ts";
 import { type Summary, SummaryCollector } from "../progress/summary.ts";
 import { UserError } from "../exec/user_error.ts";
 import type { QueueAddress } from "./connection.ts";
@@ -36,10 +38,25 @@ export interface WatchOptions {
   readonly onPlan?: (plan: Plan) => void;
   /** Another sink of the run's events (e.g. a terminal view). */
   readonly onEvent?: (event: RunEvent) => void;
+  /**
+   * Called with the run's plan and settings once they are read, after
+   * `onPlan` and before the log is opened or any event is read: the sink it
+   * resolves with (e.g. the `--serve` server's) is fed every record of the
+   * run as the log has it, whether or not a log is written. It throws to
+   * stop the watch before anything is written.
+   */
+  readonly recordSink?: (plan: Plan, config: RunConfig) => Promise<WatchRecordSink | undefined>;
   /** Stops watching (the run goes on); the result is then `interrupted`. */
   readonly signal?: AbortSignal;
   /** Epoch ms now, for the log's name. @default Date.now */
   readonly now?: () => number;
+}
+
+/** A sink of the run's progress-log records, from {@linkcode WatchOptions.recordSink}. */
+export interface WatchRecordSink {
+  readonly onRecord: (record: LogRecord) => void;
+  /** The server's URL, for the `run-start` record. */
+  readonly serveUrl?: string;
 }
 
 /** What {@linkcode watchRun} returns. */
@@ -76,6 +93,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     const { manifest } = config;
     const plan = buildPlan(manifest, resolveSelection(manifest, config.selection));
     options.onPlan?.(plan);
+    const records = await options.recordSink?.(plan, config);
     const limits = compileLimits(options.profile);
     const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
     const collector = new SummaryCollector({
@@ -89,15 +107,24 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
       : options.log ?? defaultLogPath(config.outDir, new Date((options.now ?? Date.now)()));
     if (logPath !== undefined) log = await ProgressLog.open(logPath);
     const header = runHeader(
-      { manifest, profile: options.profile, manifestSha256: config.manifestSha256 },
+      {
+        manifest,
+        profile: options.profile,
+        manifestSha256: config.manifestSha256,
+        serveUrl: records?.serveUrl,
+      },
       plan,
       config.outDir,
       limits,
     );
-    const logSink = log?.sink({ header, summarize: () => collector.summary() });
+    // The log and the record sink ask for the summary at run-end, once the collector has it.
+    let final: Summary | undefined;
+    const context = { header, summarize: () => final ??= collector.summary() };
+    const logSink = log?.sink(context);
     const emit = (event: RunEvent) => {
       collector.add(event);
       logSink?.(event);
+      records?.onRecord(toLogRecord(event, context));
       options.onEvent?.(event);
     };
     const tasks = plan.dag.nodes.filter((n) => n.role === "task").length;
@@ -114,7 +141,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     const interrupted = options.signal?.aborted ?? false;
     const report = tally.report(nodes, config.enqueuedAt, interrupted);
     emit({ type: "run-end", at: report.endedAt, report });
-    const summary = collector.summary();
+    const summary = context.summarize();
     const exitCode = interrupted ? 130 : report.failed > 0 ? 1 : 0;
     return { config, plan, summary, report, logPath, exitCode };
   } finally {

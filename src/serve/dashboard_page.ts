@@ -59,6 +59,8 @@ export function dashboardPage(): string {
 </section>
 <section id="controls" aria-labelledby="h-controls">
   <h2 id="h-controls">Controls</h2>
+  <p id="controls-off" class="muted" hidden>This is a queue run's watcher: it shows every worker's progress and cannot steer the run, which goes on in its workers.</p>
+  <div id="control-panel">
   <button id="pause" type="button">Pause new requests</button>
   <button id="resume" type="button">Resume</button>
   <button id="cancel" type="button">Cancel the run…</button>
@@ -74,6 +76,7 @@ export function dashboardPage(): string {
     </fieldset>
   </form>
   <p id="control-answer" role="status" aria-live="polite"></p>
+  </div>
 </section>
 <section aria-labelledby="h-grid">
   <h2 id="h-grid">Volumes and books</h2>

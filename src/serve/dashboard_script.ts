@@ -579,8 +579,11 @@ export function startDashboard(): void {
           `(${escapeMarkup(c.cause)}): ${escapeMarkup(c.reason)}</li>`
         ).join("");
     }
+    // A queue run's watcher takes no control: its panel gives way to a note saying so.
+    $("control-panel").hidden = !s.run.controls;
+    $("controls-off").hidden = s.run.controls;
     for (const b of document.querySelectorAll<HTMLButtonElement>("#controls button")) {
-      b.disabled = s.run.ended;
+      b.disabled = s.run.ended || !s.run.controls;
     }
   };
 

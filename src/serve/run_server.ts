@@ -12,7 +12,9 @@
  *   every `stateIntervalMs`; after `run-end`, a last state and the stream ends;
  * - `GET /metrics`: the Prometheus text exposition (see run_metrics.ts);
  * - `POST /api/control`: a JSON body (see control_request.ts); 200 with the
- *   state, 400 with the reason, 409 before the run started or after it ended.
+ *   state, 400 with the reason, 409 before the run started or after it ended,
+ *   and always 409 on a server without a control (a queue run's watcher,
+ *   which only watches: its state says `run.controls: false`).
  *
  * With a token, every request must carry `Authorization: Bearer TOKEN` (or
  * `?token=TOKEN`, for a browser's page and EventSource), else 401. Without
@@ -40,8 +42,12 @@ export interface RunServerOptions {
   readonly token?: string;
   /** The volumes, books and limits of the run, known before its first record. */
   readonly plan: RunStatePlan;
-  /** The run's control, which `POST /api/control` steers. */
-  readonly control: RunControl;
+  /**
+   * The run's control, which `POST /api/control` steers. Without one (a
+   * queue run's watcher, whose run goes on in the workers) every control is
+   * refused with 409, and the state says `run.controls: false`.
+   */
+  readonly control?: RunControl;
   /** For an adaptive profile: its name (its controller owns the rate and in-flight cap). */
   readonly adaptive?: { readonly profile: string };
   /** Clock ms now, for a pause in force at a scrape. @default Date.now */
@@ -88,7 +94,7 @@ export function startRunServer(options: RunServerOptions): Promise<RunServer> {
       ),
     );
   }
-  const tracker = new RunStateTracker(options.plan);
+  const tracker = new RunStateTracker({ ...options.plan, controls: control !== undefined });
   const metrics = new RunMetrics({ ceilings: options.plan.ceilings, now: options.now });
   const intervalMs = options.stateIntervalMs ?? 500;
   const encoder = new TextEncoder();
@@ -173,6 +179,13 @@ export function startRunServer(options: RunServerOptions): Promise<RunServer> {
     },
     "/api/control": {
       POST: async (request) => {
+        if (control === undefined) {
+          await request.body?.cancel();
+          return json(409, {
+            error:
+              "Cannot control the run: controls are not available on a queue watcher (the run goes on in its workers)",
+          });
+        }
         const type = request.headers.get("content-type") ?? "";
         if (!/^application\/json\b/i.test(type)) {
           await request.body?.cancel();

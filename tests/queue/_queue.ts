@@ -130,6 +130,8 @@ export async function startRedis(): Promise<RedisServer> {
 export interface WorkerProcess {
   /** Everything it printed on stderr so far. */
   stderr(): string;
+  /** Resolves with the first match of `pattern` in its stderr; rejects if it exits without one. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
   /** kill -9: no chance to finish its jobs or release their locks. */
   kill9(): Promise<void>;
   /** SIGTERM: it finishes the jobs in hand and exits. */
@@ -150,44 +152,94 @@ export interface StartWorkerOptions {
 
 /** Starts a worker and waits until it says it is ready. */
 export async function startWorker(options: StartWorkerOptions): Promise<WorkerProcess> {
+  const child = _spawnCli(
+    "worker",
+    "-m",
+    MANIFEST_PATH,
+    "--queue",
+    options.queue,
+    "-p",
+    options.profile,
+    "--stall-timeout",
+    options.stallTimeout ?? "30s",
+  );
+  await child.waitFor(/Worker ready/).catch((error) => {
+    throw new Error(`the worker did not start: ${child.stderr()}`, { cause: error });
+  });
+  const end = async (signal: Deno.Signal) => {
+    child.kill(signal);
+    await child.done;
+  };
+  return {
+    stderr: child.stderr,
+    waitFor: child.waitFor,
+    kill9: () => end("SIGKILL"),
+    stop: () => end("SIGTERM"),
+  };
+}
+
+/** A CLI subprocess whose stderr is read as it comes. */
+interface _CliProcess {
+  /** Everything it printed on stderr so far. */
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in its stderr; rejects if it exits without one. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  /** Sends `signal`, unless it has exited. */
+  kill(signal: Deno.Signal): void;
+  /** Its exit code and output, once it exited and both pipes are read. */
+  readonly done: Promise<CliRun>;
+}
+
+function _spawnCli(...args: string[]): _CliProcess {
   const child = new Deno.Command(Deno.execPath(), {
-    args: cliArgs(
-      "worker",
-      "-m",
-      MANIFEST_PATH,
-      "--queue",
-      options.queue,
-      "-p",
-      options.profile,
-      "--stall-timeout",
-      options.stallTimeout ?? "30s",
-    ),
+    args: cliArgs(...args),
     stdin: "null",
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
   let text = "";
-  let onReady: () => void = () => {};
-  const readyOrEnd = new Promise<void>((resolve) => (onReady = resolve));
+  const waiters: { pattern: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const check = () => {
+    for (const waiter of [...waiters]) {
+      const found = waiter.pattern.exec(text);
+      if (found) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(found);
+      }
+    }
+  };
   const reading = (async () => {
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
       text += chunk;
-      if (text.includes("Worker ready")) onReady();
+      check();
     }
-    onReady();
   })();
-  await readyOrEnd;
-  assert.match(text, /Worker ready/, `the worker did not start: ${text}`);
-  const end = async (signal: Deno.Signal) => {
-    try {
-      child.kill(signal);
-    } catch {
-      // Already gone.
-    }
-    await child.status;
-    await reading;
+  const stdout = new Response(child.stdout).text();
+  const done = (async () => {
+    const [status, out] = await Promise.all([child.status, stdout, reading]);
+    return { code: status.code, stdout: out, stderr: text };
+  })();
+  return {
+    stderr: () => text,
+    waitFor: (pattern) => {
+      const found = pattern.exec(text);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        waiters.push({ pattern, resolve });
+        done.then((run) =>
+          reject(new Error(`Exited (${run.code}) without printing ${pattern}: ${run.stderr}`))
+        );
+      });
+    },
+    kill: (signal) => {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    },
+    done,
   };
-  return { stderr: () => text, kill9: () => end("SIGKILL"), stop: () => end("SIGTERM") };
 }
 
 /** What a CLI subprocess printed, and its exit code. */
@@ -261,6 +313,49 @@ export async function watchWithWorker(
   } finally {
     await worker.stop();
   }
+}
+
+/** A `import --queue URL --watch RUN` process, read as it goes. */
+export interface WatchProcess {
+  /** Everything it printed on stderr so far. */
+  stderr(): string;
+  /** Resolves with the first match of `pattern` in its stderr; rejects if it exits without one. */
+  waitFor(pattern: RegExp): Promise<RegExpExecArray>;
+  /** SIGTERM (which ends a `--serve-linger`), then its exit code and output. */
+  stop(): Promise<CliRun>;
+  /** Its exit code and output once it exits. */
+  readonly done: Promise<CliRun>;
+}
+
+/** Starts `import --queue URL --watch RUN -p PROFILE --json` with `extra` flags (`--serve 0`). */
+export function startWatch(
+  queue: string,
+  run: string,
+  profile: string,
+  ...extra: string[]
+): WatchProcess {
+  const child = _spawnCli(
+    "import",
+    "-m",
+    MANIFEST_PATH,
+    "--queue",
+    queue,
+    "--watch",
+    run,
+    "-p",
+    profile,
+    "--json",
+    ...extra,
+  );
+  return {
+    stderr: child.stderr,
+    waitFor: child.waitFor,
+    stop: () => {
+      child.kill("SIGTERM");
+      return child.done;
+    },
+    done: child.done,
+  };
 }
 
 /** `import --json` of the same selection in one process, into `outDir`: what a queue run is compared with. */
@@ -337,6 +432,8 @@ export interface GatedProxy {
   readonly apiUrl: string;
   /** Resolves once a request is being held. */
   readonly holding: Promise<void>;
+  /** Resolves once `count` requests have come past the first `passFirst` (held, or after the release). */
+  whenHeld(count: number): Promise<void>;
   /** Lets every held request (and all later ones) through. */
   release(): void;
   close(): Promise<void>;
@@ -353,13 +450,22 @@ export function startGatedProxy(apiUrl: string, passFirst: number): GatedProxy {
   let passed = 0;
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
-  let onHold: () => void = () => {};
-  const holding = new Promise<void>((resolve) => (onHold = resolve));
+  let held = 0;
+  const waiters: { count: number; resolve: () => void }[] = [];
+  const whenHeld = (count: number) =>
+    held >= count
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ count, resolve }));
+  const holding = whenHeld(1);
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (request) => {
       if (++passed > passFirst) {
-        onHold();
+        held++;
+        for (const waiter of waiters.filter((w) => held >= w.count)) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
         await gate;
       }
       const upstream = await fetch(apiUrl + new URL(request.url).search);
@@ -369,6 +475,7 @@ export function startGatedProxy(apiUrl: string, passFirst: number): GatedProxy {
   return {
     apiUrl: `http://127.0.0.1:${server.addr.port}${CONTENT_PATH}`,
     holding,
+    whenHeld,
     release: () => release(),
     close: async () => {
       release();

@@ -130,10 +130,6 @@ Deno.test("queue flags are checked before anything connects: exit 2 with the rea
       /Cannot use --compress with --watch: the run's compression is set when it is enqueued/,
     ],
     [
-      ["import", "-m", manifest, "--queue", "redis://127.0.0.1:1", "--enqueue", "--serve", "0"],
-      /Cannot use --serve with --queue/,
-    ],
-    [
       ["import", "-m", manifest, "--queue", "redis://127.0.0.1:1", "--watch", "a:b"],
       /Invalid --watch "a:b"/,
     ],

@@ -84,6 +84,11 @@ sanitizedTest(
         { book: "pgp/a-of-f", state: "pending" },
       ]);
       assert.equal((await cells())[1].text, "· abr 0/5", "a symbol and a count, not colour only");
+      assert.equal(
+        await page.isVisible("#controls-off"),
+        false,
+        "no note: this run takes controls",
+      );
 
       // Pause: the four in flight go to the fake and end; nothing starts after them.
       await page.click("#pause");

@@ -10,6 +10,7 @@ import type { RunState } from "../../src/progress/run_state.ts";
 import { readProgressLog } from "../../src/progress/log.ts";
 import { sanitizedTest } from "../exec/_helpers.ts";
 import { ROOT, runMain } from "../_cli.ts";
+import { control, state, untilState } from "./_api.ts";
 import { parsePromText, sampleSum, sampleValue } from "./_prom_text.ts";
 import { startServedImport } from "./_served_import.ts";
 import { SseClient } from "./_sse.ts";
@@ -32,32 +33,6 @@ async function get(url: string, init?: RequestInit): Promise<Response> {
 async function text(url: string, init?: RequestInit): Promise<{ status: number; body: string }> {
   const response = await get(url, init);
   return { status: response.status, body: await response.text() };
-}
-
-async function state(url: string): Promise<RunState> {
-  return await (await get(`${url}api/state`)).json();
-}
-
-async function control(
-  url: string,
-  body: unknown,
-  // deno-lint-ignore no-explicit-any
-): Promise<{ status: number; reply: Record<string, any> }> {
-  const response = await get(`${url}api/control`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, reply: await response.json() };
-}
-
-/** Reads the state until `test` holds: each read waits for the server, no time is asserted. */
-async function untilState(url: string, test: (s: RunState) => boolean): Promise<RunState> {
-  for (;;) {
-    const s = await state(url);
-    if (test(s)) return s;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** A GET of /api/state with the Host header given (fetch sets its own); the response's text. */
@@ -242,6 +217,11 @@ sanitizedTest(
       const paused = await control(run.url, { action: "pause" });
       assert.equal(paused.status, 200);
       assert.equal(paused.reply.state.run.held, true);
+      assert.equal(
+        paused.reply.state.run.controls,
+        true,
+        "an import in one process takes controls",
+      );
       // The four held requests go to the fake one at a time and end; nothing starts after them.
       const first = run.held();
       for (const [k, uri] of first.entries()) {
