@@ -41,6 +41,7 @@ import {
 } from "./limits.ts";
 import { CHAPTER_QUEUE, jobIdOf, KEY_PREFIX, LIMITS_KEY, MANIFEST_QUEUE } from "./names.ts";
 import { loadRunConfig } from "./run_config.ts";
+import { lowerSharedWindow, type RateWindow, windowRate } from "./shared_limit.ts";
 
 /** Options of {@linkcode startQueueWorker}. */
 export interface QueueWorkerOptions {
@@ -85,7 +86,11 @@ class _Retry extends Error {
   }
 }
 
-/** Rate-limiter settings that limit nothing, so that `Worker.rateLimit` (Retry-After) still pauses. */
+/**
+ * The shared window of a profile without a rate: it limits nothing, but a
+ * window there must be, for a Retry-After's pause (`Queue.rateLimit`) to hold
+ * the workers: BullMQ checks the pause only on a queue that has a limit.
+ */
 const _UNLIMITED = { max: 1_000_000, duration: 1000 } as const;
 
 interface _RunContext {
@@ -141,30 +146,44 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     },
   };
   const publish = (run: string, event: RunEvent) => publishEvent(redis, run, event);
-  /** The rate now, lowered by announced limits; every worker sees the one in Redis. */
-  let rate = limits.limiter;
+  const failed = (what: string) => (error: unknown) =>
+    log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  /** The lowest rate a server announced to this worker; the queue's window may be lower still. */
+  let announcedLowest = Infinity;
+
+  /** Lowers the queue's one window for a rate announced, unless it is as low already. */
+  const lower = async (run: string, announced: number, at: number) => {
+    const next = announcedLimiter(limits, announced);
+    const replaced = await lowerSharedWindow(redis, chapterQueue.keys.meta, next);
+    if (replaced === undefined) return;
+    const inFlight = limits.maxInFlight;
+    await publish(run, {
+      type: "rate-change",
+      at,
+      from: {
+        ratePerSecond: replaced.duration > 0 ? windowRate(replaced) : Infinity,
+        maxInFlight: inFlight,
+      },
+      to: { ratePerSecond: windowRate(next), maxInFlight: inFlight },
+      cause: "announced",
+      reason: `the server announced ${announced}/s: the queue's shared window set to it`,
+    });
+  };
 
   const onHint = (run: string) => (hint: RateHint) => {
     const now = Date.now();
     const pause = quotaPause(hint, now);
     if (pause !== undefined) {
-      void chapters.rateLimit(pause.until - now);
-      void publish(run, { type: "rate-pause", at: now, until: pause.until, reason: pause.reason });
+      chapterQueue.rateLimit(pause.until - now).catch(failed("Pausing the queue"));
+      void publish(run, { type: "rate-pause", at: now, until: pause.until, reason: pause.reason })
+        .catch(failed("Publishing a pause"));
     }
     const announced = hint.ratePerSecond;
-    const current = rate === undefined ? Infinity : (rate.max / rate.duration) * 1000;
-    if (announced !== undefined && announced > 0 && announced < current * 0.999) {
-      const next = announcedLimiter(limits, announced);
-      rate = next;
-      void chapterQueue.setGlobalRateLimit(next.max, next.duration);
-      const inFlight = limits.maxInFlight;
-      void publish(run, {
-        type: "rate-change",
-        at: now,
-        from: { ratePerSecond: current, maxInFlight: inFlight },
-        to: { ratePerSecond: (next.max / next.duration) * 1000, maxInFlight: inFlight },
-        cause: "announced",
-        reason: `the server announced ${announced}/s: every worker's limiter set to it`,
+    if (announced !== undefined && announced > 0 && announced < announcedLowest) {
+      announcedLowest = announced;
+      lower(run, announced, now).catch((error) => {
+        announcedLowest = Infinity; // tried again on the next announcement
+        failed("Lowering the queue's rate")(error);
       });
     }
   };
@@ -181,13 +200,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const chapters: Worker<JobData> = new Worker<JobData>(
     CHAPTER_QUEUE,
-    (job) => _runChapter(job, { context, publish, worker: chapters, log }),
+    (job) => _runChapter(job, { context, publish, queue: chapterQueue, log }),
     {
       ...common,
       concurrency: Number.isFinite(limits.maxInFlight)
         ? limits.maxInFlight
         : DEFAULT_WORKER_CONCURRENCY,
-      limiter: limits.limiter ?? _UNLIMITED,
+      // No limiter of its own: the queue's one window in Redis paces every worker (shared_limit.ts).
     },
   );
   const manifests = new Worker<JobData>(
@@ -212,13 +231,18 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 }
 
 /**
- * Sets the chapter queue's shared limits from this worker's profile, unless
- * connected workers run with other ones.
+ * Sets the chapter queue's shared limits from this worker's profile when no
+ * other worker is running; a worker that joins running ones of the same
+ * profile keeps the queue's window as they left it, lowered perhaps by a
+ * server's announcement.
+ *
+ * @throws {QueueSetupError} when running workers have other limits.
  */
 async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits): Promise<void> {
   const text = JSON.stringify(limits);
   const registered = await redis.get(LIMITS_KEY);
-  if (registered !== null && registered !== text && (await queue.getWorkersCount()) > 0) {
+  const running = registered !== null && (await queue.getWorkersCount()) > 0;
+  if (running && registered !== text) {
     const other = JSON.parse(registered) as QueueLimits;
     throw new QueueSetupError(
       `Cannot start a worker with profile "${limits.profile}": the workers running on this ` +
@@ -226,9 +250,11 @@ async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits):
         `or stop them first`,
     );
   }
+  // Joins them: the window stays as they left it.
+  if (running) return;
   await redis.set(LIMITS_KEY, text);
-  const limiter = limits.limiter ?? _UNLIMITED;
-  await queue.setGlobalRateLimit(limiter.max, limiter.duration);
+  const window: RateWindow = limits.limiter ?? _UNLIMITED;
+  await queue.setGlobalRateLimit(window.max, window.duration);
   if (Number.isFinite(limits.maxInFlight)) await queue.setGlobalConcurrency(limits.maxInFlight);
   else await queue.removeGlobalConcurrency();
 }
@@ -277,7 +303,7 @@ interface _SinkDeps extends _JobDeps {
 
 async function _runChapter(
   job: Job<JobData>,
-  deps: _JobDeps & { readonly worker: Worker<JobData>; readonly log: (line: string) => void },
+  deps: _JobDeps & { readonly queue: Queue; readonly log: (line: string) => void },
 ): Promise<unknown> {
   const { run, id } = job.data;
   const ctx = await deps.context(run);
@@ -325,7 +351,7 @@ async function _runChapter(
     if (retryable && retryAfterMs !== undefined && retryAfterMs <= maxRetryAfterMs) {
       // Every worker's next job waits for the server's Retry-After; this one
       // goes back to the queue without using up an attempt.
-      await deps.worker.rateLimit(retryAfterMs);
+      await deps.queue.rateLimit(retryAfterMs);
       await deps.publish(run, {
         type: "rate-pause",
         at,
