@@ -15,9 +15,11 @@ import { resolveSelection } from "../plan/selection.ts";
 import type { ChapterNode } from "../plan/types.ts";
 import { defaultLogPath, ProgressLog } from "../progress/log.ts";
 import { type Summary, SummaryCollector } from "../progress/summary.ts";
+import type { SummaryDisk } from "../progress/summary_types.ts";
 import { UserError } from "../exec/user_error.ts";
 import type { QueueAddress } from "./connection.ts";
 import { connect } from "./redis_client.ts";
+import { planChapterBytes } from "./disk.ts";
 import { readEvents } from "./events.ts";
 import { topNode } from "./names.ts";
 import { loadRunConfig, type RunConfig } from "./run_config.ts";
@@ -78,11 +80,20 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     options.onPlan?.(plan);
     const limits = compileLimits(options.profile);
     const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
+    // The chapter files' bytes: at enqueue, and as the watcher finds them at the end.
+    const before = config.diskBeforeBytes;
+    let disk: SummaryDisk | undefined = before === undefined ? undefined : {
+      compression: config.compression ?? "none",
+      beforeBytes: before,
+      afterBytes: before,
+      recoded: 0,
+    };
     const collector = new SummaryCollector({
       chapters: chapters.length,
       limits,
       // In a run of several languages each language's volume is a volume of its own, as in one process.
       books: (notRequested) => boundBooks(plan, chapters, notRequested),
+      disk: () => disk,
     });
     const logPath = options.log === false
       ? undefined
@@ -113,6 +124,11 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     }
     const interrupted = options.signal?.aborted ?? false;
     const report = tally.report(nodes, config.enqueuedAt, interrupted);
+    if (disk !== undefined) {
+      const after = await planChapterBytes(plan, config.outDir);
+      // A watcher that does not see the folder has no bytes to tell.
+      disk = after === undefined ? undefined : { ...disk, afterBytes: after };
+    }
     emit({ type: "run-end", at: report.endedAt, report });
     const summary = collector.summary();
     const exitCode = interrupted ? 130 : report.failed > 0 ? 1 : 0;
