@@ -158,6 +158,11 @@ class _Tally {
       case "task-retry":
         this.retries++;
         return true;
+      case "task-skipped":
+        // A chapter its language is known not to have, not asked for.
+        if (this.outcomes.has(event.id)) return false;
+        this.outcomes.set(event.id, { status: "skipped", value: event.value });
+        return true;
       case "task-done":
         if (this.outcomes.get(event.id)?.status === "done") return false;
         this.outcomes.set(event.id, {
@@ -188,6 +193,7 @@ class _Tally {
 
   report(nodes: number, startedAt: number, aborted: boolean): RunReport {
     const done = [...this.outcomes.values()].filter((o) => o.status === "done").length;
+    const skipped = [...this.outcomes.values()].filter((o) => o.status === "skipped").length;
     const failed = this.failures.length;
     const endedAt = Math.max(this.lastAt, startedAt);
     return {
@@ -196,9 +202,9 @@ class _Tally {
       durationMs: endedAt - startedAt,
       nodes,
       done,
-      skipped: 0,
+      skipped,
       failed,
-      cancelled: nodes - done - failed,
+      cancelled: nodes - done - skipped - failed,
       attempts: this.attempts,
       retries: this.retries,
       aborted,

@@ -22,7 +22,7 @@ import {
 } from "../exec/types.ts";
 import { UserError } from "../exec/user_error.ts";
 import { importHandlers } from "../importer.ts";
-import { handlerLanguages } from "../import_languages.ts";
+import { type HandlerLanguage, handlerLanguages } from "../import_languages.ts";
 import type { Profile } from "../manifest/types.ts";
 import { ChapterEncoder } from "../offload/chapter_encoder.ts";
 import { compileLimits } from "../plan/limits.ts";
@@ -39,7 +39,15 @@ import {
   type QueueLimits,
   queueLimits,
 } from "./limits.ts";
-import { CHAPTER_QUEUE, jobIdOf, KEY_PREFIX, LIMITS_KEY, MANIFEST_QUEUE } from "./names.ts";
+import {
+  CHAPTER_QUEUE,
+  jobIdOf,
+  KEY_PREFIX,
+  LIMITS_KEY,
+  MANIFEST_QUEUE,
+  runNotAvailableKey,
+} from "./names.ts";
+import { type NotAvailable, notAvailableScope, REFERENCE_LANG } from "../source/not_available.ts";
 import { loadRunConfig } from "./run_config.ts";
 import { lowerSharedWindow, type RateWindow, windowRate } from "./shared_limit.ts";
 
@@ -98,6 +106,8 @@ interface _RunContext {
   /** Node id by job id, for a sink's children. */
   readonly byJobId: ReadonlyMap<string, string>;
   readonly handlers: ReturnType<typeof importHandlers>;
+  /** The run's languages; what each lacks, as this worker knows it. */
+  readonly languages: ReadonlyMap<string, HandlerLanguage>;
   readonly timeoutMs: number;
   readonly retry: RetryPolicy;
 }
@@ -200,7 +210,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const chapters: Worker<JobData> = new Worker<JobData>(
     CHAPTER_QUEUE,
-    (job) => _runChapter(job, { context, publish, queue: chapterQueue, log }),
+    (job) => _runChapter(job, { context, publish, redis, queue: chapterQueue, log }),
     {
       ...common,
       concurrency: Number.isFinite(limits.maxInFlight)
@@ -211,7 +221,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   );
   const manifests = new Worker<JobData>(
     MANIFEST_QUEUE,
-    (job) => _runSink(job, { context, publish, chapterQueue }),
+    (job) => _runSink(job, { context, publish, redis, chapterQueue }),
     { ...common, concurrency: 4 },
   );
   for (const worker of [chapters, manifests]) {
@@ -273,11 +283,12 @@ async function _runContext(
   const plan = buildPlan(manifest, resolveSelection(manifest, config.selection));
   const lang = manifest.source.lang;
   const outDir = options.outDir ?? config.outDir;
+  const languages = handlerLanguages(plan, manifest, outDir);
   const handlers = importHandlers({
     options: { manifest, profile: options.profile, fetch: options.fetch },
     plan,
     outDir,
-    languages: handlerLanguages(plan, manifest, outDir),
+    languages,
     compression: config.compression ?? "none",
     clock: systemClock,
     encoder: options.encoder,
@@ -286,6 +297,7 @@ async function _runContext(
     nodes: new Map(plan.dag.nodes.map((node) => [node.id, node])),
     byJobId: new Map(plan.dag.nodes.map((node) => [jobIdOf(run, lang, node), node.id])),
     handlers,
+    languages,
     timeoutMs: manifest.source.timeoutMs,
     retry: manifest.retry,
   };
@@ -293,6 +305,8 @@ async function _runContext(
 
 interface _JobDeps {
   readonly context: (run: string) => Promise<_RunContext>;
+  /** Where the workers share what the API does not serve. */
+  readonly redis: Redis;
   readonly publish: (run: string, event: RunEvent) => Promise<void>;
 }
 
@@ -310,6 +324,18 @@ async function _runChapter(
   const node = ctx.nodes.get(id) as ChapterNode;
   const attempt = job.attemptsMade + 1;
   const kind = node.kind;
+  const language = ctx.languages.get(node.lang)!;
+  // A chapter of a volume or book its language is known (by any worker) not
+  // to have is not asked for, as in one process. (Never in English.)
+  if (node.lang !== REFERENCE_LANG) {
+    await _learnNotAvailable(deps.redis, run, ctx);
+    const known = notAvailableScope(language.notAvailable, node.volume, node.book);
+    if (known !== undefined && attempt === 1) {
+      const value = { notAvailable: known };
+      await deps.publish(run, { type: "task-skipped", at: Date.now(), id, kind, value });
+      return value;
+    }
+  }
   const startedAt = Date.now();
   await deps.publish(run, { type: "task-start", at: startedAt, id, kind, attempt, role: "task" });
   // The attempt's time limit, as the executor applies `source.timeoutMs`.
@@ -324,6 +350,16 @@ async function _runChapter(
       attempt,
       releaseSlot: () => {},
     });
+    const missing = typeof value === "object" && value !== null
+      ? (value as { notAvailable?: NotAvailable }).notAvailable
+      : undefined;
+    if (missing !== undefined) {
+      await deps.redis.hsetnx(
+        runNotAvailableKey(run),
+        `${node.lang} ${missing.scope}`,
+        missing.reason,
+      );
+    }
     const at = Date.now();
     await deps.publish(run, {
       type: "task-done",
@@ -440,6 +476,8 @@ async function _runSink(job: Job<JobData>, deps: _SinkDeps): Promise<unknown> {
   }
   const signal = new AbortController().signal;
   try {
+    // A root manifest lists what any worker found missing in its language.
+    if (node.kind === "root-manifest") await _learnNotAvailable(deps.redis, run, ctx);
     const value = await _sink(ctx, node, outcomes, signal);
     const at = Date.now();
     await deps.publish(run, {
@@ -466,6 +504,15 @@ async function _runSink(job: Job<JobData>, deps: _SinkDeps): Promise<unknown> {
       });
     }
     throw error;
+  }
+}
+
+/** Adds what the run's workers learnt the API does not serve to this worker's languages. */
+async function _learnNotAvailable(redis: Redis, run: string, ctx: _RunContext): Promise<void> {
+  for (const [field, reason] of Object.entries(await redis.hgetall(runNotAvailableKey(run)))) {
+    const [lang, scope] = field.split(" ");
+    const known = ctx.languages.get(lang)?.notAvailable;
+    if (known !== undefined && !known.has(scope)) known.set(scope, reason);
   }
 }
 
