@@ -61,6 +61,12 @@ export interface ArrivalGaps {
    * {@linkcode GAP_HISTOGRAM_MS}; empty buckets left out.
    */
   readonly gapHistogram: Readonly<Record<string, number>>;
+  /**
+   * The most content requests that arrived within any one second
+   * ({@linkcode RATE_WINDOW_MS}, a sliding window): the rate as a server
+   * limiting "N requests per second" counts it; 0 before the first arrival.
+   */
+  readonly peakPerSecond: number;
 }
 
 /** The width of a bucket of {@linkcode ArrivalGaps.gapHistogram}, ms. */
@@ -68,6 +74,8 @@ export const GAP_BUCKET_MS = 0.5;
 /** Gaps from this many ms on share the histogram's last bucket. */
 export const GAP_HISTOGRAM_MS = 200;
 const _GAP_BUCKETS = GAP_HISTOGRAM_MS / GAP_BUCKET_MS + 1;
+/** The window of {@linkcode ArrivalGaps.peakPerSecond}, ms. */
+export const RATE_WINDOW_MS = 1000;
 
 /** Mutable counters behind {@link FakeApiStats}. */
 export class StatsRecorder {
@@ -83,6 +91,10 @@ export class StatsRecorder {
   #lastArrivalAt = -Infinity;
   #minGapMs = Infinity;
   #gaps = new Uint32Array(_GAP_BUCKETS);
+  /** Arrival times of the last {@linkcode RATE_WINDOW_MS}, oldest first, from `#windowStart` on. */
+  #window: number[] = [];
+  #windowStart = 0;
+  #peakPerSecond = 0;
 
   /** Requests being handled now. */
   get inFlight(): number {
@@ -115,7 +127,8 @@ export class StatsRecorder {
   /**
    * Times the arrival of a content request, at clock time `at` (ms), for
    * {@linkcode ArrivalGaps}. Arrivals are taken in the order they are
-   * reported; one earlier than the last counts as a gap of 0.
+   * reported; one earlier than the last counts as a gap of 0, and in
+   * {@linkcode ArrivalGaps.peakPerSecond} as arriving with the last.
    */
   arrive(at: number): void {
     this.#arrivals++;
@@ -125,6 +138,20 @@ export class StatsRecorder {
       this.#gaps[Math.min(_GAP_BUCKETS - 1, Math.floor(gap / GAP_BUCKET_MS))]++;
     }
     if (at > this.#lastArrivalAt) this.#lastArrivalAt = at;
+    this.#countInWindow(this.#lastArrivalAt);
+  }
+
+  /** Adds an arrival at `at` (never earlier than the last) to the sliding window. */
+  #countInWindow(at: number): void {
+    const window = this.#window;
+    window.push(at);
+    while (window[this.#windowStart] <= at - RATE_WINDOW_MS) this.#windowStart++;
+    this.#peakPerSecond = Math.max(this.#peakPerSecond, window.length - this.#windowStart);
+    // Drops the arrivals that left the window once they are half of the array.
+    if (this.#windowStart > 1024 && this.#windowStart * 2 > window.length) {
+      this.#window = window.slice(this.#windowStart);
+      this.#windowStart = 0;
+    }
   }
 
   /** Counts the bytes of a page body sent. */
@@ -150,6 +177,9 @@ export class StatsRecorder {
     this.#lastArrivalAt = -Infinity;
     this.#minGapMs = Infinity;
     this.#gaps.fill(0);
+    this.#window = [];
+    this.#windowStart = 0;
+    this.#peakPerSecond = 0;
   }
 
   /** A copy of the counters. */
@@ -196,6 +226,7 @@ export class StatsRecorder {
         ? null
         : { p1: percentile(1), p5: percentile(5), p50: percentile(50), p95: percentile(95) },
       gapHistogram: histogram,
+      peakPerSecond: this.#peakPerSecond,
     };
   }
 }

@@ -35,8 +35,8 @@ export interface SummaryCollectorOptions {
     | ((skipped: ReadonlySet<string>) => readonly BoundBook[]);
   /** The node kind counted as a chapter. @default "chapter" */
   readonly chapterKind?: string;
-  /** The chapter files on disk, as the summary reports them; none when absent. */
-  readonly disk?: () => SummaryDisk;
+  /** The chapter files on disk, as the summary reports them; none when absent or undefined. */
+  readonly disk?: () => SummaryDisk | undefined;
 }
 
 /**
@@ -97,6 +97,7 @@ export class SummaryCollector {
     const statusCounts = tally.statusCounts;
     const statuses = Object.keys(statusCounts).length > 0;
     const chapters = tally.chapters;
+    const disk = this.#options.disk?.();
     return {
       chapters: { total: this.#options.chapters, ...chapters },
       failures: [...chapterFailures, ...otherFailures],
@@ -111,7 +112,7 @@ export class SummaryCollector {
       efficiency,
       interrupted: tally.interrupted,
       ...(tally.rate === undefined ? {} : { rate: _rate(tally.rate) }),
-      ...(this.#options.disk === undefined ? {} : { disk: this.#options.disk() }),
+      ...(disk === undefined ? {} : { disk }),
     };
   }
 }

@@ -14,6 +14,7 @@ import { buildPlan, type Plan } from "../plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "../plan/selection.ts";
 import type { QueueAddress } from "./connection.ts";
 import { connect } from "./redis_client.ts";
+import { planChapterBytes } from "./disk.ts";
 import { runFlow } from "./flow.ts";
 import { KEY_PREFIX } from "./names.ts";
 import { defaultRunId, type RunConfig, saveRunConfig } from "./run_config.ts";
@@ -63,6 +64,8 @@ export async function enqueueRun(options: EnqueueOptions): Promise<EnqueueResult
   );
   const run = options.run ??
     await defaultRunId({ manifest, selection, outDir, manifestSha256, compression });
+  // A folder not made yet holds nothing.
+  const diskBeforeBytes = (await planChapterBytes(planned, outDir)) ?? 0;
   const redis = connect(options.address);
   const flows = new FlowProducer({ connection: options.address.options, prefix: KEY_PREFIX });
   try {
@@ -73,6 +76,7 @@ export async function enqueueRun(options: EnqueueOptions): Promise<EnqueueResult
       outDir,
       manifestSha256,
       compression,
+      diskBeforeBytes,
       enqueuedAt: (options.now ?? Date.now)(),
     });
     const plan = buildPlan(config.manifest, resolveSelection(config.manifest, config.selection));

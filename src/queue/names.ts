@@ -85,5 +85,12 @@ export const runConfigKey = (run: string): string => `${KEY_PREFIX}:run:${run}:c
 /** The key of a run's event stream (one entry per event, field `event`: JSON). */
 export const runEventsKey = (run: string): string => `${KEY_PREFIX}:run:${run}:events`;
 
+/**
+ * The key of what a run's workers learnt the API does not serve (a hash:
+ * field `<lang> <scope>`, e.g. `tpi ot`, value the reason), so that every
+ * worker skips those chapters and writes them into the root manifest.
+ */
+export const runNotAvailableKey = (run: string): string => `${KEY_PREFIX}:run:${run}:not-available`;
+
 /** The key holding the limits the workers of the chapter queue run with (JSON). */
 export const LIMITS_KEY = `${KEY_PREFIX}:limits`;

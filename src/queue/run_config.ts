@@ -30,6 +30,12 @@ export interface RunConfig {
    * folder's root manifest, else none). Absent in runs enqueued before it: none.
    */
   readonly compression?: Compression;
+  /**
+   * Bytes of the selected chapters' files in the output folder when the run
+   * was first enqueued (every encoding counted), the summary's "before".
+   * Absent in runs enqueued before it: the summary then has no bytes on disk.
+   */
+  readonly diskBeforeBytes?: number;
   /** When the run was first enqueued, epoch ms. */
   readonly enqueuedAt: number;
 }

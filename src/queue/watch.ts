@@ -17,9 +17,11 @@ import type { ChapterNode } from "../plan/types.ts";
 import { defaultLogPath, ProgressLog } from "../progress/log.ts";
 import { type LogRecord, toLogRecord } from "../progress/log_record.ts";
 import { type Summary, SummaryCollector } from "../progress/summary.ts";
+import type { SummaryDisk } from "../progress/summary_types.ts";
 import { UserError } from "../exec/user_error.ts";
 import type { QueueAddress } from "./connection.ts";
 import { connect } from "./redis_client.ts";
+import { planChapterBytes } from "./disk.ts";
 import { readEvents } from "./events.ts";
 import { topNode } from "./names.ts";
 import { loadRunConfig, type RunConfig } from "./run_config.ts";
@@ -96,11 +98,20 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     const records = await options.recordSink?.(plan, config);
     const limits = compileLimits(options.profile);
     const chapters = plan.dag.nodes.filter((n): n is ChapterNode => n.kind === "chapter");
+    // The chapter files' bytes: at enqueue, and as the watcher finds them at the end.
+    const before = config.diskBeforeBytes;
+    let disk: SummaryDisk | undefined = before === undefined ? undefined : {
+      compression: config.compression ?? "none",
+      beforeBytes: before,
+      afterBytes: before,
+      recoded: 0,
+    };
     const collector = new SummaryCollector({
       chapters: chapters.length,
       limits,
       // In a run of several languages each language's volume is a volume of its own, as in one process.
       books: (notRequested) => boundBooks(plan, chapters, notRequested),
+      disk: () => disk,
     });
     const logPath = options.log === false
       ? undefined
@@ -140,6 +151,11 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     }
     const interrupted = options.signal?.aborted ?? false;
     const report = tally.report(nodes, config.enqueuedAt, interrupted);
+    if (disk !== undefined) {
+      const after = await planChapterBytes(plan, config.outDir);
+      // A watcher that does not see the folder has no bytes to tell.
+      disk = after === undefined ? undefined : { ...disk, afterBytes: after };
+    }
     emit({ type: "run-end", at: report.endedAt, report });
     const summary = context.summarize();
     const exitCode = interrupted ? 130 : report.failed > 0 ? 1 : 0;
@@ -168,6 +184,11 @@ class _Tally {
         return true;
       case "task-retry":
         this.retries++;
+        return true;
+      case "task-skipped":
+        // A chapter its language is known not to have, not asked for.
+        if (this.outcomes.has(event.id)) return false;
+        this.outcomes.set(event.id, { status: "skipped", value: event.value });
         return true;
       case "task-done":
         if (this.outcomes.get(event.id)?.status === "done") return false;
@@ -199,6 +220,7 @@ class _Tally {
 
   report(nodes: number, startedAt: number, aborted: boolean): RunReport {
     const done = [...this.outcomes.values()].filter((o) => o.status === "done").length;
+    const skipped = [...this.outcomes.values()].filter((o) => o.status === "skipped").length;
     const failed = this.failures.length;
     const endedAt = Math.max(this.lastAt, startedAt);
     return {
@@ -207,9 +229,9 @@ class _Tally {
       durationMs: endedAt - startedAt,
       nodes,
       done,
-      skipped: 0,
+      skipped,
       failed,
-      cancelled: nodes - done - failed,
+      cancelled: nodes - done - skipped - failed,
       attempts: this.attempts,
       retries: this.retries,
       aborted,

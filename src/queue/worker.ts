@@ -22,7 +22,7 @@ import {
 } from "../exec/types.ts";
 import { UserError } from "../exec/user_error.ts";
 import { importHandlers } from "../importer.ts";
-import { handlerLanguages } from "../import_languages.ts";
+import { type HandlerLanguage, handlerLanguages } from "../import_languages.ts";
 import type { Profile } from "../manifest/types.ts";
 import { ChapterEncoder } from "../offload/chapter_encoder.ts";
 import { compileLimits } from "../plan/limits.ts";
@@ -39,8 +39,17 @@ import {
   type QueueLimits,
   queueLimits,
 } from "./limits.ts";
-import { CHAPTER_QUEUE, jobIdOf, KEY_PREFIX, LIMITS_KEY, MANIFEST_QUEUE } from "./names.ts";
+import {
+  CHAPTER_QUEUE,
+  jobIdOf,
+  KEY_PREFIX,
+  LIMITS_KEY,
+  MANIFEST_QUEUE,
+  runNotAvailableKey,
+} from "./names.ts";
+import { type NotAvailable, notAvailableScope, REFERENCE_LANG } from "../source/not_available.ts";
 import { loadRunConfig } from "./run_config.ts";
+import { lowerSharedWindow, type RateWindow, windowRate } from "./shared_limit.ts";
 
 /** Options of {@linkcode startQueueWorker}. */
 export interface QueueWorkerOptions {
@@ -85,7 +94,11 @@ class _Retry extends Error {
   }
 }
 
-/** Rate-limiter settings that limit nothing, so that `Worker.rateLimit` (Retry-After) still pauses. */
+/**
+ * The shared window of a profile without a rate: it limits nothing, but a
+ * window there must be, for a Retry-After's pause (`Queue.rateLimit`) to hold
+ * the workers: BullMQ checks the pause only on a queue that has a limit.
+ */
 const _UNLIMITED = { max: 1_000_000, duration: 1000 } as const;
 
 interface _RunContext {
@@ -93,6 +106,8 @@ interface _RunContext {
   /** Node id by job id, for a sink's children. */
   readonly byJobId: ReadonlyMap<string, string>;
   readonly handlers: ReturnType<typeof importHandlers>;
+  /** The run's languages; what each lacks, as this worker knows it. */
+  readonly languages: ReadonlyMap<string, HandlerLanguage>;
   readonly timeoutMs: number;
   readonly retry: RetryPolicy;
 }
@@ -141,30 +156,44 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     },
   };
   const publish = (run: string, event: RunEvent) => publishEvent(redis, run, event);
-  /** The rate now, lowered by announced limits; every worker sees the one in Redis. */
-  let rate = limits.limiter;
+  const failed = (what: string) => (error: unknown) =>
+    log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  /** The lowest rate a server announced to this worker; the queue's window may be lower still. */
+  let announcedLowest = Infinity;
+
+  /** Lowers the queue's one window for a rate announced, unless it is as low already. */
+  const lower = async (run: string, announced: number, at: number) => {
+    const next = announcedLimiter(limits, announced);
+    const replaced = await lowerSharedWindow(redis, chapterQueue.keys.meta, next);
+    if (replaced === undefined) return;
+    const inFlight = limits.maxInFlight;
+    await publish(run, {
+      type: "rate-change",
+      at,
+      from: {
+        ratePerSecond: replaced.duration > 0 ? windowRate(replaced) : Infinity,
+        maxInFlight: inFlight,
+      },
+      to: { ratePerSecond: windowRate(next), maxInFlight: inFlight },
+      cause: "announced",
+      reason: `the server announced ${announced}/s: the queue's shared window set to it`,
+    });
+  };
 
   const onHint = (run: string) => (hint: RateHint) => {
     const now = Date.now();
     const pause = quotaPause(hint, now);
     if (pause !== undefined) {
-      void chapters.rateLimit(pause.until - now);
-      void publish(run, { type: "rate-pause", at: now, until: pause.until, reason: pause.reason });
+      chapterQueue.rateLimit(pause.until - now).catch(failed("Pausing the queue"));
+      void publish(run, { type: "rate-pause", at: now, until: pause.until, reason: pause.reason })
+        .catch(failed("Publishing a pause"));
     }
     const announced = hint.ratePerSecond;
-    const current = rate === undefined ? Infinity : (rate.max / rate.duration) * 1000;
-    if (announced !== undefined && announced > 0 && announced < current * 0.999) {
-      const next = announcedLimiter(limits, announced);
-      rate = next;
-      void chapterQueue.setGlobalRateLimit(next.max, next.duration);
-      const inFlight = limits.maxInFlight;
-      void publish(run, {
-        type: "rate-change",
-        at: now,
-        from: { ratePerSecond: current, maxInFlight: inFlight },
-        to: { ratePerSecond: (next.max / next.duration) * 1000, maxInFlight: inFlight },
-        cause: "announced",
-        reason: `the server announced ${announced}/s: every worker's limiter set to it`,
+    if (announced !== undefined && announced > 0 && announced < announcedLowest) {
+      announcedLowest = announced;
+      lower(run, announced, now).catch((error) => {
+        announcedLowest = Infinity; // tried again on the next announcement
+        failed("Lowering the queue's rate")(error);
       });
     }
   };
@@ -181,18 +210,18 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const chapters: Worker<JobData> = new Worker<JobData>(
     CHAPTER_QUEUE,
-    (job) => _runChapter(job, { context, publish, worker: chapters, log }),
+    (job) => _runChapter(job, { context, publish, redis, queue: chapterQueue, log }),
     {
       ...common,
       concurrency: Number.isFinite(limits.maxInFlight)
         ? limits.maxInFlight
         : DEFAULT_WORKER_CONCURRENCY,
-      limiter: limits.limiter ?? _UNLIMITED,
+      // No limiter of its own: the queue's one window in Redis paces every worker (shared_limit.ts).
     },
   );
   const manifests = new Worker<JobData>(
     MANIFEST_QUEUE,
-    (job) => _runSink(job, { context, publish, chapterQueue }),
+    (job) => _runSink(job, { context, publish, redis, chapterQueue }),
     { ...common, concurrency: 4 },
   );
   for (const worker of [chapters, manifests]) {
@@ -212,13 +241,18 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 }
 
 /**
- * Sets the chapter queue's shared limits from this worker's profile, unless
- * connected workers run with other ones.
+ * Sets the chapter queue's shared limits from this worker's profile when no
+ * other worker is running; a worker that joins running ones of the same
+ * profile keeps the queue's window as they left it, lowered perhaps by a
+ * server's announcement.
+ *
+ * @throws {QueueSetupError} when running workers have other limits.
  */
 async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits): Promise<void> {
   const text = JSON.stringify(limits);
   const registered = await redis.get(LIMITS_KEY);
-  if (registered !== null && registered !== text && (await queue.getWorkersCount()) > 0) {
+  const running = registered !== null && (await queue.getWorkersCount()) > 0;
+  if (running && registered !== text) {
     const other = JSON.parse(registered) as QueueLimits;
     throw new QueueSetupError(
       `Cannot start a worker with profile "${limits.profile}": the workers running on this ` +
@@ -226,9 +260,11 @@ async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits):
         `or stop them first`,
     );
   }
+  // Joins them: the window stays as they left it.
+  if (running) return;
   await redis.set(LIMITS_KEY, text);
-  const limiter = limits.limiter ?? _UNLIMITED;
-  await queue.setGlobalRateLimit(limiter.max, limiter.duration);
+  const window: RateWindow = limits.limiter ?? _UNLIMITED;
+  await queue.setGlobalRateLimit(window.max, window.duration);
   if (Number.isFinite(limits.maxInFlight)) await queue.setGlobalConcurrency(limits.maxInFlight);
   else await queue.removeGlobalConcurrency();
 }
@@ -247,11 +283,12 @@ async function _runContext(
   const plan = buildPlan(manifest, resolveSelection(manifest, config.selection));
   const lang = manifest.source.lang;
   const outDir = options.outDir ?? config.outDir;
+  const languages = handlerLanguages(plan, manifest, outDir);
   const handlers = importHandlers({
     options: { manifest, profile: options.profile, fetch: options.fetch },
     plan,
     outDir,
-    languages: handlerLanguages(plan, manifest, outDir),
+    languages,
     compression: config.compression ?? "none",
     clock: systemClock,
     encoder: options.encoder,
@@ -260,6 +297,7 @@ async function _runContext(
     nodes: new Map(plan.dag.nodes.map((node) => [node.id, node])),
     byJobId: new Map(plan.dag.nodes.map((node) => [jobIdOf(run, lang, node), node.id])),
     handlers,
+    languages,
     timeoutMs: manifest.source.timeoutMs,
     retry: manifest.retry,
   };
@@ -267,6 +305,8 @@ async function _runContext(
 
 interface _JobDeps {
   readonly context: (run: string) => Promise<_RunContext>;
+  /** Where the workers share what the API does not serve. */
+  readonly redis: Redis;
   readonly publish: (run: string, event: RunEvent) => Promise<void>;
 }
 
@@ -277,13 +317,25 @@ interface _SinkDeps extends _JobDeps {
 
 async function _runChapter(
   job: Job<JobData>,
-  deps: _JobDeps & { readonly worker: Worker<JobData>; readonly log: (line: string) => void },
+  deps: _JobDeps & { readonly queue: Queue; readonly log: (line: string) => void },
 ): Promise<unknown> {
   const { run, id } = job.data;
   const ctx = await deps.context(run);
   const node = ctx.nodes.get(id) as ChapterNode;
   const attempt = job.attemptsMade + 1;
   const kind = node.kind;
+  const language = ctx.languages.get(node.lang)!;
+  // A chapter of a volume or book its language is known (by any worker) not
+  // to have is not asked for, as in one process. (Never in English.)
+  if (node.lang !== REFERENCE_LANG) {
+    await _learnNotAvailable(deps.redis, run, ctx);
+    const known = notAvailableScope(language.notAvailable, node.volume, node.book);
+    if (known !== undefined && attempt === 1) {
+      const value = { notAvailable: known };
+      await deps.publish(run, { type: "task-skipped", at: Date.now(), id, kind, value });
+      return value;
+    }
+  }
   const startedAt = Date.now();
   await deps.publish(run, { type: "task-start", at: startedAt, id, kind, attempt, role: "task" });
   // The attempt's time limit, as the executor applies `source.timeoutMs`.
@@ -298,6 +350,16 @@ async function _runChapter(
       attempt,
       releaseSlot: () => {},
     });
+    const missing = typeof value === "object" && value !== null
+      ? (value as { notAvailable?: NotAvailable }).notAvailable
+      : undefined;
+    if (missing !== undefined) {
+      await deps.redis.hsetnx(
+        runNotAvailableKey(run),
+        `${node.lang} ${missing.scope}`,
+        missing.reason,
+      );
+    }
     const at = Date.now();
     await deps.publish(run, {
       type: "task-done",
@@ -325,7 +387,7 @@ async function _runChapter(
     if (retryable && retryAfterMs !== undefined && retryAfterMs <= maxRetryAfterMs) {
       // Every worker's next job waits for the server's Retry-After; this one
       // goes back to the queue without using up an attempt.
-      await deps.worker.rateLimit(retryAfterMs);
+      await deps.queue.rateLimit(retryAfterMs);
       await deps.publish(run, {
         type: "rate-pause",
         at,
@@ -414,6 +476,8 @@ async function _runSink(job: Job<JobData>, deps: _SinkDeps): Promise<unknown> {
   }
   const signal = new AbortController().signal;
   try {
+    // A root manifest lists what any worker found missing in its language.
+    if (node.kind === "root-manifest") await _learnNotAvailable(deps.redis, run, ctx);
     const value = await _sink(ctx, node, outcomes, signal);
     const at = Date.now();
     await deps.publish(run, {
@@ -440,6 +504,15 @@ async function _runSink(job: Job<JobData>, deps: _SinkDeps): Promise<unknown> {
       });
     }
     throw error;
+  }
+}
+
+/** Adds what the run's workers learnt the API does not serve to this worker's languages. */
+async function _learnNotAvailable(redis: Redis, run: string, ctx: _RunContext): Promise<void> {
+  for (const [field, reason] of Object.entries(await redis.hgetall(runNotAvailableKey(run)))) {
+    const [lang, scope] = field.split(" ");
+    const known = ctx.languages.get(lang)?.notAvailable;
+    if (known !== undefined && !known.has(scope)) known.set(scope, reason);
   }
 }
 

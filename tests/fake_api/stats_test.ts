@@ -23,7 +23,13 @@ Deno.test("StatsRecorder counts requests, statuses, duplicates, peak in flight a
     resets: 1,
     bytesSent: 0,
     beforeRetryAfter: 0,
-    arrivals: { count: 0, minGapMs: null, gapPercentilesMs: null, gapHistogram: {} },
+    arrivals: {
+      count: 0,
+      minGapMs: null,
+      gapPercentilesMs: null,
+      gapHistogram: {},
+      peakPerSecond: 0,
+    },
   });
 });
 
@@ -47,6 +53,7 @@ Deno.test("StatsRecorder times the gaps between arrivals: the exact minimum and 
     minGapMs: null,
     gapPercentilesMs: null,
     gapHistogram: {},
+    peakPerSecond: 0,
   });
   // Gaps 25, 25.3, 18.6, 30 and, for an arrival reported out of order, 0.
   for (const at of [1000, 1025, 1050.3, 1068.9, 1098.9, 1090]) stats.arrive(at);
@@ -73,5 +80,24 @@ Deno.test("StatsRecorder keeps gaps beyond the histogram in its last bucket, and
     minGapMs: null,
     gapPercentilesMs: null,
     gapHistogram: {},
+    peakPerSecond: 1,
   });
+});
+
+Deno.test("StatsRecorder counts the most arrivals within any one second, a window that slides", () => {
+  const stats = new StatsRecorder();
+  // A second is half open: 0 has left it at 1000; 999.9 to 1999 are 4 within one.
+  for (const at of [0, 500, 999.9, 1000]) stats.arrive(at);
+  assert.equal(stats.snapshot().arrivals.peakPerSecond, 3);
+  for (const at of [1200, 1999]) stats.arrive(at);
+  assert.equal(stats.snapshot().arrivals.peakPerSecond, 4);
+  // One reported late counts as arriving with the latest (1999).
+  stats.arrive(1500);
+  assert.equal(stats.snapshot().arrivals.peakPerSecond, 5);
+  // Far apart: the peak stays the highest seen.
+  for (let at = 10_000; at < 20_000; at += 500) stats.arrive(at);
+  assert.equal(stats.snapshot().arrivals.peakPerSecond, 5);
+  stats.reset();
+  stats.arrive(30_000);
+  assert.equal(stats.snapshot().arrivals.peakPerSecond, 1);
 });

@@ -446,7 +446,15 @@ export interface GatedProxy {
  * with no timing involved. A held request is forwarded once released, even
  * when its client is gone.
  */
-export function startGatedProxy(apiUrl: string, passFirst: number): GatedProxy {
+export function startGatedProxy(
+  apiUrl: string,
+  passFirst: number,
+  options: {
+    /** Requests of these chapter uris are never held, nor counted in `passFirst`. */
+    readonly alwaysPass?: readonly string[];
+  } = {},
+): GatedProxy {
+  const alwaysPass = new Set(options.alwaysPass ?? []);
   let passed = 0;
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -460,7 +468,8 @@ export function startGatedProxy(apiUrl: string, passFirst: number): GatedProxy {
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (request) => {
-      if (++passed > passFirst) {
+      const uri = new URL(request.url).searchParams.get("uri") ?? "";
+      if (!alwaysPass.has(uri) && ++passed > passFirst) {
         held++;
         for (const waiter of waiters.filter((w) => held >= w.count)) {
           waiters.splice(waiters.indexOf(waiter), 1);

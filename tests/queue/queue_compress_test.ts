@@ -30,7 +30,8 @@ sanitizedTest(
       assert.notEqual(plain, run);
       const watched = await watchWithWorker(redis.url, run, profile);
       assert.equal(watched.code, 0, watched.stderr);
-      assert.equal(JSON.parse(watched.stdout).chapters.imported, 5);
+      const summary = JSON.parse(watched.stdout);
+      assert.equal(summary.chapters.imported, 5);
 
       const local = join(dir, "local");
       const inProcess = await importInProcess(profile, api.apiUrl, local, ...selection);
@@ -52,6 +53,32 @@ sanitizedTest(
       for (const file of chapters) {
         assert.deepEqual(await chapter(out, file), await chapter(local, file), file);
       }
+      // The summary's bytes on disk, as one process reports them: the files' own sizes.
+      const bytes = async () => {
+        let total = 0;
+        for (const file of chapters) total += (await Deno.stat(join(out, file))).size;
+        return total;
+      };
+      const onDisk = await bytes();
+      assert.deepEqual(summary.disk, {
+        compression: "gzip",
+        beforeBytes: 0,
+        afterBytes: onDisk,
+        recoded: 0,
+      });
+      const localSummary = JSON.parse(inProcess.stdout);
+      assert.deepEqual(Object.keys(summary.disk).sort(), Object.keys(localSummary.disk).sort());
+      assert.equal(localSummary.disk.beforeBytes, 0);
+      // A second run into the same folder starts from what the first left there.
+      const again = await enqueue(redis.url, api.apiUrl, out, ...selection, "--run", "again");
+      const second = await watchWithWorker(redis.url, again, profile);
+      assert.equal(second.code, 0, second.stderr);
+      assert.deepEqual(JSON.parse(second.stdout).disk, {
+        compression: "gzip",
+        beforeBytes: onDisk,
+        afterBytes: await bytes(),
+        recoded: 0,
+      });
       const read = async (root: string, path: string) =>
         JSON.parse(await Deno.readTextFile(join(root, path)));
       const book = await read(out, "pgp/abr/manifest.json");
