@@ -114,7 +114,9 @@ async function importInProcess(
 /** The flags `deno task import` runs with (permissions, V8 settings), read from deno.json. */
 const TASK_FLAGS: readonly string[] = (() => {
   const config = JSON.parse(Deno.readTextFileSync(join(root, "deno.json")));
-  const task: string = config.tasks.import;
+  // A task is its command, or an object with a description and its command.
+  const entry = config.tasks.import;
+  const task: string = typeof entry === "string" ? entry : entry.command;
   const match = /^deno run (.*) src\/cli\.ts import$/.exec(task);
   if (match === null) throw new Error(`Cannot read the flags of the import task: "${task}"`);
   return match[1].split(/\s+/);
