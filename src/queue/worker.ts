@@ -32,6 +32,8 @@ import type { ChapterNode, PlanNode } from "../plan/types.ts";
 import type { QueueAddress } from "./connection.ts";
 import { connect } from "./redis_client.ts";
 import { publishEvent } from "./events.ts";
+import { type AdaptiveControl, joinAdaptiveControl, UNLIMITED_LIMITER } from "./leading.ts";
+import { publishSignal } from "./signals.ts";
 import { BACKOFF_TYPE, type JobData } from "./flow.ts";
 import {
   announcedLimiter,
@@ -69,13 +71,15 @@ export interface QueueWorkerOptions {
 
 /** A running worker. */
 export interface QueueWorker {
-  /** The limits the queue runs with. */
+  /** The limits the queue runs with (an adaptive profile's: its ceilings). */
   readonly limits: QueueLimits;
+  /** With an adaptive profile: this worker's seat in the queue's one controller. */
+  readonly control?: { readonly token: string; readonly leading: boolean };
   /** Stops taking jobs, waits for the ones in hand, closes every connection. */
   close(): Promise<void>;
 }
 
-/** A worker that cannot start: an adaptive profile, or limits other running workers do not share. */
+/** A worker that cannot start: limits other running workers do not share. */
 export class QueueSetupError extends UserError {}
 
 /** A retryable failure, carrying the delay the backoff strategy hands BullMQ. */
@@ -84,9 +88,6 @@ class _Retry extends Error {
     super(reason);
   }
 }
-
-/** Rate-limiter settings that limit nothing, so that `Worker.rateLimit` (Retry-After) still pauses. */
-const _UNLIMITED = { max: 1_000_000, duration: 1000 } as const;
 
 interface _RunContext {
   readonly nodes: ReadonlyMap<string, PlanNode>;
@@ -100,34 +101,44 @@ interface _RunContext {
 /**
  * Starts a worker on both queues.
  *
- * @throws {QueueSetupError} for an adaptive profile (one rate controller
- *   per run is not supported in queue mode), or when workers with other
- *   limits are connected to the queue.
+ * With an adaptive profile, the worker also campaigns to lead the queue's
+ * one adaptive controller (see `leading.ts`): the leader sets the shared
+ * rate and in-flight cap from every worker's outcomes, the others only
+ * report theirs.
+ *
+ * @throws {QueueSetupError} when workers with other limits are connected to the queue.
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const { address, profile } = options;
-  if (profile.adaptive) {
-    throw new QueueSetupError(
-      `Cannot run profile "${profile.name}" on a queue: an adaptive profile needs one rate ` +
-        `controller for all workers, which queue mode does not have; use a profile with a fixed ` +
-        `rate (requestsPerSecond or delay)`,
-    );
-  }
   const limits = queueLimits(profile.name, compileLimits(profile));
   const log = options.log ?? (() => {});
   const redis = connect(address);
   const connection = address.options;
   const chapterQueue = new Queue(CHAPTER_QUEUE, { connection, prefix: KEY_PREFIX });
+  const adaptive = profile.adaptive !== undefined;
+  const stallMs = options.stallTimeoutMs ?? 30_000;
+  let control: AdaptiveControl | undefined;
   try {
-    await _registerLimits(redis, chapterQueue, limits);
+    // An adaptive profile's limits are its leader's to set, once elected.
+    await _registerLimits(redis, chapterQueue, limits, { set: !adaptive });
+    if (adaptive) {
+      control = await joinAdaptiveControl({
+        address,
+        redis,
+        chapterQueue,
+        profile,
+        ttlMs: stallMs,
+        log,
+      });
+    }
   } catch (error) {
+    await control?.stop();
     await chapterQueue.close();
     redis.disconnect();
     throw error;
   }
   const encoder = new ChapterEncoder({ workers: options.chapterWorkers });
   const runs = new Map<string, Promise<_RunContext>>();
-  const stallMs = options.stallTimeoutMs ?? 30_000;
   const common = {
     connection,
     prefix: KEY_PREFIX,
@@ -141,6 +152,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     },
   };
   const publish = (run: string, event: RunEvent) => publishEvent(redis, run, event);
+  /** A chapter job's event: with an adaptive profile, also a signal to the leader's controller. */
+  const publishChapter = async (run: string, event: RunEvent) => {
+    await Promise.all([
+      publishEvent(redis, run, event),
+      adaptive ? publishSignal(redis, { run, event }) : undefined,
+    ]);
+  };
   /** The rate now, lowered by announced limits; every worker sees the one in Redis. */
   let rate = limits.limiter;
 
@@ -149,8 +167,15 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const pause = quotaPause(hint, now);
     if (pause !== undefined) {
       void chapters.rateLimit(pause.until - now);
-      void publish(run, { type: "rate-pause", at: now, until: pause.until, reason: pause.reason });
+      void publishChapter(run, {
+        type: "rate-pause",
+        at: now,
+        until: pause.until,
+        reason: pause.reason,
+      });
     }
+    // The leader's controller follows what any worker's server announced.
+    if (adaptive) return void publishSignal(redis, { run, at: now, hint }).catch(() => {});
     const announced = hint.ratePerSecond;
     const current = rate === undefined ? Infinity : (rate.max / rate.duration) * 1000;
     if (announced !== undefined && announced > 0 && announced < current * 0.999) {
@@ -181,13 +206,15 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const chapters: Worker<JobData> = new Worker<JobData>(
     CHAPTER_QUEUE,
-    (job) => _runChapter(job, { context, publish, worker: chapters, log }),
+    (job) => _runChapter(job, { context, publish: publishChapter, worker: chapters, log }),
     {
       ...common,
       concurrency: Number.isFinite(limits.maxInFlight)
         ? limits.maxInFlight
         : DEFAULT_WORKER_CONCURRENCY,
-      limiter: limits.limiter ?? _UNLIMITED,
+      // A worker's own limiter's window would override the shared one's,
+      // which the adaptive leader changes: then the shared one alone holds.
+      ...(adaptive ? {} : { limiter: limits.limiter ?? UNLIMITED_LIMITER }),
     },
   );
   const manifests = new Worker<JobData>(
@@ -202,7 +229,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   await Promise.all([chapters.waitUntilReady(), manifests.waitUntilReady()]);
   return {
     limits,
+    ...(control === undefined ? {} : { control }),
     close: async () => {
+      // First, so that another worker takes the lead at once.
+      await control?.stop();
       await Promise.all([chapters.close(), manifests.close()]);
       await chapterQueue.close();
       encoder.close();
@@ -215,7 +245,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
  * Sets the chapter queue's shared limits from this worker's profile, unless
  * connected workers run with other ones.
  */
-async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits): Promise<void> {
+async function _registerLimits(
+  redis: Redis,
+  queue: Queue,
+  limits: QueueLimits,
+  options: { readonly set: boolean },
+): Promise<void> {
   const text = JSON.stringify(limits);
   const registered = await redis.get(LIMITS_KEY);
   if (registered !== null && registered !== text && (await queue.getWorkersCount()) > 0) {
@@ -227,7 +262,8 @@ async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits):
     );
   }
   await redis.set(LIMITS_KEY, text);
-  const limiter = limits.limiter ?? _UNLIMITED;
+  if (!options.set) return;
+  const limiter = limits.limiter ?? UNLIMITED_LIMITER;
   await queue.setGlobalRateLimit(limiter.max, limiter.duration);
   if (Number.isFinite(limits.maxInFlight)) await queue.setGlobalConcurrency(limits.maxInFlight);
   else await queue.removeGlobalConcurrency();

@@ -130,6 +130,8 @@ export async function startRedis(): Promise<RedisServer> {
 export interface WorkerProcess {
   /** Everything it printed on stderr so far. */
   stderr(): string;
+  /** Resolves once its stderr matches `pattern` (at once if it does). */
+  printed(pattern: RegExp): Promise<void>;
   /** kill -9: no chance to finish its jobs or release their locks. */
   kill9(): Promise<void>;
   /** SIGTERM: it finishes the jobs in hand and exits. */
@@ -167,12 +169,19 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
     stderr: "piped",
   }).spawn();
   let text = "";
+  const waiters = new Set<{ readonly pattern: RegExp; readonly resolve: () => void }>();
   let onReady: () => void = () => {};
   const readyOrEnd = new Promise<void>((resolve) => (onReady = resolve));
   const reading = (async () => {
     for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
       text += chunk;
       if (text.includes("Worker ready")) onReady();
+      for (const waiter of [...waiters]) {
+        if (waiter.pattern.test(text)) {
+          waiters.delete(waiter);
+          waiter.resolve();
+        }
+      }
     }
     onReady();
   })();
@@ -187,7 +196,16 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
     await child.status;
     await reading;
   };
-  return { stderr: () => text, kill9: () => end("SIGKILL"), stop: () => end("SIGTERM") };
+  const printed = (pattern: RegExp) =>
+    pattern.test(text)
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.add({ pattern, resolve }));
+  return {
+    stderr: () => text,
+    printed,
+    kill9: () => end("SIGKILL"),
+    stop: () => end("SIGTERM"),
+  };
 }
 
 /** What a CLI subprocess printed, and its exit code. */
