@@ -116,6 +116,11 @@ export interface Leadership {
   readonly leading: boolean;
   /** What this contender writes into the lock. */
   readonly token: string;
+  /**
+   * Gives the lock up if held (deposed first), so that another may take it
+   * at once; the campaign goes on, and may win the lock again later.
+   */
+  resign(): Promise<void>;
   /** Ends the campaign: stops its timer, and releases the lock if held (deposed first). */
   stop(): Promise<void>;
 }
@@ -184,6 +189,13 @@ export async function campaign(redis: Redis, options: CampaignOptions): Promise<
       return leading;
     },
     token: lock.token,
+    resign: async () => {
+      // After a round under way: it may be renewing the lock given up here.
+      await running;
+      if (!leading) return;
+      depose();
+      await lock.release().catch(() => false);
+    },
     stop: async () => {
       stopped = true;
       if (timer !== undefined) clearTimeout(timer);

@@ -99,17 +99,26 @@ export async function joinAdaptiveControl(
   // Starting and stopping the controller, one after the other.
   let turn: Promise<void> = Promise.resolve();
   const start = async () => {
+    // Listening first: a leader that hears nothing would hold the limits at their start.
+    let listening: SignalSubscription;
+    try {
+      listening = await subscribeSignals(options.address, (signal) => {
+        runs.set(signal.run, Date.now());
+        controller?.take(signal);
+      });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      log(`Cannot listen to the workers' signals: ${reason}; leaving the lead to another worker`);
+      await (await elected).resign();
+      return;
+    }
     log(`Leading the adaptive rate control of the queue (worker ${token})`);
-    const started = new QueueController({
+    subscription = listening;
+    controller = new QueueController({
       knobs,
       profile,
       onChange,
       onError: (error) => log(`Cannot set the queue's limits: ${error.message}`),
-    });
-    controller = started;
-    subscription = await subscribeSignals(options.address, (signal) => {
-      runs.set(signal.run, Date.now());
-      started.take(signal);
     });
   };
   const stop = async () => {
@@ -126,7 +135,7 @@ export async function joinAdaptiveControl(
     );
   };
 
-  const leadership = await campaign(redis, {
+  const elected = campaign(redis, {
     key: LEADER_KEY,
     ttlMs: options.ttlMs,
     token,
@@ -134,6 +143,7 @@ export async function joinAdaptiveControl(
     onDeposed: () => then(stop),
     onError: (error) => log(`Cannot reach the leader lock: ${error.message}`),
   });
+  const leadership = await elected;
   await turn;
   return {
     token,

@@ -127,6 +127,51 @@ sanitizedTest("a stopped leader releases the lock: another takes it at once", as
   });
 });
 
+sanitizedTest("a leader that resigns frees the lock at once", async () => {
+  await withRedis(2, async ([a, b]) => {
+    let deposed = 0;
+    // Its next round is a third of the TTL away: the other asks long before.
+    const leader = await campaign(a, { key: KEY, ttlMs: 60_000, onDeposed: () => deposed++ });
+    const other = new LeaderLock(b, { key: KEY, ttlMs: 60_000 });
+    try {
+      await leader.resign();
+      assert.equal(leader.leading, false);
+      assert.equal(deposed, 1);
+      assert.equal(await other.acquire(), true);
+    } finally {
+      await leader.stop();
+    }
+    assert.equal(deposed, 1);
+    assert.equal(await other.holder(), other.token);
+  });
+});
+
+sanitizedTest(
+  "a leader that resigns campaigns on, and leads again when the lock is free",
+  async () => {
+    await withRedis(1, async ([a]) => {
+      let elected = signal();
+      const leader = await campaign(a, {
+        key: KEY,
+        ttlMs: 60_000,
+        intervalMs: 50,
+        onElected: () => elected.fire(),
+      });
+      try {
+        assert.equal(leader.leading, true);
+        elected = signal();
+        await leader.resign();
+        assert.equal(leader.leading, false);
+        await elected.done;
+        assert.equal(leader.leading, true);
+        assert.equal(await a.get(KEY), leader.token);
+      } finally {
+        await leader.stop();
+      }
+    });
+  },
+);
+
 Deno.test("a lock TTL or a campaign interval that cannot work is refused", async () => {
   // No command is sent before the check: no server needed.
   const redis = new Redis({ lazyConnect: true });
