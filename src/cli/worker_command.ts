@@ -81,13 +81,16 @@ export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promis
     log: (line) => deps.stderr(line + "\n"),
   });
   const { limiter, maxInFlight } = worker.limits;
-  const rate = limiter === undefined
-    ? "no rate limit"
-    : `${limiter.max} per ${limiter.duration} ms`;
   const cap = Number.isFinite(maxInFlight) ? `${maxInFlight} in flight` : "no in-flight cap";
-  deps.stderr(
-    `Worker ready on ${address.label}: profile "${profile.name}" (${rate}, ${cap}, across all workers)\n`,
-  );
+  const control = worker.control;
+  const rate = control !== undefined
+    ? `adaptive, at most ${cap}, one controller for all workers, ${
+      control.leading ? "led by this worker" : "led by another worker"
+    }`
+    : `${
+      limiter === undefined ? "no rate limit" : `${limiter.max} per ${limiter.duration} ms`
+    }, ${cap}, across all workers`;
+  deps.stderr(`Worker ready on ${address.label}: profile "${profile.name}" (${rate})\n`);
   try {
     if (deps.signal !== undefined && !deps.signal.aborted) {
       await new Promise((resolve) =>

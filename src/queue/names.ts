@@ -94,3 +94,9 @@ export const runNotAvailableKey = (run: string): string => `${KEY_PREFIX}:run:${
 
 /** The key holding the limits the workers of the chapter queue run with (JSON). */
 export const LIMITS_KEY = `${KEY_PREFIX}:limits`;
+
+/** The key of the lock held by the worker that runs the adaptive controller of the chapter queue. */
+export const LEADER_KEY = `${KEY_PREFIX}:adaptive:leader`;
+
+/** The Pub/Sub channel on which workers send the leader their chapters' outcomes (JSON signals). */
+export const SIGNALS_CHANNEL = `${KEY_PREFIX}:adaptive:signals`;

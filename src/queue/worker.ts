@@ -49,6 +49,8 @@ import {
 } from "./names.ts";
 import { type NotAvailable, notAvailableScope, REFERENCE_LANG } from "../source/not_available.ts";
 import { loadRunConfig } from "./run_config.ts";
+import { type AdaptiveControl, joinAdaptiveControl, UNLIMITED_LIMITER } from "./leading.ts";
+import { publishSignal } from "./signals.ts";
 import { lowerSharedWindow, type RateWindow, windowRate } from "./shared_limit.ts";
 
 /** Options of {@linkcode startQueueWorker}. */
@@ -78,13 +80,15 @@ export interface QueueWorkerOptions {
 
 /** A running worker. */
 export interface QueueWorker {
-  /** The limits the queue runs with. */
+  /** The limits the queue runs with (an adaptive profile's: its ceilings). */
   readonly limits: QueueLimits;
+  /** With an adaptive profile: this worker's seat in the queue's one controller. */
+  readonly control?: { readonly token: string; readonly leading: boolean };
   /** Stops taking jobs, waits for the ones in hand, closes every connection. */
   close(): Promise<void>;
 }
 
-/** A worker that cannot start: an adaptive profile, or limits other running workers do not share. */
+/** A worker that cannot start: limits other running workers do not share. */
 export class QueueSetupError extends UserError {}
 
 /** A retryable failure, carrying the delay the backoff strategy hands BullMQ. */
@@ -93,13 +97,6 @@ class _Retry extends Error {
     super(reason);
   }
 }
-
-/**
- * The shared window of a profile without a rate: it limits nothing, but a
- * window there must be, for a Retry-After's pause (`Queue.rateLimit`) to hold
- * the workers: BullMQ checks the pause only on a queue that has a limit.
- */
-const _UNLIMITED = { max: 1_000_000, duration: 1000 } as const;
 
 interface _RunContext {
   readonly nodes: ReadonlyMap<string, PlanNode>;
@@ -115,34 +112,44 @@ interface _RunContext {
 /**
  * Starts a worker on both queues.
  *
- * @throws {QueueSetupError} for an adaptive profile (one rate controller
- *   per run is not supported in queue mode), or when workers with other
- *   limits are connected to the queue.
+ * With an adaptive profile, the worker also campaigns to lead the queue's
+ * one adaptive controller (see `leading.ts`): the leader sets the shared
+ * rate and in-flight cap from every worker's outcomes, the others only
+ * report theirs.
+ *
+ * @throws {QueueSetupError} when workers with other limits are connected to the queue.
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
   const { address, profile } = options;
-  if (profile.adaptive) {
-    throw new QueueSetupError(
-      `Cannot run profile "${profile.name}" on a queue: an adaptive profile needs one rate ` +
-        `controller for all workers, which queue mode does not have; use a profile with a fixed ` +
-        `rate (requestsPerSecond or delay)`,
-    );
-  }
   const limits = queueLimits(profile.name, compileLimits(profile));
   const log = options.log ?? (() => {});
   const redis = connect(address);
   const connection = address.options;
   const chapterQueue = new Queue(CHAPTER_QUEUE, { connection, prefix: KEY_PREFIX });
+  const adaptive = profile.adaptive !== undefined;
+  const stallMs = options.stallTimeoutMs ?? 30_000;
+  let control: AdaptiveControl | undefined;
   try {
-    await _registerLimits(redis, chapterQueue, limits);
+    // An adaptive profile's limits are its leader's to set, once elected.
+    await _registerLimits(redis, chapterQueue, limits, { set: !adaptive });
+    if (adaptive) {
+      control = await joinAdaptiveControl({
+        address,
+        redis,
+        chapterQueue,
+        profile,
+        ttlMs: stallMs,
+        log,
+      });
+    }
   } catch (error) {
+    await control?.stop();
     await chapterQueue.close();
     redis.disconnect();
     throw error;
   }
   const encoder = new ChapterEncoder({ workers: options.chapterWorkers });
   const runs = new Map<string, Promise<_RunContext>>();
-  const stallMs = options.stallTimeoutMs ?? 30_000;
   const common = {
     connection,
     prefix: KEY_PREFIX,
@@ -156,6 +163,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     },
   };
   const publish = (run: string, event: RunEvent) => publishEvent(redis, run, event);
+  /** A chapter job's event: with an adaptive profile, also a signal to the leader's controller. */
+  const publishChapter = async (run: string, event: RunEvent) => {
+    await Promise.all([
+      publishEvent(redis, run, event),
+      adaptive ? publishSignal(redis, { run, event }) : undefined,
+    ]);
+  };
   const failed = (what: string) => (error: unknown) =>
     log(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   /** The lowest rate a server announced to this worker; the queue's window may be lower still. */
@@ -185,8 +199,13 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     const pause = quotaPause(hint, now);
     if (pause !== undefined) {
       chapterQueue.rateLimit(pause.until - now).catch(failed("Pausing the queue"));
-      void publish(run, { type: "rate-pause", at: now, until: pause.until, reason: pause.reason })
+      publishChapter(run, { type: "rate-pause", at: now, until: pause.until, reason: pause.reason })
         .catch(failed("Publishing a pause"));
+    }
+    // The leader's controller follows what any worker's server announced.
+    if (adaptive) {
+      publishSignal(redis, { run, at: now, hint }).catch(failed("Signalling the leader"));
+      return;
     }
     const announced = hint.ratePerSecond;
     if (announced !== undefined && announced > 0 && announced < announcedLowest) {
@@ -210,7 +229,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
 
   const chapters: Worker<JobData> = new Worker<JobData>(
     CHAPTER_QUEUE,
-    (job) => _runChapter(job, { context, publish, redis, queue: chapterQueue, log }),
+    (job) =>
+      _runChapter(job, { context, publish: publishChapter, redis, queue: chapterQueue, log }),
     {
       ...common,
       concurrency: Number.isFinite(limits.maxInFlight)
@@ -231,7 +251,10 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
   await Promise.all([chapters.waitUntilReady(), manifests.waitUntilReady()]);
   return {
     limits,
+    ...(control === undefined ? {} : { control }),
     close: async () => {
+      // First, so that another worker takes the lead at once.
+      await control?.stop();
       await Promise.all([chapters.close(), manifests.close()]);
       await chapterQueue.close();
       encoder.close();
@@ -248,7 +271,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
  *
  * @throws {QueueSetupError} when running workers have other limits.
  */
-async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits): Promise<void> {
+async function _registerLimits(
+  redis: Redis,
+  queue: Queue,
+  limits: QueueLimits,
+  options: { readonly set: boolean },
+): Promise<void> {
   const text = JSON.stringify(limits);
   const registered = await redis.get(LIMITS_KEY);
   const running = registered !== null && (await queue.getWorkersCount()) > 0;
@@ -263,7 +291,8 @@ async function _registerLimits(redis: Redis, queue: Queue, limits: QueueLimits):
   // Joins them: the window stays as they left it.
   if (running) return;
   await redis.set(LIMITS_KEY, text);
-  const window: RateWindow = limits.limiter ?? _UNLIMITED;
+  if (!options.set) return;
+  const window: RateWindow = limits.limiter ?? UNLIMITED_LIMITER;
   await queue.setGlobalRateLimit(window.max, window.duration);
   if (Number.isFinite(limits.maxInFlight)) await queue.setGlobalConcurrency(limits.maxInFlight);
   else await queue.removeGlobalConcurrency();

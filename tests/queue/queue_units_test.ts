@@ -133,10 +133,6 @@ Deno.test("queue flags are checked before anything connects: exit 2 with the rea
       ["import", "-m", manifest, "--queue", "redis://127.0.0.1:1", "--watch", "a:b"],
       /Invalid --watch "a:b"/,
     ],
-    [
-      ["worker", "-m", manifest, "--queue", "redis://127.0.0.1:1", "-p", "adaptive"],
-      /Cannot run profile "adaptive" on a queue: an adaptive profile needs one rate controller/,
-    ],
   ];
   for (const [args, message] of cases) {
     const result = await runMain(args);
