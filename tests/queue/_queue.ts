@@ -86,8 +86,11 @@ export async function startRedis(): Promise<RedisServer> {
         stderr: "null",
       }).spawn();
     } catch (error) {
+      // Missing, or not allowed to run it (a bench or test without --allow-run): say which.
       throw new Error(
-        "Cannot start redis-server: install it (apt-get install -y redis-server); the queue tests need it",
+        error instanceof Deno.errors.NotFound
+          ? "Cannot start redis-server: install it (apt-get install -y redis-server); the queue tests need it"
+          : `Cannot start redis-server: ${(error as Error).message}`,
         { cause: error },
       );
     }
