@@ -70,6 +70,18 @@ sanitizedTest(
         attempts: f.attempts,
       });
       assert.deepEqual(summary.failures.map(pick), localSummary.failures.map(pick));
+
+      // The queue run's failed chapters, fetched in one process into its folder once the
+      // server serves them: the workers' files are trusted, only the two failed are asked for.
+      const before = api.stats().byUri;
+      const retried = await importInProcess(profile, api.apiUrl, out, "--only", "pgp/abr");
+      assert.equal(retried.code, 0, retried.stderr);
+      const after = api.stats().byUri;
+      const asked = Object.keys(after).filter((uri) => after[uri] !== before[uri]).sort();
+      assert.deepEqual(asked, [_NOT_FOUND, _SERVER_ERROR]);
+      const mended = JSON.parse(await Deno.readTextFile(join(out, "pgp", "abr", "manifest.json")));
+      assert.deepEqual(mended.missingChapters, []);
+      assert.equal(mended.complete, true);
     } finally {
       await proxy.close();
       await api.close();
