@@ -16,7 +16,6 @@ import {
   readChapters,
 } from "./output_folder.ts";
 import type { Passage } from "./passage.ts";
-import { SqliteExportWriter } from "./sqlite.ts";
 
 /** The forms an export is written in. */
 export const EXPORT_FORMATS = ["ndjson", "csv", "sqlite"] as const;
@@ -153,6 +152,8 @@ async function _openWriter(
 ): Promise<_Writer> {
   switch (format) {
     case "sqlite": {
+      // Loaded here: the CLI lists the formats for every command, and node:sqlite is for this one.
+      const { SqliteExportWriter } = await import("./sqlite.ts");
       const sqlite = new SqliteExportWriter(path, folders);
       return {
         add: (chapter) => sqlite.add(chapter),

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { staticGraph } from "../_static_graph.ts";
 import { TaskError } from "../../src/exec/types.ts";
 import { ChapterEncoder, defaultChapterWorkers } from "../../src/offload/chapter_encoder.ts";
 import { encodeChapter } from "../../src/output/chapter_encoding.ts";
@@ -154,42 +155,10 @@ Deno.test("the default is one worker per core beyond the first, from 1 to 4", ()
   assert.throws(() => new ChapterEncoder({ workers: -1 }), RangeError);
 });
 
-interface _GraphModule {
-  readonly specifier: string;
-  readonly dependencies?: readonly {
-    readonly code?: { readonly specifier: string };
-    readonly isDynamic?: boolean;
-  }[];
-}
-
-/** The modules `deno run <path>` loads before running it: static imports, not types, not dynamic ones. */
-async function staticGraph(path: string): Promise<string[]> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["info", "--json", new URL(path, import.meta.url).pathname],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  assert.ok(output.success, new TextDecoder().decode(output.stderr));
-  const graph: { roots: string[]; modules: _GraphModule[] } = JSON.parse(
-    new TextDecoder().decode(output.stdout),
-  );
-  const bySpecifier = new Map(graph.modules.map((module) => [module.specifier, module]));
-  const seen = new Set<string>();
-  const visit = (specifier: string) => {
-    if (seen.has(specifier)) return;
-    seen.add(specifier);
-    for (const dependency of bySpecifier.get(specifier)?.dependencies ?? []) {
-      if (dependency.code !== undefined && !dependency.isDynamic) visit(dependency.code.specifier);
-    }
-  };
-  graph.roots.forEach(visit);
-  return [...seen];
-}
-
 Deno.test("the chapter worker loads only what parsing needs: no zod, yaml or manifest schema", async () => {
   // Each worker is an isolate of its own: every module in its graph is loaded,
   // compiled and kept again there, in start-up time and in resident memory.
-  const specifiers = await staticGraph("../../src/offload/chapter_worker.ts");
+  const specifiers = await staticGraph("src/offload/chapter_worker.ts");
   assert.ok(specifiers.some((s) => s.endsWith("/src/source/parse_chapter.ts")), "parses");
   const heavy = specifiers.filter((s) =>
     /^npm:\/(zod|yaml|commander)@/.test(s) || s.includes("/src/manifest/")
@@ -199,7 +168,7 @@ Deno.test("the chapter worker loads only what parsing needs: no zod, yaml or man
 
 Deno.test("no thread loads node:zlib before a chapter is compressed or inflated", async () => {
   // About 6 MB and 15-25 ms for every chapter worker of a run that stores plain JSON.
-  for (const path of ["../../src/offload/chapter_worker.ts", "../../src/importer.ts"]) {
+  for (const path of ["src/offload/chapter_worker.ts", "src/importer.ts"]) {
     const specifiers = await staticGraph(path);
     assert.ok(specifiers.some((s) => s.endsWith("/src/output/gzip.ts")), `${path} can compress`);
     assert.deepEqual(specifiers.filter((s) => s === "node:zlib"), [], path);
@@ -207,7 +176,7 @@ Deno.test("no thread loads node:zlib before a chapter is compressed or inflated"
 });
 
 Deno.test("the importer's own thread does not load the HTML parser: its workers parse", async () => {
-  const specifiers = await staticGraph("../../src/importer.ts");
+  const specifiers = await staticGraph("src/importer.ts");
   assert.ok(specifiers.some((s) => s.endsWith("/src/source/request.ts")), "fetches");
   const parser = specifiers.filter((s) =>
     /^npm:\/(htmlparser2|domhandler)@/.test(s) || s.endsWith("/src/source/parse_chapter.ts")
