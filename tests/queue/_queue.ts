@@ -189,6 +189,23 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
   };
 }
 
+/**
+ * Starts a worker that should be refused: its exit code and stderr once it
+ * exits without saying it is ready; fails the test (and stops it) if it starts.
+ */
+export async function refusedWorker(options: StartWorkerOptions): Promise<CliRun> {
+  let worker: WorkerProcess;
+  try {
+    worker = await startWorker(options);
+  } catch (error) {
+    const exited = /^Exited \((\d+)\)/.exec(((error as Error).cause as Error)?.message ?? "");
+    if (exited === null) throw error;
+    return { code: Number(exited[1]), stdout: "", stderr: (error as Error).message };
+  }
+  const run = await worker.stop();
+  assert.fail(`the worker was let in (profile "${options.profile}"):\n${run.stderr}`);
+}
+
 /** A CLI subprocess whose stderr is read as it comes. */
 interface _CliProcess {
   /** Everything it printed on stderr so far. */

@@ -13,26 +13,14 @@ import {
   CANON,
   enqueue,
   redisCommand,
+  refusedWorker,
   startRedis,
   startWorker,
-  type StartWorkerOptions,
   watch,
   type WorkerProcess,
 } from "./_queue.ts";
 import { buildPlan } from "../../src/plan/planner.ts";
 import { resolveSelection } from "../../src/plan/selection.ts";
-
-/** Starts a worker that should be refused; its stderr and exit, or a failure if it started. */
-async function refused(options: StartWorkerOptions): Promise<string> {
-  let worker: WorkerProcess;
-  try {
-    worker = await startWorker(options);
-  } catch (error) {
-    return `${(error as Error).message} (${((error as Error).cause as Error).message})`;
-  }
-  await worker.stop();
-  assert.fail(`a worker of profile "${options.profile}" was let in:\n${worker.stderr()}`);
-}
 
 sanitizedTest(
   "after Redis restarts empty, a running worker keeps the profile's rate and check",
@@ -62,8 +50,10 @@ sanitizedTest(
       assert.ok(arrivals.peakPerSecond <= 12, JSON.stringify(arrivals));
       assert.match(worker.stderr(), /limits were gone from Redis/);
       // The profile check holds again: another profile is refused.
+      const other = await refusedWorker({ queue: redis.url, profile: "aggressive" });
+      assert.equal(other.code, 2, other.stderr);
       assert.match(
-        await refused({ queue: redis.url, profile: "aggressive" }),
+        other.stderr,
         /Cannot start a worker with profile "aggressive".*profile "conservative"/s,
       );
     } finally {
