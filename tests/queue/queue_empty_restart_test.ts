@@ -22,6 +22,8 @@ import {
 import { buildPlan } from "../../src/plan/planner.ts";
 import { resolveSelection } from "../../src/plan/selection.ts";
 
+const _sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 sanitizedTest(
   "after Redis restarts empty, a running worker keeps the profile's rate and check",
   async () => {
@@ -61,6 +63,33 @@ sanitizedTest(
       await api.close();
       await redis.stop();
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+sanitizedTest(
+  "after Redis restarts empty, the adaptive leader sends its settings again and the profile is registered",
+  async () => {
+    const redis = await startRedis();
+    let worker: WorkerProcess | undefined;
+    const window = () => redisCommand(redis.port, "HGET importer:chapters:meta duration");
+    try {
+      worker = await startWorker({ queue: redis.url, profile: "adaptive" });
+      await worker.waitFor(/Leading the adaptive rate control/);
+      // The controller's start: 10/s, one start per 100 ms.
+      assert.equal(await window(), "$3\r\n100");
+      await redis.restart({ empty: true });
+      // Back once the leader (or, later, a new election) sets it.
+      while ((await window().catch(() => "")) !== "$3\r\n100") await _sleep(10);
+      // Put back by the leader itself, with the profile registered first.
+      assert.match(worker.stderr(), /the leader set its controller's again/);
+      assert.match(await redisCommand(redis.port, `EXISTS ${LIMITS_KEY}`), /^:1$/);
+      const other = await refusedWorker({ queue: redis.url, profile: "conservative" });
+      assert.equal(other.code, 2, other.stderr);
+      assert.match(other.stderr, /Cannot start a worker with profile "conservative"/);
+    } finally {
+      await worker?.stop();
+      await redis.stop();
     }
   },
 );
