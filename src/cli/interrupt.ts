@@ -89,6 +89,23 @@ export class InterruptCounter {
   }
 }
 
+/**
+ * The notice printed on the first Ctrl-C or SIGTERM, by what the command
+ * line runs: a worker finishes the jobs it holds; an import, the manifests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { interruptNotice } from "./interrupt.ts";
+ * assert.match(interruptNotice(["worker", "--queue", "redis://h:6379"]), /the jobs in hand/);
+ * assert.match(interruptNotice(["import", "-s", "bofm"]), /finishing manifests/);
+ * ```
+ */
+export function interruptNotice(args: readonly string[]): string {
+  const doing = args[0] === "worker" ? "the jobs in hand" : "manifests";
+  return `Interrupted: finishing ${doing} (Ctrl-C again after a second to quit at once)\n`;
+}
+
 /** The options of {@link listenForInterrupts}. */
 export interface InterruptListenerOptions extends InterruptCounterOptions {
   /** The signals that interrupt. */

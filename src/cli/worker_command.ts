@@ -5,6 +5,7 @@
  * @module
  */
 
+import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { durationFlag, UsageError } from "./flags.ts";
 import { addCommonOptions, type CliDeps, EXIT, loadInputs } from "./options.ts";
@@ -46,7 +47,7 @@ export function addWorkerCommand(
     )
     .option(
       "--stall-timeout <duration>",
-      "how long a job may go without its worker's heartbeat before another worker takes it over",
+      "how long a job may go without its worker's heartbeat before another worker takes it over (1s to 1h)",
       "30s",
     )
     .addOption(new Option("--serve <[host:]port>").hideHelp())
@@ -55,6 +56,32 @@ export function addWorkerCommand(
     .action(async (options: WorkerFlags) => {
       setExit(await workerCommand(options, deps));
     });
+}
+
+/** The bounds of `--stall-timeout`, ms. */
+export const STALL_TIMEOUT_MS = { min: 1000, max: 3_600_000 } as const;
+
+/**
+ * Why a worker cannot write into `dir`, or undefined when it can: the
+ * directory is created if missing (as the first chapter written would), and
+ * a probe file created in it and removed.
+ */
+export async function outDirProblem(dir: string): Promise<string | undefined> {
+  const probe = join(dir, `.worker-probe-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`);
+  let step = "create it";
+  try {
+    await Deno.mkdir(dir, { recursive: true });
+    step = "write into it";
+    await Deno.writeFile(probe, new Uint8Array(), { createNew: true });
+    await Deno.remove(probe);
+    return undefined;
+  } catch (error) {
+    const reason = error instanceof Deno.errors.AlreadyExists && step === "create it"
+      ? "it is a file, not a directory"
+      : (error as Error).message;
+    return `Cannot use --out "${dir}": cannot ${step}: ${reason} (the worker writes every ` +
+      "chapter and manifest of its jobs there)";
+  }
 }
 
 /** Runs a worker until `deps.signal` aborts; returns its exit code. */
@@ -69,7 +96,18 @@ export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promis
   }
   const address = queueFlag(options.queue);
   const stallTimeoutMs = durationFlag("--stall-timeout", options.stallTimeout);
+  if (stallTimeoutMs < STALL_TIMEOUT_MS.min || stallTimeoutMs > STALL_TIMEOUT_MS.max) {
+    throw new UsageError(
+      `Invalid --stall-timeout "${options.stallTimeout}": expected 1s to 1h (a job's lock in ` +
+        "Redis lasts this long; a dead worker's jobs are taken over after it)",
+    );
+  }
   const { profile } = await loadInputs(options);
+  // Before taking any job: every chapter and manifest of every run would fail there.
+  if (options.out !== undefined) {
+    const problem = await outDirProblem(options.out);
+    if (problem !== undefined) throw new UsageError(problem);
+  }
   // Loaded only here, so that no other command loads BullMQ and ioredis.
   const { startQueueWorker } = await import("../queue/worker.ts");
   const worker = await startQueueWorker({

@@ -90,6 +90,8 @@ export class QueueControlTarget implements ControlTarget {
   /** What Redis holds, as last sent; undefined before the first send. */
   #sent: { readonly limiter: string; readonly maxInFlight: number } | undefined;
   #dirty = false;
+  /** Whether the next send forgets what was sent (Redis lost it). */
+  #forget = false;
   #sending = false;
   #settled: Promise<void> = Promise.resolve();
 
@@ -115,6 +117,13 @@ export class QueueControlTarget implements ControlTarget {
     if (this.#sending) return;
     this.#sending = true;
     this.#settled = this.#send();
+  }
+
+  /** Sends every setting again, as if Redis held none; resolves once they are in (or failed). */
+  resend(): Promise<void> {
+    this.#forget = true;
+    this.wake();
+    return this.#settled;
   }
 
   /** Resolves once every change made so far is in Redis (or failed). */
@@ -153,7 +162,8 @@ export class QueueControlTarget implements ControlTarget {
       const { delayMs, tokenBucket } = this.limiter;
       const limiter = limiterFor(limitsRate({ delayMs, tokenBucket }));
       const wanted = { limiter: JSON.stringify(limiter ?? null), maxInFlight: this.#maxInFlight };
-      const sent = this.#sent;
+      const sent = this.#forget ? undefined : this.#sent;
+      this.#forget = false;
       try {
         if (sent?.limiter !== wanted.limiter) await this.#knobs.setLimiter(limiter);
         if (sent?.maxInFlight !== wanted.maxInFlight) {
@@ -263,6 +273,12 @@ export class QueueController {
         this.#governor.observe({ type: "rate-resume", at: this.#clock.now() });
       }, () => {}); // aborted: a longer pause, or stop
     }
+  }
+
+  /** Sends the setting in effect to Redis again (after Redis lost it); resolves once it is in. */
+  async resend(): Promise<void> {
+    if (this.#stopped) return;
+    await this.#target.resend();
   }
 
   /** Stops adapting (the limits in Redis stay as last set); resolves once every change sent is in. */

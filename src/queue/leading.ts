@@ -49,6 +49,11 @@ export interface AdaptiveControl {
   readonly token: string;
   /** Whether this worker leads now. */
   readonly leading: boolean;
+  /**
+   * If this worker leads: sends its controller's settings to Redis again
+   * (after Redis lost them); resolves once they are in.
+   */
+  reassert(): Promise<void>;
   /** Leaves: stops the controller if this worker leads and releases the lock. */
   stop(): Promise<void>;
 }
@@ -149,6 +154,9 @@ export async function joinAdaptiveControl(
     token,
     get leading() {
       return leadership.leading;
+    },
+    reassert: async () => {
+      await controller?.resend();
     },
     stop: async () => {
       await leadership.stop();

@@ -51,7 +51,7 @@ import { type NotAvailable, notAvailableScope, REFERENCE_LANG } from "../source/
 import { loadRunConfig } from "./run_config.ts";
 import { type AdaptiveControl, joinAdaptiveControl, UNLIMITED_LIMITER } from "./leading.ts";
 import { publishSignal } from "./signals.ts";
-import { lowerSharedWindow, type RateWindow, windowRate } from "./shared_limit.ts";
+import { lowerSharedWindow, type RateWindow, sharedWindow, windowRate } from "./shared_limit.ts";
 
 /** Options of {@linkcode startQueueWorker}. */
 export interface QueueWorkerOptions {
@@ -249,10 +249,33 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     worker.on("error", (error) => log(`Queue connection: ${error.message}`));
   }
   await Promise.all([chapters.waitUntilReady(), manifests.waitUntilReady()]);
+
+  // A Redis restarted empty (no persistence, or a failover to an empty
+  // replica) has lost the limits: every worker would run unlimited, and a
+  // worker of another profile would be let in. Put back on every reconnect
+  // and, for a loss no reconnect shows, looked for every few seconds.
+  let guarding: Promise<void> | undefined;
+  const guard = () => {
+    if (guarding !== undefined || redis.status !== "ready") return;
+    guarding = _reassertLimits(redis, chapterQueue, limits, {
+      control,
+      announced: () => (announcedLowest === Infinity
+        ? undefined
+        : announcedLimiter(limits, announcedLowest)),
+      log,
+    }).catch(failed("Putting the queue's limits back in Redis")).finally(
+      () => (guarding = undefined),
+    );
+  };
+  redis.on("ready", guard);
+  const guardTimer = setInterval(guard, LIMITS_CHECK_MS);
   return {
     limits,
     ...(control === undefined ? {} : { control }),
     close: async () => {
+      clearInterval(guardTimer);
+      redis.off("ready", guard);
+      await guarding;
       // First, so that another worker takes the lead at once.
       await control?.stop();
       await Promise.all([chapters.close(), manifests.close()]);
@@ -291,11 +314,57 @@ async function _registerLimits(
   // Joins them: the window stays as they left it.
   if (running) return;
   await redis.set(LIMITS_KEY, text);
-  if (!options.set) return;
+  if (options.set) await _setSharedLimits(queue, limits);
+}
+
+/** Sets the chapter queue's window and in-flight cap to the profile's, as a first worker does. */
+async function _setSharedLimits(queue: Queue, limits: QueueLimits): Promise<void> {
   const window: RateWindow = limits.limiter ?? UNLIMITED_LIMITER;
   await queue.setGlobalRateLimit(window.max, window.duration);
   if (Number.isFinite(limits.maxInFlight)) await queue.setGlobalConcurrency(limits.maxInFlight);
   else await queue.removeGlobalConcurrency();
+}
+
+/** How often a worker looks whether the queue's limits are still in Redis, ms. */
+export const LIMITS_CHECK_MS = 2000;
+
+/**
+ * Puts the queue's limits back when Redis has lost them: the first worker
+ * to see `LIMITS_KEY` gone writes it again (SET NX, so one of several) and,
+ * with a fixed profile, sets the window and in-flight cap as a first worker
+ * would, then lowers the window again to the lowest rate a server announced
+ * to it. With an adaptive profile, the leader sends its controller's
+ * settings again whenever the window is gone from the queue's meta hash.
+ */
+async function _reassertLimits(
+  redis: Redis,
+  queue: Queue,
+  limits: QueueLimits,
+  options: {
+    readonly control: AdaptiveControl | undefined;
+    readonly announced: () => RateWindow | undefined;
+    readonly log: (line: string) => void;
+  },
+): Promise<void> {
+  const { control, log } = options;
+  if (control !== undefined) {
+    if ((await redis.set(LIMITS_KEY, JSON.stringify(limits), "NX")) === "OK") {
+      log(`The queue's limits were gone from Redis: profile "${limits.profile}" registered again`);
+    }
+    if (control.leading && (await sharedWindow(redis, queue.keys.meta)) === undefined) {
+      await control.reassert();
+      log("The queue's window was gone from Redis: the leader set its controller's again");
+    }
+    return;
+  }
+  if ((await redis.set(LIMITS_KEY, JSON.stringify(limits), "NX")) !== "OK") return;
+  await _setSharedLimits(queue, limits);
+  const announced = options.announced();
+  if (announced !== undefined) await lowerSharedWindow(redis, queue.keys.meta, announced);
+  log(
+    `The queue's limits were gone from Redis (restarted empty?): profile "${limits.profile}" ` +
+      "and its window set again",
+  );
 }
 
 async function _runContext(

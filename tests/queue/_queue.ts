@@ -52,8 +52,11 @@ export interface RedisServer {
   readonly port: number;
   /** `redis://127.0.0.1:<port>`. */
   readonly url: string;
-  /** Saves its data (SHUTDOWN SAVE), stops, and starts again on the same port with it. */
-  restart(): Promise<void>;
+  /**
+   * Saves its data (SHUTDOWN SAVE), stops, and starts again on the same port
+   * with it; with `empty`, drops it (SHUTDOWN NOSAVE) and starts with none.
+   */
+  restart(options?: { readonly empty?: boolean }): Promise<void>;
   /** Stops it and removes its folder. */
   stop(): Promise<void>;
 }
@@ -111,9 +114,11 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    restart: async () => {
-      await redisCommand(port, "SHUTDOWN SAVE").catch(() => "");
+    restart: async (options) => {
+      const empty = options?.empty ?? false;
+      await redisCommand(port, empty ? "SHUTDOWN NOSAVE" : "SHUTDOWN SAVE").catch(() => "");
       await child.status;
+      if (empty) await Deno.remove(join(dir, "dump.rdb")).catch(() => {});
       child = spawn();
       await ready();
     },
@@ -137,8 +142,8 @@ export interface WorkerProcess {
   waitFor(pattern: RegExp): Promise<RegExpExecArray>;
   /** kill -9: no chance to finish its jobs or release their locks. */
   kill9(): Promise<void>;
-  /** SIGTERM: it finishes the jobs in hand and exits. */
-  stop(): Promise<void>;
+  /** SIGTERM: it finishes the jobs in hand and exits; then its exit code and output. */
+  stop(): Promise<CliRun>;
 }
 
 /** Options of {@linkcode startWorker}. */
@@ -151,6 +156,8 @@ export interface StartWorkerOptions {
    * take a job over from a worker that is alive but slow, and fetch it twice
    */
   readonly stallTimeout?: string;
+  /** Its `--out`. @default none: the path each run was enqueued with */
+  readonly out?: string;
 }
 
 /** Starts a worker and waits until it says it is ready. */
@@ -165,20 +172,38 @@ export async function startWorker(options: StartWorkerOptions): Promise<WorkerPr
     options.profile,
     "--stall-timeout",
     options.stallTimeout ?? "30s",
+    ...(options.out === undefined ? [] : ["--out", options.out]),
   );
   await child.waitFor(/Worker ready/).catch((error) => {
     throw new Error(`the worker did not start: ${child.stderr()}`, { cause: error });
   });
-  const end = async (signal: Deno.Signal) => {
+  const end = (signal: Deno.Signal) => {
     child.kill(signal);
-    await child.done;
+    return child.done;
   };
   return {
     stderr: child.stderr,
     waitFor: child.waitFor,
-    kill9: () => end("SIGKILL"),
+    kill9: async () => void await end("SIGKILL"),
     stop: () => end("SIGTERM"),
   };
+}
+
+/**
+ * Starts a worker that should be refused: its exit code and stderr once it
+ * exits without saying it is ready; fails the test (and stops it) if it starts.
+ */
+export async function refusedWorker(options: StartWorkerOptions): Promise<CliRun> {
+  let worker: WorkerProcess;
+  try {
+    worker = await startWorker(options);
+  } catch (error) {
+    const exited = /^Exited \((\d+)\)/.exec(((error as Error).cause as Error)?.message ?? "");
+    if (exited === null) throw error;
+    return { code: Number(exited[1]), stdout: "", stderr: (error as Error).message };
+  }
+  const run = await worker.stop();
+  assert.fail(`the worker was let in (profile "${options.profile}"):\n${run.stderr}`);
 }
 
 /** A CLI subprocess whose stderr is read as it comes. */

@@ -240,3 +240,43 @@ Deno.test("the queue's controller refuses what the queue does not keep, and a fi
     /Cannot adapt the rate of profile "adaptive": it is not adaptive/,
   );
 });
+
+sanitizedTest(
+  "the leader's controller sends its settings again when Redis lost them, even mid-send",
+  async () => {
+    const clock = new VirtualClock(1_000_000);
+    const { knobs, sent } = recordingKnobs();
+    const controller = new QueueController({ knobs, profile: ADAPTIVE, clock, onChange: () => {} });
+    await clock.settle();
+    assert.deepEqual(sent, [{ limiter: { max: 1, duration: 100 } }, { maxInFlight: 1 }]);
+    // Nothing changed: nothing is sent; asked to send again, both are.
+    await controller.resend();
+    assert.deepEqual(sent.slice(2), [{ limiter: { max: 1, duration: 100 } }, { maxInFlight: 1 }]);
+    // Asked while a send is under way (a cap being set): what it sends is sent once more after.
+    const slow: QueueKnobs = {
+      ...knobs,
+      setMaxInFlight: async (maxInFlight) => {
+        await clock.sleep(10);
+        sent.push({ maxInFlight });
+      },
+    };
+    const target = new QueueControlTarget(slow, {
+      maxInFlight: 3,
+      scopeLimits: { scopes: [1], tasksPerScope: 1 },
+      clock,
+    });
+    target.wake();
+    await clock.advance(20);
+    const mark = sent.length;
+    const first = target.resend();
+    await clock.advance(5);
+    const second = target.resend();
+    await clock.advance(20);
+    await Promise.all([first, second]);
+    assert.deepEqual(sent.slice(mark).filter((value) => "maxInFlight" in value), [
+      { maxInFlight: 3 },
+      { maxInFlight: 3 },
+    ]);
+    await controller.stop();
+  },
+);
