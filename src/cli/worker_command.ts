@@ -8,7 +8,7 @@
 import { type Command, Option } from "commander";
 import { durationFlag, UsageError } from "./flags.ts";
 import { addCommonOptions, type CliDeps, EXIT, loadInputs } from "./options.ts";
-import { queueFlag } from "./queue_flags.ts";
+import { queueFlag, reachQueue } from "./queue_flags.ts";
 
 /** The flags of `worker`. */
 export interface WorkerFlags {
@@ -67,9 +67,10 @@ export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promis
       );
     }
   }
-  const address = queueFlag(options.queue);
+  queueFlag(options.queue);
   const stallTimeoutMs = durationFlag("--stall-timeout", options.stallTimeout);
   const { profile } = await loadInputs(options);
+  const address = await reachQueue(options.queue, deps.stderr);
   // Loaded only here, so that no other command loads BullMQ and ioredis.
   const { startQueueWorker } = await import("../queue/worker.ts");
   const worker = await startQueueWorker({

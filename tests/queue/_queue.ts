@@ -52,8 +52,11 @@ export interface RedisServer {
   readonly port: number;
   /** `redis://127.0.0.1:<port>`. */
   readonly url: string;
-  /** Saves its data (SHUTDOWN SAVE), stops, and starts again on the same port with it. */
-  restart(): Promise<void>;
+  /**
+   * Saves its data (SHUTDOWN SAVE), stops, and starts again on the same port
+   * with it; `whileDown` runs (and is awaited) once it stopped.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Stops it and removes its folder. */
   stop(): Promise<void>;
 }
@@ -111,9 +114,10 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
-    restart: async () => {
+    restart: async (whileDown) => {
       await redisCommand(port, "SHUTDOWN SAVE").catch(() => "");
       await child.status;
+      await whileDown?.();
       child = spawn();
       await ready();
     },
