@@ -43,8 +43,19 @@ export async function* readEvents(
   const key = runEventsKey(run);
   const blockMs = options.blockMs ?? 500;
   let last = "0";
-  while (!options.signal?.aborted) {
-    const answer = await redis.xread("COUNT", 1000, "BLOCK", blockMs, "STREAMS", key, last);
+  const signal = options.signal;
+  // An abort ends a read at once: with Redis down, one would wait for it to come back.
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal?.aborted) resolve("aborted");
+    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
+  while (!signal?.aborted) {
+    const reading = redis.xread("COUNT", 1000, "BLOCK", blockMs, "STREAMS", key, last);
+    const answer = await Promise.race([reading, aborted]);
+    if (answer === "aborted") {
+      reading.catch(() => {}); // its connection is closed next, unanswered
+      return;
+    }
     if (answer === null) {
       // One command per idle wait: a Redis restarted empty (or flushed) has no run to wait for.
       if ((await redis.exists(runConfigKey(run))) === 0) {

@@ -22,6 +22,12 @@ export function connect(address: QueueAddress): Redis {
   return redis;
 }
 
+/** Closes a connection: QUIT when connected, else at once (a QUIT would wait for Redis to come back). */
+export async function disconnect(redis: Redis): Promise<void> {
+  if (redis.status !== "ready") return void redis.disconnect();
+  await redis.quit().catch(() => redis.disconnect());
+}
+
 /** Sends the `error` events of a client, or of a BullMQ queue, worker or flow producer, to the address's log. */
 export function logConnectionErrors(
   address: QueueAddress,

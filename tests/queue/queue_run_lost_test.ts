@@ -35,3 +35,26 @@ sanitizedTest("a watcher whose Redis restarts without the run says so and exits 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+sanitizedTest("a watcher stops at the first SIGTERM while Redis is down", async () => {
+  const redis = await startRedis();
+  const api = await startFakeApi({ volumes: CANON.volumes });
+  const dir = await Deno.makeTempDir({ prefix: "queue-watch-down-" });
+  try {
+    const run = await enqueue(redis.url, api.apiUrl, join(dir, "out"), "-s", "pgp");
+    const watching = startWatch(redis.url, run, "default", "--log", join(dir, "watch.ndjson"));
+    while (!(await exists(join(dir, "watch.ndjson")))) await _sleep(20);
+    let stopped: Awaited<ReturnType<typeof watching.stop>> | undefined;
+    await redis.restart(async () => {
+      await watching.waitFor(/ECONNREFUSED.*\(reconnecting\)\n/);
+      stopped = await watching.stop();
+    });
+    assert.equal(stopped!.code, 130, stopped!.stderr);
+    assert.equal(JSON.parse(stopped!.stdout).run, run);
+    assert.ok(!/Unhandled|^\s+at /m.test(stopped!.stderr), stopped!.stderr);
+  } finally {
+    await api.close();
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
