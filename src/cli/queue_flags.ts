@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseQueueAddress, type QueueAddress } from "../queue/connection.ts";
+import { parseQueueAddress, type QueueAddress, withConnectionLog } from "../queue/connection.ts";
 import { isRunId } from "../queue/names.ts";
 import { UsageError } from "./flags.ts";
 
@@ -20,6 +20,26 @@ export function queueFlag(value: string): QueueAddress {
   } catch (error) {
     throw new UsageError(`Invalid --queue "${value}": ${(error as Error).message}`);
   }
+}
+
+/**
+ * `--queue redis://HOST:6379`, parsed, once its Redis answered in the
+ * database it names (within a few seconds, no retry), with the errors of
+ * every connection the command then opens logged as one line each. Loads
+ * the Redis client: call it only in a queue command.
+ *
+ * @throws {UsageError} for an address that is not a Redis URL.
+ * @throws {RedisUnreachableError} (exit 2) when Redis does not answer, or
+ *   refuses the password or the database.
+ */
+export async function reachQueue(
+  value: string,
+  stderr: (text: string) => void,
+): Promise<QueueAddress> {
+  const address = queueFlag(value);
+  const { probeRedis } = await import("../queue/redis_client.ts");
+  await probeRedis(address);
+  return withConnectionLog(address, (line) => stderr(line + "\n"));
 }
 
 /**

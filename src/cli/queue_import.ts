@@ -17,7 +17,7 @@ import { formatSummary } from "../progress/summary.ts";
 import { systemClock } from "../exec/clock.ts";
 import { UsageError } from "./flags.ts";
 import { type CliDeps, EXIT } from "./options.ts";
-import { queueFlag, runFlag } from "./queue_flags.ts";
+import { queueFlag, reachQueue, runFlag } from "./queue_flags.ts";
 import { runStatePlan, type ServedRun, type ServeSettings, startServedRun } from "./serve_run.ts";
 
 /** The queue flags of `import`. */
@@ -117,7 +117,8 @@ export async function queueImport(
   inputs: QueueImportInputs,
   deps: CliDeps,
 ): Promise<number> {
-  const address = queueFlag(options.queue);
+  // Before anything is enqueued or written: Redis answers, in the address's database.
+  const address = await reachQueue(options.queue, deps.stderr);
   // Loaded only here: BullMQ and ioredis are no part of an import in one process.
   if (options.enqueue) {
     const { enqueueRun } = await import("../queue/enqueue.ts");

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { type Command, Option } from "commander";
 import { durationFlag, UsageError } from "./flags.ts";
 import { addCommonOptions, type CliDeps, EXIT, loadInputs } from "./options.ts";
-import { queueFlag } from "./queue_flags.ts";
+import { queueFlag, reachQueue } from "./queue_flags.ts";
 
 /** The flags of `worker`. */
 export interface WorkerFlags {
@@ -94,7 +94,7 @@ export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promis
       );
     }
   }
-  const address = queueFlag(options.queue);
+  queueFlag(options.queue);
   const stallTimeoutMs = durationFlag("--stall-timeout", options.stallTimeout);
   if (stallTimeoutMs < STALL_TIMEOUT_MS.min || stallTimeoutMs > STALL_TIMEOUT_MS.max) {
     throw new UsageError(
@@ -108,6 +108,7 @@ export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promis
     const problem = await outDirProblem(options.out);
     if (problem !== undefined) throw new UsageError(problem);
   }
+  const address = await reachQueue(options.queue, deps.stderr);
   // Loaded only here, so that no other command loads BullMQ and ioredis.
   const { startQueueWorker } = await import("../queue/worker.ts");
   const worker = await startQueueWorker({

@@ -14,6 +14,70 @@ export interface QueueAddress {
   readonly label: string;
   /** What ioredis (and so BullMQ) connects with. */
   readonly options: RedisOptions;
+  /**
+   * Told every error of a connection to this address (a lost connection, a
+   * refused reconnect) and every reconnect: see {@linkcode withConnectionLog}.
+   * @default nothing is told (the errors are still handled: no stack is printed)
+   */
+  readonly connectionLog?: ConnectionLog;
+}
+
+/** Where the connections of an address report their errors and reconnects. */
+export interface ConnectionLog {
+  /** A connection failed (ioredis goes on reconnecting on its own). */
+  error(error: Error): void;
+  /** A connection is ready again. */
+  ready(): void;
+}
+
+/** How long a message already logged is not logged again, ms. */
+export const CONNECTION_LOG_QUIET_MS = 60_000;
+
+/**
+ * The address with the errors of its connections logged as one line each:
+ * a message logged once is not logged again for a minute however often the
+ * connections retry, and once a connection is ready again that is logged,
+ * once.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseQueueAddress, withConnectionLog } from "./connection.ts";
+ * const lines: string[] = [];
+ * const address = withConnectionLog(parseQueueAddress("redis://:pw@10.0.0.5"), (l) => lines.push(l));
+ * for (let i = 0; i < 3; i++) address.connectionLog!.error(new Error("connect ECONNREFUSED"));
+ * address.connectionLog!.ready();
+ * assert.deepEqual(lines, [
+ *   "Redis at redis://:***@10.0.0.5: connect ECONNREFUSED (reconnecting)",
+ *   "Redis at redis://:***@10.0.0.5: connected again",
+ * ]);
+ * ```
+ */
+export function withConnectionLog(
+  address: QueueAddress,
+  log: (line: string) => void,
+  now: () => number = Date.now,
+): QueueAddress {
+  // Each message by when it was last logged, until a connection is ready again.
+  const logged = new Map<string, number>();
+  return {
+    ...address,
+    connectionLog: {
+      error: (error) => {
+        const message = error.message;
+        const last = logged.get(message);
+        const at = now();
+        if (last !== undefined && at - last < CONNECTION_LOG_QUIET_MS) return;
+        logged.set(message, at);
+        log(`Redis at ${address.label}: ${message} (reconnecting)`);
+      },
+      ready: () => {
+        if (logged.size === 0) return;
+        logged.clear();
+        log(`Redis at ${address.label}: connected again`);
+      },
+    },
+  };
 }
 
 /**

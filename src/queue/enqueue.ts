@@ -13,7 +13,7 @@ import { languageDir } from "../output/paths.ts";
 import { buildPlan, type Plan } from "../plan/planner.ts";
 import { resolveSelection, type SelectionInput } from "../plan/selection.ts";
 import type { QueueAddress } from "./connection.ts";
-import { connect } from "./redis_client.ts";
+import { connect, logConnectionErrors } from "./redis_client.ts";
 import { planChapterBytes } from "./disk.ts";
 import { runFlow } from "./flow.ts";
 import { KEY_PREFIX } from "./names.ts";
@@ -68,6 +68,7 @@ export async function enqueueRun(options: EnqueueOptions): Promise<EnqueueResult
   const diskBeforeBytes = (await planChapterBytes(planned, outDir)) ?? 0;
   const redis = connect(options.address);
   const flows = new FlowProducer({ connection: options.address.options, prefix: KEY_PREFIX });
+  logConnectionErrors(options.address, flows);
   try {
     const config = await saveRunConfig(redis, {
       run,

@@ -9,7 +9,11 @@
 
 import type { Redis } from "ioredis";
 import type { RunEvent } from "../exec/types.ts";
-import { runEventsKey } from "./names.ts";
+import { UserError } from "../exec/user_error.ts";
+import { runConfigKey, runEventsKey } from "./names.ts";
+
+/** A run whose settings left Redis while it was read: a Redis restarted without its data. */
+export class RunLostError extends UserError {}
 
 /** Appends one event to a run's stream. */
 export async function publishEvent(redis: Redis, run: string, event: RunEvent): Promise<void> {
@@ -27,6 +31,9 @@ export interface ReadEventsOptions {
 /**
  * A run's events from the first on, then each as it is published, until the
  * signal aborts. `redis` blocks while waiting: give it a connection of its own.
+ *
+ * @throws {RunLostError} (exit 1) when, after a wait with no event, the
+ *   run's settings are no longer in Redis: no event will come.
  */
 export async function* readEvents(
   redis: Redis,
@@ -36,9 +43,29 @@ export async function* readEvents(
   const key = runEventsKey(run);
   const blockMs = options.blockMs ?? 500;
   let last = "0";
-  while (!options.signal?.aborted) {
-    const answer = await redis.xread("COUNT", 1000, "BLOCK", blockMs, "STREAMS", key, last);
-    if (answer === null) continue;
+  const signal = options.signal;
+  // An abort ends a read at once: with Redis down, one would wait for it to come back.
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal?.aborted) resolve("aborted");
+    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
+  while (!signal?.aborted) {
+    const reading = redis.xread("COUNT", 1000, "BLOCK", blockMs, "STREAMS", key, last);
+    const answer = await Promise.race([reading, aborted]);
+    if (answer === "aborted") {
+      reading.catch(() => {}); // its connection is closed next, unanswered
+      return;
+    }
+    if (answer === null) {
+      // One command per idle wait: a Redis restarted empty (or flushed) has no run to wait for.
+      if ((await redis.exists(runConfigKey(run))) === 0) {
+        throw new RunLostError(
+          `Run ${run} is no longer in Redis (restarted without its data?): enqueue it again`,
+          { exitCode: 1 },
+        );
+      }
+      continue;
+    }
     for (const [, entries] of answer) {
       for (const [id, fields] of entries) {
         last = id;

@@ -20,7 +20,7 @@ import { type Summary, SummaryCollector } from "../progress/summary.ts";
 import type { SummaryDisk } from "../progress/summary_types.ts";
 import { UserError } from "../exec/user_error.ts";
 import type { QueueAddress } from "./connection.ts";
-import { connect } from "./redis_client.ts";
+import { connect, disconnect } from "./redis_client.ts";
 import { planChapterBytes } from "./disk.ts";
 import { readEvents } from "./events.ts";
 import { topNode } from "./names.ts";
@@ -162,7 +162,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     return { config, plan, summary, report, logPath, exitCode };
   } finally {
     log?.close();
-    await redis.quit().catch(() => redis.disconnect());
+    await disconnect(redis);
   }
 }
 

@@ -29,8 +29,8 @@ import { compileLimits } from "../plan/limits.ts";
 import { buildPlan } from "../plan/planner.ts";
 import { resolveSelection } from "../plan/selection.ts";
 import type { ChapterNode, PlanNode } from "../plan/types.ts";
-import type { QueueAddress } from "./connection.ts";
-import { connect } from "./redis_client.ts";
+import { type QueueAddress, withConnectionLog } from "./connection.ts";
+import { connect, logConnectionErrors } from "./redis_client.ts";
 import { publishEvent } from "./events.ts";
 import { BACKOFF_TYPE, type JobData } from "./flow.ts";
 import {
@@ -120,12 +120,17 @@ interface _RunContext {
  * @throws {QueueSetupError} when workers with other limits are connected to the queue.
  */
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<QueueWorker> {
-  const { address, profile } = options;
+  const { profile } = options;
   const limits = queueLimits(profile.name, compileLimits(profile));
   const log = options.log ?? (() => {});
+  // Its connections' errors, one line each (not one per retry), to the address's log, else to the worker's.
+  const address = options.address.connectionLog === undefined
+    ? withConnectionLog(options.address, log)
+    : options.address;
   const redis = connect(address);
   const connection = address.options;
   const chapterQueue = new Queue(CHAPTER_QUEUE, { connection, prefix: KEY_PREFIX });
+  logConnectionErrors(address, chapterQueue);
   const adaptive = profile.adaptive !== undefined;
   const stallMs = options.stallTimeoutMs ?? 30_000;
   let control: AdaptiveControl | undefined;
@@ -244,10 +249,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
     (job) => _runSink(job, { context, publish, redis, chapterQueue }),
     { ...common, concurrency: 4 },
   );
-  for (const worker of [chapters, manifests]) {
-    // ioredis reports a lost connection here; it reconnects on its own.
-    worker.on("error", (error) => log(`Queue connection: ${error.message}`));
-  }
+  // ioredis reports a lost connection here; it reconnects on its own.
+  for (const worker of [chapters, manifests]) logConnectionErrors(address, worker);
   await Promise.all([chapters.waitUntilReady(), manifests.waitUntilReady()]);
 
   // A Redis restarted empty (no persistence, or a failover to an empty

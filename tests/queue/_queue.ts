@@ -54,9 +54,12 @@ export interface RedisServer {
   readonly url: string;
   /**
    * Saves its data (SHUTDOWN SAVE), stops, and starts again on the same port
-   * with it; with `empty`, drops it (SHUTDOWN NOSAVE) and starts with none.
+   * with it; with `empty`, drops it (SHUTDOWN NOSAVE) and starts with none;
+   * `whileDown` runs (and is awaited) once it stopped.
    */
-  restart(options?: { readonly empty?: boolean }): Promise<void>;
+  restart(
+    options?: { readonly empty?: boolean; readonly whileDown?: () => Promise<void> },
+  ): Promise<void>;
   /** Stops it and removes its folder. */
   stop(): Promise<void>;
 }
@@ -119,6 +122,7 @@ export async function startRedis(): Promise<RedisServer> {
       await redisCommand(port, empty ? "SHUTDOWN NOSAVE" : "SHUTDOWN SAVE").catch(() => "");
       await child.status;
       if (empty) await Deno.remove(join(dir, "dump.rdb")).catch(() => {});
+      await options?.whileDown?.();
       child = spawn();
       await ready();
     },
