@@ -103,12 +103,13 @@ export async function workerCommand(options: WorkerFlags, deps: CliDeps): Promis
     );
   }
   const { profile } = await loadInputs(options);
+  // Redis first: a worker that cannot reach it writes nothing, not even its --out.
+  const address = await reachQueue(options.queue, deps.stderr);
   // Before taking any job: every chapter and manifest of every run would fail there.
   if (options.out !== undefined) {
     const problem = await outDirProblem(options.out);
     if (problem !== undefined) throw new UsageError(problem);
   }
-  const address = await reachQueue(options.queue, deps.stderr);
   // Loaded only here, so that no other command loads BullMQ and ioredis.
   const { startQueueWorker } = await import("../queue/worker.ts");
   const worker = await startQueueWorker({
