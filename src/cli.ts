@@ -15,7 +15,7 @@ import { addBenchProfilesCommand } from "./cli/bench_profiles_command.ts";
 import { addDemoCommand } from "./cli/demo_command.ts";
 import { addExportCommand } from "./cli/export_command.ts";
 import { addImportCommand } from "./cli/import_command.ts";
-import { listenForInterrupts, NoticeBoard } from "./cli/interrupt.ts";
+import { interruptNotice, listenForInterrupts, NoticeBoard } from "./cli/interrupt.ts";
 import { type CliDeps, EXIT } from "./cli/options.ts";
 import { addPlanCommand } from "./cli/plan_command.ts";
 import { addReportCommand } from "./cli/report_command.ts";
@@ -114,9 +114,7 @@ if (import.meta.main) {
   const stopListening = listenForInterrupts({
     signals: Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"],
     onStop: () => {
-      notices.say(
-        "Interrupted: finishing manifests (Ctrl-C again after a second to quit at once)\n",
-      );
+      notices.say(interruptNotice(Deno.args));
       controller.abort(new DOMException("Interrupted by signal", "AbortError"));
     },
     onQuit: () => Deno.exit(EXIT.interrupted),

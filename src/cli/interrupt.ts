@@ -31,6 +31,28 @@ import { type Clock, systemClock } from "../exec/clock.ts";
 export const DUPLICATE_SIGNAL_WINDOW_MS = 1000;
 
 /**
+ * The notice of the first Ctrl-C for the command `args` runs: a watcher
+ * (`import --queue URL --watch RUN`) only stops following the run, which goes
+ * on in its workers; any other command finishes its manifests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { interruptNotice } from "./interrupt.ts";
+ * assert.match(interruptNotice(["import", "--queue", "redis://h", "--watch", "r1"]), /stopping watching/);
+ * assert.match(interruptNotice(["import", "-s", "pgp"]), /finishing manifests/);
+ * ```
+ */
+export function interruptNotice(args: readonly string[]): string {
+  const quit = "(Ctrl-C again after a second to quit at once)";
+  const watching = args[0] === "import" &&
+    args.some((arg) => arg === "--watch" || arg.startsWith("--watch="));
+  return watching
+    ? `Interrupted: stopping watching; the run goes on in its workers ${quit}\n`
+    : `Interrupted: finishing manifests ${quit}\n`;
+}
+
+/**
  * What a signal means:
  * - `"stop"`: the first one; stop starting work, finish the manifests, print the summary.
  * - `"copy"`: within the window of the first; the same keystroke again, ignore it.

@@ -22,11 +22,16 @@ export interface ReadEventsOptions {
   readonly signal?: AbortSignal;
   /** The longest one read waits for new events, ms. @default 500 */
   readonly blockMs?: number;
+  /**
+   * Asked each time a read finds no new event (every event so far has been
+   * yielded): true ends the reading. @default never
+   */
+  readonly idle?: () => Promise<boolean>;
 }
 
 /**
  * A run's events from the first on, then each as it is published, until the
- * signal aborts. `redis` blocks while waiting: give it a connection of its own.
+ * signal aborts or `idle` says the run is over. `redis` blocks while waiting: give it a connection of its own.
  */
 export async function* readEvents(
   redis: Redis,
@@ -38,7 +43,10 @@ export async function* readEvents(
   let last = "0";
   while (!options.signal?.aborted) {
     const answer = await redis.xread("COUNT", 1000, "BLOCK", blockMs, "STREAMS", key, last);
-    if (answer === null) continue;
+    if (answer === null) {
+      if (await options.idle?.()) return;
+      continue;
+    }
     for (const [, entries] of answer) {
       for (const [id, fields] of entries) {
         last = id;
