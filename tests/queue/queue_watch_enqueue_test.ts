@@ -220,6 +220,67 @@ sanitizedTest(
         ),
       );
       assert.doesNotMatch(stdout, /not reached/);
+      const stderr = new TextDecoder().decode(done.stderr);
+      assert.match(stderr, /Interrupted: stopping watching; the run goes on in its workers/);
+      assert.doesNotMatch(stderr, /finishing manifests/);
+    } finally {
+      await api.close();
+      await redis.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
+sanitizedTest(
+  "a watcher's -o is this host's mount of the run's output folder: its default log goes there",
+  async () => {
+    const redis = await startRedis();
+    const api = await startFakeApi({ volumes: CANON.volumes });
+    const dir = await Deno.makeTempDir({ prefix: "queue-watch-out-" });
+    try {
+      const out = join(dir, "out");
+      const mount = join(dir, "mount");
+      const run = await enqueue(redis.url, api.apiUrl, out, "--only", "pgp/abr/1");
+      // No worker: the watcher follows the waiting run until stopped.
+      const child = new Deno.Command(Deno.execPath(), {
+        args: cliArgs(
+          "import",
+          "-m",
+          MANIFEST_PATH,
+          "--queue",
+          redis.url,
+          "--watch",
+          run,
+          "-o",
+          mount,
+          "-q",
+        ),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const output = child.output();
+      const logsIn = async (folder: string) => {
+        const names: string[] = [];
+        try {
+          for await (const entry of Deno.readDir(join(folder, ".import", "runs"))) {
+            names.push(entry.name);
+          }
+        } catch {
+          // Not made (yet).
+        }
+        return names;
+      };
+      // Its log is opened in one of the two folders once it has read the run.
+      while ((await logsIn(mount)).length + (await logsIn(out)).length === 0) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      child.kill("SIGTERM");
+      const done = await output;
+      assert.equal(done.code, 130, new TextDecoder().decode(done.stderr));
+      assert.equal((await logsIn(mount)).length, 1, "the log is under the watcher's -o");
+      assert.deepEqual(await logsIn(out), []);
+      assert.match(new TextDecoder().decode(done.stdout), /-o .*mount to follow it again/);
     } finally {
       await api.close();
       await redis.stop();
