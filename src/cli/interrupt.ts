@@ -31,6 +31,30 @@ import { type Clock, systemClock } from "../exec/clock.ts";
 export const DUPLICATE_SIGNAL_WINDOW_MS = 1000;
 
 /**
+ * The notice of the first Ctrl-C for the command `args` runs: a watcher
+ * (`import --queue URL --watch RUN`) only stops following the run, which goes
+ * on in its workers; a worker finishes its jobs in hand; any other command
+ * finishes its manifests.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { interruptNotice } from "./interrupt.ts";
+ * assert.match(interruptNotice(["import", "--queue", "redis://h", "--watch", "r1"]), /stopping watching/);
+ * assert.match(interruptNotice(["worker", "--queue", "redis://h:6379"]), /the jobs in hand/);
+ * assert.match(interruptNotice(["import", "-s", "pgp"]), /finishing manifests/);
+ * ```
+ */
+export function interruptNotice(args: readonly string[]): string {
+  const quit = "(Ctrl-C again after a second to quit at once)";
+  const watching = args[0] === "import" &&
+    args.some((arg) => arg === "--watch" || arg.startsWith("--watch="));
+  if (watching) return `Interrupted: stopping watching; the run goes on in its workers ${quit}\n`;
+  if (args[0] === "worker") return `Interrupted: finishing the jobs in hand ${quit}\n`;
+  return `Interrupted: finishing manifests ${quit}\n`;
+}
+
+/**
  * What a signal means:
  * - `"stop"`: the first one; stop starting work, finish the manifests, print the summary.
  * - `"copy"`: within the window of the first; the same keystroke again, ignore it.
@@ -87,23 +111,6 @@ export class InterruptCounter {
     }
     return now - this.#firstAt >= this.#windowMs ? "quit" : "copy";
   }
-}
-
-/**
- * The notice printed on the first Ctrl-C or SIGTERM, by what the command
- * line runs: a worker finishes the jobs it holds; an import, the manifests.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { interruptNotice } from "./interrupt.ts";
- * assert.match(interruptNotice(["worker", "--queue", "redis://h:6379"]), /the jobs in hand/);
- * assert.match(interruptNotice(["import", "-s", "bofm"]), /finishing manifests/);
- * ```
- */
-export function interruptNotice(args: readonly string[]): string {
-  const doing = args[0] === "worker" ? "the jobs in hand" : "manifests";
-  return `Interrupted: finishing ${doing} (Ctrl-C again after a second to quit at once)\n`;
 }
 
 /** The options of {@link listenForInterrupts}. */

@@ -34,6 +34,12 @@ export interface QueueImportFlags {
   failFast?: boolean;
   compress?: string;
   serve?: string;
+  out?: string;
+  source?: string[];
+  only?: string[];
+  apiUrl?: string;
+  lang?: string;
+  profile?: string;
 }
 
 /** Flags that have no meaning on a queue run. */
@@ -42,6 +48,14 @@ const _IN_PROCESS_ONLY = [
   ["refresh", "--refresh"],
   ["retryFailed", "--retry-failed"],
   ["failFast", "--fail-fast"],
+] as const;
+
+/** Flags whose setting a run takes at enqueue, which a watcher cannot change. */
+const _SET_AT_ENQUEUE = [
+  ["source", "--source"],
+  ["only", "--only"],
+  ["apiUrl", "--api-url"],
+  ["lang", "--lang"],
 ] as const;
 
 /** What the import command resolved before choosing how to run. */
@@ -95,6 +109,15 @@ export function checkQueueFlags(options: QueueImportFlags): void {
       "Cannot use --compress with --watch: the run's compression is set when it is enqueued",
     );
   }
+  if (options.watch !== undefined) {
+    for (const [key, flag] of _SET_AT_ENQUEUE) {
+      if (options[key] !== undefined) {
+        throw new UsageError(
+          `Cannot use ${flag} with --watch: the run's selection/API/languages were set when it was enqueued`,
+        );
+      }
+    }
+  }
   if (options.enqueue && options.serve !== undefined) {
     throw new UsageError(
       "Cannot use --serve with --enqueue: serve the run from its watcher (--watch RUN --serve [HOST:]PORT)",
@@ -111,9 +134,46 @@ export function checkQueueFlags(options: QueueImportFlags): void {
   }
 }
 
+/**
+ * The command line that follows a run again after its watcher was stopped:
+ * the same queue, run, manifest, profile, output folder and log.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { watchCommand } from "./queue_import.ts";
+ * assert.equal(
+ *   watchCommand("redis://127.0.0.1:6379", "r1", { profile: "fast", log: "my log.ndjson" }),
+ *   "deno task import --queue redis://127.0.0.1:6379 --watch r1 -p fast --log 'my log.ndjson'",
+ * );
+ * ```
+ */
+export function watchCommand(
+  queue: string,
+  run: string,
+  options: QueueImportFlags & { readonly manifest?: string },
+): string {
+  const words = ["deno task import", "--queue", _shellWord(queue), "--watch", _shellWord(run)];
+  const flag = (name: string, value: string | undefined) => {
+    if (value !== undefined) words.push(name, _shellWord(value));
+  };
+  if (options.manifest !== undefined && options.manifest !== "./import.yaml") {
+    flag("-m", options.manifest);
+  }
+  flag("-p", options.profile);
+  flag("-o", options.out);
+  flag("--log", options.log);
+  return words.join(" ");
+}
+
+// A word as a POSIX shell reads it back: quoted unless plainly safe.
+function _shellWord(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
 /** Enqueues or watches a queue run; returns the exit code. */
 export async function queueImport(
-  options: QueueImportFlags & { queue: string },
+  options: QueueImportFlags & { queue: string; manifest?: string },
   inputs: QueueImportInputs,
   deps: CliDeps,
 ): Promise<number> {
@@ -131,8 +191,11 @@ export async function queueImport(
       compress: inputs.compress,
       run: options.run,
     });
+    const chapters = plan.counts.chapters;
     deps.stderr(
-      `Enqueued run ${config.run}: ${plan.counts.chapters} chapters into ${config.outDir} ` +
+      `Enqueued run ${config.run}: ${chapters} chapter${
+        chapters === 1 ? "" : "s"
+      } into ${config.outDir} ` +
         `(jobs already queued are kept as they are)\n`,
     );
     deps.stdout(config.run + "\n");
@@ -148,6 +211,8 @@ export async function queueImport(
       run: options.watch!,
       profile: inputs.profile,
       log: options.log,
+      // -o: this host's mount of the run's output folder, as a worker's.
+      ...(options.out === undefined ? {} : { outDir: inputs.outDir }),
       signal: deps.signal,
       onEvent: (event) => view?.handle(event),
       onPlan: (plan) => {
@@ -175,9 +240,8 @@ export async function queueImport(
           "\n",
       );
     } else {
-      const resumeCommand =
-        `deno task import --queue ${address.label} --watch ${result.config.run}`;
-      deps.stdout(formatSummary(result.summary, { color: false, resumeCommand }));
+      const again = watchCommand(address.label, result.config.run, options);
+      deps.stdout(formatSummary(result.summary, { color: false, watchCommand: again }));
       if (result.logPath) deps.stdout(`Progress log: ${result.logPath}\n`);
     }
     await server?.linger(deps.signal);

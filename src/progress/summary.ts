@@ -138,6 +138,12 @@ export interface FormatSummaryOptions {
   readonly retryCommand?: string;
   /** The command that resumes an interrupted run. @default "run the same command again" */
   readonly resumeCommand?: string;
+  /**
+   * The command that follows a queue run again, for a watcher: an interrupted
+   * watch stopped only the watching (the run goes on in its workers), and
+   * says so instead of what is left to resume. @default none: the run itself was stopped
+   */
+  readonly watchCommand?: string;
   /** What is not available in which language, one line each (`ceb ot: HTTP 404`). @default none */
   readonly notAvailable?: readonly string[];
   /**
@@ -234,7 +240,13 @@ export function formatSummary(summary: Summary, options: FormatSummaryOptions): 
     );
   }
   if (summary.rate !== undefined) lines.push(_formatRate(summary.rate));
-  if (summary.interrupted) {
+  if (summary.interrupted && options.watchCommand !== undefined) {
+    lines.push(paint(
+      `Stopped watching: the run goes on in its workers; ${options.watchCommand} to follow it again.`,
+      "yellow",
+      color,
+    ));
+  } else if (summary.interrupted) {
     const done = c.imported + c.skipped;
     const left = c.total - done - c.failed;
     const resume = options.resumeCommand ?? "run the same command again";

@@ -26,14 +26,19 @@ export interface ReadEventsOptions {
   readonly signal?: AbortSignal;
   /** The longest one read waits for new events, ms. @default 500 */
   readonly blockMs?: number;
+  /**
+   * Asked each time a read finds no new event (every event so far has been
+   * yielded): true ends the reading. @default never
+   */
+  readonly idle?: () => Promise<boolean>;
 }
 
 /**
  * A run's events from the first on, then each as it is published, until the
- * signal aborts. `redis` blocks while waiting: give it a connection of its own.
+ * signal aborts or `idle` says the run is over. `redis` blocks while waiting: give it a connection of its own.
  *
  * @throws {RunLostError} (exit 1) when, after a wait with no event, the
- *   run's settings are no longer in Redis: no event will come.
+ *   run is not over and its settings are no longer in Redis: no event will come.
  */
 export async function* readEvents(
   redis: Redis,
@@ -57,6 +62,7 @@ export async function* readEvents(
       return;
     }
     if (answer === null) {
+      if (await options.idle?.()) return;
       // One command per idle wait: a Redis restarted empty (or flushed) has no run to wait for.
       if ((await redis.exists(runConfigKey(run))) === 0) {
         throw new RunLostError(

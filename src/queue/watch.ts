@@ -7,7 +7,9 @@
  * @module
  */
 
+import { Queue } from "bullmq";
 import { boundBooks, runHeader } from "../importer.ts";
+import { logPathProblem } from "../import_setup.ts";
 import type { Outcome, RunEvent, RunReport } from "../exec/types.ts";
 import type { Profile } from "../manifest/types.ts";
 import { compileLimits } from "../plan/limits.ts";
@@ -20,10 +22,10 @@ import { type Summary, SummaryCollector } from "../progress/summary.ts";
 import type { SummaryDisk } from "../progress/summary_types.ts";
 import { UserError } from "../exec/user_error.ts";
 import type { QueueAddress } from "./connection.ts";
-import { connect, disconnect } from "./redis_client.ts";
+import { connect, disconnect, logConnectionErrors } from "./redis_client.ts";
 import { planChapterBytes } from "./disk.ts";
 import { readEvents } from "./events.ts";
-import { topNode } from "./names.ts";
+import { jobIdOf, KEY_PREFIX, MANIFEST_QUEUE, topNode } from "./names.ts";
 import { loadRunConfig, type RunConfig } from "./run_config.ts";
 
 /** Options of {@linkcode watchRun}. */
@@ -36,6 +38,12 @@ export interface WatchOptions {
   readonly profile: Profile;
   /** Progress log path; `false` for none. @default `<out>/.import/runs/<start>.ndjson` */
   readonly log?: string | false;
+  /**
+   * The run's output folder as this host mounts it: where the default log
+   * goes and the chapter files' bytes are counted. @default the path the run
+   * was enqueued with
+   */
+  readonly outDir?: string;
   /** Called with the run's plan once it is read, before the first event. */
   readonly onPlan?: (plan: Plan) => void;
   /** Another sink of the run's events (e.g. a terminal view). */
@@ -75,15 +83,30 @@ export interface WatchResult {
 /** A run that is not in Redis. */
 export class UnknownRunError extends UserError {}
 
+/** A progress log the watcher may not write (a directory, a file that is not a log). */
+export class WatchSetupError extends UserError {}
+
 /**
  * Watches a run to its end (or until `signal` aborts). Events a worker
  * published twice (a job it finished as it was killed, run again by the
  * worker that took it over) count once.
  *
+ * The watch ends when the run's top job (its root manifest, or the
+ * languages manifest of a run of several) has ended, done or failed: at its
+ * event, or, should no worker have published one (a job failed before it
+ * could), once BullMQ has it completed or failed and every event is read.
+ *
  * @throws {UnknownRunError} when no run of that id was enqueued.
+ * @throws {WatchSetupError} when the log path is a directory, under a file,
+ *   or a file that is not a progress log; nothing is read or written then.
  */
 export async function watchRun(options: WatchOptions): Promise<WatchResult> {
   const redis = connect(options.address);
+  const manifests = new Queue(MANIFEST_QUEUE, {
+    connection: options.address.options,
+    prefix: KEY_PREFIX,
+  });
+  logConnectionErrors(options.address, manifests);
   let log: ProgressLog | undefined;
   try {
     const config = await loadRunConfig(redis, options.run);
@@ -93,6 +116,13 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
       );
     }
     const { manifest } = config;
+    const outDir = options.outDir ?? config.outDir;
+    const logPath = options.log === false
+      ? undefined
+      : options.log ?? defaultLogPath(outDir, new Date((options.now ?? Date.now)()));
+    // As an import in one process checks it: before any event is read or record written.
+    const problem = logPath === undefined ? undefined : await logPathProblem(logPath);
+    if (problem !== undefined) throw new WatchSetupError(problem);
     const plan = buildPlan(manifest, resolveSelection(manifest, config.selection));
     options.onPlan?.(plan);
     const records = await options.recordSink?.(plan, config);
@@ -113,9 +143,6 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
       books: (notRequested) => boundBooks(plan, chapters, notRequested),
       disk: () => disk,
     });
-    const logPath = options.log === false
-      ? undefined
-      : options.log ?? defaultLogPath(config.outDir, new Date((options.now ?? Date.now)()));
     if (logPath !== undefined) log = await ProgressLog.open(logPath);
     const header = runHeader(
       {
@@ -125,7 +152,7 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
         serveUrl: records?.serveUrl,
       },
       plan,
-      config.outDir,
+      outDir,
       limits,
     );
     // The log and the record sink ask for the summary at run-end, once the collector has it.
@@ -143,16 +170,44 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     emit({ type: "run-start", at: config.enqueuedAt, nodes, tasks, sinks: nodes - tasks });
 
     const tally = new _Tally();
-    const root = topNode(plan.dag.nodes)!.id;
-    for await (const event of readEvents(redis, options.run, { signal: options.signal })) {
+    const top = topNode(plan.dag.nodes)!;
+    const root = top.id;
+    const rootJob = jobIdOf(options.run, manifest.source.lang, top);
+    // Asked once every event so far is read: a worker publishes a job's end before BullMQ has it.
+    let ended: "completed" | "failed" | undefined;
+    const idle = async () => {
+      const state = await manifests.getJobState(rootJob);
+      if (state === "completed" || state === "failed") ended = state;
+      return ended !== undefined;
+    };
+    const reading = readEvents(redis, options.run, { signal: options.signal, idle });
+    let rootEnded = false;
+    for await (const event of reading) {
       if (!tally.add(event)) continue;
       emit(event);
-      if ((event.type === "task-done" || event.type === "task-failed") && event.id === root) break;
+      if ((event.type === "task-done" || event.type === "task-failed") && event.id === root) {
+        rootEnded = true;
+        break;
+      }
+    }
+    if (!rootEnded && ended === "failed") {
+      // Failed for good with no event of its end: the summary lists it with BullMQ's reason.
+      const job = await manifests.getJob(rootJob);
+      const failure: RunEvent = {
+        type: "task-failed",
+        at: job?.finishedOn ?? tally.lastAt,
+        id: root,
+        kind: top.kind,
+        attempts: Math.max(1, job?.attemptsMade ?? 1),
+        reason: job?.failedReason || "the job failed (no reason recorded)",
+        permanent: false,
+      };
+      if (tally.add(failure)) emit(failure);
     }
     const interrupted = options.signal?.aborted ?? false;
     const report = tally.report(nodes, config.enqueuedAt, interrupted);
     if (disk !== undefined) {
-      const after = await planChapterBytes(plan, config.outDir);
+      const after = await planChapterBytes(plan, outDir);
       // A watcher that does not see the folder has no bytes to tell.
       disk = after === undefined ? undefined : { ...disk, afterBytes: after };
     }
@@ -162,6 +217,8 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     return { config, plan, summary, report, logPath, exitCode };
   } finally {
     log?.close();
+    // With Redis down, close() would wait for it to come back.
+    await (redis.status === "ready" ? manifests.close() : manifests.disconnect());
     await disconnect(redis);
   }
 }
