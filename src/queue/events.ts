@@ -62,9 +62,13 @@ export async function* readEvents(
       return;
     }
     if (answer === null) {
-      if (await options.idle?.()) return;
+      // Each check raced with the abort too: with Redis down it waits for it to come back.
+      const over = await Promise.race([options.idle?.() ?? false, aborted]);
+      if (over === "aborted" || over) return;
       // One command per idle wait: a Redis restarted empty (or flushed) has no run to wait for.
-      if ((await redis.exists(runConfigKey(run))) === 0) {
+      const left = await Promise.race([redis.exists(runConfigKey(run)), aborted]);
+      if (left === "aborted") return;
+      if (left === 0) {
         throw new RunLostError(
           `Run ${run} is no longer in Redis (restarted without its data?): enqueue it again`,
           { exitCode: 1 },

@@ -7,7 +7,6 @@
  * @module
  */
 
-import { Queue } from "bullmq";
 import { boundBooks, runHeader } from "../importer.ts";
 import { logPathProblem } from "../import_setup.ts";
 import type { Outcome, RunEvent, RunReport } from "../exec/types.ts";
@@ -22,7 +21,7 @@ import { type Summary, SummaryCollector } from "../progress/summary.ts";
 import type { SummaryDisk } from "../progress/summary_types.ts";
 import { UserError } from "../exec/user_error.ts";
 import type { QueueAddress } from "./connection.ts";
-import { connect, disconnect, logConnectionErrors } from "./redis_client.ts";
+import { connect, disconnect } from "./redis_client.ts";
 import { planChapterBytes } from "./disk.ts";
 import { readEvents } from "./events.ts";
 import { jobIdOf, KEY_PREFIX, MANIFEST_QUEUE, topNode } from "./names.ts";
@@ -102,11 +101,6 @@ export class WatchSetupError extends UserError {}
  */
 export async function watchRun(options: WatchOptions): Promise<WatchResult> {
   const redis = connect(options.address);
-  const manifests = new Queue(MANIFEST_QUEUE, {
-    connection: options.address.options,
-    prefix: KEY_PREFIX,
-  });
-  logConnectionErrors(options.address, manifests);
   let log: ProgressLog | undefined;
   try {
     const config = await loadRunConfig(redis, options.run);
@@ -175,9 +169,17 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     const rootJob = jobIdOf(options.run, manifest.source.lang, top);
     // Asked once every event so far is read: a worker publishes a job's end before BullMQ has it.
     let ended: "completed" | "failed" | undefined;
+    // Read from BullMQ's sets of ended jobs with the watcher's own connection:
+    // a queue object of its own would wait for a Redis that is down, where
+    // this read is raced with the watch's signal.
+    const ends = `${KEY_PREFIX}:${MANIFEST_QUEUE}`;
     const idle = async () => {
-      const state = await manifests.getJobState(rootJob);
-      if (state === "completed" || state === "failed") ended = state;
+      const [completed, failed] = await Promise.all([
+        redis.zscore(`${ends}:completed`, rootJob),
+        redis.zscore(`${ends}:failed`, rootJob),
+      ]);
+      if (completed !== null) ended = "completed";
+      else if (failed !== null) ended = "failed";
       return ended !== undefined;
     };
     const reading = readEvents(redis, options.run, { signal: options.signal, idle });
@@ -192,14 +194,21 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     }
     if (!rootEnded && ended === "failed") {
       // Failed for good with no event of its end: the summary lists it with BullMQ's reason.
-      const job = await manifests.getJob(rootJob);
+      // BullMQ 5 keeps the attempts made as `atm` (older jobs: `attemptsMade`).
+      const [finishedOn, atm, attemptsMade, failedReason] = await redis.hmget(
+        `${ends}:${rootJob}`,
+        "finishedOn",
+        "atm",
+        "attemptsMade",
+        "failedReason",
+      );
       const failure: RunEvent = {
         type: "task-failed",
-        at: job?.finishedOn ?? tally.lastAt,
+        at: finishedOn === null ? tally.lastAt : Number(finishedOn),
         id: root,
         kind: top.kind,
-        attempts: Math.max(1, job?.attemptsMade ?? 1),
-        reason: job?.failedReason || "the job failed (no reason recorded)",
+        attempts: Math.max(1, Number(atm ?? attemptsMade ?? 1) || 1),
+        reason: failedReason || "the job failed (no reason recorded)",
         permanent: false,
       };
       if (tally.add(failure)) emit(failure);
@@ -217,8 +226,6 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
     return { config, plan, summary, report, logPath, exitCode };
   } finally {
     log?.close();
-    // With Redis down, close() would wait for it to come back.
-    await (redis.status === "ready" ? manifests.close() : manifests.disconnect());
     await disconnect(redis);
   }
 }
