@@ -31,6 +31,12 @@ export interface ReadEventsOptions {
    * yielded): true ends the reading. @default never
    */
   readonly idle?: () => Promise<boolean>;
+  /**
+   * Whether the run still has jobs in Redis: a run whose settings are gone
+   * is lost only when it has none either (Redis restarted empty, flushed).
+   * @default none: lost with its settings
+   */
+  readonly queued?: () => Promise<boolean>;
 }
 
 /**
@@ -68,7 +74,10 @@ export async function* readEvents(
       // One command per idle wait: a Redis restarted empty (or flushed) has no run to wait for.
       const left = await Promise.race([redis.exists(runConfigKey(run)), aborted]);
       if (left === "aborted") return;
-      if (left === 0) {
+      // Settings gone but jobs left (deleted by hand, say): the jobs still end the run.
+      const queued = left === 0 ? await Promise.race([options.queued?.() ?? false, aborted]) : true;
+      if (queued === "aborted") return;
+      if (!queued) {
         throw new RunLostError(
           `Run ${run} is no longer in Redis (restarted without its data?): enqueue it again`,
           { exitCode: 1 },

@@ -182,7 +182,8 @@ export async function watchRun(options: WatchOptions): Promise<WatchResult> {
       else if (failed !== null) ended = "failed";
       return ended !== undefined;
     };
-    const reading = readEvents(redis, options.run, { signal: options.signal, idle });
+    const queued = async () => (await redis.exists(`${ends}:${rootJob}`)) === 1;
+    const reading = readEvents(redis, options.run, { signal: options.signal, idle, queued });
     let rootEnded = false;
     for await (const event of reading) {
       if (!tally.add(event)) continue;

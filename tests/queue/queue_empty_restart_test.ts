@@ -81,8 +81,9 @@ sanitizedTest(
       await redis.restart({ empty: true });
       // Back once the leader (or, later, a new election) sets it.
       while ((await window().catch(() => "")) !== "$3\r\n100") await _sleep(10);
-      // Put back by the leader itself, with the profile registered first.
-      assert.match(worker.stderr(), /the leader set its controller's again/);
+      // Put back by the leader itself, with the profile registered first (its line may
+      // reach the pipe after Redis has the window).
+      await worker.waitFor(/the leader set its controller's again/);
       assert.match(await redisCommand(redis.port, `EXISTS ${LIMITS_KEY}`), /^:1$/);
       const other = await refusedWorker({ queue: redis.url, profile: "conservative" });
       assert.equal(other.code, 2, other.stderr);
