@@ -17,10 +17,8 @@ import { QueueController, type QueueKnobs } from "./control.ts";
 import { publishEvent } from "./events.ts";
 import { campaign } from "./leader.ts";
 import { LEADER_KEY } from "./names.ts";
+import { setSharedLimits } from "./shared_limit.ts";
 import { type SignalSubscription, subscribeSignals } from "./signals.ts";
-
-/** Rate-limiter settings that limit nothing, so that a `Retry-After` pause still holds. */
-export const UNLIMITED_LIMITER = { max: 1_000_000, duration: 1000 } as const;
 
 /** A run whose signal came within this long gets the controller's changes in its events, ms. */
 const _RECENT_RUN_MS = 60_000;
@@ -69,13 +67,9 @@ export async function joinAdaptiveControl(
   const { redis, chapterQueue, profile, log } = options;
   const token = `${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const knobs: QueueKnobs = {
-    setLimiter: async (limiter) => {
-      const { max, duration } = limiter ?? UNLIMITED_LIMITER;
-      await chapterQueue.setGlobalRateLimit(max, duration);
-    },
+    setLimiter: (limiter) => setSharedLimits(chapterQueue, { window: limiter }),
     setMaxInFlight: async (maxInFlight) => {
-      if (Number.isFinite(maxInFlight)) await chapterQueue.setGlobalConcurrency(maxInFlight);
-      else await chapterQueue.removeGlobalConcurrency();
+      await setSharedLimits(chapterQueue, { maxInFlight });
       // A worker that found the queue at its cap waits for a marker: one
       // says there is room now (as BullMQ adds one when a job is added).
       await redis.zadd(chapterQueue.keys.marker, 0, "0");

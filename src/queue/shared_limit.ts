@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 
 /** A rate window: at most `max` job starts in each window of `duration` ms. */
@@ -60,4 +61,25 @@ export async function sharedWindow(redis: Redis, metaKey: string): Promise<RateW
   return max === null || duration === null
     ? undefined
     : { max: Number(max), duration: Number(duration) };
+}
+
+/**
+ * A window that limits nothing: a queue without a rate still needs one, for
+ * a `Retry-After`'s pause (`Queue.rateLimit`) to hold the workers (BullMQ
+ * checks the pause only on a queue that has a limit).
+ */
+export const UNLIMITED_WINDOW: RateWindow = { max: 1_000_000, duration: 1000 };
+
+/** Sets the chapter queue's one window (`UNLIMITED_WINDOW` for none) and in-flight cap. */
+export async function setSharedLimits(
+  queue: Queue,
+  limits: { readonly window?: RateWindow; readonly maxInFlight?: number },
+): Promise<void> {
+  if ("window" in limits) {
+    const { max, duration } = limits.window ?? UNLIMITED_WINDOW;
+    await queue.setGlobalRateLimit(max, duration);
+  }
+  if (limits.maxInFlight === undefined) return;
+  if (Number.isFinite(limits.maxInFlight)) await queue.setGlobalConcurrency(limits.maxInFlight);
+  else await queue.removeGlobalConcurrency();
 }

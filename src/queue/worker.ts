@@ -49,9 +49,15 @@ import {
 } from "./names.ts";
 import { type NotAvailable, notAvailableScope, REFERENCE_LANG } from "../source/not_available.ts";
 import { loadRunConfig } from "./run_config.ts";
-import { type AdaptiveControl, joinAdaptiveControl, UNLIMITED_LIMITER } from "./leading.ts";
+import { type AdaptiveControl, joinAdaptiveControl } from "./leading.ts";
 import { publishSignal } from "./signals.ts";
-import { lowerSharedWindow, type RateWindow, sharedWindow, windowRate } from "./shared_limit.ts";
+import {
+  lowerSharedWindow,
+  type RateWindow,
+  setSharedLimits,
+  sharedWindow,
+  windowRate,
+} from "./shared_limit.ts";
 
 /** Options of {@linkcode startQueueWorker}. */
 export interface QueueWorkerOptions {
@@ -321,11 +327,8 @@ async function _registerLimits(
 }
 
 /** Sets the chapter queue's window and in-flight cap to the profile's, as a first worker does. */
-async function _setSharedLimits(queue: Queue, limits: QueueLimits): Promise<void> {
-  const window: RateWindow = limits.limiter ?? UNLIMITED_LIMITER;
-  await queue.setGlobalRateLimit(window.max, window.duration);
-  if (Number.isFinite(limits.maxInFlight)) await queue.setGlobalConcurrency(limits.maxInFlight);
-  else await queue.removeGlobalConcurrency();
+function _setSharedLimits(queue: Queue, limits: QueueLimits): Promise<void> {
+  return setSharedLimits(queue, { window: limits.limiter, maxInFlight: limits.maxInFlight });
 }
 
 /** How often a worker looks whether the queue's limits are still in Redis, ms. */

@@ -318,19 +318,8 @@ export async function enqueue(
 }
 
 /** `import --queue URL --watch RUN --json`, to the run's end. */
-export async function watch(queue: string, run: string, profile: string): Promise<CliRun> {
-  return await runCli(
-    "import",
-    "-m",
-    MANIFEST_PATH,
-    "--queue",
-    queue,
-    "--watch",
-    run,
-    "-p",
-    profile,
-    "--json",
-  );
+export function watch(queue: string, run: string, profile: string): Promise<CliRun> {
+  return startWatch(queue, run, profile).done;
 }
 
 /** Watches `run` to its end with one worker of `profile` running meanwhile. */
